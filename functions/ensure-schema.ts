@@ -1,0 +1,16 @@
+/** Task "Create missing canonical tables": CREATE TABLE IF NOT EXISTS, never a DROP or ALTER. */
+import middy from '@middy/core';
+import { getDeps } from '../src/runtime/deps.js';
+import { idempotentHandler } from '../src/runtime/idempotency.js';
+import { CANONICAL_TABLES, isCanonicalTable } from '../src/tables.js';
+
+export interface EnsureSchemaEvent {
+  runId: string;
+  tables?: string[];
+}
+
+export const handler = middy(async (event: EnsureSchemaEvent): Promise<{ created: string[] }> => {
+  const deps = await getDeps();
+  const tables = (event.tables ?? [...CANONICAL_TABLES]).filter(isCanonicalTable);
+  return { created: await deps.warehouse.ensureTables(tables) };
+}).use(idempotentHandler('ensure-schema', '[runId]'));

@@ -1,0 +1,23 @@
+/**
+ * Task "Load a batch of files": each file is its own unit of exactly-once, idempotent on
+ * tenant + table + key + ETag + reset generation across executions; the batch itself is
+ * idempotent within the execution.
+ */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { loadBatch, loadFile, type FileResult, type LoadBatchInput } from '../src/lib/load.js';
+import type { FileVersion } from '../src/ports.js';
+import { getDeps } from '../src/runtime/deps.js';
+import { idempotentHandler, idempotentPerFile } from '../src/runtime/idempotency.js';
+
+export interface LoadOutput {
+  files: FileResult[];
+}
+
+export const handler = middy(async (event: LoadBatchInput, context: Context): Promise<LoadOutput> => {
+  const deps = await getDeps();
+  const loadOne = idempotentPerFile(deps, context, (file: FileVersion) =>
+    loadFile(file, event.runId, { ledger: deps.ledger, warehouse: deps.warehouse, loadTimeoutSeconds: deps.config.loadTimeoutSeconds }),
+  );
+  return { files: await loadBatch(event, loadOne) };
+}).use(idempotentHandler('load', '[runId, tenant, table, round, batch]'));

@@ -1,0 +1,216 @@
+/**
+ * The file ledger on DynamoDB: one item per (tenant#table, S3 key). Every state change is a
+ * conditional write, so two attempts can never both own a file (dynalite has no transactions,
+ * and none are needed).
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ClaimOutcome, FileStatus, FileVersion, Ledger, LedgerEntry } from '../../ports.js';
+import type { CanonicalTable } from '../../tables.js';
+import { FileBusyError } from '../../errors.js';
+import { awsCall } from './classify.js';
+
+const partitionKey = (tenant: string, table: string) => `${tenant}#${table}`;
+
+const NAMES = { '#status': 'status', '#error': 'error', '#rows': 'rows', '#size': 'size' };
+
+function toEntry(item: Record<string, unknown>): LedgerEntry {
+  return {
+    tenant: String(item.tenant),
+    table: item.tbl as CanonicalTable,
+    key: String(item.sk),
+    etag: String(item.etag),
+    size: Number(item.size ?? 0),
+    status: item.status as FileStatus,
+    generation: Number(item.generation ?? 0),
+    runId: String(item.runId ?? ''),
+    ...(item.rows !== undefined ? { rows: Number(item.rows) } : {}),
+    ...(item.error !== undefined ? { error: String(item.error) } : {}),
+    startedAt: String(item.startedAt ?? ''),
+    updatedAt: String(item.updatedAt ?? ''),
+  };
+}
+
+export interface DynamoLedgerOptions {
+  tableName: string;
+  ttlDays: number;
+  now?: () => Date;
+}
+
+export class DynamoLedger implements Ledger {
+  readonly #documents: DynamoDBDocumentClient;
+  readonly #options: DynamoLedgerOptions;
+
+  constructor(documents: DynamoDBDocumentClient, options: DynamoLedgerOptions) {
+    this.#documents = documents;
+    this.#options = options;
+  }
+
+  #now(): Date {
+    return this.#options.now?.() ?? new Date();
+  }
+
+  #expiresAt(now: Date): number {
+    return Math.floor(now.getTime() / 1000) + this.#options.ttlDays * 86_400;
+  }
+
+  #key(file: { tenant: string; table: string; key: string }) {
+    return { pk: partitionKey(file.tenant, file.table), sk: file.key };
+  }
+
+  async listItem(tenant: string, table: CanonicalTable): Promise<Map<string, LedgerEntry>> {
+    const entries = new Map<string, LedgerEntry>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await awsCall(`reading the ledger of ${tenant}/${table}`, () =>
+        this.#documents.send(
+          new QueryCommand({
+            TableName: this.#options.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': partitionKey(tenant, table) },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) entries.set(String(item.sk), toEntry(item));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return entries;
+  }
+
+  async #get(file: FileVersion): Promise<LedgerEntry | undefined> {
+    const { Item } = await awsCall(`reading the ledger item of ${file.key}`, () =>
+      this.#documents.send(new GetCommand({ TableName: this.#options.tableName, Key: this.#key(file), ConsistentRead: true })),
+    );
+    return Item ? toEntry(Item) : undefined;
+  }
+
+  /** Runs a conditional update; false when its condition did not hold. */
+  async #conditional(what: string, input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>): Promise<boolean> {
+    try {
+      await awsCall(what, () => this.#documents.send(new UpdateCommand({ TableName: this.#options.tableName, ...input })));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async claim(file: FileVersion, runId: string, staleBefore: Date): Promise<ClaimOutcome> {
+    const now = this.#now();
+    const claimed = await this.#conditional(`claiming ${file.key}`, {
+      Key: this.#key(file),
+      UpdateExpression:
+        'SET tenant = :tenant, tbl = :table, etag = :etag, #size = :size, generation = :gen, #status = :loading, ' +
+        'runId = :run, startedAt = :now, updatedAt = :now, expiresAt = :exp REMOVE #error, #rows',
+      // Claimable: never seen, a new version, reset for this generation, our own earlier
+      // attempt, or a claim whose owner outlived the Load timeout (it died).
+      ConditionExpression:
+        'attribute_not_exists(pk) OR etag <> :etag OR (#status = :reset AND generation = :gen) OR ' +
+        '(#status = :loading AND (runId = :run OR startedAt < :stale))',
+      ExpressionAttributeNames: NAMES,
+      ExpressionAttributeValues: {
+        ':tenant': file.tenant,
+        ':table': file.table,
+        ':etag': file.etag,
+        ':size': file.size,
+        ':gen': file.generation,
+        ':loading': 'loading',
+        ':reset': 'reset',
+        ':run': runId,
+        ':now': now.toISOString(),
+        ':stale': staleBefore.toISOString(),
+        ':exp': this.#expiresAt(now),
+      },
+    });
+    if (claimed) return { outcome: 'claimed' };
+    const entry = await this.#get(file);
+    if (entry && entry.etag === file.etag && (entry.status === 'loaded' || entry.status === 'failed')) {
+      return { outcome: 'done', entry };
+    }
+    if (entry) return { outcome: 'busy', entry };
+    throw new FileBusyError('the ledger item changed while it was being claimed', { tenant: file.tenant, table: file.table, file: file.key });
+  }
+
+  async #finish(file: FileVersion, runId: string, status: 'loaded' | 'failed', extra: { rows?: number; error?: string }): Promise<void> {
+    const now = this.#now();
+    const set = ['#status = :status', 'updatedAt = :now', 'expiresAt = :exp', 'runId = :run'];
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {
+      ':status': status,
+      ':now': now.toISOString(),
+      ':exp': this.#expiresAt(now),
+      ':run': runId,
+      ':etag': file.etag,
+      ':loading': 'loading',
+    };
+    if (extra.rows !== undefined) {
+      set.push('#rows = :rows');
+      names['#rows'] = 'rows';
+      values[':rows'] = extra.rows;
+    }
+    if (extra.error !== undefined) {
+      set.push('#error = :error');
+      names['#error'] = 'error';
+      values[':error'] = extra.error.slice(0, 4000);
+    }
+    const done = await this.#conditional(`recording ${file.key} as ${status}`, {
+      Key: this.#key(file),
+      UpdateExpression: `SET ${set.join(', ')}`,
+      ConditionExpression: '#status = :loading AND runId = :run AND etag = :etag',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+    if (done) return;
+    const entry = await this.#get(file);
+    if (entry?.status === status && entry.etag === file.etag) return;
+    throw new FileBusyError(`lost the claim on the file before recording it as ${status}`, {
+      tenant: file.tenant,
+      table: file.table,
+      file: file.key,
+    });
+  }
+
+  markLoaded(file: FileVersion, runId: string, rows: number): Promise<void> {
+    return this.#finish(file, runId, 'loaded', { rows });
+  }
+
+  markFailed(file: FileVersion, runId: string, error: string): Promise<void> {
+    return this.#finish(file, runId, 'failed', { error });
+  }
+
+  async release(file: FileVersion, runId: string): Promise<void> {
+    await this.#conditional(`releasing ${file.key}`, {
+      Key: this.#key(file),
+      UpdateExpression: 'SET startedAt = :epoch',
+      ConditionExpression: '#status = :loading AND runId = :run',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':epoch': new Date(0).toISOString(), ':loading': 'loading', ':run': runId },
+    });
+  }
+
+  async reset(params: { tenant: string; table: CanonicalTable; key?: string; status?: FileStatus }): Promise<number> {
+    const entries = [...(await this.listItem(params.tenant, params.table)).values()].filter(
+      (e) => (params.key === undefined || e.key === params.key) && (params.status === undefined || e.status === params.status),
+    );
+    let count = 0;
+    for (const entry of entries) {
+      const done = await this.#conditional(`resetting ${entry.key}`, {
+        Key: this.#key(entry),
+        UpdateExpression: 'SET #status = :reset, generation = :next, updatedAt = :now REMOVE #error',
+        ConditionExpression: 'generation = :gen AND #status <> :loading',
+        ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+        ExpressionAttributeValues: {
+          ':reset': 'reset',
+          ':next': entry.generation + 1,
+          ':gen': entry.generation,
+          ':loading': 'loading',
+          ':now': this.#now().toISOString(),
+        },
+      });
+      if (done) count++;
+    }
+    return count;
+  }
+}

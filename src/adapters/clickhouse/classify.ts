@@ -1,0 +1,83 @@
+/**
+ * Turns what ClickHouse throws into onceload's error contract, by the error's numeric code
+ * (never by its wording): transient codes are retried, file-data codes fail the file.
+ */
+import { PermanentError, TransientError, type ErrorContext, type PermanentCode } from '../../errors.js';
+
+/** Codes that say "try again later": load, timeouts, the network, a cluster in motion. */
+const TRANSIENT_CODES = new Set([
+  3, 159, 160, 164, 202, 203, 209, 210, 236, 241, 242, 252, 279, 285, 319, 394, 425, 439, 473, 999, 1000,
+]);
+
+/** Codes that say the file's content is wrong; retrying reads the same bytes and fails the same way. */
+const FILE_CODES = new Map<number, PermanentCode>([
+  [6, 'PARSE_ERROR'], // CANNOT_PARSE_TEXT
+  [26, 'PARSE_ERROR'], // CANNOT_PARSE_QUOTED_STRING
+  [27, 'PARSE_ERROR'], // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+  [33, 'PARSE_ERROR'], // CANNOT_READ_ALL_DATA
+  [38, 'WRONG_TYPE'], // CANNOT_PARSE_DATE
+  [41, 'WRONG_TYPE'], // CANNOT_PARSE_DATETIME
+  [53, 'WRONG_TYPE'], // TYPE_MISMATCH
+  [69, 'WRONG_TYPE'], // ARGUMENT_OUT_OF_BOUND
+  [70, 'WRONG_TYPE'], // CANNOT_CONVERT_TYPE
+  [72, 'WRONG_TYPE'], // CANNOT_PARSE_NUMBER
+  [117, 'PARSE_ERROR'], // INCORRECT_DATA
+  [354, 'UNREADABLE_FILE'], // ZLIB_INFLATE_FAILED
+  [432, 'UNREADABLE_FILE'], // UNKNOWN_CODEC
+  [636, 'UNREADABLE_FILE'], // CANNOT_EXTRACT_TABLE_STRUCTURE
+]);
+const S3_ERROR = 499;
+const NETWORK_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET']);
+
+interface ClickHouseLikeError {
+  message: string;
+  code?: string | number;
+}
+
+/** The first line of the server's message, without the reader's call stack. */
+function shortMessage(message: string): string {
+  const first = message.split('\n')[0] ?? message;
+  return first.replace(/: \(in file\/uri .*$/, '').replace(/While executing .*$/, '').trim();
+}
+
+function rowOf(message: string): number | undefined {
+  const match = /\(at row (\d+)\)/.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
+
+function columnOf(message: string): string | undefined {
+  const match = /value of key (\w+)|Unknown field found[^:]*: '?(\w+)|column (\w+)/.exec(message);
+  return match ? (match[1] ?? match[2] ?? match[3]) : undefined;
+}
+
+/**
+ * Classifies an error from a query that read a landed file. Returns the error to throw:
+ * a TransientError, a PermanentError naming the file, or the original error when it is
+ * neither (a bug or a misconfiguration, which must surface as it is).
+ */
+export function classifyClickHouseError(error: unknown, context: ErrorContext = {}): unknown {
+  if (!(error instanceof Error)) return error;
+  const e = error as ClickHouseLikeError & Error;
+  const numeric = typeof e.code === 'string' && /^\d+$/.test(e.code) ? Number(e.code) : typeof e.code === 'number' ? e.code : undefined;
+  if (numeric === undefined) {
+    const errno = (e as { code?: string }).code ?? (e.cause as { code?: string } | undefined)?.code;
+    if (errno && NETWORK_ERRNOS.has(errno)) return new TransientError(`ClickHouse connection: ${e.message}`, context, { cause: e });
+    return error;
+  }
+  const message = shortMessage(e.message);
+  if (TRANSIENT_CODES.has(numeric)) return new TransientError(`ClickHouse: ${message}`, context, { cause: e });
+  if (numeric === S3_ERROR) {
+    // ClickHouse reports the object store's HTTP status only inside the message.
+    const status = Number(/HTTP response code: (\d{3})/.exec(e.message)?.[1] ?? 0);
+    if (status === 404) return new PermanentError('NOT_FOUND', 'the file is no longer in the landing bucket', context, { cause: e });
+    if (status === 403) return new PermanentError('ACCESS_DENIED', `ClickHouse may not read the file: ${message}`, context, { cause: e });
+    return new TransientError(`object store: ${message}`, context, { cause: e });
+  }
+  const code = FILE_CODES.get(numeric);
+  if (code) {
+    const row = rowOf(e.message);
+    const column = columnOf(e.message);
+    return new PermanentError(code, message, { ...context, ...(row ? { row } : {}), ...(column ? { column } : {}) }, { cause: e });
+  }
+  return error;
+}

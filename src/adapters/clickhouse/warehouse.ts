@@ -1,0 +1,223 @@
+/**
+ * The Warehouse port on `@clickhouse/client`: the same code talks to embedded chDB and to a
+ * ClickHouse server. Files are read in-engine with the `s3()` table function, so rows never
+ * pass through the JS heap.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { FileRef, FileScan, RowProblem, TableEngine, Warehouse } from '../../ports.js';
+import { fileFormat } from '../../lib/file-format.js';
+import { quoteIdentifier, settingsClause, tableRef } from '../../sql.js';
+import { LINEAGE_COLUMNS, TABLE_COLUMNS, type CanonicalTable } from '../../tables.js';
+import { classifyClickHouseError } from './classify.js';
+import { createTableSql } from './ddl.js';
+
+export interface WarehouseOptions {
+  database: string;
+  /** The landing bucket as ClickHouse reaches it, and the keys it signs with (unsigned when absent). */
+  s3: { bucketUrl: string; accessKeyId: string | undefined; secretAccessKey: string | undefined };
+  insertBlockRows: number;
+}
+
+type Params = Record<string, unknown>;
+
+const nullable = (type: string) => (type.startsWith('Nullable(') ? type : `Nullable(${type})`);
+
+/** Every source column nullable, so a missing value is seen (and counted) rather than defaulted. */
+function sourceStructure(table: CanonicalTable): string {
+  return [...TABLE_COLUMNS[table].map((c) => `${c.name} ${nullable(c.type)}`), 'tenant_id Nullable(String)'].join(', ');
+}
+
+/** Percent-encodes each path segment; `*` too, which ClickHouse would read as a glob. */
+function objectUrl(bucketUrl: string, key: string): string {
+  return `${bucketUrl}/${key.split('/').map((s) => encodeURIComponent(s).replace(/\*/g, '%2A')).join('/')}`;
+}
+
+const ROW_PROBLEM_SQL: Record<RowProblem, string> = {
+  missing_id: 'id IS NULL',
+  missing_last_updated: 'last_updated IS NULL',
+  foreign_tenant: 'tenant_id IS NOT NULL AND tenant_id != {tenant:String}',
+};
+
+export class ClickHouseWarehouse implements Warehouse {
+  readonly #client: ClickHouseClient;
+  readonly #options: WarehouseOptions;
+
+  constructor(client: ClickHouseClient, options: WarehouseOptions) {
+    this.#client = client;
+    this.#options = options;
+  }
+
+  /**
+   * Parser settings shared by the scan and the insert, so both read the file the same way.
+   * One thread and no parallel parsing pin how rows fall into insert blocks: a redo forms the
+   * same blocks, and so the same per-block deduplication tokens.
+   */
+  #readSettings(): Record<string, number | string> {
+    const rows = this.#options.insertBlockRows;
+    return {
+      input_format_skip_unknown_fields: 0,
+      input_format_allow_errors_num: 0,
+      input_format_allow_errors_ratio: 0,
+      date_time_input_format: 'best_effort',
+      session_timezone: 'UTC',
+      max_threads: 1,
+      max_insert_threads: 1,
+      input_format_parallel_parsing: 0,
+      max_block_size: Math.min(rows, 65_536),
+      max_insert_block_size: rows,
+      min_insert_block_size_rows: rows,
+      min_insert_block_size_bytes: 1 << 30,
+    };
+  }
+
+  #source(file: FileRef, structure: string | undefined): { sql: string; params: Params } {
+    const { format, compression } = fileFormat(file.key);
+    const { s3 } = this.#options;
+    const params: Params = { url: objectUrl(s3.bucketUrl, file.key), format };
+    const auth = s3.accessKeyId ? '{accessKeyId:String}, {secretAccessKey:String}' : 'NOSIGN';
+    if (s3.accessKeyId) Object.assign(params, { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey ?? '' });
+    if (structure === undefined) return { sql: `s3({url:String}, ${auth}, {format:String})`, params };
+    Object.assign(params, { structure, compression: compression === 'gzip' ? 'gzip' : 'none' });
+    return { sql: `s3({url:String}, ${auth}, {format:String}, {structure:String}, {compression:String})`, params };
+  }
+
+  async #rows<T>(query: string, params: Params, file?: FileRef): Promise<T[]> {
+    try {
+      const result = await this.#client.query({ query, query_params: params, format: 'JSONEachRow' });
+      return await result.json<T>();
+    } catch (error) {
+      throw classifyClickHouseError(error, file ? { tenant: file.tenant, table: file.table, file: file.key } : {});
+    }
+  }
+
+  async #command(query: string, params: Params, file?: FileRef): Promise<void> {
+    try {
+      await this.#client.command({ query, query_params: params });
+    } catch (error) {
+      throw classifyClickHouseError(error, file ? { tenant: file.tenant, table: file.table, file: file.key } : {});
+    }
+  }
+
+  async ensureTables(tables: readonly CanonicalTable[]): Promise<string[]> {
+    const existing = new Set((await this.describeTables(tables)).map((t) => t.table));
+    const created: string[] = [];
+    for (const table of tables) {
+      if (existing.has(table)) continue;
+      await this.#command(createTableSql(table, this.#options.database), {});
+      created.push(table);
+    }
+    return created;
+  }
+
+  async fileColumns(file: FileRef): Promise<string[]> {
+    const source = this.#source(file, undefined);
+    const rows = await this.#rows<{ name: string }>(
+      `DESCRIBE TABLE ${source.sql}${settingsClause({ input_format_max_rows_to_read_for_schema_inference: 1000 })}`,
+      source.params,
+      file,
+    );
+    return rows.map((r) => r.name);
+  }
+
+  async scanFile(file: FileRef): Promise<FileScan> {
+    const source = this.#source(file, sourceStructure(file.table));
+    // ignore(*) makes the engine parse every column: pruned columns would skip the checks.
+    const [row] = await this.#rows<Record<string, string>>(
+      `SELECT count() AS rows, countIf(id IS NULL) AS missing_id, countIf(last_updated IS NULL) AS missing_last_updated,
+              countIf(${ROW_PROBLEM_SQL.foreign_tenant}) AS foreign_tenant, sum(ignore(*)) AS _all
+       FROM ${source.sql}${settingsClause(this.#readSettings())}`,
+      { ...source.params, tenant: file.tenant },
+      file,
+    );
+    return {
+      rows: Number(row?.rows ?? 0),
+      missingId: Number(row?.missing_id ?? 0),
+      missingLastUpdated: Number(row?.missing_last_updated ?? 0),
+      foreignTenant: Number(row?.foreign_tenant ?? 0),
+    };
+  }
+
+  async locateRow(file: FileRef, problem: RowProblem): Promise<number | undefined> {
+    const source = this.#source(file, sourceStructure(file.table));
+    const [row] = await this.#rows<{ row: string }>(
+      `SELECT row FROM (SELECT rowNumberInAllBlocks() + 1 AS row, *, ignore(*) AS _all FROM ${source.sql})
+       WHERE ${ROW_PROBLEM_SQL[problem]} LIMIT 1${settingsClause(this.#readSettings())}`,
+      { ...source.params, tenant: file.tenant },
+      file,
+    );
+    return row ? Number(row.row) : undefined;
+  }
+
+  async insertFile(file: FileRef, dedupToken: string): Promise<void> {
+    if (!/^[0-9a-f]{16,128}$/.test(dedupToken)) throw new Error('deduplication token must be lowercase hex');
+    const source = this.#source(file, sourceStructure(file.table));
+    const columns = TABLE_COLUMNS[file.table].map((c) => quoteIdentifier(c.name));
+    const target = [quoteIdentifier('tenant_id'), ...columns, ...LINEAGE_COLUMNS.map((c) => quoteIdentifier(c.name))];
+    const settings = settingsClause({
+      ...this.#readSettings(),
+      insert_deduplicate: 1,
+      // Fail loudly rather than insert without deduplication if the engine deems the SELECT unstable.
+      deduplicate_insert_select: 'force_enable',
+      insert_deduplication_token: dedupToken,
+      insert_null_as_default: 1,
+    });
+    await this.#command(
+      `INSERT INTO ${tableRef(file.table, this.#options.database)} (${target.join(', ')})
+       SELECT {tenant:String}, ${columns.join(', ')}, {file:String}, {etag:String}, now64(3)
+       FROM ${source.sql}${settings}`,
+      { ...source.params, tenant: file.tenant, file: file.key, etag: file.etag },
+      file,
+    );
+  }
+
+  async countRowsByFile(tenant: string, table: CanonicalTable, keys: readonly string[]): Promise<Map<string, Map<string, number>>> {
+    const counts = new Map<string, Map<string, number>>();
+    if (keys.length === 0) return counts;
+    const rows = await this.#rows<{ file: string; etag: string; rows: string }>(
+      `SELECT _file AS file, _etag AS etag, count() AS rows FROM ${tableRef(table, this.#options.database)}
+       WHERE tenant_id = {tenant:String} AND _file IN {keys:Array(String)} GROUP BY _file, _etag`,
+      { tenant, keys },
+    );
+    for (const r of rows) {
+      const byEtag = counts.get(r.file) ?? new Map<string, number>();
+      byEtag.set(r.etag, Number(r.rows));
+      counts.set(r.file, byEtag);
+    }
+    return counts;
+  }
+
+  async uncoveredRows(file: FileRef): Promise<number> {
+    const source = this.#source(file, sourceStructure(file.table));
+    const [row] = await this.#rows<{ uncovered: string }>(
+      `SELECT count() AS uncovered FROM ${source.sql} AS f
+       LEFT JOIN (SELECT id, max(last_updated) AS newest FROM ${tableRef(file.table, this.#options.database)}
+                  WHERE tenant_id = {tenant:String} GROUP BY id) AS t ON f.id = t.id
+       WHERE t.newest IS NULL OR t.newest < f.last_updated${settingsClause({
+         ...this.#readSettings(),
+         input_format_skip_unknown_fields: 1,
+         join_use_nulls: 1,
+       })}`,
+      { ...source.params, tenant: file.tenant },
+      file,
+    );
+    return Number(row?.uncovered ?? 0);
+  }
+
+  async countFinal(tenant: string, table: CanonicalTable): Promise<number> {
+    if ((await this.describeTables([table])).length === 0) return 0;
+    const [row] = await this.#rows<{ n: string }>(
+      `SELECT count() AS n FROM ${tableRef(table, this.#options.database)} FINAL WHERE tenant_id = {tenant:String}`,
+      { tenant },
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  async describeTables(tables: readonly CanonicalTable[]): Promise<TableEngine[]> {
+    const rows = await this.#rows<{ name: string; engine: string; engine_full: string; sorting_key: string }>(
+      `SELECT name, engine, engine_full, sorting_key FROM system.tables
+       WHERE database = {database:String} AND name IN {names:Array(String)}`,
+      { database: this.#options.database, names: [...tables] },
+    );
+    return rows.map((r) => ({ table: r.name, engine: r.engine, engineFull: r.engine_full, sortingKey: r.sorting_key }));
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * The `onceload` command line: the embedded runtime's front door.
+ * Exit codes: 0 success, 1 a run failed or did not validate, 2 bad usage or bad input.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { existsSync, readdirSync } from 'node:fs';
+import { InputError } from '../errors.js';
+import { assertTenantId } from '../lib/execution-input.js';
+import { DataDirBusyError } from '../local/data-dir-lock.js';
+import { DEMO_TENANTS, writeDemoLanding } from '../local/demo-data.js';
+import { DEFAULT_DATA_DIR, LocalRuntime } from '../local/runtime.js';
+import type { ExecutionResult } from '../local/state-machine.js';
+import type { FileStatus } from '../ports.js';
+import { CANONICAL_TABLES, isCanonicalTable, type CanonicalTable } from '../tables.js';
+import { RunProgress } from './progress.js';
+
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+function list(value: string): string[] {
+  return value.split(',').map((v) => v.trim()).filter(Boolean);
+}
+
+function tablesOption(value: string): CanonicalTable[] {
+  const tables = list(value);
+  for (const t of tables) {
+    if (!isCanonicalTable(t)) throw new InputError(`unknown table ${JSON.stringify(t)}; expected one of ${CANONICAL_TABLES.join(', ')}`, '--tables');
+  }
+  return tables as CanonicalTable[];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`expected a whole number of at least 1, got ${JSON.stringify(value)}`, '--executions');
+  return n;
+}
+
+const dataDirOption = () =>
+  new Option('--data-dir <dir>', 'where the embedded stores keep their data').env('ONCELOAD_DATA_DIR').default(DEFAULT_DATA_DIR);
+
+async function withRuntime<T>(dataDir: string, fn: (runtime: LocalRuntime) => Promise<T>): Promise<T> {
+  const runtime = await LocalRuntime.open({ dataDir });
+  try {
+    return await fn(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+interface RunFlags {
+  tenants?: string[];
+  tables?: CanonicalTable[];
+  executions: number;
+  dryRun?: boolean;
+  json?: boolean;
+  dataDir: string;
+}
+
+function reportText(result: ExecutionResult): string {
+  if (result.status === 'SUCCEEDED') return (result.output as { text?: string } | undefined)?.text ?? JSON.stringify(result.output, null, 2);
+  return `${result.error ?? 'Error'}: ${result.cause ?? ''}`;
+}
+
+/** Runs N executions at once with the same input; returns the exit code. */
+async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text: string) => void): Promise<number> {
+  const input = {
+    ...(flags.tenants ? { tenants: flags.tenants } : {}),
+    ...(flags.tables ? { tables: flags.tables } : {}),
+    ...(flags.dryRun ? { dryRun: true } : {}),
+  };
+  const sync = await runtime.syncLanding();
+  if (!flags.json && sync.uploaded > 0) process.stderr.write(`synced ${sync.uploaded} new or changed landing file(s)\n`);
+  const progress = new RunProgress(!flags.json && process.stderr.isTTY === true);
+  let results: ExecutionResult[];
+  try {
+    results = await Promise.all(Array.from({ length: flags.executions }, () => runtime.execute(input, { onEvent: progress.onEvent })));
+  } finally {
+    progress.stop();
+  }
+  if (flags.json) out(JSON.stringify(results.length === 1 ? results[0] : results, null, 2));
+  else out(results.map(reportText).join('\n\n'));
+  if (results.some((r) => r.status === 'FAILED' && r.error === 'InputError')) return EXIT_USAGE;
+  return results.every((r) => r.status === 'SUCCEEDED') ? 0 : EXIT_FAILED;
+}
+
+export function buildProgram(out: (text: string) => void, setExit: (code: number) => void): Command {
+  const program = new Command('onceload')
+    .description('Load every landed file of every enabled tenant into ClickHouse exactly once (embedded runtime).')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('demo')
+    .description('seed demo tenants and landing files (when the data dir has none), run, and print the report')
+    .addOption(dataDirOption())
+    .action(async (flags: { dataDir: string }) => {
+      await withRuntime(flags.dataDir, async (runtime) => {
+        const deps = await runtime.deps();
+        const hasLanding = existsSync(runtime.landingDir) && readdirSync(runtime.landingDir).length > 0;
+        if ((await deps.tenants.list()).length === 0 && !hasLanding) {
+          for (const tenantId of DEMO_TENANTS) await deps.tenants.put({ tenantId, service: 'demo', enabled: true });
+          const seeded = writeDemoLanding(runtime.landingDir);
+          process.stderr.write(`seeded ${DEMO_TENANTS.length} demo tenants and ${seeded.files} landing files (${seeded.rows} rows) in ${runtime.landingDir}\n`);
+        }
+        setExit(await runExecutions(runtime, { executions: 1, dataDir: flags.dataDir }, out));
+      });
+    });
+
+  const tenants = program.command('tenants').description('manage the tenants in the TenantServices table');
+  tenants
+    .command('add <tenant-id>')
+    .description('add or update a tenant')
+    .option('--service <name>', 'the service the tenant uses', 'default')
+    .option('--tables <list>', 'comma-separated canonical tables (default: all)', tablesOption)
+    .option('--disabled', 'add it disabled: runs skip it')
+    .addOption(dataDirOption())
+    .action(async (id: string, flags: { service: string; tables?: CanonicalTable[]; disabled?: boolean; dataDir: string }) => {
+      assertTenantId(id);
+      await withRuntime(flags.dataDir, async (runtime) => {
+        const deps = await runtime.deps();
+        await deps.tenants.put({ tenantId: id, service: flags.service, enabled: !flags.disabled, ...(flags.tables ? { tables: flags.tables } : {}) });
+        out(`tenant ${id} ${flags.disabled ? 'added (disabled)' : 'added'}`);
+      });
+    });
+  tenants
+    .command('list')
+    .description('list the tenants')
+    .addOption(dataDirOption())
+    .action(async (flags: { dataDir: string }) => {
+      await withRuntime(flags.dataDir, async (runtime) => {
+        const rows = await (await runtime.deps()).tenants.list();
+        out(['tenant\tservice\tenabled\ttables', ...rows.map((t) => `${t.tenantId}\t${t.service}\t${t.enabled}\t${(t.tables ?? CANONICAL_TABLES).join(',')}`)].join('\n'));
+      });
+    });
+
+  program
+    .command('run')
+    .description('sync the landing folder and run the state machine')
+    .option('--tenants <list>', 'comma-separated tenant ids (default: every enabled tenant)', list)
+    .option('--tables <list>', 'comma-separated canonical tables (default: all)', list)
+    .option('--executions <n>', 'start N executions at once with the same input', positiveInt, 1)
+    .option('--dry-run', 'plan and report what would load; write nothing')
+    .option('--json', 'print the execution output(s) as JSON')
+    .addOption(dataDirOption())
+    .action(async (flags: RunFlags) => {
+      await withRuntime(flags.dataDir, async (runtime) => setExit(await runExecutions(runtime, flags, out)));
+    });
+
+  program
+    .command('files')
+    .description('list the file ledger')
+    .option('--tenant <id>', 'one tenant')
+    .option('--table <name>', 'one table', (v: string) => tablesOption(v)[0]!)
+    .addOption(new Option('--status <status>', 'one status').choices(['loading', 'loaded', 'failed', 'reset']))
+    .addOption(dataDirOption())
+    .action(async (flags: { tenant?: string; table?: CanonicalTable; status?: FileStatus; dataDir: string }) => {
+      await withRuntime(flags.dataDir, async (runtime) => {
+        const deps = await runtime.deps();
+        const tenantIds = flags.tenant ? [flags.tenant] : (await deps.tenants.list()).map((t) => t.tenantId);
+        const lines = ['tenant\ttable\tstatus\trows\tkey\tetag\trun\terror'];
+        for (const tenant of tenantIds) {
+          for (const table of flags.table ? [flags.table] : CANONICAL_TABLES) {
+            for (const e of (await deps.ledger.listItem(tenant, table)).values()) {
+              if (flags.status && e.status !== flags.status) continue;
+              lines.push([e.tenant, e.table, e.status, e.rows ?? '', e.key, e.etag, e.runId, e.error ?? ''].join('\t'));
+            }
+          }
+        }
+        out(lines.join('\n'));
+      });
+    });
+
+  program
+    .command('sql <query>')
+    .description('run a query on the embedded ClickHouse and print the result')
+    .option('--format <format>', 'ClickHouse output format', 'TabSeparated')
+    .addOption(dataDirOption())
+    .action(async (query: string, flags: { format: string; dataDir: string }) => {
+      await withRuntime(flags.dataDir, async (runtime) => {
+        const { clickhouse } = await runtime.deps();
+        const result = await clickhouse.exec({ query, clickhouse_settings: { default_format: flags.format as 'TabSeparated' } });
+        const chunks: Buffer[] = [];
+        for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Buffer));
+        process.stdout.write(Buffer.concat(chunks));
+      });
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[], out: (text: string) => void = (t) => console.log(t)): Promise<number> {
+  let code = 0;
+  const program = buildProgram(out, (c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (error instanceof InputError) {
+      process.stderr.write(`onceload: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof DataDirBusyError) {
+      process.stderr.write(`onceload: ${error.message}\n`);
+      return EXIT_FAILED;
+    }
+    process.stderr.write(`onceload: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_FAILED;
+  }
+}

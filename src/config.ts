@@ -1,0 +1,112 @@
+/**
+ * Configuration at the edge: one `loadConfig()` turns environment variables into a resolved,
+ * typed object. A bad value throws naming the variable and what it accepts.
+ */
+import { z } from 'zod';
+
+export type ClickHouseTarget =
+  | { kind: 'chdb'; path: string }
+  | { kind: 'server'; url: string; username: string; password: string; database: string };
+
+export interface OnceloadConfig {
+  region: string;
+  tenantsTable: string;
+  ledgerTable: string;
+  idempotencyTable: string;
+  landingBucket: string;
+  /** Set only for the embedded runtime (dynalite, s3rver); AWS uses the regional endpoints. */
+  dynamodbEndpoint: string | undefined;
+  s3Endpoint: string | undefined;
+  clickhouse: ClickHouseTarget;
+  /** Database holding the canonical tables. */
+  database: string;
+  /** How ClickHouse itself reads the landing bucket for in-engine loads. */
+  clickhouseS3: { bucketUrl: string; accessKeyId: string | undefined; secretAccessKey: string | undefined };
+  /** A `loading` ledger claim older than this is taken over (the Load function's timeout). */
+  loadTimeoutSeconds: number;
+  /** Rows per insert block; pinned so a redone insert forms the same blocks and tokens. */
+  insertBlockRows: number;
+  /** Files one Plan round hands to the loads, so a Map item's state stays small. */
+  planMaxFiles: number;
+  /** Files per Load batch, and the bytes above which a file is loaded alone. */
+  batchMaxFiles: number;
+  batchMaxBytes: number;
+  /** Ledger items expire this many days after their last write (DynamoDB TTL). */
+  ledgerTtlDays: number;
+}
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z.object({
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  ONCELOAD_TENANTS_TABLE: z.string().min(1).default('onceload-tenants'),
+  ONCELOAD_LEDGER_TABLE: z.string().min(1).default('onceload-file-ledger'),
+  ONCELOAD_IDEMPOTENCY_TABLE: z.string().min(1).default('onceload-idempotency'),
+  ONCELOAD_LANDING_BUCKET: z.string().min(1).default('onceload-landing'),
+  ONCELOAD_DYNAMODB_ENDPOINT: z.url().optional(),
+  ONCELOAD_S3_ENDPOINT: z.url().optional(),
+  ONCELOAD_CHDB_PATH: z.string().min(1).optional(),
+  ONCELOAD_CLICKHOUSE_URL: z.url().optional(),
+  ONCELOAD_CLICKHOUSE_USER: z.string().default('default'),
+  ONCELOAD_CLICKHOUSE_PASSWORD: z.string().default(''),
+  ONCELOAD_CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('default'),
+  ONCELOAD_CLICKHOUSE_S3_URL: z.url().optional(),
+  ONCELOAD_CLICKHOUSE_S3_ACCESS_KEY_ID: z.string().optional(),
+  ONCELOAD_CLICKHOUSE_S3_SECRET_ACCESS_KEY: z.string().optional(),
+  ONCELOAD_LOAD_TIMEOUT_SECONDS: positiveInt(900),
+  ONCELOAD_INSERT_BLOCK_ROWS: positiveInt(262_144),
+  ONCELOAD_PLAN_MAX_FILES: positiveInt(500),
+  ONCELOAD_BATCH_MAX_FILES: positiveInt(20),
+  ONCELOAD_BATCH_MAX_BYTES: positiveInt(64 * 1024 * 1024),
+  ONCELOAD_LEDGER_TTL_DAYS: positiveInt(400),
+});
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`configuration: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  let clickhouse: ClickHouseTarget;
+  if (e.ONCELOAD_CLICKHOUSE_URL) {
+    clickhouse = {
+      kind: 'server',
+      url: e.ONCELOAD_CLICKHOUSE_URL,
+      username: e.ONCELOAD_CLICKHOUSE_USER,
+      password: e.ONCELOAD_CLICKHOUSE_PASSWORD,
+      database: e.ONCELOAD_CLICKHOUSE_DATABASE,
+    };
+  } else if (e.ONCELOAD_CHDB_PATH) {
+    clickhouse = { kind: 'chdb', path: e.ONCELOAD_CHDB_PATH };
+  } else {
+    throw new Error('configuration: set ONCELOAD_CLICKHOUSE_URL (a ClickHouse server) or ONCELOAD_CHDB_PATH (embedded chDB)');
+  }
+  const bucketUrl =
+    e.ONCELOAD_CLICKHOUSE_S3_URL ??
+    (e.ONCELOAD_S3_ENDPOINT
+      ? `${e.ONCELOAD_S3_ENDPOINT.replace(/\/$/, '')}/${e.ONCELOAD_LANDING_BUCKET}`
+      : `https://${e.ONCELOAD_LANDING_BUCKET}.s3.${e.AWS_REGION}.amazonaws.com`);
+  return {
+    region: e.AWS_REGION,
+    tenantsTable: e.ONCELOAD_TENANTS_TABLE,
+    ledgerTable: e.ONCELOAD_LEDGER_TABLE,
+    idempotencyTable: e.ONCELOAD_IDEMPOTENCY_TABLE,
+    landingBucket: e.ONCELOAD_LANDING_BUCKET,
+    dynamodbEndpoint: e.ONCELOAD_DYNAMODB_ENDPOINT,
+    s3Endpoint: e.ONCELOAD_S3_ENDPOINT,
+    clickhouse,
+    database: clickhouse.kind === 'server' ? clickhouse.database : 'default',
+    clickhouseS3: {
+      bucketUrl: bucketUrl.replace(/\/$/, ''),
+      accessKeyId: e.ONCELOAD_CLICKHOUSE_S3_ACCESS_KEY_ID,
+      secretAccessKey: e.ONCELOAD_CLICKHOUSE_S3_SECRET_ACCESS_KEY,
+    },
+    loadTimeoutSeconds: e.ONCELOAD_LOAD_TIMEOUT_SECONDS,
+    insertBlockRows: e.ONCELOAD_INSERT_BLOCK_ROWS,
+    planMaxFiles: e.ONCELOAD_PLAN_MAX_FILES,
+    batchMaxFiles: e.ONCELOAD_BATCH_MAX_FILES,
+    batchMaxBytes: e.ONCELOAD_BATCH_MAX_BYTES,
+    ledgerTtlDays: e.ONCELOAD_LEDGER_TTL_DAYS,
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Errors as a contract. Step Functions matches `ErrorEquals` against the exact error name
+ * (never inheritance), so each class keeps its category as `name` and carries the failure
+ * mode in `code`; the ASL retries `TransientError` and `FileBusyError`, and catches the rest.
+ */
+
+/** Where a problem is, so every message can name the tenant, table, file, row and column. */
+export interface ErrorContext {
+  tenant?: string;
+  table?: string;
+  file?: string;
+  /** 1-based data row in the file (the line for JSON lines). */
+  row?: number;
+  column?: string;
+}
+
+export const PERMANENT_CODES = [
+  'PARSE_ERROR',
+  'UNKNOWN_COLUMN',
+  'MISSING_COLUMN',
+  'MISSING_VALUE',
+  'WRONG_TYPE',
+  'EMPTY_FILE',
+  'UNREADABLE_FILE',
+  'UNSUPPORTED_FORMAT',
+  'FOREIGN_TENANT',
+  'ACCESS_DENIED',
+  'NOT_FOUND',
+  'DDL_DRIFT',
+  'CONFIGURATION',
+] as const;
+export type PermanentCode = (typeof PERMANENT_CODES)[number];
+
+function describe(context: ErrorContext): string {
+  const parts: string[] = [];
+  if (context.tenant) parts.push(`tenant ${context.tenant}`);
+  if (context.table) parts.push(`table ${context.table}`);
+  if (context.file) parts.push(`file ${JSON.stringify(context.file)}`);
+  if (context.row !== undefined) parts.push(`row ${context.row}`);
+  if (context.column) parts.push(`column ${context.column}`);
+  return parts.length ? `${parts.join(', ')}: ` : '';
+}
+
+abstract class OnceloadError extends Error {
+  readonly context: ErrorContext;
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(`${describe(context)}${message}`, options);
+    this.context = context;
+  }
+}
+
+/** Worth retrying with backoff: throttling, timeouts, connection resets, 5xx. */
+export class TransientError extends OnceloadError {
+  override readonly name = 'TransientError';
+}
+
+/** Never retried: the same input fails the same way until it changes. */
+export class PermanentError extends OnceloadError {
+  override readonly name = 'PermanentError';
+  readonly code: PermanentCode;
+  constructor(code: PermanentCode, message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(message, context, options);
+    this.code = code;
+  }
+}
+
+/** The execution input or a CLI argument is wrong; refused before any work. */
+export class InputError extends OnceloadError {
+  override readonly name = 'InputError';
+  /** The input field at fault, e.g. `tenants[1]`. */
+  readonly field: string | undefined;
+  constructor(message: string, field?: string) {
+    super(field ? `${field}: ${message}` : message);
+    this.field = field;
+  }
+}
+
+/** Another attempt holds a fresh `loading` claim on the file; retried until it ends or goes stale. */
+export class FileBusyError extends OnceloadError {
+  override readonly name = 'FileBusyError';
+}
+
+export function isPermanent(error: unknown): error is PermanentError {
+  return error instanceof PermanentError;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,13 @@
+import { createHash } from 'node:crypto';
+import type { FileVersion } from '../ports.js';
+
+/**
+ * The insert deduplication token of one file version: the same file, ETag and reset generation
+ * always give the same token, so ClickHouse drops a redone insert; a reset gives a new one.
+ */
+export function dedupToken(file: Pick<FileVersion, 'tenant' | 'table' | 'key' | 'etag' | 'generation'>): string {
+  return createHash('sha256')
+    .update([file.tenant, file.table, file.key, file.etag, String(file.generation)].join('\n'))
+    .digest('hex')
+    .slice(0, 40);
+}

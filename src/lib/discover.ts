@@ -1,0 +1,42 @@
+/**
+ * Discover: validates the execution input and expands the enabled tenants into
+ * tenant x table work items.
+ */
+import { InputError } from '../errors.js';
+import type { TenantDirectory } from '../ports.js';
+import { CANONICAL_TABLES, type CanonicalTable } from '../tables.js';
+import { parseExecutionInput } from './execution-input.js';
+
+export interface WorkItem {
+  tenant: string;
+  table: CanonicalTable;
+}
+
+export interface Discovery {
+  runId: string;
+  dryRun: boolean;
+  tables: CanonicalTable[];
+  items: WorkItem[];
+}
+
+export async function discover(params: { runId: string; input: unknown }, tenants: TenantDirectory): Promise<Discovery> {
+  const input = parseExecutionInput(params.input);
+  const known = await tenants.list();
+  const byId = new Map(known.map((t) => [t.tenantId, t]));
+  for (const [index, id] of (input.tenants ?? []).entries()) {
+    const tenant = byId.get(id);
+    if (!tenant) throw new InputError(`unknown tenant ${JSON.stringify(id)}`, `tenants[${index}]`);
+    if (!tenant.enabled) throw new InputError(`tenant ${JSON.stringify(id)} is disabled`, `tenants[${index}]`);
+  }
+  const chosen = input.tenants ? new Set(input.tenants) : undefined;
+  const wantedTables = new Set<CanonicalTable>(input.tables ?? CANONICAL_TABLES);
+  const items: WorkItem[] = [];
+  for (const tenant of known) {
+    if (!tenant.enabled || (chosen && !chosen.has(tenant.tenantId))) continue;
+    for (const table of tenant.tables ?? CANONICAL_TABLES) {
+      if (wantedTables.has(table)) items.push({ tenant: tenant.tenantId, table });
+    }
+  }
+  const tables = CANONICAL_TABLES.filter((t) => items.some((i) => i.table === t));
+  return { runId: params.runId, dryRun: input.dryRun ?? false, tables, items };
+}

@@ -1,0 +1,47 @@
+/**
+ * What a landed file's name says about how to read it:
+ * `<tenant>/canonical/<table>/<any/path>.<jsonl|ndjson|csv|parquet>[.gz]`.
+ */
+import { PermanentError } from '../errors.js';
+import { isCanonicalTable, type CanonicalTable } from '../tables.js';
+
+export type EngineFormat = 'JSONEachRow' | 'CSVWithNames' | 'Parquet';
+
+export interface FileFormat {
+  format: EngineFormat;
+  compression: 'gzip' | 'none';
+}
+
+const FORMATS: Record<string, EngineFormat> = {
+  jsonl: 'JSONEachRow',
+  ndjson: 'JSONEachRow',
+  csv: 'CSVWithNames',
+  parquet: 'Parquet',
+};
+
+export function fileFormat(key: string): FileFormat {
+  const gz = key.endsWith('.gz');
+  const base = gz ? key.slice(0, -3) : key;
+  const extension = base.slice(base.lastIndexOf('.') + 1).toLowerCase();
+  const format = FORMATS[extension];
+  if (!format || !base.includes('.')) {
+    throw new PermanentError('UNSUPPORTED_FORMAT', `unsupported file type; expected .jsonl, .ndjson, .csv or .parquet, optionally .gz`, { file: key });
+  }
+  return { format, compression: gz ? 'gzip' : 'none' };
+}
+
+export function isLoadableKey(key: string): boolean {
+  return /\.(jsonl|ndjson|csv|parquet)(\.gz)?$/i.test(key);
+}
+
+/** The landing prefix of one tenant x table. */
+export function landingPrefix(tenant: string, table: CanonicalTable): string {
+  return `${tenant}/canonical/${table}/`;
+}
+
+/** The tenant and table a key belongs to, or undefined when it is outside the layout. */
+export function parseLandingKey(key: string): { tenant: string; table: CanonicalTable } | undefined {
+  const [tenant, canonical, table] = key.split('/');
+  if (!tenant || canonical !== 'canonical' || !table || !isCanonicalTable(table)) return undefined;
+  return { tenant, table };
+}

@@ -1,0 +1,115 @@
+/**
+ * Load: one file version at a time, each its own unit of exactly-once. The ledger claim stops a
+ * second attempt, the insert's deduplication token makes a redone insert add nothing, and a
+ * permanent problem is recorded against the file instead of being retried.
+ */
+import { FileBusyError, PermanentError, type PermanentCode } from '../errors.js';
+import type { FileVersion, Ledger, Warehouse } from '../ports.js';
+import type { CanonicalTable } from '../tables.js';
+import { checkFile } from './check-file.js';
+import { dedupToken } from './dedup-token.js';
+import type { PlannedFile } from './plan.js';
+
+export interface LoadBatchInput {
+  runId: string;
+  tenant: string;
+  table: CanonicalTable;
+  round: number;
+  batch: number;
+  files: PlannedFile[];
+}
+
+export interface FileResult {
+  key: string;
+  etag: string;
+  generation: number;
+  /** `loaded` by this attempt; `done` when the ledger already had the outcome. */
+  status: 'loaded' | 'failed' | 'done';
+  /** The ledger's final status of the file version. */
+  outcome: 'loaded' | 'failed';
+  rows?: number;
+  error?: string;
+  code?: PermanentCode;
+  /** The run that loaded (or failed) the file. */
+  runId: string;
+}
+
+export interface LoadDeps {
+  ledger: Ledger;
+  warehouse: Warehouse;
+  /** A `loading` claim older than this many seconds belongs to a dead attempt. */
+  loadTimeoutSeconds: number;
+  now?: () => Date;
+}
+
+/** Problems of the file itself: recorded, reported and never retried until the file changes. */
+const FILE_PROBLEMS = new Set<PermanentCode>([
+  'PARSE_ERROR',
+  'UNKNOWN_COLUMN',
+  'MISSING_COLUMN',
+  'MISSING_VALUE',
+  'WRONG_TYPE',
+  'EMPTY_FILE',
+  'UNREADABLE_FILE',
+  'UNSUPPORTED_FORMAT',
+  'FOREIGN_TENANT',
+  'NOT_FOUND',
+]);
+
+export async function loadFile(file: FileVersion, runId: string, deps: LoadDeps): Promise<FileResult> {
+  const now = deps.now?.() ?? new Date();
+  const staleBefore = new Date(now.getTime() - deps.loadTimeoutSeconds * 1000);
+  const base = { key: file.key, etag: file.etag, generation: file.generation };
+  const claim = await deps.ledger.claim(file, runId, staleBefore);
+  if (claim.outcome === 'done') {
+    const { entry } = claim;
+    const outcome = entry.status === 'loaded' ? 'loaded' : 'failed';
+    return { ...base, status: 'done', outcome, runId: entry.runId, ...(entry.rows !== undefined ? { rows: entry.rows } : {}), ...(entry.error ? { error: entry.error } : {}) };
+  }
+  if (claim.outcome === 'busy') {
+    throw new FileBusyError(`another attempt (run ${claim.entry.runId}) is loading this file`, { tenant: file.tenant, table: file.table, file: file.key });
+  }
+  const ref = { tenant: file.tenant, table: file.table, key: file.key, etag: file.etag };
+  let rows: number;
+  try {
+    rows = await checkFile(ref, file.size, deps.warehouse);
+    await deps.warehouse.insertFile(ref, dedupToken(file));
+  } catch (error) {
+    if (error instanceof PermanentError && FILE_PROBLEMS.has(error.code)) {
+      await deps.ledger.markFailed(file, runId, error.message);
+      return { ...base, status: 'failed', outcome: 'failed', error: error.message, code: error.code, runId };
+    }
+    // Let the retry claim the file at once instead of waiting for the claim to go stale.
+    await deps.ledger.release(file, runId).catch(() => undefined);
+    throw error;
+  }
+  await deps.ledger.markLoaded(file, runId, rows);
+  return { ...base, status: 'loaded', outcome: 'loaded', rows, runId };
+}
+
+/** Error names that mean "another attempt holds this file right now": worth waiting for. */
+const BUSY = new Set(['FileBusyError', 'IdempotencyAlreadyInProgressError']);
+
+/**
+ * Loads every file of a batch through `loadOne` (the idempotent per-file load). A file held by
+ * another attempt does not stop the others; the batch then fails with that error so the state
+ * machine retries it with backoff, and the finished files answer from their idempotency records.
+ */
+export async function loadBatch(input: LoadBatchInput, loadOne: (file: FileVersion) => Promise<FileResult>): Promise<FileResult[]> {
+  const results: FileResult[] = [];
+  let busy: unknown;
+  for (const planned of input.files) {
+    const file: FileVersion = { tenant: input.tenant, table: input.table, ...planned };
+    try {
+      results.push(await loadOne(file));
+    } catch (error) {
+      if (error instanceof Error && BUSY.has(error.name)) {
+        busy ??= error;
+        continue;
+      }
+      throw error;
+    }
+  }
+  if (busy) throw busy;
+  return results;
+}

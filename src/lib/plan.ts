@@ -1,0 +1,153 @@
+/**
+ * Plan: lists one tenant x table prefix of the landing bucket, compares it with the ledger
+ * (one Query for the whole item, never one request per file), and hands out the files that
+ * are new, changed, reset or left mid-load, in batches.
+ */
+import type { LandedFile, Ledger, LedgerEntry, ObjectStore, Warehouse } from '../ports.js';
+import type { CanonicalTable } from '../tables.js';
+import { isLoadableKey, landingPrefix } from './file-format.js';
+
+export interface PlannedFile {
+  key: string;
+  etag: string;
+  size: number;
+  generation: number;
+}
+
+export interface PlanCounts {
+  listed: number;
+  toLoad: number;
+  new: number;
+  changed: number;
+  reset: number;
+  /** Left in `loading` by an attempt that did not finish (or is still running). */
+  resumed: number;
+  unchanged: number;
+  /** Failed earlier and unchanged since: not retried until the content changes or it is reset. */
+  failedBefore: number;
+  /** Objects under the prefix that are not a loadable file type. */
+  ignored: number;
+}
+
+export interface PlanInput {
+  runId: string;
+  dryRun: boolean;
+  tenant: string;
+  table: CanonicalTable;
+  /** The previous round's plan; `{ nextRound: 0 }` on the first. */
+  previous: { nextRound: number; countsAtStart?: PlanCounts; countFinalBefore?: number | null; plannedAt?: string };
+}
+
+export interface PlanResult {
+  round: number;
+  nextRound: number;
+  /** More files are due than one round hands out: plan again after loading these. */
+  more: boolean;
+  batches: PlannedFile[][];
+  counts: PlanCounts;
+  /** The first round's counts: what the run found when it started on this item. */
+  countsAtStart: PlanCounts;
+  plannedAt: string;
+  /** `count() FINAL` before the run, for an item with nothing to load (the re-run check); else null. */
+  countFinalBefore: number | null;
+  /** Dry run: a sample of the files that would load. */
+  wouldLoad: string[];
+  /** Keys that failed in an earlier run and are not retried (a sample). */
+  failedBefore: string[];
+}
+
+export interface PlanLimits {
+  planMaxFiles: number;
+  batchMaxFiles: number;
+  batchMaxBytes: number;
+}
+
+const SAMPLE = 20;
+
+function classify(file: LandedFile, entry: LedgerEntry | undefined): keyof PlanCounts {
+  if (!entry) return 'new';
+  if (entry.etag !== file.etag) return 'changed';
+  switch (entry.status) {
+    case 'loaded':
+      return 'unchanged';
+    case 'failed':
+      return 'failedBefore';
+    case 'reset':
+      return 'reset';
+    case 'loading':
+      return 'resumed';
+  }
+}
+
+/** Groups files into Load batches: small files together, a large file alone. */
+export function batchFiles(files: readonly PlannedFile[], limits: Pick<PlanLimits, 'batchMaxFiles' | 'batchMaxBytes'>): PlannedFile[][] {
+  const batches: PlannedFile[][] = [];
+  let current: PlannedFile[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    if (current.length > 0 && (current.length >= limits.batchMaxFiles || bytes + file.size > limits.batchMaxBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(file);
+    bytes += file.size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+export async function plan(
+  input: PlanInput,
+  deps: { store: ObjectStore; ledger: Ledger; warehouse: Warehouse; limits: PlanLimits; now?: () => Date },
+): Promise<PlanResult> {
+  const round = input.previous.nextRound;
+  const [listed, ledger] = await Promise.all([
+    deps.store.list(landingPrefix(input.tenant, input.table)),
+    deps.ledger.listItem(input.tenant, input.table),
+  ]);
+  const counts: PlanCounts = { listed: listed.length, toLoad: 0, new: 0, changed: 0, reset: 0, resumed: 0, unchanged: 0, failedBefore: 0, ignored: 0 };
+  const due: PlannedFile[] = [];
+  const failedBefore: string[] = [];
+  for (const file of [...listed].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+    if (!isLoadableKey(file.key)) {
+      counts.ignored++;
+      continue;
+    }
+    const entry = ledger.get(file.key);
+    const kind = classify(file, entry);
+    counts[kind]++;
+    if (kind === 'unchanged') continue;
+    if (kind === 'failedBefore') {
+      if (failedBefore.length < SAMPLE) failedBefore.push(file.key);
+      continue;
+    }
+    due.push({ key: file.key, etag: file.etag, size: file.size, generation: entry?.generation ?? 0 });
+  }
+  counts.toLoad = due.length;
+  const countsAtStart = input.previous.countsAtStart ?? counts;
+  const plannedAt = input.previous.plannedAt ?? (deps.now?.() ?? new Date()).toISOString();
+  // Every field is always present: the state machine's summary step reads each by path.
+  const result: PlanResult = {
+    round,
+    nextRound: round + 1,
+    more: false,
+    batches: [],
+    counts,
+    countsAtStart,
+    plannedAt,
+    countFinalBefore: input.previous.countFinalBefore ?? null,
+    wouldLoad: [],
+    failedBefore,
+  };
+  if (input.dryRun) {
+    return { ...result, wouldLoad: due.slice(0, SAMPLE).map((f) => f.key) };
+  }
+  if (round === 0 && due.length === 0) {
+    result.countFinalBefore = await deps.warehouse.countFinal(input.tenant, input.table);
+  }
+  const thisRound = due.slice(0, deps.limits.planMaxFiles);
+  result.more = due.length > thisRound.length;
+  result.batches = batchFiles(thisRound, deps.limits);
+  return result;
+}

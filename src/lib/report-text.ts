@@ -1,0 +1,38 @@
+/** The run report as a person reads it: in the CLI, and as the Fail state's cause on AWS. */
+import type { RunReport } from './validate.js';
+
+/** Step Functions caps a Fail state's cause; the report keeps to well under it. */
+const MAX_TEXT = 30_000;
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+export function renderReport(report: Omit<RunReport, 'text'>): string {
+  const t = report.totals;
+  const lines: string[] = [];
+  const verdict = report.ok ? 'OK' : 'FAILED';
+  lines.push(`onceload run ${report.runId}${report.dryRun ? ' (dry run)' : ''}: ${verdict}`);
+  if (report.dryRun) {
+    lines.push(`  ${n(t.items)} tenant x table item(s), ${n(t.listed)} file(s) listed, ${n(t.wouldLoad)} would load, ${n(t.unchanged)} unchanged`);
+  } else {
+    lines.push(`  ${n(t.items)} tenant x table item(s): ${n(t.loaded)} file(s) loaded (${n(t.rows)} rows), ${n(t.failed)} failed, ${n(t.unchanged)} unchanged`);
+  }
+  const busy = report.items.filter((i) => i.loaded || i.failed || i.wouldLoad);
+  if (busy.length > 0) {
+    lines.push('', '  tenant / table                          loaded       rows  failed  would load');
+    for (const i of busy.slice(0, 40)) {
+      lines.push(`  ${`${i.tenant} / ${i.table}`.padEnd(38)} ${n(i.loaded).padStart(7)} ${n(i.rows).padStart(10)} ${n(i.failed).padStart(7)} ${n(i.wouldLoad).padStart(11)}`);
+    }
+    if (busy.length > 40) lines.push(`  ... and ${busy.length - 40} more item(s)`);
+  }
+  lines.push('', '  checks:');
+  for (const c of report.checks) {
+    lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+    for (const p of c.problems) lines.push(`         - ${p}`);
+  }
+  if (report.warnings.length > 0) {
+    lines.push('', '  warnings:');
+    for (const w of report.warnings) lines.push(`  - ${w}`);
+  }
+  const text = lines.join('\n');
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}\n  ... (report truncated)` : text;
+}

@@ -1,0 +1,225 @@
+/**
+ * Validate: the run's final checks, each with figures, each able to fail.
+ * - nothing lost: every file this run loaded has all its rows in the table, or newer versions of them;
+ * - nothing doubled: no file version has more rows in the table than the ledger recorded;
+ * - re-runs move nothing: an item with no new files has the same count() FINAL before and after;
+ * - engine DDL: every canonical table touched is a ReplacingMergeTree(last_updated) ordered by (tenant_id, id).
+ */
+import type { Ledger, LedgerEntry, Warehouse, TableEngine } from '../ports.js';
+import { SORTING_KEY, VERSION_COLUMN, type CanonicalTable } from '../tables.js';
+import type { PlanCounts } from './plan.js';
+import { renderReport } from './report-text.js';
+
+export interface ItemSummary {
+  tenant: string;
+  table: CanonicalTable;
+  countsAtStart?: PlanCounts;
+  plannedAt?: string;
+  countFinalBefore?: number | null;
+  wouldLoad?: string[];
+  failedBefore?: string[];
+  /** Set when the item's sub-workflow failed outside any file (caught by the state machine). */
+  failure?: { Error?: string; Cause?: unknown };
+}
+
+export interface ValidateInput {
+  runId: string;
+  dryRun: boolean;
+  items: ItemSummary[];
+}
+
+export type CheckName = 'files' | 'nothing-lost' | 'nothing-doubled' | 'reruns-move-nothing' | 'engine-ddl' | 'items';
+
+export interface Check {
+  name: CheckName;
+  ok: boolean;
+  detail: string;
+  problems: string[];
+}
+
+export interface ItemReport {
+  tenant: string;
+  table: CanonicalTable;
+  listed: number;
+  loaded: number;
+  rows: number;
+  failed: number;
+  unchanged: number;
+  wouldLoad: number;
+}
+
+export interface FileFailure {
+  tenant: string;
+  table: CanonicalTable;
+  key?: string;
+  error: string;
+}
+
+export interface RunReport {
+  ok: boolean;
+  runId: string;
+  dryRun: boolean;
+  totals: { items: number; listed: number; loaded: number; rows: number; failed: number; unchanged: number; wouldLoad: number };
+  items: ItemReport[];
+  failures: FileFailure[];
+  checks: Check[];
+  warnings: string[];
+  text: string;
+}
+
+const MAX_LISTED = 50;
+
+/** The expected engine, for messages. */
+export const EXPECTED_ENGINE = `ReplacingMergeTree(${VERSION_COLUMN}) ORDER BY (${SORTING_KEY.join(', ')})`;
+
+/** A DDL problem of one table, or undefined when it is of the ReplacingMergeTree family as required. */
+export function engineProblem(table: string, engine: TableEngine | undefined): string | undefined {
+  if (!engine) return `${table}: the table does not exist; expected ${EXPECTED_ENGINE}`;
+  const family = /^(Replicated|Shared)?ReplacingMergeTree$/.test(engine.engine);
+  // The version column is the engine's last argument (Replicated engines put the path and replica first).
+  const args = /ReplacingMergeTree\((.*?)\)/.exec(engine.engineFull)?.[1] ?? '';
+  const version = args.split(',').pop()?.trim().replaceAll('`', '');
+  const sorting = engine.sortingKey.replaceAll(' ', '').replaceAll('`', '');
+  if (!family || version !== VERSION_COLUMN || sorting !== SORTING_KEY.join(',')) {
+    return `${table}: engine is ${engine.engine}(${args}) ORDER BY (${engine.sortingKey}); expected ${EXPECTED_ENGINE}. onceload never rewrites a table: recreate it and move the rows yourself`;
+  }
+  return undefined;
+}
+
+function check(name: CheckName, problems: string[], detail: string): Check {
+  return { name, ok: problems.length === 0, detail, problems: problems.slice(0, MAX_LISTED) };
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+interface ItemFindings {
+  report: ItemReport;
+  failures: FileFailure[];
+  lost: string[];
+  doubled: string[];
+  moved: string[];
+  warnings: string[];
+  filesChecked: number;
+}
+
+async function validateItem(item: ItemSummary, input: ValidateInput, deps: { ledger: Ledger; warehouse: Warehouse }): Promise<ItemFindings> {
+  const where = `${item.tenant}/${item.table}`;
+  const counts = item.countsAtStart;
+  const report: ItemReport = {
+    tenant: item.tenant,
+    table: item.table,
+    listed: counts?.listed ?? 0,
+    loaded: 0,
+    rows: 0,
+    failed: 0,
+    unchanged: counts?.unchanged ?? 0,
+    wouldLoad: input.dryRun ? (counts?.toLoad ?? 0) : 0,
+  };
+  const findings: ItemFindings = { report, failures: [], lost: [], doubled: [], moved: [], warnings: [], filesChecked: 0 };
+  if (item.failure) {
+    const cause = typeof item.failure.Cause === 'string' ? item.failure.Cause : JSON.stringify(item.failure.Cause ?? '');
+    findings.failures.push({ tenant: item.tenant, table: item.table, error: `${item.failure.Error ?? 'Error'}: ${cause}` });
+  }
+  if (item.failedBefore?.length) {
+    findings.warnings.push(`${where}: ${counts?.failedBefore ?? item.failedBefore.length} file(s) failed in an earlier run and are not retried until they change or are reset, e.g. ${item.failedBefore[0]}`);
+  }
+  if (input.dryRun) return findings;
+
+  const entries = [...(await deps.ledger.listItem(item.tenant, item.table)).values()];
+  const mine = entries.filter((e) => e.runId === input.runId);
+  const loaded = mine.filter((e) => e.status === 'loaded');
+  for (const e of mine.filter((e) => e.status === 'failed')) {
+    findings.failures.push({ tenant: item.tenant, table: item.table, key: e.key, error: e.error ?? 'failed' });
+  }
+  report.loaded = loaded.length;
+  report.failed = findings.failures.length;
+  report.rows = loaded.reduce((sum, e) => sum + (e.rows ?? 0), 0);
+  findings.filesChecked = loaded.length;
+
+  const inTable = await deps.warehouse.countRowsByFile(item.tenant, item.table, loaded.map((e) => e.key));
+  for (const entry of loaded) {
+    const rows = inTable.get(entry.key)?.get(entry.etag) ?? 0;
+    const expected = entry.rows ?? 0;
+    if (rows > expected) findings.doubled.push(`${where} ${entry.key}: ${rows} rows in the table, ${expected} in the file`);
+    if (rows < expected) {
+      // ReplacingMergeTree merges drop rows that a newer version replaced: only rows with no
+      // equal-or-newer version of their id anywhere in the table are lost.
+      const uncovered = await deps.warehouse.uncoveredRows({ tenant: item.tenant, table: item.table, key: entry.key, etag: entry.etag });
+      if (uncovered > 0) findings.lost.push(`${where} ${entry.key}: ${uncovered} of ${expected} rows are not in the table`);
+    }
+  }
+
+  if (counts && counts.toLoad === 0 && typeof item.countFinalBefore === 'number') {
+    const before = item.countFinalBefore;
+    const after = await deps.warehouse.countFinal(item.tenant, item.table);
+    if (after !== before) {
+      const concurrent = concurrentLoads(entries, input.runId, item.plannedAt);
+      if (concurrent.length > 0) {
+        findings.warnings.push(`${where}: count() FINAL moved ${before} -> ${after} while run ${concurrent[0]!.runId} loaded ${concurrent.length} file(s)`);
+      } else {
+        findings.moved.push(`${where}: count() FINAL was ${before} before the run and ${after} after, with no new file`);
+      }
+    }
+  }
+  return findings;
+}
+
+function concurrentLoads(entries: LedgerEntry[], runId: string, since: string | undefined): LedgerEntry[] {
+  return entries.filter((e) => e.runId !== runId && (since === undefined || e.updatedAt >= since || e.startedAt >= since));
+}
+
+export async function validateRun(input: ValidateInput, deps: { ledger: Ledger; warehouse: Warehouse }): Promise<RunReport> {
+  const findings = await mapLimit(input.items, 4, (item) => validateItem(item, input, deps));
+  const failures = findings.flatMap((f) => f.failures);
+  const checks: Check[] = [];
+  const itemFailures = failures.filter((f) => f.key === undefined);
+  const fileFailures = failures.filter((f) => f.key !== undefined);
+  checks.push(check('items', itemFailures.map((f) => `${f.tenant}/${f.table}: ${f.error}`), `${input.items.length - itemFailures.length} of ${input.items.length} tenant x table items completed`));
+  if (!input.dryRun) {
+    const filesChecked = findings.reduce((n, f) => n + f.filesChecked, 0);
+    checks.push(check('files', fileFailures.map((f) => `${f.tenant}/${f.table} ${f.key}: ${f.error}`), `${fileFailures.length} file(s) failed`));
+    checks.push(check('nothing-lost', findings.flatMap((f) => f.lost), `${filesChecked} file(s) loaded by this run checked against the table`));
+    checks.push(check('nothing-doubled', findings.flatMap((f) => f.doubled), `${filesChecked} file(s) checked for extra rows by (_file, _etag)`));
+    const idle = input.items.filter((i) => i.countsAtStart?.toLoad === 0 && typeof i.countFinalBefore === 'number').length;
+    checks.push(check('reruns-move-nothing', findings.flatMap((f) => f.moved), `${idle} item(s) with no new file kept their count() FINAL`));
+    const tables = [...new Set(input.items.map((i) => i.table))];
+    const engines = new Map((await deps.warehouse.describeTables(tables)).map((e) => [e.table, e]));
+    const ddl = tables.map((t) => engineProblem(t, engines.get(t))).filter((p): p is string => p !== undefined);
+    checks.push(check('engine-ddl', ddl, `${tables.length} table(s) are ${EXPECTED_ENGINE}`));
+  }
+  const items = findings.map((f) => f.report);
+  const totals = items.reduce(
+    (t, i) => ({
+      items: t.items + 1,
+      listed: t.listed + i.listed,
+      loaded: t.loaded + i.loaded,
+      rows: t.rows + i.rows,
+      failed: t.failed + i.failed,
+      unchanged: t.unchanged + i.unchanged,
+      wouldLoad: t.wouldLoad + i.wouldLoad,
+    }),
+    { items: 0, listed: 0, loaded: 0, rows: 0, failed: 0, unchanged: 0, wouldLoad: 0 },
+  );
+  const report: Omit<RunReport, 'text'> = {
+    ok: checks.every((c) => c.ok),
+    runId: input.runId,
+    dryRun: input.dryRun,
+    totals,
+    items,
+    failures: failures.slice(0, MAX_LISTED),
+    checks,
+    warnings: findings.flatMap((f) => f.warnings).slice(0, MAX_LISTED),
+  };
+  return { ...report, text: renderReport(report) };
+}

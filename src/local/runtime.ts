@@ -1,0 +1,104 @@
+/**
+ * The embedded runtime: stores under a data dir, the handlers' configuration pointed at them,
+ * and the state machine. Wiring only; every step of the pipeline is the deployed handler code.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { closeDeps, getDeps, type Deps } from '../runtime/deps.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { syncLanding } from './landing-sync.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startStores, type LocalStoreNames, type RunningStores } from './stores.js';
+import { createLocalStateMachine, type ExecutionResult, type RunOptions } from './state-machine.js';
+
+export const DEFAULT_DATA_DIR = '.onceload';
+
+const NAMES: LocalStoreNames = {
+  tenantsTable: 'onceload-tenants',
+  ledgerTable: 'onceload-file-ledger',
+  idempotencyTable: 'onceload-idempotency',
+  landingBucket: 'onceload-landing',
+};
+
+export interface LocalRuntimeOptions {
+  dataDir: string;
+  /** Extra configuration (ONCELOAD_* variables) for the handlers, e.g. in tests. */
+  env?: Record<string, string>;
+}
+
+/** An execution name in the form Step Functions accepts, sortable by start time. */
+export function newExecutionName(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `run-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export class LocalRuntime {
+  readonly dataDir: string;
+  readonly landingDir: string;
+  readonly #stores: RunningStores;
+  readonly #unlock: () => void;
+  readonly #run = createLocalStateMachine();
+
+  private constructor(dataDir: string, stores: RunningStores, unlock: () => void) {
+    this.dataDir = dataDir;
+    this.landingDir = join(dataDir, 'landing');
+    this.#stores = stores;
+    this.#unlock = unlock;
+  }
+
+  static async open(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+    const dataDir = resolve(options.dataDir);
+    const unlock = lockDataDir(dataDir);
+    try {
+      mkdirSync(join(dataDir, 'landing'), { recursive: true });
+      const stores = await startStores(dataDir, NAMES);
+      const env: Record<string, string> = {
+        AWS_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        ONCELOAD_TENANTS_TABLE: NAMES.tenantsTable,
+        ONCELOAD_LEDGER_TABLE: NAMES.ledgerTable,
+        ONCELOAD_IDEMPOTENCY_TABLE: NAMES.idempotencyTable,
+        ONCELOAD_LANDING_BUCKET: NAMES.landingBucket,
+        ONCELOAD_DYNAMODB_ENDPOINT: stores.dynamodbEndpoint,
+        ONCELOAD_S3_ENDPOINT: stores.s3Endpoint,
+        ONCELOAD_CLICKHOUSE_S3_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        ONCELOAD_CLICKHOUSE_S3_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        // A ClickHouse server named by ONCELOAD_CLICKHOUSE_URL wins over the embedded engine.
+        ...(process.env.ONCELOAD_CLICKHOUSE_URL ? {} : { ONCELOAD_CHDB_PATH: join(dataDir, 'clickhouse') }),
+        ...options.env,
+      };
+      Object.assign(process.env, env);
+      await closeDeps();
+      const runtime = new LocalRuntime(dataDir, stores, unlock);
+      await runtime.deps();
+      return runtime;
+    } catch (error) {
+      unlock();
+      throw error;
+    }
+  }
+
+  deps(): Promise<Deps> {
+    return getDeps();
+  }
+
+  async syncLanding(): Promise<{ uploaded: number; unchanged: number }> {
+    const deps = await this.deps();
+    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket: deps.config.landingBucket, store: deps.store });
+  }
+
+  /** Syncs the landing folder, then runs one execution of the state machine. */
+  async execute(input: unknown, options: Partial<RunOptions> = {}): Promise<ExecutionResult> {
+    return this.#run(input, { executionName: options.executionName ?? newExecutionName(), ...options });
+  }
+
+  async close(): Promise<void> {
+    try {
+      await closeDeps();
+      await this.#stores.stop();
+    } finally {
+      this.#unlock();
+    }
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Runs the one ASL definition with aws-local-stepfunctions. Each Task state calls the handler
+ * module its Resource names (the modules the stacks deploy), with a Lambda-like context.
+ */
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { FUNCTION_PLACEHOLDERS, readDefinition, substituteDefinition, type FunctionName } from '../definition.js';
+import { FUNCTION_SETTINGS } from '../function-settings.js';
+import { lambdaContext } from './lambda-context.js';
+
+type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+
+const HANDLERS: Record<FunctionName, () => Promise<{ handler: unknown }>> = {
+  discover: () => import('../../functions/discover.js'),
+  'ensure-schema': () => import('../../functions/ensure-schema.js'),
+  plan: () => import('../../functions/plan.js'),
+  load: () => import('../../functions/load.js'),
+  validate: () => import('../../functions/validate.js'),
+};
+
+const LOCAL_ACCOUNT = '000000000000';
+export const localFunctionArn = (name: FunctionName) => `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:onceload-${name}`;
+
+/** The definition with well-formed local ARNs, so validation stays on. */
+export function localDefinition(): StateMachineDefinition {
+  const values = Object.fromEntries(Object.entries(FUNCTION_PLACEHOLDERS).map(([placeholder, fn]) => [placeholder, localFunctionArn(fn)]));
+  return JSON.parse(substituteDefinition(readDefinition(), values)) as StateMachineDefinition;
+}
+
+interface StateLike {
+  Type: string;
+  Resource?: string;
+  Retry?: unknown[];
+  ItemProcessor?: { States: Record<string, StateLike> };
+  Iterator?: { States: Record<string, StateLike> };
+}
+
+function* allStates(states: Record<string, StateLike>): Generator<[string, StateLike]> {
+  for (const [name, state] of Object.entries(states)) {
+    yield [name, state];
+    const inner = state.ItemProcessor ?? state.Iterator;
+    if (inner) yield* allStates(inner.States);
+  }
+}
+
+export type LocalEvent = Parameters<NonNullable<RunOptions['onEvent']>>[0];
+
+export interface RunOptions {
+  executionName: string;
+  /** Replaces the ASL's retry waits (milliseconds), e.g. to keep tests fast. */
+  retryIntervalMs?: number;
+  onEvent?: (event: { type: string; state?: { name: string; output?: unknown }; parentState?: { name: string }; index?: number }) => void;
+}
+
+export interface ExecutionResult {
+  executionName: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+}
+
+export function createLocalStateMachine() {
+  const definition = localDefinition();
+  const byArn = new Map(Object.values(FUNCTION_PLACEHOLDERS).map((fn) => [localFunctionArn(fn), fn]));
+  const taskStates: [string, FunctionName][] = [];
+  const retryable: string[] = [];
+  for (const [name, state] of allStates(definition.States as unknown as Record<string, StateLike>)) {
+    if (state.Retry?.length) retryable.push(name);
+    if (state.Type !== 'Task') continue;
+    const fn = byArn.get(state.Resource ?? '');
+    if (!fn) throw new Error(`state ${JSON.stringify(name)} calls ${state.Resource}, which is not an onceload function`);
+    taskStates.push([name, fn]);
+  }
+  const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+
+  return async function run(input: unknown, options: RunOptions): Promise<ExecutionResult> {
+    const handlers = Object.fromEntries(
+      taskStates.map(([stateName, fn]) => [
+        stateName,
+        async (event: unknown) => {
+          const { handler } = (await HANDLERS[fn]()) as { handler: Handler };
+          return handler(event, lambdaContext(`onceload-${fn}`, FUNCTION_SETTINGS[fn].timeoutSeconds));
+        },
+      ]),
+    );
+    const execution = machine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        ...(options.retryIntervalMs !== undefined
+          ? { retryIntervalOverrides: Object.fromEntries(retryable.map((name) => [name, options.retryIntervalMs!])) }
+          : {}),
+      },
+      context: {
+        Execution: {
+          Id: `arn:aws:states:us-east-1:${LOCAL_ACCOUNT}:execution:onceload:${options.executionName}`,
+          Name: options.executionName,
+          Input: input as never,
+          StartTime: new Date().toISOString(),
+        },
+      },
+    });
+    const events = options.onEvent
+      ? (async () => {
+          for await (const event of execution.eventLogs) options.onEvent!(event as never);
+        })()
+      : Promise.resolve();
+    try {
+      const output = await execution.result;
+      await events;
+      return { executionName: options.executionName, status: 'SUCCEEDED', output };
+    } catch (error) {
+      await events.catch(() => undefined);
+      if (error instanceof ExecutionError) {
+        const cause = (error as { cause?: { name?: string; message?: string } }).cause;
+        return { executionName: options.executionName, status: 'FAILED', error: cause?.name ?? 'Error', cause: cause?.message ?? error.message };
+      }
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The embedded stores under one data dir: dynalite (DynamoDB) in process, s3rver (S3) in a
+ * child process, chDB (ClickHouse) opened by the handlers' own client.
+ */
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+export const LOCAL_REGION = 'us-east-1';
+
+export interface LocalStoreNames {
+  tenantsTable: string;
+  ledgerTable: string;
+  idempotencyTable: string;
+  landingBucket: string;
+}
+
+export interface RunningStores {
+  dynamodbEndpoint: string;
+  s3Endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** The three DynamoDB tables, as the stacks define them. */
+export function tableDefinitions(names: LocalStoreNames): CreateTableCommandInput[] {
+  return [
+    {
+      TableName: names.tenantsTable,
+      AttributeDefinitions: [{ AttributeName: 'tenant_id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'tenant_id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    {
+      TableName: names.ledgerTable,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    {
+      TableName: names.idempotencyTable,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+  ];
+}
+
+async function ensureTables(endpoint: string, names: LocalStoreNames): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  try {
+    for (const table of tableDefinitions(names)) {
+      try {
+        await client.send(new DescribeTableCommand({ TableName: table.TableName }));
+      } catch (error) {
+        if (!(error instanceof ResourceNotFoundException)) throw error;
+        await client.send(new CreateTableCommand(table));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+function startS3rver(directory: string, bucket: string): Promise<{ child: ChildProcess; port: number }> {
+  const script = fileURLToPath(new URL('./s3rver-process.mjs', import.meta.url));
+  const child = fork(script, [directory, bucket], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));
+    child.once('exit', (code) => reject(new Error(`the local S3 server exited with code ${code}`)));
+    child.once('error', reject);
+  });
+}
+
+export async function startStores(dataDir: string, names: LocalStoreNames): Promise<RunningStores> {
+  const dynamoDir = join(dataDir, 'dynamodb');
+  const s3Dir = join(dataDir, 's3');
+  mkdirSync(dynamoDir, { recursive: true });
+  mkdirSync(s3Dir, { recursive: true });
+  const dynamo = dynalite({ path: dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once('error', reject);
+    dynamo.listen(0, '127.0.0.1', () => resolve());
+  });
+  const dynamodbEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+  const s3 = await startS3rver(s3Dir, names.landingBucket);
+  await ensureTables(dynamodbEndpoint, names);
+  return {
+    dynamodbEndpoint,
+    s3Endpoint: `http://127.0.0.1:${s3.port}`,
+    async stop() {
+      s3.child.kill();
+      dynamo.closeAllConnections?.();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * The adapters a handler works with, built once per process from the configuration. The
+ * embedded runtime sets the configuration (endpoints, chDB path) before the first call.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { loadConfig, type OnceloadConfig } from '../config.js';
+import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
+import { DynamoLedger } from '../adapters/aws/dynamo-ledger.js';
+import { DynamoTenantDirectory } from '../adapters/aws/dynamo-tenants.js';
+import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
+import { createClickHouseClient } from '../adapters/clickhouse/client.js';
+import { ClickHouseWarehouse } from '../adapters/clickhouse/warehouse.js';
+import type { Ledger, ObjectStore, TenantDirectory, Warehouse } from '../ports.js';
+
+export interface Deps {
+  config: OnceloadConfig;
+  aws: AwsClients;
+  clickhouse: ClickHouseClient;
+  tenants: TenantDirectory;
+  ledger: Ledger;
+  store: ObjectStore;
+  warehouse: Warehouse;
+}
+
+let current: Promise<Deps> | undefined;
+
+export async function createDeps(config: OnceloadConfig): Promise<Deps> {
+  const aws = createAwsClients(config);
+  const clickhouse = await createClickHouseClient(config.clickhouse);
+  return {
+    config,
+    aws,
+    clickhouse,
+    tenants: new DynamoTenantDirectory(aws.documents, config.tenantsTable),
+    ledger: new DynamoLedger(aws.documents, { tableName: config.ledgerTable, ttlDays: config.ledgerTtlDays }),
+    store: new S3ObjectStore(aws.s3, config.landingBucket),
+    warehouse: new ClickHouseWarehouse(clickhouse, {
+      database: config.database,
+      s3: config.clickhouseS3,
+      insertBlockRows: config.insertBlockRows,
+    }),
+  };
+}
+
+export function getDeps(): Promise<Deps> {
+  current ??= createDeps(loadConfig()).catch((error: unknown) => {
+    current = undefined;
+    throw error;
+  });
+  return current;
+}
+
+/** Closes the process's clients; the next `getDeps()` reads the configuration again. */
+export async function closeDeps(): Promise<void> {
+  const deps = current;
+  current = undefined;
+  if (!deps) return;
+  const d = await deps.catch(() => undefined);
+  if (!d) return;
+  d.aws.dynamodb.destroy();
+  d.aws.s3.destroy();
+  await d.clickhouse.close();
+}

@@ -1,0 +1,72 @@
+/**
+ * Powertools idempotency, wired the same way for every handler: DynamoDB persistence, an
+ * explicit key per handler, and no record at all for a dry run.
+ */
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import type { MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { getDeps, type Deps } from './deps.js';
+
+/**
+ * A JMESPath key over `fields` that is null when the event is a dry run. Powertools skips
+ * idempotency when the key is null, so a dry run writes no record.
+ */
+export function keyUnlessDryRun(fields: readonly string[], dryRunPath = 'dryRun'): string {
+  return `[@][?${dryRunPath} != \`true\`] | [0].[${fields.join(', ')}]`;
+}
+
+/** One persistence layer per use: Powertools binds a layer to the first configuration it sees. */
+function persistence(deps: Deps): DynamoDBPersistenceLayer {
+  return new DynamoDBPersistenceLayer({ tableName: deps.config.idempotencyTable, awsSdkV3Client: deps.aws.dynamodb });
+}
+
+/**
+ * The middy middleware for one handler. Built on first use, and again when the process's
+ * adapters are rebuilt, so the persistence layer always talks to the current table.
+ */
+export function idempotentHandler(name: string, eventKeyJmesPath: string): MiddlewareObj {
+  let built: { deps: Deps; middleware: MiddlewareObj } | undefined;
+  const middleware = async (): Promise<MiddlewareObj> => {
+    const deps = await getDeps();
+    if (built?.deps !== deps) {
+      built = {
+        deps,
+        middleware: makeHandlerIdempotent({
+          persistenceStore: persistence(deps),
+          config: new IdempotencyConfig({ eventKeyJmesPath, throwOnNoIdempotencyKey: false }),
+          keyPrefix: `onceload.${name}`,
+        }) as MiddlewareObj,
+      };
+    }
+    return built.middleware;
+  };
+  return {
+    before: async (request) => (await middleware()).before?.(request),
+    after: async (request) => (await middleware()).after?.(request),
+    onError: async (request) => (await middleware()).onError?.(request),
+  };
+}
+
+const fileStores = new WeakMap<Deps, DynamoDBPersistenceLayer>();
+
+/**
+ * Makes a per-file function idempotent on tenant, table, key, ETag and reset generation, across
+ * executions. The Lambda context is registered, so an in-progress record expires with the
+ * invocation's remaining time if the function dies mid-load.
+ */
+export function idempotentPerFile<A extends { tenant: string; table: string; key: string; etag: string; generation: number }, R>(
+  deps: Deps,
+  context: Context,
+  fn: (file: A) => Promise<R>,
+): (file: A) => Promise<R> {
+  let store = fileStores.get(deps);
+  if (!store) {
+    store = persistence(deps);
+    fileStores.set(deps, store);
+  }
+  const config = new IdempotencyConfig({ eventKeyJmesPath: '[tenant, table, key, etag, generation]', throwOnNoIdempotencyKey: true });
+  config.registerLambdaContext(context);
+  return makeIdempotent(fn, { persistenceStore: store, config, keyPrefix: 'onceload.load-file' });
+}
