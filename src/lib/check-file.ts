@@ -21,7 +21,14 @@ export async function checkFile(file: FileRef, size: number, warehouse: Warehous
   const context: ErrorContext = { tenant: file.tenant, table: file.table, file: file.key };
   if (size === 0) throw new PermanentError('EMPTY_FILE', 'the file is empty', context);
   const allowed = new Set([...TABLE_COLUMNS[file.table].map((c) => c.name), ...EXTRA_ALLOWED]);
-  const columns = await warehouse.fileColumns(file);
+  let columns: string[];
+  try {
+    columns = await warehouse.fileColumns(file);
+  } catch (error) {
+    // Schema inference stops at the first bad row without saying where; the full read says which row.
+    if (error instanceof PermanentError) await warehouse.scanFile(file);
+    throw error;
+  }
   const unknown = columns.filter((c) => !allowed.has(c));
   if (unknown.length > 0) {
     throw new PermanentError(

@@ -36,8 +36,9 @@ interface ClickHouseLikeError {
 
 /** The first line of the server's message, without the reader's call stack. */
 function shortMessage(message: string): string {
-  const first = message.split('\n')[0] ?? message;
-  return first.replace(/: \(in file\/uri .*$/, '').replace(/While executing .*$/, '').trim();
+  const first = (message.split('\n')[0] ?? message).replace(/: \(in file\/uri .*$/, '').replace(/While executing .*$/, '').trim();
+  // Keep the parser's quote of the input short: it names the spot, the row number says where.
+  return first.replace(/before: '(.{60}).*'/s, "before: '$1...'");
 }
 
 function rowOf(message: string): number | undefined {

@@ -140,8 +140,9 @@ export class ClickHouseWarehouse implements Warehouse {
   async locateRow(file: FileRef, problem: RowProblem): Promise<number | undefined> {
     const source = this.#source(file, sourceStructure(file.table));
     const [row] = await this.#rows<{ row: string }>(
-      `SELECT row FROM (SELECT rowNumberInAllBlocks() + 1 AS row, *, ignore(*) AS _all FROM ${source.sql})
-       WHERE ${ROW_PROBLEM_SQL[problem]} LIMIT 1${settingsClause(this.#readSettings())}`,
+      // The outer query uses _all so the engine still parses every column (see scanFile).
+      `SELECT row FROM (SELECT rowNumberInAllBlocks() + 1 AS row, (${ROW_PROBLEM_SQL[problem]}) AS bad, ignore(*) AS _all FROM ${source.sql})
+       WHERE bad AND _all = 0 LIMIT 1${settingsClause(this.#readSettings())}`,
       { ...source.params, tenant: file.tenant },
       file,
     );
