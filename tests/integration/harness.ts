@@ -19,6 +19,7 @@ export interface Harness {
   run(input?: unknown): Promise<ExecutionResult>;
   runMany(n: number, input?: unknown): Promise<ExecutionResult[]>;
   query<T = Record<string, string>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  command(sql: string): Promise<void>;
   rawCount(table: CanonicalTable, tenant: string): Promise<number>;
   finalCount(table: CanonicalTable, tenant: string): Promise<number>;
   stopMerges(): Promise<void>;
@@ -65,6 +66,9 @@ export async function openHarness(env: Record<string, string> = {}): Promise<Har
       return Promise.all(Array.from({ length: n }, () => runtime.execute(input, { retryIntervalMs: 20 })));
     },
     query,
+    async command(sql) {
+      await deps.clickhouse.command({ query: sql });
+    },
     async rawCount(table, tenant) {
       const [row] = await query<{ n: string }>(`SELECT count() AS n FROM ${table} WHERE tenant_id = {tenant:String}`, { tenant });
       return Number(row?.n ?? 0);
