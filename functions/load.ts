@@ -5,7 +5,7 @@
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { loadBatch, loadFile, type FileResult, type LoadBatchInput } from '../src/lib/load.js';
+import { loadBatch, loadFile, settledOutcome, type FileResult, type LoadBatchInput } from '../src/lib/load.js';
 import type { FileVersion } from '../src/ports.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler, idempotentPerFile } from '../src/runtime/idempotency.js';
@@ -19,5 +19,5 @@ export const handler = middy(async (event: LoadBatchInput, context: Context): Pr
   const loadOne = idempotentPerFile(deps, context, (file: FileVersion) =>
     loadFile(file, event.runId, { ledger: deps.ledger, warehouse: deps.warehouse, loadTimeoutSeconds: deps.config.loadTimeoutSeconds }),
   );
-  return { files: await loadBatch(event, loadOne) };
+  return { files: await loadBatch(event, { loadOne, settled: (file) => settledOutcome(file, deps.ledger) }) };
 }).use(idempotentHandler('load', '[runId, tenant, table, round, batch]'));

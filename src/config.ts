@@ -20,8 +20,6 @@ export interface OnceloadConfig {
   clickhouse: ClickHouseTarget;
   /** Database holding the canonical tables. */
   database: string;
-  /** How ClickHouse itself reads the landing bucket for in-engine loads. */
-  clickhouseS3: { bucketUrl: string; accessKeyId: string | undefined; secretAccessKey: string | undefined };
   /** A `loading` ledger claim older than this is taken over (the Load function's timeout). */
   loadTimeoutSeconds: number;
   /** Rows per insert block; pinned so a redone insert forms the same blocks and tokens. */
@@ -50,9 +48,6 @@ const schema = z.object({
   ONCELOAD_CLICKHOUSE_USER: z.string().default('default'),
   ONCELOAD_CLICKHOUSE_PASSWORD: z.string().default(''),
   ONCELOAD_CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('default'),
-  ONCELOAD_CLICKHOUSE_S3_URL: z.url().optional(),
-  ONCELOAD_CLICKHOUSE_S3_ACCESS_KEY_ID: z.string().optional(),
-  ONCELOAD_CLICKHOUSE_S3_SECRET_ACCESS_KEY: z.string().optional(),
   ONCELOAD_LOAD_TIMEOUT_SECONDS: positiveInt(900),
   ONCELOAD_INSERT_BLOCK_ROWS: positiveInt(262_144),
   ONCELOAD_PLAN_MAX_FILES: positiveInt(500),
@@ -82,11 +77,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig
   } else {
     throw new Error('configuration: set ONCELOAD_CLICKHOUSE_URL (a ClickHouse server) or ONCELOAD_CHDB_PATH (embedded chDB)');
   }
-  const bucketUrl =
-    e.ONCELOAD_CLICKHOUSE_S3_URL ??
-    (e.ONCELOAD_S3_ENDPOINT
-      ? `${e.ONCELOAD_S3_ENDPOINT.replace(/\/$/, '')}/${e.ONCELOAD_LANDING_BUCKET}`
-      : `https://${e.ONCELOAD_LANDING_BUCKET}.s3.${e.AWS_REGION}.amazonaws.com`);
   return {
     region: e.AWS_REGION,
     tenantsTable: e.ONCELOAD_TENANTS_TABLE,
@@ -97,11 +87,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig
     s3Endpoint: e.ONCELOAD_S3_ENDPOINT,
     clickhouse,
     database: clickhouse.kind === 'server' ? clickhouse.database : 'default',
-    clickhouseS3: {
-      bucketUrl: bucketUrl.replace(/\/$/, ''),
-      accessKeyId: e.ONCELOAD_CLICKHOUSE_S3_ACCESS_KEY_ID,
-      secretAccessKey: e.ONCELOAD_CLICKHOUSE_S3_SECRET_ACCESS_KEY,
-    },
     loadTimeoutSeconds: e.ONCELOAD_LOAD_TIMEOUT_SECONDS,
     insertBlockRows: e.ONCELOAD_INSERT_BLOCK_ROWS,
     planMaxFiles: e.ONCELOAD_PLAN_MAX_FILES,

@@ -27,6 +27,8 @@ export interface LandedFile {
 
 export interface ObjectStore {
   list(prefix: string): Promise<LandedFile[]>;
+  /** A URL that lets its holder GET one object for a short while. */
+  presignGet(key: string): Promise<string>;
 }
 
 export type FileStatus = 'loading' | 'loaded' | 'failed' | 'reset';
@@ -66,12 +68,14 @@ export type ClaimOutcome =
 export interface Ledger {
   /** Every ledger entry of one tenant x table, by key (one Query, paginated). */
   listItem(tenant: string, table: CanonicalTable): Promise<Map<string, LedgerEntry>>;
+  /** One entry, read consistently. */
+  get(file: { tenant: string; table: CanonicalTable; key: string }): Promise<LedgerEntry | undefined>;
   /** Takes the `loading` claim unless the version is done or freshly claimed by another run. */
   claim(file: FileVersion, runId: string, staleBefore: Date): Promise<ClaimOutcome>;
   markLoaded(file: FileVersion, runId: string, rows: number): Promise<void>;
   markFailed(file: FileVersion, runId: string, error: string): Promise<void>;
   /** Gives up a claim after a transient error, so the retry need not wait for it to go stale. */
-  release(file: FileVersion, runId: string): Promise<void>;
+  release(file: Pick<FileVersion, 'tenant' | 'table' | 'key'>, runId: string): Promise<void>;
   /** Marks entries for reloading under a new generation; returns how many. */
   reset(params: { tenant: string; table: CanonicalTable; key?: string; status?: FileStatus }): Promise<number>;
 }
@@ -81,6 +85,7 @@ export interface FileRef {
   tenant: string;
   table: CanonicalTable;
   key: string;
+  /** The `_etag` lineage value its rows carry (see `lineageEtag`). */
   etag: string;
 }
 

@@ -146,9 +146,10 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       await withRuntime(flags.dataDir, async (runtime) => setExit(await runExecutions(runtime, flags, out)));
     });
 
-  program
-    .command('files')
-    .description('list the file ledger')
+  const files = program.command('files').description('the file ledger: list it, or reset files to load them again');
+  files
+    .command('list', { isDefault: true })
+    .description('list the file ledger (the default)')
     .option('--tenant <id>', 'one tenant')
     .option('--table <name>', 'one table', (v: string) => tablesOption(v)[0]!)
     .addOption(new Option('--status <status>', 'one status').choices(['loading', 'loaded', 'failed', 'reset']))
@@ -167,6 +168,29 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
           }
         }
         out(lines.join('\n'));
+      });
+    });
+  files
+    .command('reset')
+    .description('mark files to load again on the next run, under a new deduplication token')
+    .requiredOption('--tenant <id>', 'the tenant')
+    .requiredOption('--table <name>', 'the table', (v: string) => tablesOption(v)[0]!)
+    .option('--key <key>', 'one S3 key')
+    .addOption(new Option('--status <status>', 'every file with this status').choices(['loaded', 'failed']))
+    .addOption(dataDirOption())
+    .action(async (flags: { tenant: string; table: CanonicalTable; key?: string; status?: 'loaded' | 'failed'; dataDir: string }) => {
+      if ((flags.key === undefined) === (flags.status === undefined)) throw new InputError('give exactly one of --key and --status', '--key');
+      assertTenantId(flags.tenant);
+      await withRuntime(flags.dataDir, async (runtime) => {
+        const deps = await runtime.deps();
+        const count = await deps.ledger.reset({
+          tenant: flags.tenant,
+          table: flags.table,
+          ...(flags.key !== undefined ? { key: flags.key } : {}),
+          ...(flags.status !== undefined ? { status: flags.status } : {}),
+        });
+        out(`reset ${count} file(s) of ${flags.tenant}/${flags.table}; the next run loads them again`);
+        if (count === 0) setExit(EXIT_FAILED);
       });
     });
 

@@ -11,3 +11,11 @@ export function dedupToken(file: Pick<FileVersion, 'tenant' | 'table' | 'key' | 
     .digest('hex')
     .slice(0, 40);
 }
+
+/**
+ * The `_etag` lineage value of a load: the ETag, plus the reset generation after an operator
+ * reset, so the rows of each deliberate reload are counted apart from the first load's.
+ */
+export function lineageEtag(etag: string, generation: number): string {
+  return generation === 0 ? etag : `${etag}/reset-${generation}`;
+}

@@ -7,7 +7,7 @@ import { FileBusyError, PermanentError, type PermanentCode } from '../errors.js'
 import type { FileVersion, Ledger, Warehouse } from '../ports.js';
 import type { CanonicalTable } from '../tables.js';
 import { checkFile } from './check-file.js';
-import { dedupToken } from './dedup-token.js';
+import { dedupToken, lineageEtag } from './dedup-token.js';
 import type { PlannedFile } from './plan.js';
 
 export interface LoadBatchInput {
@@ -69,7 +69,7 @@ export async function loadFile(file: FileVersion, runId: string, deps: LoadDeps)
   if (claim.outcome === 'busy') {
     throw new FileBusyError(`another attempt (run ${claim.entry.runId}) is loading this file`, { tenant: file.tenant, table: file.table, file: file.key });
   }
-  const ref = { tenant: file.tenant, table: file.table, key: file.key, etag: file.etag };
+  const ref = { tenant: file.tenant, table: file.table, key: file.key, etag: lineageEtag(file.etag, file.generation) };
   let rows: number;
   try {
     rows = await checkFile(ref, file.size, deps.warehouse);
@@ -90,26 +90,50 @@ export async function loadFile(file: FileVersion, runId: string, deps: LoadDeps)
 /** Error names that mean "another attempt holds this file right now": worth waiting for. */
 const BUSY = new Set(['FileBusyError', 'IdempotencyAlreadyInProgressError']);
 
+export interface BatchSteps {
+  /** The idempotent per-file load. */
+  loadOne: (file: FileVersion) => Promise<FileResult>;
+  /** The file's outcome if the ledger already has it, e.g. from an attempt that died after recording it. */
+  settled: (file: FileVersion) => Promise<FileResult | undefined>;
+}
+
 /**
- * Loads every file of a batch through `loadOne` (the idempotent per-file load). A file held by
- * another attempt does not stop the others; the batch then fails with that error so the state
- * machine retries it with backoff, and the finished files answer from their idempotency records.
+ * Loads every file of a batch. A file held by another attempt does not stop the others: if the
+ * ledger already records its outcome, that is the answer; otherwise the batch fails with the
+ * busy error once the rest are done, so the state machine retries it with backoff, and the
+ * finished files answer from their idempotency records.
  */
-export async function loadBatch(input: LoadBatchInput, loadOne: (file: FileVersion) => Promise<FileResult>): Promise<FileResult[]> {
+export async function loadBatch(input: LoadBatchInput, steps: BatchSteps): Promise<FileResult[]> {
   const results: FileResult[] = [];
   let busy: unknown;
   for (const planned of input.files) {
     const file: FileVersion = { tenant: input.tenant, table: input.table, ...planned };
     try {
-      results.push(await loadOne(file));
+      results.push(await steps.loadOne(file));
     } catch (error) {
-      if (error instanceof Error && BUSY.has(error.name)) {
-        busy ??= error;
-        continue;
-      }
-      throw error;
+      if (!(error instanceof Error && BUSY.has(error.name))) throw error;
+      const settled = await steps.settled(file);
+      if (settled) results.push(settled);
+      else busy ??= error;
     }
   }
   if (busy) throw busy;
   return results;
+}
+
+/** The ledger's outcome of a file version, if it is loaded or failed. */
+export async function settledOutcome(file: FileVersion, ledger: Ledger): Promise<FileResult | undefined> {
+  const entry = await ledger.get(file);
+  if (!entry || entry.etag !== file.etag || entry.generation !== file.generation) return undefined;
+  if (entry.status !== 'loaded' && entry.status !== 'failed') return undefined;
+  return {
+    key: file.key,
+    etag: file.etag,
+    generation: file.generation,
+    status: 'done',
+    outcome: entry.status,
+    runId: entry.runId,
+    ...(entry.rows !== undefined ? { rows: entry.rows } : {}),
+    ...(entry.error ? { error: entry.error } : {}),
+  };
 }

@@ -8,6 +8,7 @@
 import type { Ledger, LedgerEntry, Warehouse, TableEngine } from '../ports.js';
 import { SORTING_KEY, VERSION_COLUMN, type CanonicalTable } from '../tables.js';
 import type { PlanCounts } from './plan.js';
+import { lineageEtag } from './dedup-token.js';
 import { renderReport } from './report-text.js';
 
 export interface ItemSummary {
@@ -149,13 +150,14 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
 
   const inTable = await deps.warehouse.countRowsByFile(item.tenant, item.table, loaded.map((e) => e.key));
   for (const entry of loaded) {
-    const rows = inTable.get(entry.key)?.get(entry.etag) ?? 0;
+    const etag = lineageEtag(entry.etag, entry.generation);
+    const rows = inTable.get(entry.key)?.get(etag) ?? 0;
     const expected = entry.rows ?? 0;
     if (rows > expected) findings.doubled.push(`${where} ${entry.key}: ${rows} rows in the table, ${expected} in the file`);
     if (rows < expected) {
       // ReplacingMergeTree merges drop rows that a newer version replaced: only rows with no
       // equal-or-newer version of their id anywhere in the table are lost.
-      const uncovered = await deps.warehouse.uncoveredRows({ tenant: item.tenant, table: item.table, key: entry.key, etag: entry.etag });
+      const uncovered = await deps.warehouse.uncoveredRows({ tenant: item.tenant, table: item.table, key: entry.key, etag });
       if (uncovered > 0) findings.lost.push(`${where} ${entry.key}: ${uncovered} of ${expected} rows are not in the table`);
     }
   }

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { closeDeps, getDeps, type Deps } from '../runtime/deps.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { recoverAbandonedWork } from './recover.js';
 import { syncLanding } from './landing-sync.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startStores, type LocalStoreNames, type RunningStores } from './stores.js';
 import { createLocalStateMachine, type ExecutionResult, type RunOptions } from './state-machine.js';
@@ -24,6 +25,8 @@ export interface LocalRuntimeOptions {
   dataDir: string;
   /** Extra configuration (ONCELOAD_* variables) for the handlers, e.g. in tests. */
   env?: Record<string, string>;
+  /** Every function's timeout as its Lambda context reports it; tests shorten it. */
+  lambdaTimeoutSeconds?: number;
 }
 
 /** An execution name in the form Step Functions accepts, sortable by start time. */
@@ -37,9 +40,10 @@ export class LocalRuntime {
   readonly landingDir: string;
   readonly #stores: RunningStores;
   readonly #unlock: () => void;
-  readonly #run = createLocalStateMachine();
+  readonly #run: ReturnType<typeof createLocalStateMachine>;
 
-  private constructor(dataDir: string, stores: RunningStores, unlock: () => void) {
+  private constructor(dataDir: string, stores: RunningStores, unlock: () => void, options: LocalRuntimeOptions) {
+    this.#run = createLocalStateMachine(options.lambdaTimeoutSeconds === undefined ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds });
     this.dataDir = dataDir;
     this.landingDir = join(dataDir, 'landing');
     this.#stores = stores;
@@ -62,16 +66,14 @@ export class LocalRuntime {
         ONCELOAD_LANDING_BUCKET: NAMES.landingBucket,
         ONCELOAD_DYNAMODB_ENDPOINT: stores.dynamodbEndpoint,
         ONCELOAD_S3_ENDPOINT: stores.s3Endpoint,
-        ONCELOAD_CLICKHOUSE_S3_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        ONCELOAD_CLICKHOUSE_S3_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         // A ClickHouse server named by ONCELOAD_CLICKHOUSE_URL wins over the embedded engine.
         ...(process.env.ONCELOAD_CLICKHOUSE_URL ? {} : { ONCELOAD_CHDB_PATH: join(dataDir, 'clickhouse') }),
         ...options.env,
       };
       Object.assign(process.env, env);
       await closeDeps();
-      const runtime = new LocalRuntime(dataDir, stores, unlock);
-      await runtime.deps();
+      const runtime = new LocalRuntime(dataDir, stores, unlock, options);
+      await recoverAbandonedWork(await runtime.deps());
       return runtime;
     } catch (error) {
       unlock();

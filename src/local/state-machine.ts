@@ -59,7 +59,12 @@ export interface ExecutionResult {
   cause?: string;
 }
 
-export function createLocalStateMachine() {
+export interface LocalStateMachineOptions {
+  /** Overrides every function's timeout as the Lambda context reports it (tests use seconds, not minutes). */
+  lambdaTimeoutSeconds?: number;
+}
+
+export function createLocalStateMachine(machineOptions: LocalStateMachineOptions = {}) {
   const definition = localDefinition();
   const byArn = new Map(Object.values(FUNCTION_PLACEHOLDERS).map((fn) => [localFunctionArn(fn), fn]));
   const taskStates: [string, FunctionName][] = [];
@@ -71,6 +76,7 @@ export function createLocalStateMachine() {
     if (!fn) throw new Error(`state ${JSON.stringify(name)} calls ${state.Resource}, which is not an onceload function`);
     taskStates.push([name, fn]);
   }
+  const timeoutOf = (fn: FunctionName) => machineOptions.lambdaTimeoutSeconds ?? FUNCTION_SETTINGS[fn].timeoutSeconds;
   const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
 
   return async function run(input: unknown, options: RunOptions): Promise<ExecutionResult> {
@@ -79,7 +85,7 @@ export function createLocalStateMachine() {
         stateName,
         async (event: unknown) => {
           const { handler } = (await HANDLERS[fn]()) as { handler: Handler };
-          return handler(event, lambdaContext(`onceload-${fn}`, FUNCTION_SETTINGS[fn].timeoutSeconds));
+          return handler(event, lambdaContext(`onceload-${fn}`, timeoutOf(fn)));
         },
       ]),
     );

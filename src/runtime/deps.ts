@@ -27,16 +27,17 @@ let current: Promise<Deps> | undefined;
 export async function createDeps(config: OnceloadConfig): Promise<Deps> {
   const aws = createAwsClients(config);
   const clickhouse = await createClickHouseClient(config.clickhouse);
+  const store = new S3ObjectStore(aws.s3, config.landingBucket);
   return {
     config,
     aws,
     clickhouse,
     tenants: new DynamoTenantDirectory(aws.documents, config.tenantsTable),
     ledger: new DynamoLedger(aws.documents, { tableName: config.ledgerTable, ttlDays: config.ledgerTtlDays }),
-    store: new S3ObjectStore(aws.s3, config.landingBucket),
+    store,
     warehouse: new ClickHouseWarehouse(clickhouse, {
       database: config.database,
-      s3: config.clickhouseS3,
+      objectUrl: (key) => store.presignGet(key),
       insertBlockRows: config.insertBlockRows,
     }),
   };

@@ -38,9 +38,20 @@ export function report(result: ExecutionResult): RunReport {
   return result.output as RunReport;
 }
 
-export async function openHarness(env: Record<string, string> = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /** Milliseconds between retries of a state (the ASL's backoff, shortened). */
+  retryIntervalMs?: number;
+  lambdaTimeoutSeconds?: number;
+}
+
+export async function openHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'onceload-it-'));
-  const runtime = await LocalRuntime.open({ dataDir, env: { ONCELOAD_INSERT_BLOCK_ROWS: '100', ...env } });
+  const runtime = await LocalRuntime.open({
+    dataDir,
+    env: { ONCELOAD_INSERT_BLOCK_ROWS: '100', ...env },
+    ...(options.lambdaTimeoutSeconds !== undefined ? { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds } : {}),
+  });
+  const retryIntervalMs = options.retryIntervalMs ?? 20;
   const deps = await runtime.deps();
   const query = async <T>(sql: string, params: Record<string, unknown> = {}): Promise<T[]> => {
     const result = await deps.clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' });
@@ -59,11 +70,11 @@ export async function openHarness(env: Record<string, string> = {}): Promise<Har
     },
     async run(input = {}) {
       await runtime.syncLanding();
-      return runtime.execute(input, { retryIntervalMs: 20 });
+      return runtime.execute(input, { retryIntervalMs });
     },
     async runMany(n, input = {}) {
       await runtime.syncLanding();
-      return Promise.all(Array.from({ length: n }, () => runtime.execute(input, { retryIntervalMs: 20 })));
+      return Promise.all(Array.from({ length: n }, () => runtime.execute(input, { retryIntervalMs })));
     },
     query,
     async command(sql) {

@@ -79,7 +79,7 @@ export class DynamoLedger implements Ledger {
     return entries;
   }
 
-  async #get(file: FileVersion): Promise<LedgerEntry | undefined> {
+  async get(file: { tenant: string; table: CanonicalTable; key: string }): Promise<LedgerEntry | undefined> {
     const { Item } = await awsCall(`reading the ledger item of ${file.key}`, () =>
       this.#documents.send(new GetCommand({ TableName: this.#options.tableName, Key: this.#key(file), ConsistentRead: true })),
     );
@@ -125,7 +125,7 @@ export class DynamoLedger implements Ledger {
       },
     });
     if (claimed) return { outcome: 'claimed' };
-    const entry = await this.#get(file);
+    const entry = await this.get(file);
     if (entry && entry.etag === file.etag && (entry.status === 'loaded' || entry.status === 'failed')) {
       return { outcome: 'done', entry };
     }
@@ -163,7 +163,7 @@ export class DynamoLedger implements Ledger {
       ExpressionAttributeValues: values,
     });
     if (done) return;
-    const entry = await this.#get(file);
+    const entry = await this.get(file);
     if (entry?.status === status && entry.etag === file.etag) return;
     throw new FileBusyError(`lost the claim on the file before recording it as ${status}`, {
       tenant: file.tenant,
@@ -180,7 +180,7 @@ export class DynamoLedger implements Ledger {
     return this.#finish(file, runId, 'failed', { error });
   }
 
-  async release(file: FileVersion, runId: string): Promise<void> {
+  async release(file: Pick<FileVersion, 'tenant' | 'table' | 'key'>, runId: string): Promise<void> {
     await this.#conditional(`releasing ${file.key}`, {
       Key: this.#key(file),
       UpdateExpression: 'SET startedAt = :epoch',

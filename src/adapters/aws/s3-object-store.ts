@@ -1,5 +1,6 @@
-/** The ObjectStore port on S3: lists a prefix of the landing bucket. */
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+/** The ObjectStore port on S3: lists a prefix of the landing bucket and presigns reads. */
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { LandedFile, ObjectStore } from '../../ports.js';
 import { awsCall } from './classify.js';
 
@@ -26,5 +27,10 @@ export class S3ObjectStore implements ObjectStore {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return files;
+  }
+
+  /** Valid long enough for the longest Load; signing is local, no request is made. */
+  presignGet(key: string): Promise<string> {
+    return getSignedUrl(this.#s3, new GetObjectCommand({ Bucket: this.#bucket, Key: key }), { expiresIn: 3600 });
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The Warehouse port on `@clickhouse/client`: the same code talks to embedded chDB and to a
- * ClickHouse server. Files are read in-engine with the `s3()` table function, so rows never
- * pass through the JS heap.
+ * ClickHouse server. Files are read in-engine by the `url()` table function from a presigned
+ * GET URL, so rows never pass through the JS heap and ClickHouse needs no credentials for the
+ * bucket. (`s3()` would read glob characters in a key, `*?{}`, as patterns.)
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { FileRef, FileScan, RowProblem, TableEngine, Warehouse } from '../../ports.js';
@@ -13,8 +14,8 @@ import { createTableSql } from './ddl.js';
 
 export interface WarehouseOptions {
   database: string;
-  /** The landing bucket as ClickHouse reaches it, and the keys it signs with (unsigned when absent). */
-  s3: { bucketUrl: string; accessKeyId: string | undefined; secretAccessKey: string | undefined };
+  /** A short-lived URL ClickHouse can GET the object from (a presigned S3 URL). */
+  objectUrl: (key: string) => Promise<string>;
   insertBlockRows: number;
 }
 
@@ -25,11 +26,6 @@ const nullable = (type: string) => (type.startsWith('Nullable(') ? type : `Nulla
 /** Every source column nullable, so a missing value is seen (and counted) rather than defaulted. */
 function sourceStructure(table: CanonicalTable): string {
   return [...TABLE_COLUMNS[table].map((c) => `${c.name} ${nullable(c.type)}`), 'tenant_id Nullable(String)'].join(', ');
-}
-
-/** Percent-encodes each path segment; `*` too, which ClickHouse would read as a glob. */
-function objectUrl(bucketUrl: string, key: string): string {
-  return `${bucketUrl}/${key.split('/').map((s) => encodeURIComponent(s).replace(/\*/g, '%2A')).join('/')}`;
 }
 
 const ROW_PROBLEM_SQL: Record<RowProblem, string> = {
@@ -70,15 +66,13 @@ export class ClickHouseWarehouse implements Warehouse {
     };
   }
 
-  #source(file: FileRef, structure: string | undefined): { sql: string; params: Params } {
+  async #source(file: FileRef, structure: string | undefined): Promise<{ sql: string; params: Params }> {
     const { format, compression } = fileFormat(file.key);
-    const { s3 } = this.#options;
-    const params: Params = { url: objectUrl(s3.bucketUrl, file.key), format };
-    const auth = s3.accessKeyId ? '{accessKeyId:String}, {secretAccessKey:String}' : 'NOSIGN';
-    if (s3.accessKeyId) Object.assign(params, { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey ?? '' });
-    if (structure === undefined) return { sql: `s3({url:String}, ${auth}, {format:String})`, params };
+    const params: Params = { url: await this.#options.objectUrl(file.key), format };
+    if (structure === undefined) return { sql: 'url({url:String}, {format:String})', params };
+    // The URL's query string hides the extension, so compression is named, not inferred.
     Object.assign(params, { structure, compression: compression === 'gzip' ? 'gzip' : 'none' });
-    return { sql: `s3({url:String}, ${auth}, {format:String}, {structure:String}, {compression:String})`, params };
+    return { sql: 'url({url:String}, {format:String}, {structure:String}, {compression:String})', params };
   }
 
   async #rows<T>(query: string, params: Params, file?: FileRef): Promise<T[]> {
@@ -110,7 +104,7 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async fileColumns(file: FileRef): Promise<string[]> {
-    const source = this.#source(file, undefined);
+    const source = await this.#source(file, undefined);
     const rows = await this.#rows<{ name: string }>(
       `DESCRIBE TABLE ${source.sql}${settingsClause({ input_format_max_rows_to_read_for_schema_inference: 1000 })}`,
       source.params,
@@ -120,7 +114,7 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async scanFile(file: FileRef): Promise<FileScan> {
-    const source = this.#source(file, sourceStructure(file.table));
+    const source = await this.#source(file, sourceStructure(file.table));
     // ignore(*) makes the engine parse every column: pruned columns would skip the checks.
     const [row] = await this.#rows<Record<string, string>>(
       `SELECT count() AS rows, countIf(id IS NULL) AS missing_id, countIf(last_updated IS NULL) AS missing_last_updated,
@@ -138,7 +132,7 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async locateRow(file: FileRef, problem: RowProblem): Promise<number | undefined> {
-    const source = this.#source(file, sourceStructure(file.table));
+    const source = await this.#source(file, sourceStructure(file.table));
     const [row] = await this.#rows<{ row: string }>(
       // The outer query uses _all so the engine still parses every column (see scanFile).
       `SELECT row FROM (SELECT rowNumberInAllBlocks() + 1 AS row, (${ROW_PROBLEM_SQL[problem]}) AS bad, ignore(*) AS _all FROM ${source.sql})
@@ -151,7 +145,7 @@ export class ClickHouseWarehouse implements Warehouse {
 
   async insertFile(file: FileRef, dedupToken: string): Promise<void> {
     if (!/^[0-9a-f]{16,128}$/.test(dedupToken)) throw new Error('deduplication token must be lowercase hex');
-    const source = this.#source(file, sourceStructure(file.table));
+    const source = await this.#source(file, sourceStructure(file.table));
     const columns = TABLE_COLUMNS[file.table].map((c) => quoteIdentifier(c.name));
     const target = [quoteIdentifier('tenant_id'), ...columns, ...LINEAGE_COLUMNS.map((c) => quoteIdentifier(c.name))];
     const settings = settingsClause({
@@ -188,7 +182,7 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async uncoveredRows(file: FileRef): Promise<number> {
-    const source = this.#source(file, sourceStructure(file.table));
+    const source = await this.#source(file, sourceStructure(file.table));
     const [row] = await this.#rows<{ uncovered: string }>(
       `SELECT count() AS uncovered FROM ${source.sql} AS f
        LEFT JOIN (SELECT id, max(last_updated) AS newest FROM ${tableRef(file.table, this.#options.database)}
