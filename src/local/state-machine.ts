@@ -2,7 +2,7 @@
  * Runs the one ASL definition with aws-local-stepfunctions. Each Task state calls the handler
  * module its Resource names (the modules the stacks deploy), with a Lambda-like context.
  */
-import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { FUNCTION_PLACEHOLDERS, readDefinition, substituteDefinition, type FunctionName } from '../definition.js';
 import { FUNCTION_SETTINGS } from '../function-settings.js';
 import { lambdaContext } from './lambda-context.js';
@@ -49,11 +49,13 @@ export interface RunOptions {
   /** Replaces the ASL's retry waits (milliseconds), e.g. to keep tests fast. */
   retryIntervalMs?: number;
   onEvent?: (event: { type: string; state?: { name: string; output?: unknown }; parentState?: { name: string }; index?: number }) => void;
+  /** Aborts the execution, as StopExecution does: tasks already running go on to their end. */
+  signal?: AbortSignal;
 }
 
 export interface ExecutionResult {
   executionName: string;
-  status: 'SUCCEEDED' | 'FAILED';
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   output?: unknown;
   error?: string;
   cause?: string;
@@ -105,6 +107,7 @@ export function createLocalStateMachine(machineOptions: LocalStateMachineOptions
         },
       },
     });
+    options.signal?.addEventListener('abort', () => execution.abort(), { once: true });
     const events = options.onEvent
       ? (async () => {
           for await (const event of execution.eventLogs) options.onEvent!(event as never);
@@ -116,6 +119,7 @@ export function createLocalStateMachine(machineOptions: LocalStateMachineOptions
       return { executionName: options.executionName, status: 'SUCCEEDED', output };
     } catch (error) {
       await events.catch(() => undefined);
+      if (error instanceof ExecutionAbortedError) return { executionName: options.executionName, status: 'ABORTED' };
       if (error instanceof ExecutionError) {
         const cause = (error as { cause?: { name?: string; message?: string } }).cause;
         return { executionName: options.executionName, status: 'FAILED', error: cause?.name ?? 'Error', cause: cause?.message ?? error.message };
