@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CANONICAL_TABLES } from '../../src/tables.js';
+import { localDefinition } from '../../src/local/state-machine.js';
+import { openHarness, range, report, type Harness } from './harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await openHarness();
+});
+afterAll(async () => h?.close());
+
+it('runs one execution over 200 tenants x 4 tables with a bounded Map and no error', async () => {
+  const deps = await h.runtime.deps();
+  for (const n of range(0, 200)) {
+    const tenant = `t${String(n).padStart(3, '0')}`;
+    await deps.tenants.put({ tenantId: tenant, service: 'scale', enabled: true });
+    if (n % 20 === 0) {
+      for (const table of CANONICAL_TABLES) h.land(tenant, table, 'f.jsonl', `{"id":1,"last_updated":"2026-01-01T00:00:00Z"}\n{"id":2,"last_updated":"2026-01-01T00:00:00Z"}\n`);
+    }
+  }
+  // Each Plan lists its prefix once: listings in flight at once bound the Map's item concurrency.
+  let inFlight = 0;
+  let peak = 0;
+  deps.aws.s3.middlewareStack.add(
+    (next) => async (args) => {
+      const prefix = String((args.input as { Prefix?: string }).Prefix ?? '');
+      if (!prefix.includes('/canonical/')) return next(args);
+      peak = Math.max(peak, ++inFlight);
+      try {
+        return await next(args);
+      } finally {
+        inFlight--;
+      }
+    },
+    { step: 'initialize', name: 'countListings' },
+  );
+  await h.runtime.syncLanding();
+  const result = await h.runtime.execute({}, { retryIntervalMs: 20 });
+  const run = report(result);
+  expect(run.ok).toBe(true);
+  expect(run.totals.items).toBe(800);
+  expect(run.totals.loaded).toBe(40);
+  expect(run.totals.rows).toBe(80);
+  const map = localDefinition().States['Plan and load every tenant and table'] as { MaxConcurrency: number };
+  expect(peak).toBeGreaterThan(1);
+  expect(peak).toBeLessThanOrEqual(map.MaxConcurrency);
+});
