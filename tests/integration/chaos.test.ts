@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Deps } from '../../src/runtime/deps.js';
-import { errors, faultInjector, type FaultInjector } from './faults.js';
+import { errors, faultInjector, isInsert, type FaultInjector } from './faults.js';
 import { openHarness, type Harness } from './harness.js';
 
 const SEED = Number(process.env.ONCELOAD_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -83,6 +83,8 @@ it(`holds every invariant over ${ROUNDS} rounds of faults and crashes`, { timeou
         const error = store === 'clickhouse' ? errors.clickhouseNetwork : pick([errors.throttling, errors.serverError, errors.connectionReset]);
         faults.add({ store, times: Number.POSITIVE_INFINITY, when: () => random() < rate, ...(after ? { errorAfter: error } : { error }) });
       }
+      // The incident's own fault, more often: an insert that reached the table but was reported failed.
+      faults.add({ store: 'clickhouse', times: Number.POSITIVE_INFINITY, when: (call) => isInsert(call) && random() < 0.3, errorAfter: errors.clickhouseNetwork });
       await h.runtime.execute({}, { retryIntervalMs: 60 });
       faults.clear();
     }
