@@ -1,10 +1,11 @@
 /**
- * Checks a landed file before anything of it is inserted: its columns against the table, then
- * one full read with the insert's own parser. A file is atomic because every problem is found
+ * Checks a landed file before anything of it is inserted: one full read with the insert's own
+ * parser (and, for Parquet, its column names first). A file is atomic because every problem is found
  * here, before the insert starts: a bad row at row 1,000,000 fails the file with nothing written.
  */
 import { PermanentError, type ErrorContext } from '../errors.js';
-import type { FileRef, RowProblem, Warehouse } from '../ports.js';
+import type { FileRef, FileScan, RowProblem, Warehouse } from '../ports.js';
+import { fileFormat } from './file-format.js';
 import { REQUIRED_COLUMNS, TABLE_COLUMNS } from '../tables.js';
 
 /** Columns a file may carry besides the table's own: a tenant_id equal to the work item's. */
@@ -16,19 +17,10 @@ const PROBLEMS: { field: 'missingId' | 'missingLastUpdated' | 'foreignTenant'; p
   { field: 'foreignTenant', problem: 'foreign_tenant', code: 'FOREIGN_TENANT', column: 'tenant_id', message: "tenant_id names another tenant; a file's rows always belong to the tenant it landed under" },
 ];
 
-/** Returns the number of rows in the file, or throws a PermanentError naming the problem. */
-export async function checkFile(file: FileRef, size: number, warehouse: Warehouse): Promise<number> {
-  const context: ErrorContext = { tenant: file.tenant, table: file.table, file: file.key };
-  if (size === 0) throw new PermanentError('EMPTY_FILE', 'the file is empty', context);
+/** Checks the file's column names (read by the engine's schema inference) against the table. */
+async function checkColumns(file: FileRef, warehouse: Warehouse, context: ErrorContext): Promise<void> {
   const allowed = new Set([...TABLE_COLUMNS[file.table].map((c) => c.name), ...EXTRA_ALLOWED]);
-  let columns: string[];
-  try {
-    columns = await warehouse.fileColumns(file);
-  } catch (error) {
-    // Schema inference stops at the first bad row without saying where; the full read says which row.
-    if (error instanceof PermanentError) await warehouse.scanFile(file);
-    throw error;
-  }
+  const columns = await warehouse.fileColumns(file);
   const unknown = columns.filter((c) => !allowed.has(c));
   if (unknown.length > 0) {
     throw new PermanentError(
@@ -41,8 +33,34 @@ export async function checkFile(file: FileRef, size: number, warehouse: Warehous
   if (missing.length > 0) {
     throw new PermanentError('MISSING_COLUMN', `required column ${missing.join(' and ')} is missing`, { ...context, column: missing[0]! });
   }
-  const scan = await warehouse.scanFile(file);
+}
+
+/** Runs the column check for a better message; only its own findings replace the error at hand. */
+async function explainColumns(file: FileRef, warehouse: Warehouse, context: ErrorContext): Promise<void> {
+  try {
+    await checkColumns(file, warehouse, context);
+  } catch (error) {
+    if (error instanceof PermanentError && (error.code === 'UNKNOWN_COLUMN' || error.code === 'MISSING_COLUMN')) throw error;
+  }
+}
+
+/** Returns the number of rows in the file, or throws a PermanentError naming the problem. */
+export async function checkFile(file: FileRef, size: number, warehouse: Warehouse): Promise<number> {
+  const context: ErrorContext = { tenant: file.tenant, table: file.table, file: file.key };
+  if (size === 0) throw new PermanentError('EMPTY_FILE', 'the file is empty', context);
+  // Parquet readers skip columns nobody asks for, so its column names are checked up front (from
+  // the footer); JSON lines and CSV reject unknown fields while parsing, so one full read finds them.
+  if (fileFormat(file.key).format === 'Parquet') await checkColumns(file, warehouse, context);
+  let scan: FileScan;
+  try {
+    scan = await warehouse.scanFile(file);
+  } catch (error) {
+    // The parser names the first bad row; an unknown or missing column is said more plainly.
+    if (error instanceof PermanentError) await explainColumns(file, warehouse, context);
+    throw error;
+  }
   if (scan.rows === 0) throw new PermanentError('EMPTY_FILE', 'the file has no rows', context);
+  if (scan.missingId === scan.rows || scan.missingLastUpdated === scan.rows) await explainColumns(file, warehouse, context);
   for (const p of PROBLEMS) {
     if (scan[p.field] === 0) continue;
     const row = await warehouse.locateRow(file, p.problem);

@@ -137,7 +137,9 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
   }
   if (input.dryRun) return findings;
 
-  const entries = [...(await deps.ledger.listItem(item.tenant, item.table)).values()];
+  // An item that had nothing to load wrote nothing to the ledger: read it only if a check needs it.
+  const nothingLoaded = counts?.toLoad === 0;
+  const entries = nothingLoaded ? [] : [...(await deps.ledger.listItem(item.tenant, item.table)).values()];
   const mine = entries.filter((e) => e.runId === input.runId);
   const loaded = mine.filter((e) => e.status === 'loaded');
   for (const e of mine.filter((e) => e.status === 'failed')) {
@@ -166,7 +168,8 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
     const before = item.countFinalBefore;
     const after = await deps.warehouse.countFinal(item.tenant, item.table);
     if (after !== before) {
-      const concurrent = concurrentLoads(entries, input.runId, item.plannedAt);
+      const all = [...(await deps.ledger.listItem(item.tenant, item.table)).values()];
+      const concurrent = concurrentLoads(all, input.runId, item.plannedAt);
       if (concurrent.length > 0) {
         findings.warnings.push(`${where}: count() FINAL moved ${before} -> ${after} while run ${concurrent[0]!.runId} loaded ${concurrent.length} file(s)`);
       } else {

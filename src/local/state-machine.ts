@@ -48,7 +48,7 @@ export interface RunOptions {
   executionName: string;
   /** Replaces the ASL's retry waits (milliseconds), e.g. to keep tests fast. */
   retryIntervalMs?: number;
-  onEvent?: (event: { type: string; state?: { name: string; output?: unknown }; parentState?: { name: string }; index?: number }) => void;
+  onEvent?: (event: { type: string; timestamp: number; state?: { name: string; input?: unknown; output?: unknown }; parentState?: { name: string }; index?: number }) => void;
   /** Aborts the execution, as StopExecution does: tasks already running go on to their end. */
   signal?: AbortSignal;
 }

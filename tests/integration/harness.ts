@@ -4,7 +4,7 @@
  * test file opens one runtime and isolates its tests by tenant id.
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LocalRuntime } from '../../src/local/runtime.js';
@@ -102,6 +102,7 @@ export async function openHarness(env: Record<string, string> = {}, options: Har
     },
     async close() {
       await runtime.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return h;
