@@ -1,0 +1,58 @@
+import aslValidator from 'asl-validator';
+import { describe, expect, it } from 'vitest';
+import { FUNCTION_PLACEHOLDERS, placeholders, readDefinition, substituteDefinition } from '../../src/definition.js';
+
+const arns = Object.fromEntries(Object.keys(FUNCTION_PLACEHOLDERS).map((p) => [p, `arn:aws:lambda:eu-west-1:123456789012:function:${p}`]));
+
+interface State {
+  Type: string;
+  Resource?: string;
+  Retry?: { ErrorEquals: string[] }[];
+  ItemProcessor?: { States: Record<string, State> };
+}
+function* states(all: Record<string, State>): Generator<[string, State]> {
+  for (const [name, state] of Object.entries(all)) {
+    yield [name, state];
+    if (state.ItemProcessor) yield* states(state.ItemProcessor.States);
+  }
+}
+
+describe('the state machine definition', () => {
+  it('uses exactly the function placeholders, and every Task calls one of them', () => {
+    const definition = readDefinition();
+    expect(placeholders(definition).sort()).toEqual(Object.keys(FUNCTION_PLACEHOLDERS).sort());
+    const parsed = JSON.parse(definition) as { States: Record<string, State> };
+    const tasks = [...states(parsed.States)].filter(([, s]) => s.Type === 'Task');
+    expect(tasks.length).toBe(5);
+    for (const [, task] of tasks) expect(Object.keys(FUNCTION_PLACEHOLDERS).map((p) => `\${${p}}`)).toContain(task.Resource);
+  });
+
+  it('passes asl-validator once substituted', () => {
+    const result = aslValidator(JSON.parse(substituteDefinition(readDefinition(), arns)), { checkArn: true, checkPaths: true });
+    expect(result.errorsText()).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('is JSONPath only', () => {
+    expect(readDefinition()).not.toContain('JSONata');
+  });
+
+  it('retries transient errors in every Task, and waits for a busy file in the Load', () => {
+    const parsed = JSON.parse(readDefinition()) as { States: Record<string, State> };
+    for (const [name, state] of states(parsed.States)) {
+      if (state.Type !== 'Task') continue;
+      const retried = (state.Retry ?? []).flatMap((r) => r.ErrorEquals);
+      expect(retried, name).toContain('TransientError');
+      expect(retried, name).toContain('IdempotencyPersistenceLayerError');
+      expect(retried, name).not.toContain('PermanentError');
+      expect(retried, name).not.toContain('States.ALL');
+      if (name === 'Load a batch of files') expect(retried).toEqual(expect.arrayContaining(['IdempotencyAlreadyInProgressError', 'FileBusyError']));
+    }
+  });
+
+  it('refuses to leave a placeholder unfilled or to fill one that does not exist', () => {
+    const { DiscoverFunctionArn: _omitted, ...missing } = arns;
+    expect(() => substituteDefinition(readDefinition(), missing)).toThrow(/DiscoverFunctionArn/);
+    expect(() => substituteDefinition(readDefinition(), { ...arns, Extra: 'x' })).toThrow(/Extra/);
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { batchFiles, plan, type PlanInput } from '../../src/lib/plan.js';
+import { MemoryLedger, MemoryStore, ScriptedWarehouse } from './fakes.js';
+
+const prefix = 'acme/canonical/companies/';
+const limits = { planMaxFiles: 100, batchMaxFiles: 2, batchMaxBytes: 1000 };
+const input = (over: Partial<PlanInput> = {}): PlanInput => ({ runId: 'run-1', dryRun: false, tenant: 'acme', table: 'companies', previous: { nextRound: 0 }, ...over });
+
+function setup() {
+  const store = new MemoryStore([
+    { key: `${prefix}new.jsonl`, etag: 'e-new', size: 10 },
+    { key: `${prefix}same.jsonl`, etag: 'e-same', size: 10 },
+    { key: `${prefix}changed.jsonl`, etag: 'e2', size: 10 },
+    { key: `${prefix}failed.jsonl`, etag: 'e-failed', size: 10 },
+    { key: `${prefix}reset.jsonl`, etag: 'e-reset', size: 10 },
+    { key: `${prefix}loading.jsonl`, etag: 'e-loading', size: 10 },
+    { key: `${prefix}notes.txt`, etag: 'e-txt', size: 10 },
+    { key: 'acme/canonical/contacts/other.jsonl', etag: 'x', size: 10 },
+  ]);
+  const ledger = new MemoryLedger();
+  const base = { tenant: 'acme', table: 'companies' as const };
+  ledger.put({ ...base, key: `${prefix}same.jsonl`, etag: 'e-same', status: 'loaded' });
+  ledger.put({ ...base, key: `${prefix}changed.jsonl`, etag: 'e1', status: 'loaded', generation: 3 });
+  ledger.put({ ...base, key: `${prefix}failed.jsonl`, etag: 'e-failed', status: 'failed' });
+  ledger.put({ ...base, key: `${prefix}reset.jsonl`, etag: 'e-reset', status: 'reset', generation: 1 });
+  ledger.put({ ...base, key: `${prefix}loading.jsonl`, etag: 'e-loading', status: 'loading' });
+  return { store, ledger, warehouse: new ScriptedWarehouse(), limits };
+}
+
+describe('plan', () => {
+  it('plans new, changed, reset and unfinished files, skips loaded and failed ones, with one ledger read', async () => {
+    const deps = setup();
+    const result = await plan(input(), deps);
+    const planned = result.batches.flat();
+    expect(planned.map((f) => f.key.slice(prefix.length)).sort()).toEqual(['changed.jsonl', 'loading.jsonl', 'new.jsonl', 'reset.jsonl']);
+    expect(planned.find((f) => f.key.endsWith('changed.jsonl'))?.generation).toBe(3);
+    expect(planned.find((f) => f.key.endsWith('reset.jsonl'))?.generation).toBe(1);
+    expect(result.counts).toMatchObject({ listed: 7, toLoad: 4, new: 1, changed: 1, reset: 1, resumed: 1, unchanged: 1, failedBefore: 1, ignored: 1 });
+    expect(result.failedBefore).toEqual([`${prefix}failed.jsonl`]);
+    expect(deps.ledger.calls).toEqual(['listItem']);
+    expect(result.batches.map((b) => b.length)).toEqual([2, 2]);
+    expect(result.countFinalBefore).toBeNull();
+  });
+
+  it('a dry run returns what would load, and no batches', async () => {
+    const deps = setup();
+    const result = await plan(input({ dryRun: true }), deps);
+    expect(result.batches).toEqual([]);
+    expect(result.wouldLoad).toHaveLength(4);
+    expect(deps.warehouse.calls).toEqual([]);
+  });
+
+  it('measures count() FINAL before the run for an item with nothing to load', async () => {
+    const deps = setup();
+    deps.store.files.splice(0, deps.store.files.length, { key: `${prefix}same.jsonl`, etag: 'e-same', size: 10 });
+    deps.warehouse.finalCount = 42;
+    const result = await plan(input(), deps);
+    expect(result.countFinalBefore).toBe(42);
+    expect(result.batches).toEqual([]);
+  });
+
+  it('hands out at most planMaxFiles a round, asks for another round, and keeps the first round counts', async () => {
+    const deps = setup();
+    const first = await plan(input(), { ...deps, limits: { ...limits, planMaxFiles: 3 } });
+    expect(first.batches.flat()).toHaveLength(3);
+    expect(first.more).toBe(true);
+    const second = await plan(input({ previous: { nextRound: first.nextRound, countsAtStart: first.countsAtStart, plannedAt: first.plannedAt } }), deps);
+    expect(second.round).toBe(1);
+    expect(second.countsAtStart).toBe(first.countsAtStart);
+    expect(second.plannedAt).toBe(first.plannedAt);
+  });
+});
+
+describe('batchFiles', () => {
+  const file = (n: number, size: number) => ({ key: `k${n}`, etag: 'e', size, generation: 0 });
+  it('closes a batch at the file count and at the byte budget, and loads a big file alone', () => {
+    const batches = batchFiles([file(1, 10), file(2, 10), file(3, 10), file(4, 2000), file(5, 10)], { batchMaxFiles: 2, batchMaxBytes: 1000 });
+    expect(batches.map((b) => b.map((f) => f.key))).toEqual([['k1', 'k2'], ['k3'], ['k4'], ['k5']]);
+  });
+});

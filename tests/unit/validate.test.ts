@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { engineProblem, validateRun, type ItemSummary } from '../../src/lib/validate.js';
+import type { PlanCounts } from '../../src/lib/plan.js';
+import { MemoryLedger, ScriptedWarehouse, replacing } from './fakes.js';
+
+const counts = (toLoad: number): PlanCounts => ({ listed: 1, toLoad, new: toLoad, changed: 0, reset: 0, resumed: 0, unchanged: 1 - toLoad, failedBefore: 0, ignored: 0 });
+const key = 'acme/canonical/companies/a.jsonl';
+
+function setup(item: Partial<ItemSummary> = {}) {
+  const ledger = new MemoryLedger();
+  ledger.put({ tenant: 'acme', table: 'companies', key, etag: 'e', status: 'loaded', rows: 10, runId: 'run-1' });
+  const warehouse = new ScriptedWarehouse();
+  warehouse.engines = [replacing('companies')];
+  warehouse.tableRows = new Map([[key, new Map([['e', 10]])]]);
+  const input = { runId: 'run-1', dryRun: false, items: [{ tenant: 'acme', table: 'companies' as const, countsAtStart: counts(1), plannedAt: '2026-01-01T00:00:00Z', countFinalBefore: null, ...item }] };
+  return { ledger, warehouse, input };
+}
+const checkOf = async (s: ReturnType<typeof setup>, name: string) => (await validateRun(s.input, s)).checks.find((c) => c.name === name)!;
+
+describe('validation', () => {
+  it('passes a run whose counts and engines are right', async () => {
+    const report = await validateRun(setup().input, setup());
+    expect(report.ok).toBe(true);
+    expect(report.totals).toMatchObject({ loaded: 1, rows: 10 });
+  });
+
+  it('nothing doubled: fails when the table has more rows of a file version than the ledger', async () => {
+    const s = setup();
+    s.warehouse.tableRows = new Map([[key, new Map([['e', 11]])]]);
+    const check = await checkOf(s, 'nothing-doubled');
+    expect(check.ok).toBe(false);
+    expect(check.problems[0]).toContain('11 rows in the table, 10 in the file');
+  });
+
+  it('nothing lost: fails when rows are missing and no newer version covers them, passes when merges replaced them', async () => {
+    const s = setup();
+    s.warehouse.tableRows = new Map([[key, new Map([['e', 8]])]]);
+    s.warehouse.uncovered = 2;
+    expect((await checkOf(s, 'nothing-lost')).ok).toBe(false);
+    s.warehouse.uncovered = 0;
+    expect((await checkOf(s, 'nothing-lost')).ok).toBe(true);
+  });
+
+  it('re-runs move nothing: fails when count() FINAL moved with no new file and no other run loading', async () => {
+    const s = setup({ countsAtStart: counts(0), countFinalBefore: 100 });
+    s.warehouse.finalCount = 101;
+    const check = await checkOf(s, 'reruns-move-nothing');
+    expect(check.ok).toBe(false);
+    expect(check.problems[0]).toContain('was 100 before the run and 101 after');
+  });
+
+  it('fails the run for a failed file and for a failed item, and says so in the text', async () => {
+    const s = setup({ failure: { Error: 'TransientError', Cause: 'ClickHouse unreachable' } });
+    s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/bad.jsonl', etag: 'x', status: 'failed', error: 'created_date is not a column', runId: 'run-1' });
+    const report = await validateRun(s.input, s);
+    expect(report.ok).toBe(false);
+    expect(report.checks.find((c) => c.name === 'files')?.ok).toBe(false);
+    expect(report.checks.find((c) => c.name === 'items')?.ok).toBe(false);
+    expect(report.text).toMatch(/FAILED/);
+    expect(report.text).toContain('created_date is not a column');
+  });
+
+  it('a dry run checks nothing in the tables', async () => {
+    const s = setup({ countsAtStart: counts(1), wouldLoad: [key] });
+    const report = await validateRun({ ...s.input, dryRun: true }, s);
+    expect(report.checks.map((c) => c.name)).toEqual(['items']);
+    expect(s.warehouse.calls).toEqual([]);
+    expect(report.totals.wouldLoad).toBe(1);
+  });
+});
+
+describe('engineProblem', () => {
+  it('accepts the ReplacingMergeTree family with the version column and sorting key', () => {
+    expect(engineProblem('companies', replacing('companies'))).toBeUndefined();
+    expect(engineProblem('companies', { table: 'companies', engine: 'ReplicatedReplacingMergeTree', engineFull: "ReplicatedReplacingMergeTree('/ch/{shard}', '{replica}', last_updated) ORDER BY (tenant_id, id)", sortingKey: 'tenant_id, id' })).toBeUndefined();
+    expect(engineProblem('companies', { table: 'companies', engine: 'SharedReplacingMergeTree', engineFull: 'SharedReplacingMergeTree(last_updated)', sortingKey: 'tenant_id, id' })).toBeUndefined();
+  });
+
+  it('names the table and the expected engine when it drifted', () => {
+    expect(engineProblem('contacts', { table: 'contacts', engine: 'MergeTree', engineFull: 'MergeTree ORDER BY (tenant_id, id)', sortingKey: 'tenant_id, id' })).toMatch(/^contacts: .*expected ReplacingMergeTree\(last_updated\) ORDER BY \(tenant_id, id\)/);
+    expect(engineProblem('contacts', { ...replacing('contacts'), engineFull: 'ReplacingMergeTree(date_entered)' })).toMatch(/contacts/);
+    expect(engineProblem('contacts', { ...replacing('contacts'), sortingKey: 'id' })).toMatch(/contacts/);
+    expect(engineProblem('contacts', undefined)).toMatch(/does not exist/);
+  });
+});
