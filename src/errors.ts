@@ -14,7 +14,8 @@ export interface ErrorContext {
   column?: string;
 }
 
-export const PERMANENT_CODES = [
+/** Problems of a file itself: recorded against the file, never retried until the file changes. */
+export const FILE_PROBLEM_CODES = [
   'PARSE_ERROR',
   'UNKNOWN_COLUMN',
   'MISSING_COLUMN',
@@ -24,12 +25,16 @@ export const PERMANENT_CODES = [
   'UNREADABLE_FILE',
   'UNSUPPORTED_FORMAT',
   'FOREIGN_TENANT',
-  'ACCESS_DENIED',
   'NOT_FOUND',
-  'DDL_DRIFT',
-  'CONFIGURATION',
 ] as const;
+
+/** Permanent, but not the file's fault: the run fails and the next run tries again. */
+export const PERMANENT_CODES = [...FILE_PROBLEM_CODES, 'ACCESS_DENIED', 'DDL_DRIFT', 'CONFIGURATION'] as const;
 export type PermanentCode = (typeof PERMANENT_CODES)[number];
+
+export function isFileProblem(error: unknown): error is PermanentError {
+  return error instanceof PermanentError && (FILE_PROBLEM_CODES as readonly string[]).includes(error.code);
+}
 
 function describe(context: ErrorContext): string {
   const parts: string[] = [];
@@ -78,12 +83,4 @@ export class InputError extends OnceloadError {
 /** Another attempt holds a fresh `loading` claim on the file; retried until it ends or goes stale. */
 export class FileBusyError extends OnceloadError {
   override readonly name = 'FileBusyError';
-}
-
-export function isPermanent(error: unknown): error is PermanentError {
-  return error instanceof PermanentError;
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

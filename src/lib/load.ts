@@ -3,7 +3,7 @@
  * second attempt, the insert's deduplication token makes a redone insert add nothing, and a
  * permanent problem is recorded against the file instead of being retried.
  */
-import { FileBusyError, PermanentError, type PermanentCode } from '../errors.js';
+import { FileBusyError, isFileProblem, type PermanentCode } from '../errors.js';
 import type { FileVersion, Ledger, Warehouse } from '../ports.js';
 import type { CanonicalTable } from '../tables.js';
 import { checkFile } from './check-file.js';
@@ -42,20 +42,6 @@ export interface LoadDeps {
   now?: () => Date;
 }
 
-/** Problems of the file itself: recorded, reported and never retried until the file changes. */
-const FILE_PROBLEMS = new Set<PermanentCode>([
-  'PARSE_ERROR',
-  'UNKNOWN_COLUMN',
-  'MISSING_COLUMN',
-  'MISSING_VALUE',
-  'WRONG_TYPE',
-  'EMPTY_FILE',
-  'UNREADABLE_FILE',
-  'UNSUPPORTED_FORMAT',
-  'FOREIGN_TENANT',
-  'NOT_FOUND',
-]);
-
 export async function loadFile(file: FileVersion, runId: string, deps: LoadDeps): Promise<FileResult> {
   const now = deps.now?.() ?? new Date();
   const staleBefore = new Date(now.getTime() - deps.loadTimeoutSeconds * 1000);
@@ -75,7 +61,7 @@ export async function loadFile(file: FileVersion, runId: string, deps: LoadDeps)
     rows = await checkFile(ref, file.size, deps.warehouse);
     await deps.warehouse.insertFile(ref, dedupToken(file));
   } catch (error) {
-    if (error instanceof PermanentError && FILE_PROBLEMS.has(error.code)) {
+    if (isFileProblem(error)) {
       await deps.ledger.markFailed(file, runId, error.message);
       return { ...base, status: 'failed', outcome: 'failed', error: error.message, code: error.code, runId };
     }
