@@ -5,8 +5,7 @@
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { loadBatch, loadFile, settledOutcome, type FileResult, type LoadBatchInput } from '../src/lib/load.js';
-import type { FileVersion } from '../src/ports.js';
+import { loadBatch, loadFile, settledOutcome, type FileResult, type FileToLoad, type LoadBatchInput } from '../src/lib/load.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler, idempotentPerFile } from '../src/runtime/idempotency.js';
 
@@ -16,8 +15,14 @@ export interface LoadOutput {
 
 export const handler = middy(async (event: LoadBatchInput, context: Context): Promise<LoadOutput> => {
   const deps = await getDeps();
-  const loadOne = idempotentPerFile(deps, context, (file: FileVersion) =>
+  const loadOne = idempotentPerFile(deps, context, (file: FileToLoad) =>
     loadFile(file, event.runId, { ledger: deps.ledger, warehouse: deps.warehouse, loadTimeoutSeconds: deps.config.loadTimeoutSeconds }),
   );
-  return { files: await loadBatch(event, { loadOne, settled: (file) => settledOutcome(file, deps.ledger) }) };
+  return {
+    files: await loadBatch(event, {
+      scanAll: (files) => deps.warehouse.scanFiles(files.map((f) => ({ tenant: f.tenant, table: f.table, key: f.key, etag: f.etag }))),
+      loadOne,
+      settled: (file) => settledOutcome(file, deps.ledger),
+    }),
+  };
 }).use(idempotentHandler('load', '[runId, tenant, table, round, batch]'));

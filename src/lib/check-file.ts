@@ -44,8 +44,11 @@ async function explainColumns(file: FileRef, warehouse: Warehouse, context: Erro
   }
 }
 
-/** Returns the number of rows in the file, or throws a PermanentError naming the problem. */
-export async function checkFile(file: FileRef, size: number, warehouse: Warehouse): Promise<number> {
+/**
+ * Returns the number of rows in the file, or throws a PermanentError naming the problem.
+ * `scanned` is the file's scan when a batch scan already read it.
+ */
+export async function checkFile(file: FileRef, size: number, warehouse: Warehouse, scanned?: FileScan): Promise<number> {
   const context: ErrorContext = { tenant: file.tenant, table: file.table, file: file.key };
   if (size === 0) throw new PermanentError('EMPTY_FILE', 'the file is empty', context);
   // Parquet readers skip columns nobody asks for, so its column names are checked up front (from
@@ -53,7 +56,7 @@ export async function checkFile(file: FileRef, size: number, warehouse: Warehous
   if (fileFormat(file.key).format === 'Parquet') await checkColumns(file, warehouse, context);
   let scan: FileScan;
   try {
-    scan = await warehouse.scanFile(file);
+    scan = scanned ?? (await warehouse.scanFile(file));
   } catch (error) {
     // The parser names the first bad row; an unknown or missing column is said more plainly.
     if (error instanceof PermanentError) await explainColumns(file, warehouse, context);

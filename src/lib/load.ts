@@ -4,7 +4,7 @@
  * permanent problem is recorded against the file instead of being retried.
  */
 import { FileBusyError, isFileProblem, type PermanentCode } from '../errors.js';
-import type { FileVersion, Ledger, Warehouse } from '../ports.js';
+import type { FileScan, FileVersion, Ledger, Warehouse } from '../ports.js';
 import type { CanonicalTable } from '../tables.js';
 import { checkFile } from './check-file.js';
 import { dedupToken, lineageEtag } from './dedup-token.js';
@@ -42,7 +42,10 @@ export interface LoadDeps {
   now?: () => Date;
 }
 
-export async function loadFile(file: FileVersion, runId: string, deps: LoadDeps): Promise<FileResult> {
+/** A file version to load, with its scan when the batch scan read it. */
+export type FileToLoad = FileVersion & { scanned?: FileScan };
+
+export async function loadFile(file: FileToLoad, runId: string, deps: LoadDeps): Promise<FileResult> {
   const now = deps.now?.() ?? new Date();
   const staleBefore = new Date(now.getTime() - deps.loadTimeoutSeconds * 1000);
   const base = { key: file.key, etag: file.etag, generation: file.generation };
@@ -58,7 +61,7 @@ export async function loadFile(file: FileVersion, runId: string, deps: LoadDeps)
   const ref = { tenant: file.tenant, table: file.table, key: file.key, etag: lineageEtag(file.etag, file.generation) };
   let rows: number;
   try {
-    rows = await checkFile(ref, file.size, deps.warehouse);
+    rows = await checkFile(ref, file.size, deps.warehouse, file.scanned);
     await deps.warehouse.insertFile(ref, dedupToken(file));
   } catch (error) {
     if (isFileProblem(error)) {
@@ -77,8 +80,10 @@ export async function loadFile(file: FileVersion, runId: string, deps: LoadDeps)
 const BUSY = new Set(['FileBusyError', 'IdempotencyAlreadyInProgressError']);
 
 export interface BatchSteps {
+  /** Scans the batch's files in one read; a problem of any file makes each file scan alone. */
+  scanAll?: (files: FileVersion[]) => Promise<FileScan[]>;
   /** The idempotent per-file load. */
-  loadOne: (file: FileVersion) => Promise<FileResult>;
+  loadOne: (file: FileToLoad) => Promise<FileResult>;
   /** The file's outcome if the ledger already has it, e.g. from an attempt that died after recording it. */
   settled: (file: FileVersion) => Promise<FileResult | undefined>;
 }
@@ -90,12 +95,13 @@ export interface BatchSteps {
  * finished files answer from their idempotency records.
  */
 export async function loadBatch(input: LoadBatchInput, steps: BatchSteps): Promise<FileResult[]> {
+  const files: FileVersion[] = input.files.map((planned) => ({ tenant: input.tenant, table: input.table, ...planned }));
+  const scans = await scanTogether(files, steps.scanAll);
   const results: FileResult[] = [];
   let busy: unknown;
-  for (const planned of input.files) {
-    const file: FileVersion = { tenant: input.tenant, table: input.table, ...planned };
+  for (const [i, file] of files.entries()) {
     try {
-      results.push(await steps.loadOne(file));
+      results.push(await steps.loadOne(scans[i] ? { ...file, scanned: scans[i] } : file));
     } catch (error) {
       if (!(error instanceof Error && BUSY.has(error.name))) throw error;
       const settled = await steps.settled(file);
@@ -105,6 +111,17 @@ export async function loadBatch(input: LoadBatchInput, steps: BatchSteps): Promi
   }
   if (busy) throw busy;
   return results;
+}
+
+/** The batch's scans from one read, or none when a file's own problem stops it (each is then scanned alone). */
+async function scanTogether(files: FileVersion[], scanAll: BatchSteps['scanAll']): Promise<(FileScan | undefined)[]> {
+  if (!scanAll || files.length < 2 || files.some((f) => f.size === 0)) return [];
+  try {
+    return await scanAll(files);
+  } catch (error) {
+    if (isFileProblem(error)) return [];
+    throw error;
+  }
 }
 
 /** The ledger's outcome of a file version, if it is loaded or failed. */

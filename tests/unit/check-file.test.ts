@@ -22,6 +22,12 @@ describe('checkFile', () => {
     expect(warehouse.calls).toEqual(['scanFile']);
   });
 
+  it('uses the batch scan when it has one', async () => {
+    const warehouse = new ScriptedWarehouse();
+    expect(await checkFile(ref(), 10, warehouse, { rows: 9, missingId: 0, missingLastUpdated: 0, foreignTenant: 0 })).toBe(9);
+    expect(warehouse.calls).toEqual([]);
+  });
+
   it('rejects an empty file without reading it', async () => {
     const warehouse = new ScriptedWarehouse();
     expect((await problem(warehouse, undefined, 0)).code).toBe('EMPTY_FILE');

@@ -77,6 +77,11 @@ export class ScriptedWarehouse implements Warehouse {
     if (this.scan instanceof Error) throw this.scan;
     return this.scan;
   }
+  async scanFiles(files: readonly unknown[]) {
+    this.calls.push('scanFiles');
+    if (this.scan instanceof Error) throw this.scan;
+    return files.map(() => this.scan as FileScan);
+  }
   async locateRow() {
     this.calls.push('locateRow');
     return this.row;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/errors.js';
 import { dedupToken, lineageEtag } from '../../src/lib/dedup-token.js';
-import { loadBatch, loadFile, settledOutcome, type FileResult } from '../../src/lib/load.js';
+import { loadBatch, loadFile, settledOutcome, type FileResult, type FileToLoad } from '../../src/lib/load.js';
 import type { FileVersion } from '../../src/ports.js';
 import { MemoryLedger, ScriptedWarehouse } from './fakes.js';
 
@@ -99,6 +99,22 @@ describe('loadBatch', () => {
     };
     await expect(loadBatch(batch, { loadOne, settled: async () => undefined })).rejects.toMatchObject({ name: 'TransientError' });
     expect(seen).toEqual(['a']);
+  });
+
+  it('scans the batch in one read and hands each file its scan; a bad file makes each scan alone', async () => {
+    const scan = { rows: 4, missingId: 0, missingLastUpdated: 0, foreignTenant: 0 };
+    const given: (number | undefined)[] = [];
+    const loadOne = async (f: FileToLoad) => (given.push(f.scanned?.rows), ok(f));
+    await loadBatch(batch, { scanAll: async (files) => files.map(() => scan), loadOne, settled: async () => undefined });
+    expect(given).toEqual([4, 4, 4]);
+
+    given.length = 0;
+    const badFile = async () => Promise.reject(new PermanentError('PARSE_ERROR', 'bad line'));
+    await loadBatch(batch, { scanAll: badFile, loadOne, settled: async () => undefined });
+    expect(given).toEqual([undefined, undefined, undefined]);
+
+    const outage = async () => Promise.reject(new TransientError('connection reset'));
+    await expect(loadBatch(batch, { scanAll: outage, loadOne, settled: async () => undefined })).rejects.toMatchObject({ name: 'TransientError' });
   });
 
   it('settledOutcome ignores another version or generation', async () => {

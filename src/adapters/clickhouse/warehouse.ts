@@ -66,13 +66,14 @@ export class ClickHouseWarehouse implements Warehouse {
     };
   }
 
-  async #source(file: FileRef, structure: string | undefined): Promise<{ sql: string; params: Params }> {
+  /** The `url()` table function reading one file; `n` keeps parameter names apart when several files share a query. */
+  async #source(file: FileRef, structure: string | undefined, n = ''): Promise<{ sql: string; params: Params }> {
     const { format, compression } = fileFormat(file.key);
-    const params: Params = { url: await this.#options.objectUrl(file.key), format };
-    if (structure === undefined) return { sql: 'url({url:String}, {format:String})', params };
+    const params: Params = { [`url${n}`]: await this.#options.objectUrl(file.key), [`format${n}`]: format };
+    if (structure === undefined) return { sql: `url({url${n}:String}, {format${n}:String})`, params };
     // The URL's query string hides the extension, so compression is named, not inferred.
-    Object.assign(params, { structure, compression: compression === 'gzip' ? 'gzip' : 'none' });
-    return { sql: 'url({url:String}, {format:String}, {structure:String}, {compression:String})', params };
+    Object.assign(params, { [`structure${n}`]: structure, [`compression${n}`]: compression === 'gzip' ? 'gzip' : 'none' });
+    return { sql: `url({url${n}:String}, {format${n}:String}, {structure${n}:String}, {compression${n}:String})`, params };
   }
 
   async #rows<T>(query: string, params: Params, file?: FileRef): Promise<T[]> {
@@ -114,21 +115,39 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async scanFile(file: FileRef): Promise<FileScan> {
-    const source = await this.#source(file, sourceStructure(file.table));
-    // ignore(*) makes the engine parse every column: pruned columns would skip the checks.
-    const [row] = await this.#rows<Record<string, string>>(
-      `SELECT count() AS rows, countIf(id IS NULL) AS missing_id, countIf(last_updated IS NULL) AS missing_last_updated,
-              countIf(${ROW_PROBLEM_SQL.foreign_tenant}) AS foreign_tenant, sum(ignore(*)) AS _all
-       FROM ${source.sql}${settingsClause(this.#readSettings())}`,
-      { ...source.params, tenant: file.tenant },
-      file,
+    const [scan] = await this.scanFiles([file]);
+    return scan!;
+  }
+
+  async scanFiles(files: readonly FileRef[]): Promise<FileScan[]> {
+    if (files.length === 0) return [];
+    const parts: string[] = [];
+    const params: Params = {};
+    for (const [i, file] of files.entries()) {
+      const source = await this.#source(file, sourceStructure(file.table), String(i));
+      Object.assign(params, source.params, { [`tenant${i}`]: file.tenant });
+      // ignore(*) makes the engine parse every column: pruned columns would skip the checks.
+      parts.push(
+        `SELECT ${i} AS i, count() AS rows, countIf(id IS NULL) AS missing_id, countIf(last_updated IS NULL) AS missing_last_updated,
+                countIf(tenant_id IS NOT NULL AND tenant_id != {tenant${i}:String}) AS foreign_tenant, sum(ignore(*)) AS _all
+         FROM ${source.sql}`,
+      );
+    }
+    const rows = await this.#rows<Record<string, string>>(
+      `${parts.join('\nUNION ALL\n')}${settingsClause(this.#readSettings())}`,
+      params,
+      files.length === 1 ? files[0] : undefined,
     );
-    return {
-      rows: Number(row?.rows ?? 0),
-      missingId: Number(row?.missing_id ?? 0),
-      missingLastUpdated: Number(row?.missing_last_updated ?? 0),
-      foreignTenant: Number(row?.foreign_tenant ?? 0),
-    };
+    const byIndex = new Map(rows.map((r) => [Number(r.i), r]));
+    return files.map((_, i) => {
+      const row = byIndex.get(i);
+      return {
+        rows: Number(row?.rows ?? 0),
+        missingId: Number(row?.missing_id ?? 0),
+        missingLastUpdated: Number(row?.missing_last_updated ?? 0),
+        foreignTenant: Number(row?.foreign_tenant ?? 0),
+      };
+    });
   }
 
   async locateRow(file: FileRef, problem: RowProblem): Promise<number | undefined> {
