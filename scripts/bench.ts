@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalRuntime } from '../src/local/runtime.js';
@@ -38,15 +38,26 @@ const deps = await runtime.deps();
 
 // Requests counted at the clients.
 let ddbRequests = 0;
-deps.aws.dynamodb.middlewareStack.add((next) => async (args) => (ddbRequests++, next(args)), { step: 'initialize', name: 'benchCount' });
+const ddbByTable = new Map<string, number>();
+deps.aws.dynamodb.middlewareStack.add(
+  (next) => async (args) => {
+    ddbRequests++;
+    const table = String((args.input as { TableName?: string }).TableName ?? '');
+    ddbByTable.set(table, (ddbByTable.get(table) ?? 0) + 1);
+    return next(args);
+  },
+  { step: 'initialize', name: 'benchCount' },
+);
+const ledgerRequests = () => ddbByTable.get(deps.config.ledgerTable) ?? 0;
+const idempotencyRequests = () => ddbByTable.get(deps.config.idempotencyTable) ?? 0;
 let chQueries = 0;
 for (const method of ['command', 'query', 'exec', 'insert'] as const) {
   const original = (deps.clickhouse[method] as (p: unknown) => Promise<unknown>).bind(deps.clickhouse);
   (deps.clickhouse as unknown as Record<string, unknown>)[method] = (p: unknown) => (chQueries++, original(p));
 }
 
-function fileName(n: number, version = 1) {
-  return `batch/${String(n).padStart(5, '0')}${version > 1 ? `-v${version}` : ''}.jsonl`;
+function fileName(n: number) {
+  return `batch/${String(n).padStart(5, '0')}.jsonl`;
 }
 
 function landFile(tenant: string, table: CanonicalTable, n: number, version = 1) {
@@ -56,84 +67,11 @@ function landFile(tenant: string, table: CanonicalTable, n: number, version = 1)
   writeFileSync(join(runtime.landingDir, tenant, 'canonical', table, fileName(n)), jsonLines(rows));
 }
 
-const tenants = Array.from({ length: TENANTS }, (_, i) => `bench-${i}`);
-log(`generating ${TENANTS} tenants x ${CANONICAL_TABLES.length} tables x ${FILES} files x ${ROWS} rows in ${dataDir}`);
-for (const tenant of tenants) {
-  await deps.tenants.put({ tenantId: tenant, service: 'bench', enabled: true });
-  for (const table of CANONICAL_TABLES) for (let n = 0; n < FILES; n++) landFile(tenant, table, n);
-}
-await runtime.syncLanding();
-const files = TENANTS * CANONICAL_TABLES.length * FILES;
-const totalRows = files * ROWS;
+if (flags['big-file']) await bigFileMode();
+else await pipelineMode();
 
-// 1. The raw engine: the same rows, one INSERT ... SELECT per table straight from the same S3.
-await deps.clickhouse.command({ query: 'CREATE DATABASE IF NOT EXISTS bench_raw' });
-const s3 = `${deps.config.s3Endpoint}/${deps.config.landingBucket}`;
-let t = performance.now();
-for (const table of CANONICAL_TABLES) {
-  await deps.clickhouse.command({ query: createTableSql(table, 'bench_raw') });
-  const columns = TABLE_COLUMNS[table].map((c) => c.name);
-  const structure = TABLE_COLUMNS[table].map((c) => `${c.name} ${c.type}`).join(', ');
-  await deps.clickhouse.command({
-    query: `INSERT INTO bench_raw.${table} (tenant_id, ${columns.join(', ')}, _file, _etag, _loaded_at)
-            SELECT splitByChar('/', _path)[2], ${columns.join(', ')}, _path, '', now64(3)
-            FROM s3({url:String}, 'S3RVER', 'S3RVER', 'JSONEachRow', {structure:String})
-            SETTINGS date_time_input_format = 'best_effort', session_timezone = 'UTC'`,
-    query_params: { url: `${s3}/*/canonical/${table}/batch/*.jsonl`, structure },
-  });
-}
-const rawSeconds = (performance.now() - t) / 1000;
-log(`raw engine: ${totalRows} rows in ${rawSeconds.toFixed(2)} s`);
-
-/** Runs one execution, timing its task states by kind from the event log. */
-async function timedRun() {
-  const entered = new Map<string, number>();
-  const taskSeconds: Record<string, number> = { plan: 0, load: 0, validate: 0 };
-  const kinds: Record<string, string> = { 'Plan the files to load': 'plan', 'Load a batch of files': 'load', 'Validate the run': 'validate' };
-  let seq = 0;
-  const ddb0 = ddbRequests;
-  const ch0 = chQueries;
-  const start = performance.now();
-  const result = await runtime.execute({}, {
-    onEvent: (event) => {
-      const kind = kinds[event.state?.name ?? ''];
-      if (!kind) return;
-      const id = `${event.state!.name}#${JSON.stringify(event.state!.input ?? '').length}#${event.index ?? ''}`;
-      if (event.type === 'StateEntered') entered.set(`${id}#${seq++}`, event.timestamp);
-      if (event.type === 'StateExited') {
-        const key = [...entered.keys()].find((k) => k.startsWith(`${id}#`));
-        if (key) {
-          taskSeconds[kind]! += ((event.timestamp) - entered.get(key)!) / 1000;
-          entered.delete(key);
-        }
-      }
-    },
-  });
-  const seconds = (performance.now() - start) / 1000;
-  if (result.status !== 'SUCCEEDED') throw new Error(`bench execution failed: ${result.cause}`);
-  return { seconds, report: result.output as RunReport, taskSeconds, ddb: ddbRequests - ddb0, ch: chQueries - ch0 };
-}
-
-// 2. The pipeline's first run.
-const first = await timedRun();
-log(`pipeline first run: ${first.report.totals.rows} rows in ${first.seconds.toFixed(2)} s`);
-
-// 3. A no-op re-run, and a re-run after 1% of the files changed.
-const noop = await timedRun();
-log(`no-op re-run: ${noop.seconds.toFixed(2)} s, ${noop.ddb} DynamoDB requests`);
-const changedCount = Math.max(1, Math.round(files / 100));
-for (let i = 0; i < changedCount; i++) {
-  const tenant = tenants[i % TENANTS]!;
-  const table = CANONICAL_TABLES[Math.floor(i / TENANTS) % CANONICAL_TABLES.length]!;
-  landFile(tenant, table, Math.floor(i / (TENANTS * CANONICAL_TABLES.length)), 2);
-}
-await runtime.syncLanding();
-const changed = await timedRun();
-log(`re-run after ${changedCount} changed file(s): ${changed.seconds.toFixed(2)} s, ${changed.report.totals.loaded} loaded`);
-
-// 4. Optionally, one large file with bounded memory.
-let bigFile: { bytes: number; seconds: number; rows: number } | undefined;
-if (flags['big-file']) {
+/** One 1 GiB landing file through the pipeline, in a process that does nothing else, for its peak RSS. */
+async function bigFileMode() {
   const target = 1024 ** 3;
   const dir = join(runtime.landingDir, 'bench-big', 'canonical', 'time_entries');
   mkdirSync(dir, { recursive: true });
@@ -146,44 +84,149 @@ if (flags['big-file']) {
     if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve) => out.end(() => resolve()));
+  log(`generated: peak RSS so far ${peakRss()} MiB`);
   await deps.tenants.put({ tenantId: 'bench-big', service: 'bench', enabled: true, tables: ['time_entries'] });
   await runtime.syncLanding();
-  t = performance.now();
+  log(`synced to the local S3: peak RSS so far ${peakRss()} MiB`);
+  const t = performance.now();
   const result = await runtime.execute({ tenants: ['bench-big'] });
   if (result.status !== 'SUCCEEDED') throw new Error(`big file failed: ${result.cause}`);
-  bigFile = { bytes, seconds: (performance.now() - t) / 1000, rows: (result.output as RunReport).totals.rows };
+  const bigFile = { bytes, seconds: (performance.now() - t) / 1000, rows: (result.output as RunReport).totals.rows };
   log(`big file: ${(bytes / 1024 ** 2).toFixed(0)} MiB, ${bigFile.rows} rows in ${bigFile.seconds.toFixed(1)} s`);
+
+  await finish({ machine: machine(), bigFile: { mib: Math.round(bigFile.bytes / 1024 ** 2), seconds: round(bigFile.seconds), rows: bigFile.rows }, peakRssMb: peakRss() });
 }
 
-const peakRssMb = process.resourceUsage().maxRSS / 1024;
-const results = {
-  machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores, node ${process.version}`,
-  tenants: TENANTS,
-  files,
-  rowsPerFile: ROWS,
-  rows: totalRows,
-  rawSeconds: round(rawSeconds),
-  rawRowsPerSec: Math.round(totalRows / rawSeconds),
-  pipelineSeconds: round(first.seconds),
-  pipelineRowsPerSec: Math.round(totalRows / first.seconds),
-  ratio: round(rawSeconds / first.seconds),
-  noopRerunSeconds: round(noop.seconds),
-  changedRerunSeconds: round(changed.seconds),
-  changedFiles: changedCount,
-  changedLoaded: changed.report.totals.loaded,
-  ddbRequestsPerFile: round(first.ddb / files),
-  noopDdbRequestsPer100Files: round((noop.ddb / files) * 100),
-  clickhouseQueriesPerFile: round(first.ch / files),
-  taskSeconds: { plan: round(first.taskSeconds.plan!), load: round(first.taskSeconds.load!), validate: round(first.taskSeconds.validate!) },
-  peakRssMb: Math.round(peakRssMb),
-  ...(bigFile ? { bigFile: { mib: Math.round(bigFile.bytes / 1024 ** 2), seconds: round(bigFile.seconds), rows: bigFile.rows } } : {}),
-};
+async function pipelineMode() {
+  const tenants = Array.from({ length: TENANTS }, (_, i) => `bench-${i}`);
+  log(`generating ${TENANTS} tenants x ${CANONICAL_TABLES.length} tables x ${FILES} files x ${ROWS} rows in ${dataDir}`);
+  for (const tenant of tenants) {
+    await deps.tenants.put({ tenantId: tenant, service: 'bench', enabled: true });
+    for (const table of CANONICAL_TABLES) for (let n = 0; n < FILES; n++) landFile(tenant, table, n);
+  }
+  await runtime.syncLanding();
+  const files = TENANTS * CANONICAL_TABLES.length * FILES;
+  const totalRows = files * ROWS;
+
+  // 1. The raw engine: the same rows, one INSERT ... SELECT per table straight from the same S3.
+  await deps.clickhouse.command({ query: 'CREATE DATABASE IF NOT EXISTS bench_raw' });
+  const s3 = `${deps.config.s3Endpoint}/${deps.config.landingBucket}`;
+  let t = performance.now();
+  for (const table of CANONICAL_TABLES) {
+    await deps.clickhouse.command({ query: createTableSql(table, 'bench_raw') });
+    const columns = TABLE_COLUMNS[table].map((c) => c.name);
+    const structure = TABLE_COLUMNS[table].map((c) => `${c.name} ${c.type}`).join(', ');
+    await deps.clickhouse.command({
+      query: `INSERT INTO bench_raw.${table} (tenant_id, ${columns.join(', ')}, _file, _etag, _loaded_at)
+              SELECT splitByChar('/', _path)[2], ${columns.join(', ')}, _path, '', now64(3)
+              FROM s3({url:String}, 'S3RVER', 'S3RVER', 'JSONEachRow', {structure:String})
+              SETTINGS date_time_input_format = 'best_effort', session_timezone = 'UTC'`,
+      query_params: { url: `${s3}/*/canonical/${table}/batch/*.jsonl`, structure },
+    });
+  }
+  const rawSeconds = (performance.now() - t) / 1000;
+  log(`raw engine: ${totalRows} rows in ${rawSeconds.toFixed(2)} s`);
+
+  /** Runs one execution, timing its task states by kind from the event log. */
+  async function timedRun() {
+    const entered = new Map<string, number>();
+    const taskSeconds: Record<string, number> = { plan: 0, load: 0, validate: 0 };
+    const kinds: Record<string, string> = { 'Plan the files to load': 'plan', 'Load a batch of files': 'load', 'Validate the run': 'validate' };
+    let seq = 0;
+    const ddb0 = ddbRequests;
+    const ledger0 = ledgerRequests();
+    const idem0 = idempotencyRequests();
+    const ch0 = chQueries;
+    const start = performance.now();
+    const result = await runtime.execute({}, {
+      onEvent: (event) => {
+        const kind = kinds[event.state?.name ?? ''];
+        if (!kind) return;
+        const id = `${event.state!.name}#${JSON.stringify(event.state!.input ?? '').length}#${event.index ?? ''}`;
+        if (event.type === 'StateEntered') entered.set(`${id}#${seq++}`, event.timestamp);
+        if (event.type === 'StateExited') {
+          const key = [...entered.keys()].find((k) => k.startsWith(`${id}#`));
+          if (key) {
+            taskSeconds[kind]! += ((event.timestamp) - entered.get(key)!) / 1000;
+            entered.delete(key);
+          }
+        }
+      },
+    });
+    const seconds = (performance.now() - start) / 1000;
+    if (result.status !== 'SUCCEEDED') throw new Error(`bench execution failed: ${result.cause}`);
+    return {
+      seconds,
+      report: result.output as RunReport,
+      taskSeconds,
+      ddb: ddbRequests - ddb0,
+      ledger: ledgerRequests() - ledger0,
+      idempotency: idempotencyRequests() - idem0,
+      ch: chQueries - ch0,
+    };
+  }
+
+  // 2. The pipeline's first run.
+  const first = await timedRun();
+  log(`pipeline first run: ${first.report.totals.rows} rows in ${first.seconds.toFixed(2)} s`);
+
+  // 3. A no-op re-run, and a re-run after 1% of the files changed.
+  const noop = await timedRun();
+  log(`no-op re-run: ${noop.seconds.toFixed(2)} s, ${noop.ddb} DynamoDB requests`);
+  const changedCount = Math.max(1, Math.round(files / 100));
+  for (let i = 0; i < changedCount; i++) {
+    const tenant = tenants[i % TENANTS]!;
+    const table = CANONICAL_TABLES[Math.floor(i / TENANTS) % CANONICAL_TABLES.length]!;
+    landFile(tenant, table, Math.floor(i / (TENANTS * CANONICAL_TABLES.length)), 2);
+  }
+  await runtime.syncLanding();
+  const changed = await timedRun();
+  log(`re-run after ${changedCount} changed file(s): ${changed.seconds.toFixed(2)} s, ${changed.report.totals.loaded} loaded`);
+
+  const results = {
+    machine: machine(),
+    tenants: TENANTS,
+    files,
+    rowsPerFile: ROWS,
+    rows: totalRows,
+    rawSeconds: round(rawSeconds),
+    rawRowsPerSec: Math.round(totalRows / rawSeconds),
+    pipelineSeconds: round(first.seconds),
+    pipelineRowsPerSec: Math.round(totalRows / first.seconds),
+    ratio: round(rawSeconds / first.seconds),
+    noopRerunSeconds: round(noop.seconds),
+    changedRerunSeconds: round(changed.seconds),
+    changedFiles: changedCount,
+    changedLoaded: changed.report.totals.loaded,
+    ddbRequestsPerFile: round(first.ddb / files),
+    noopDdbRequestsPer100Files: round((noop.ddb / files) * 100),
+    noopLedgerRequestsPer100Files: round((noop.ledger / files) * 100),
+    noopIdempotencyRequestsPer100Files: round((noop.idempotency / files) * 100),
+    ledgerRequestsPerFile: round(first.ledger / files),
+    idempotencyRequestsPerFile: round(first.idempotency / files),
+    clickhouseQueriesPerFile: round(first.ch / files),
+    taskSeconds: { plan: round(first.taskSeconds.plan!), load: round(first.taskSeconds.load!), validate: round(first.taskSeconds.validate!) },
+    peakRssMb: peakRss(),
+  };
+
+  await finish(results);
+}
 
 function round(n: number) {
   return Math.round(n * 1000) / 1000;
 }
 
-await runtime.close();
-if (!flags.keep) rmSync(dataDir, { recursive: true, force: true });
-if (flags.json) console.log(JSON.stringify(results, null, 2));
-else console.table(Object.fromEntries(Object.entries(results).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : v])));
+function machine() {
+  return `${process.platform} ${process.arch}, ${cpus().length} cores, node ${process.version}`;
+}
+
+function peakRss() {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+async function finish(results: Record<string, unknown>) {
+  await runtime.close();
+  if (!flags.keep) rmSync(dataDir, { recursive: true, force: true });
+  if (flags.json) console.log(JSON.stringify(results, null, 2));
+  else console.table(Object.fromEntries(Object.entries(results).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : v])));
+}

@@ -49,7 +49,7 @@ const schema = z.object({
   ONCELOAD_CLICKHOUSE_PASSWORD: z.string().default(''),
   ONCELOAD_CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('default'),
   ONCELOAD_LOAD_TIMEOUT_SECONDS: positiveInt(900),
-  ONCELOAD_INSERT_BLOCK_ROWS: positiveInt(262_144),
+  ONCELOAD_INSERT_BLOCK_ROWS: positiveInt(65_536),
   ONCELOAD_PLAN_MAX_FILES: positiveInt(500),
   ONCELOAD_BATCH_MAX_FILES: positiveInt(20),
   ONCELOAD_BATCH_MAX_BYTES: positiveInt(64 * 1024 * 1024),

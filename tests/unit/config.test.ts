@@ -14,6 +14,6 @@ describe('loadConfig', () => {
   });
 
   it('resolves the defaults', () => {
-    expect(loadConfig({ ONCELOAD_CHDB_PATH: '/d' })).toMatchObject({ loadTimeoutSeconds: 900, insertBlockRows: 262_144, ledgerTable: 'onceload-file-ledger', region: 'us-east-1' });
+    expect(loadConfig({ ONCELOAD_CHDB_PATH: '/d' })).toMatchObject({ loadTimeoutSeconds: 900, insertBlockRows: 65_536, ledgerTable: 'onceload-file-ledger', region: 'us-east-1' });
   });
 });
