@@ -51,6 +51,12 @@ describe('the onceload CLI', () => {
     const files = onceload('files', '--tenant', 'dropbox', '--status', 'loaded');
     expect(files.stdout).toContain("dropbox/canonical/companies/it's; here é.jsonl");
     expect(files.stdout).not.toContain('bad.jsonl');
+
+    expect(onceload('files', 'reset', '--tenant', 'dropbox', '--table', 'companies', '--key', 'x', '--status', 'failed').code).toBe(2);
+    const reset = onceload('files', 'reset', '--tenant', 'dropbox', '--table', 'companies', '--status', 'failed');
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toContain('reset 1 file(s) of dropbox/companies');
+    expect(onceload('files', '--tenant', 'dropbox', '--status', 'reset').stdout).toContain('bad.jsonl');
   });
 
   it('exits 2 for bad usage and bad input, and writes nothing', () => {
