@@ -4,7 +4,7 @@
  * permanent problem is recorded against the file instead of being retried.
  */
 import { FileBusyError, isFileProblem, type PermanentCode } from '../errors.js';
-import type { FileScan, FileVersion, Ledger, Warehouse } from '../ports.js';
+import type { FileScan, FileVersion, Ledger, LedgerEntry, Warehouse } from '../ports.js';
 import type { CanonicalTable } from '../tables.js';
 import { checkFile } from './check-file.js';
 import { dedupToken, lineageEtag } from './dedup-token.js';
@@ -50,11 +50,7 @@ export async function loadFile(file: FileToLoad, runId: string, deps: LoadDeps):
   const staleBefore = new Date(now.getTime() - deps.loadTimeoutSeconds * 1000);
   const base = { key: file.key, etag: file.etag, generation: file.generation };
   const claim = await deps.ledger.claim(file, runId, staleBefore);
-  if (claim.outcome === 'done') {
-    const { entry } = claim;
-    const outcome = entry.status === 'loaded' ? 'loaded' : 'failed';
-    return { ...base, status: 'done', outcome, runId: entry.runId, ...(entry.rows !== undefined ? { rows: entry.rows } : {}), ...(entry.error ? { error: entry.error } : {}) };
-  }
+  if (claim.outcome === 'done') return recordedOutcome(file, claim.entry);
   if (claim.outcome === 'busy') {
     throw new FileBusyError(`another attempt (run ${claim.entry.runId}) is loading this file`, { tenant: file.tenant, table: file.table, file: file.key });
   }
@@ -129,12 +125,17 @@ export async function settledOutcome(file: FileVersion, ledger: Ledger): Promise
   const entry = await ledger.get(file);
   if (!entry || entry.etag !== file.etag || entry.generation !== file.generation) return undefined;
   if (entry.status !== 'loaded' && entry.status !== 'failed') return undefined;
+  return recordedOutcome(file, entry);
+}
+
+/** The result of a file version whose outcome the ledger already records. */
+function recordedOutcome(file: FileVersion, entry: LedgerEntry): FileResult {
   return {
     key: file.key,
     etag: file.etag,
     generation: file.generation,
     status: 'done',
-    outcome: entry.status,
+    outcome: entry.status === 'loaded' ? 'loaded' : 'failed',
     runId: entry.runId,
     ...(entry.rows !== undefined ? { rows: entry.rows } : {}),
     ...(entry.error ? { error: entry.error } : {}),
