@@ -2,7 +2,7 @@
  * The embedded stores under one data dir: dynalite (DynamoDB) in process, s3rver (S3) in a
  * child process, chDB (ClickHouse) opened by the handlers' own client.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, waitUntilTableExists, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -65,6 +65,8 @@ async function ensureTables(endpoint: string, names: LocalStoreNames): Promise<v
       } catch (error) {
         if (!(error instanceof ResourceNotFoundException)) throw error;
         await client.send(new CreateTableCommand(table));
+        // A new table is CREATING for a moment, and dynalite answers "not found" until it is ACTIVE.
+        await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { TableName: table.TableName! });
       }
     }
   } finally {
