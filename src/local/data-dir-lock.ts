@@ -19,13 +19,19 @@ function alive(pid: number): boolean {
   }
 }
 
-export function lockDataDir(dataDir: string): () => void {
+export interface DataDirLock {
+  unlock: () => void;
+  /** The previous holder died holding the lock: its in-progress work may be left behind. */
+  tookOverFromDeadHolder: boolean;
+}
+
+export function lockDataDir(dataDir: string): DataDirLock {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, 'onceload.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(path, String(process.pid), { flag: 'wx' });
-      return () => rmSync(path, { force: true });
+      return { unlock: () => rmSync(path, { force: true }), tookOverFromDeadHolder: attempt > 0 };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(path, 'utf8').trim());

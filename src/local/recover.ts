@@ -1,8 +1,9 @@
 /**
  * After a local process was killed (kill -9, a crash), its in-progress work is left behind: an
  * idempotency record `INPROGRESS` until its Lambda timeout, a ledger claim `loading` until it
- * goes stale. On AWS time ends both; locally the data dir lock proves their owner is dead (no
- * live process holds the dir), so they are released at once and the next run finishes the files.
+ * goes stale. On AWS time ends both; locally the data dir lock proves their owner is dead (its
+ * holder left the lock behind and is gone), so they are released at once and the next run
+ * finishes the files.
  */
 import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Deps } from '../runtime/deps.js';

@@ -52,7 +52,7 @@ export class LocalRuntime {
 
   static async open(options: LocalRuntimeOptions): Promise<LocalRuntime> {
     const dataDir = resolve(options.dataDir);
-    const unlock = lockDataDir(dataDir);
+    const { unlock, tookOverFromDeadHolder } = lockDataDir(dataDir);
     try {
       mkdirSync(join(dataDir, 'landing'), { recursive: true });
       const stores = await startStores(dataDir, NAMES);
@@ -73,7 +73,8 @@ export class LocalRuntime {
       Object.assign(process.env, env);
       await closeDeps();
       const runtime = new LocalRuntime(dataDir, stores, unlock, options);
-      await recoverAbandonedWork(await runtime.deps());
+      const deps = await runtime.deps();
+      if (tookOverFromDeadHolder) await recoverAbandonedWork(deps);
       return runtime;
     } catch (error) {
       unlock();
