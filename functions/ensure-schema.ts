@@ -2,6 +2,7 @@
 import middy from '@middy/core';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler } from '../src/runtime/idempotency.js';
+import { observability } from '../src/runtime/observability.js';
 import { CANONICAL_TABLES, isCanonicalTable } from '../src/tables.js';
 
 export interface EnsureSchemaEvent {
@@ -13,4 +14,6 @@ export const handler = middy(async (event: EnsureSchemaEvent): Promise<{ created
   const deps = await getDeps();
   const tables = (event.tables ?? [...CANONICAL_TABLES]).filter(isCanonicalTable);
   return { created: await deps.warehouse.ensureTables(tables) };
-}).use(idempotentHandler('ensure-schema', '[runId]'));
+})
+  .use(observability())
+  .use(idempotentHandler('ensure-schema', '[runId]'));

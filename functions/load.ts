@@ -8,6 +8,7 @@ import type { Context } from 'aws-lambda';
 import { loadBatch, loadFile, settledOutcome, type FileResult, type FileToLoad, type LoadBatchInput } from '../src/lib/load.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler, idempotentPerFile } from '../src/runtime/idempotency.js';
+import { countPerTable, METRIC, observability } from '../src/runtime/observability.js';
 
 export interface LoadOutput {
   files: FileResult[];
@@ -18,11 +19,19 @@ export const handler = middy(async (event: LoadBatchInput, context: Context): Pr
   const loadOne = idempotentPerFile(deps, context, (file: FileToLoad) =>
     loadFile(file, event.runId, { ledger: deps.ledger, warehouse: deps.warehouse, loadTimeoutSeconds: deps.config.loadTimeoutSeconds }),
   );
-  return {
-    files: await loadBatch(event, {
-      scanAll: (files) => deps.warehouse.scanFiles(files.map((f) => ({ tenant: f.tenant, table: f.table, key: f.key, etag: f.etag }))),
-      loadOne,
-      settled: (file) => settledOutcome(file, deps.ledger),
-    }),
-  };
-}).use(idempotentHandler('load', '[runId, tenant, table, round, batch]'));
+  const files = await loadBatch(event, {
+    scanAll: (files) => deps.warehouse.scanFiles(files.map((f) => ({ tenant: f.tenant, table: f.table, key: f.key, etag: f.etag }))),
+    loadOne,
+    settled: (file) => settledOutcome(file, deps.ledger),
+  });
+  const loaded = files.filter((f) => f.status === 'loaded');
+  countPerTable(event.table, {
+    [METRIC.filesLoaded]: loaded.length,
+    [METRIC.filesSkipped]: files.filter((f) => f.status === 'done').length,
+    [METRIC.fileFailures]: files.filter((f) => f.status === 'failed').length,
+    [METRIC.rowsInserted]: loaded.reduce((sum, f) => sum + (f.rows ?? 0), 0),
+  });
+  return { files };
+})
+  .use(observability())
+  .use(idempotentHandler('load', '[runId, tenant, table, round, batch]'));

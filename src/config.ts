@@ -6,7 +6,9 @@ import { z } from 'zod';
 
 export type ClickHouseTarget =
   | { kind: 'chdb'; path: string }
-  | { kind: 'server'; url: string; username: string; password: string; database: string };
+  | { kind: 'server'; url: string; username: string; password: string; database: string }
+  /** A deployed stage: the connection is read from this Secrets Manager secret when first needed. */
+  | { kind: 'secret'; secretName: string };
 
 export interface OnceloadConfig {
   region: string;
@@ -44,6 +46,7 @@ const schema = z.object({
   ONCELOAD_DYNAMODB_ENDPOINT: z.url().optional(),
   ONCELOAD_S3_ENDPOINT: z.url().optional(),
   ONCELOAD_CHDB_PATH: z.string().min(1).optional(),
+  ONCELOAD_CLICKHOUSE_SECRET: z.string().min(1).optional(),
   ONCELOAD_CLICKHOUSE_URL: z.url().optional(),
   ONCELOAD_CLICKHOUSE_USER: z.string().default('default'),
   ONCELOAD_CLICKHOUSE_PASSWORD: z.string().default(''),
@@ -64,7 +67,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig
   }
   const e = parsed.data;
   let clickhouse: ClickHouseTarget;
-  if (e.ONCELOAD_CLICKHOUSE_URL) {
+  if (e.ONCELOAD_CLICKHOUSE_SECRET) {
+    clickhouse = { kind: 'secret', secretName: e.ONCELOAD_CLICKHOUSE_SECRET };
+  } else if (e.ONCELOAD_CLICKHOUSE_URL) {
     clickhouse = {
       kind: 'server',
       url: e.ONCELOAD_CLICKHOUSE_URL,
@@ -75,7 +80,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig
   } else if (e.ONCELOAD_CHDB_PATH) {
     clickhouse = { kind: 'chdb', path: e.ONCELOAD_CHDB_PATH };
   } else {
-    throw new Error('configuration: set ONCELOAD_CLICKHOUSE_URL (a ClickHouse server) or ONCELOAD_CHDB_PATH (embedded chDB)');
+    throw new Error(
+      'configuration: set ONCELOAD_CLICKHOUSE_SECRET (a Secrets Manager secret), ONCELOAD_CLICKHOUSE_URL (a ClickHouse server) or ONCELOAD_CHDB_PATH (embedded chDB)',
+    );
   }
   return {
     region: e.AWS_REGION,

@@ -3,9 +3,13 @@
  * the stacks pass real ARNs, the embedded runtime passes well-formed local ones.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const DEFINITION_PATH = fileURLToPath(new URL('../statemachines/onceload.asl.json', import.meta.url));
+/** The definition's place in the project; relative, because SST bundles the stacks elsewhere. */
+export const DEFINITION_FILE = 'statemachines/onceload.asl.json';
+
+export const DEFINITION_PATH = fileURLToPath(new URL(`../${DEFINITION_FILE}`, import.meta.url));
 
 /** Placeholder -> the function (in `functions/`) whose ARN fills it. */
 export const FUNCTION_PLACEHOLDERS = {
@@ -18,8 +22,9 @@ export const FUNCTION_PLACEHOLDERS = {
 
 export type FunctionName = (typeof FUNCTION_PLACEHOLDERS)[keyof typeof FUNCTION_PLACEHOLDERS];
 
-export function readDefinition(): string {
-  return readFileSync(DEFINITION_PATH, 'utf8');
+/** Reads the definition; `projectRoot` is for code that does not run from its source tree (the bundled SST config). */
+export function readDefinition(projectRoot?: string): string {
+  return readFileSync(projectRoot === undefined ? DEFINITION_PATH : join(projectRoot, DEFINITION_FILE), 'utf8');
 }
 
 /** The placeholders a definition uses. */

@@ -66,6 +66,10 @@ export class LocalRuntime {
         ONCELOAD_LANDING_BUCKET: NAMES.landingBucket,
         ONCELOAD_DYNAMODB_ENDPOINT: stores.dynamodbEndpoint,
         ONCELOAD_S3_ENDPOINT: stores.s3Endpoint,
+        // Powertools logs, metrics and traces are for CloudWatch and X-Ray; the CLI prints its own progress.
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        POWERTOOLS_TRACE_ENABLED: 'false',
         // A ClickHouse server named by ONCELOAD_CLICKHOUSE_URL wins over the embedded engine.
         ...(process.env.ONCELOAD_CLICKHOUSE_URL ? {} : { ONCELOAD_CHDB_PATH: join(dataDir, 'clickhouse') }),
         ...options.env,

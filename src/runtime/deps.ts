@@ -9,6 +9,7 @@ import { DynamoLedger } from '../adapters/aws/dynamo-ledger.js';
 import { DynamoTenantDirectory } from '../adapters/aws/dynamo-tenants.js';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
 import { createClickHouseClient } from '../adapters/clickhouse/client.js';
+import { readClickHouseSecret } from '../adapters/clickhouse/secret.js';
 import { ClickHouseWarehouse } from '../adapters/clickhouse/warehouse.js';
 import type { Ledger, ObjectStore, TenantDirectory, Warehouse } from '../ports.js';
 
@@ -26,17 +27,19 @@ let current: Promise<Deps> | undefined;
 
 export async function createDeps(config: OnceloadConfig): Promise<Deps> {
   const aws = createAwsClients(config);
-  const clickhouse = await createClickHouseClient(config.clickhouse);
+  const target = config.clickhouse.kind === 'secret' ? await readClickHouseSecret(config.clickhouse.secretName) : config.clickhouse;
+  const database = target.kind === 'server' ? target.database : config.database;
+  const clickhouse = await createClickHouseClient(target);
   const store = new S3ObjectStore(aws.s3, config.landingBucket);
   return {
-    config,
+    config: { ...config, database },
     aws,
     clickhouse,
     tenants: new DynamoTenantDirectory(aws.documents, config.tenantsTable),
     ledger: new DynamoLedger(aws.documents, { tableName: config.ledgerTable, ttlDays: config.ledgerTtlDays }),
     store,
     warehouse: new ClickHouseWarehouse(clickhouse, {
-      database: config.database,
+      database,
       objectUrl: (key) => store.presignGet(key),
       insertBlockRows: config.insertBlockRows,
     }),

@@ -8,6 +8,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ ONCELOAD_CLICKHOUSE_URL: 'https://ch:8443', ONCELOAD_CHDB_PATH: '/d' }).clickhouse).toMatchObject({ kind: 'server', url: 'https://ch:8443', database: 'default' });
   });
 
+  it('prefers the deployed secret, read later, over any URL in the environment', () => {
+    expect(loadConfig({ ONCELOAD_CLICKHOUSE_SECRET: 'onceload/prod/clickhouse', ONCELOAD_CLICKHOUSE_URL: 'https://ch:8443' }).clickhouse).toEqual({
+      kind: 'secret',
+      secretName: 'onceload/prod/clickhouse',
+    });
+  });
+
   it('names the variable that is wrong', () => {
     expect(() => loadConfig({ ONCELOAD_CHDB_PATH: '/d', ONCELOAD_INSERT_BLOCK_ROWS: 'many' })).toThrow(/ONCELOAD_INSERT_BLOCK_ROWS/);
     expect(() => loadConfig({ ONCELOAD_CLICKHOUSE_URL: 'x', ONCELOAD_CLICKHOUSE_DATABASE: 'a;b' })).toThrow(/ONCELOAD_CLICKHOUSE/);

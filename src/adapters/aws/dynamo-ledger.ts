@@ -31,6 +31,9 @@ function toEntry(item: Record<string, unknown>): LedgerEntry {
   };
 }
 
+/** Epoch seconds after which DynamoDB TTL deletes an entry; the stacks enable TTL on it. */
+export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
+
 export interface DynamoLedgerOptions {
   tableName: string;
   ttlDays: number;

@@ -6,7 +6,7 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseTarget } from '../../config.js';
 
-export async function createClickHouseClient(target: ClickHouseTarget): Promise<ClickHouseClient> {
+export async function createClickHouseClient(target: Exclude<ClickHouseTarget, { kind: 'secret' }>): Promise<ClickHouseClient> {
   if (target.kind === 'server') {
     return createClient({
       url: target.url,

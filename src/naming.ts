@@ -1,0 +1,12 @@
+/**
+ * Names of the deployed resources, derived from the stage. The stacks create them under these
+ * names and the AWS-facing CLI finds them by the same rule.
+ */
+export const APP_NAME = 'onceload';
+
+/** SST stage names: lowercase letters, digits and hyphens, starting with a letter. */
+export const STAGE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+export function stateMachineName(stage: string): string {
+  return `${APP_NAME}-${stage}-pipeline`;
+}

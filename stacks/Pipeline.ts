@@ -1,0 +1,33 @@
+/**
+ * The whole onceload deployment of one stage: storage, the five functions, the state machine
+ * and its schedule, and monitoring.
+ */
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { StackContext } from 'sst/constructs';
+import { createFunctions } from './functions.js';
+import { createMonitoring } from './monitoring.js';
+import { createOrchestration } from './orchestration.js';
+import { stageConfig } from './stage-config.js';
+import { createStorage } from './storage.js';
+
+export function Pipeline({ stack, app }: StackContext) {
+  const config = stageConfig(app.stage);
+  const storage = createStorage(stack, config);
+  // Imported by name: the secret's value is set outside the stack and never enters the template.
+  const secret = Secret.fromSecretNameV2(stack, 'ClickHouseSecret', config.clickhouseSecretName);
+  const fns = createFunctions(stack, storage, secret, config);
+  const { stateMachine, schedule } = createOrchestration(stack, app.stage, fns, config);
+  const { dashboard } = createMonitoring(stack, app.stage, stateMachine, config);
+
+  stack.addOutputs({
+    StateMachineArn: stateMachine.stateMachineArn,
+    LandingBucket: storage.landing.bucketName,
+    TenantsTable: storage.tenants.tableName,
+    LedgerTable: storage.ledger.tableName,
+    ClickHouseSecretName: config.clickhouseSecretName,
+    Schedule: `${config.schedule}${config.scheduleEnabled ? '' : ' (disabled)'}`,
+    ScheduleRule: schedule.ruleName,
+    Dashboard: dashboard.dashboardName,
+  });
+  return { stateMachine, storage };
+}

@@ -1,0 +1,79 @@
+/**
+ * The five Lambdas, built from the very modules in `functions/` that the embedded runtime
+ * calls. Each is granted only the resources its step touches.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Function, type Stack } from 'sst/constructs';
+import type { FunctionName } from '../src/definition.js';
+import { FUNCTION_SETTINGS } from '../src/function-settings.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../src/runtime/observability.js';
+import type { StageConfig } from './stage-config.js';
+import type { Storage } from './storage.js';
+
+export type PipelineFunctions = Record<FunctionName, Function>;
+
+const HANDLERS: Record<FunctionName, { id: string; handler: string }> = {
+  discover: { id: 'Discover', handler: 'functions/discover.handler' },
+  'ensure-schema': { id: 'EnsureSchema', handler: 'functions/ensure-schema.handler' },
+  plan: { id: 'Plan', handler: 'functions/plan.handler' },
+  load: { id: 'Load', handler: 'functions/load.handler' },
+  validate: { id: 'Validate', handler: 'functions/validate.handler' },
+};
+
+function logRetention(days: number): Lowercase<keyof typeof RetentionDays> {
+  const name = Object.entries(RetentionDays).find(([, value]) => value === days)?.[0];
+  if (!name) throw new Error(`no CloudWatch Logs retention of ${days} days`);
+  return name.toLowerCase() as Lowercase<keyof typeof RetentionDays>;
+}
+
+export function createFunctions(stack: Stack, storage: Storage, secret: ISecret, config: StageConfig): PipelineFunctions {
+  const environment = {
+    ONCELOAD_TENANTS_TABLE: storage.tenants.tableName,
+    ONCELOAD_LEDGER_TABLE: storage.ledger.tableName,
+    ONCELOAD_IDEMPOTENCY_TABLE: storage.idempotency.tableName,
+    ONCELOAD_LANDING_BUCKET: storage.landing.bucketName,
+    // The secret's name only: the connection is read at run time and never sits in the environment.
+    ONCELOAD_CLICKHOUSE_SECRET: config.clickhouseSecretName,
+    // A Load claim is taken over only after the function that holds it has surely ended.
+    ONCELOAD_LOAD_TIMEOUT_SECONDS: String(FUNCTION_SETTINGS.load.timeoutSeconds),
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+  const build = (name: FunctionName): Function => {
+    const { id, handler } = HANDLERS[name];
+    const settings = FUNCTION_SETTINGS[name];
+    return new Function(stack, id, {
+      handler,
+      description: `onceload ${name}: ${settings.why}`,
+      runtime: 'nodejs22.x',
+      architecture: 'arm_64',
+      memorySize: settings.memoryMb,
+      timeout: Duration.seconds(settings.timeoutSeconds).toSeconds(),
+      tracing: 'active',
+      logRetention: logRetention(config.logRetentionDays),
+      environment,
+      // chDB is the embedded engine of the local runtime; on Lambda ClickHouse is a server.
+      nodejs: { format: 'esm', sourcemap: true, esbuild: { external: ['chdb', 'chdb/*'] } },
+    });
+  };
+  const fns = Object.fromEntries((Object.keys(HANDLERS) as FunctionName[]).map((name) => [name, build(name)])) as PipelineFunctions;
+
+  for (const fn of Object.values(fns)) {
+    // Every step keeps its own idempotency records.
+    storage.idempotency.grantReadWriteData(fn);
+    // Every step builds the same adapters at cold start, the ClickHouse client among them.
+    secret.grantRead(fn);
+  }
+
+  storage.tenants.grantReadData(fns.discover);
+  storage.tenants.grantReadWriteData(fns.validate); // records each tenant's last successful run
+  storage.landing.grantRead(fns.plan); // lists a tenant x table prefix
+  storage.landing.grantRead(fns.load); // signs the GET URLs ClickHouse reads the files with
+  storage.ledger.grantReadData(fns.plan);
+  storage.ledger.grantReadWriteData(fns.load);
+  storage.ledger.grantReadData(fns.validate);
+  return fns;
+}

@@ -1,0 +1,58 @@
+/**
+ * The state onceload keeps: the landing bucket, the tenants, the file ledger and the
+ * idempotency records. Key schemas match the embedded runtime's tables (src/local/stores.ts).
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { LEDGER_TTL_ATTRIBUTE } from '../src/adapters/aws/dynamo-ledger.js';
+import type { StageConfig } from './stage-config.js';
+
+export interface Storage {
+  landing: IBucket;
+  tenants: ITable;
+  ledger: ITable;
+  idempotency: ITable;
+}
+
+/** The attribute Powertools idempotency writes its expiry to. */
+export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
+
+export function createStorage(scope: Construct, config: StageConfig): Storage {
+  const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+  const landing = config.landingBucketName
+    ? Bucket.fromBucketName(scope, 'Landing', config.landingBucketName)
+    : new Bucket(scope, 'Landing', {
+        blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+        encryption: BucketEncryption.S3_MANAGED,
+        enforceSSL: true,
+        removalPolicy,
+        autoDeleteObjects: !config.retainData,
+      });
+  const stateful = {
+    billingMode: BillingMode.PAY_PER_REQUEST,
+    encryption: TableEncryption.AWS_MANAGED,
+    removalPolicy,
+  };
+  const tenants = new Table(scope, 'TenantServices', {
+    ...stateful,
+    partitionKey: { name: 'tenant_id', type: AttributeType.STRING },
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+  });
+  const ledger = new Table(scope, 'FileLedger', {
+    ...stateful,
+    partitionKey: { name: 'pk', type: AttributeType.STRING },
+    sortKey: { name: 'sk', type: AttributeType.STRING },
+    timeToLiveAttribute: LEDGER_TTL_ATTRIBUTE,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+  });
+  // Idempotency records only bridge retries; they expire and are never restored.
+  const idempotency = new Table(scope, 'Idempotency', {
+    ...stateful,
+    removalPolicy: RemovalPolicy.DESTROY,
+    partitionKey: { name: 'id', type: AttributeType.STRING },
+    timeToLiveAttribute: IDEMPOTENCY_TTL_ATTRIBUTE,
+  });
+  return { landing, tenants, ledger, idempotency };
+}

@@ -1,0 +1,259 @@
+/**
+ * The deployment, proven offline: `npm run synth` synthesizes the SST app the way `sst deploy`
+ * loads it (no AWS call, no credentials), and these tests assert on the CloudFormation it writes.
+ */
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import aslValidator from 'asl-validator';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, cpSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTION_PLACEHOLDERS, placeholders, readDefinition, substituteDefinition } from '../../src/definition.js';
+import { FUNCTION_SETTINGS } from '../../src/function-settings.js';
+import { stateMachineName } from '../../src/naming.js';
+import { DEFAULT_SCHEDULE } from '../../stacks/stage-config.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const run = promisify(execFile);
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
+
+/** Runs `npm run synth` for a stage in a child process with the given extra environment. */
+async function synth(stage: string, env: Record<string, string> = {}): Promise<Template> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('ONCELOAD_')));
+  await run(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/synth.ts', '--stage', stage], {
+    cwd: root,
+    // No credentials at all: synthesis must not need them.
+    env: { ...clean, ...env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'onceload-no-such-profile' },
+  });
+  return Template.fromJSON(JSON.parse(readFileSync(join(root, '.sst', 'synth', `${stage}-onceload-Pipeline.template.json`), 'utf8')));
+}
+
+function resourcesOf(template: Template, type: string): Resources {
+  return template.findResources(type) as Resources;
+}
+
+function functionIdByHandler(template: Template): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))
+      .filter(([, r]) => String(r.Properties.Handler).startsWith('functions/'))
+      .map(([id, r]) => [String(r.Properties.Handler).replace(/^functions\/|\.handler$/g, ''), id]),
+  );
+}
+
+/** Policy statements attached to the role of one function. */
+function statementsOf(template: Template, functionId: string): { Action: string | string[]; Resource: unknown }[] {
+  const fn = resourcesOf(template, 'AWS::Lambda::Function')[functionId]!;
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+  return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+const actionsOf = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const mentions = (value: unknown, id: string) => JSON.stringify(value).includes(`"${id}"`);
+
+let dev: Template;
+let prod: Template;
+
+beforeAll(async () => {
+  dev = await synth('dev');
+  prod = await synth('prod', { ONCELOAD_SCHEDULE_ENABLED: 'false', ONCELOAD_SCHEDULE: 'cron(0 2 * * ? *)', ONCELOAD_LANDING_BUCKET_NAME: 'acme-landing' });
+}, 180_000);
+
+describe('the state machine', () => {
+  it('is the ASL file itself, with every placeholder filled by a function of the stack', () => {
+    const [machine] = Object.values(resourcesOf(dev, 'AWS::StepFunctions::StateMachine'));
+    expect(machine!.Properties.StateMachineName).toBe(stateMachineName('dev'));
+    expect(machine!.Properties.DefinitionString).toBe(readDefinition());
+    const substitutions = machine!.Properties.DefinitionSubstitutions as Record<string, { 'Fn::GetAtt': [string, string] }>;
+    expect(Object.keys(substitutions).sort()).toEqual(placeholders(readDefinition()).sort());
+    const byHandler = functionIdByHandler(dev);
+    for (const [placeholder, fn] of Object.entries(FUNCTION_PLACEHOLDERS)) {
+      expect(substitutions[placeholder], placeholder).toEqual({ 'Fn::GetAtt': [byHandler[fn], 'Arn'] });
+    }
+  });
+
+  it('passes asl-validator once substituted, and every Task calls a function the role may invoke', () => {
+    const [machine] = Object.values(resourcesOf(dev, 'AWS::StepFunctions::StateMachine'));
+    const substitutions = machine!.Properties.DefinitionSubstitutions as Record<string, { 'Fn::GetAtt': [string, string] }>;
+    const arns = Object.fromEntries(Object.entries(substitutions).map(([k, v]) => [k, `arn:aws:lambda:us-east-1:123456789012:function:${v['Fn::GetAtt'][0]}`]));
+    const definition = JSON.parse(substituteDefinition(machine!.Properties.DefinitionString as string, arns));
+    const result = aslValidator(definition, { checkArn: true, checkPaths: true });
+    expect(result.errorsText()).toBe('');
+    expect(result.isValid).toBe(true);
+
+    const roleId = machine!.Properties.RoleArn['Fn::GetAtt'][0] as string;
+    const invokable = Object.values(resourcesOf(dev, 'AWS::IAM::Policy'))
+      .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+      .filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    for (const placeholder of Object.keys(FUNCTION_PLACEHOLDERS)) {
+      const fnId = substitutions[placeholder]!['Fn::GetAtt'][0];
+      expect(invokable.some((s) => mentions(s.Resource, fnId)), `${placeholder} invokable`).toBe(true);
+    }
+  });
+
+  it('logs and traces', () => {
+    dev.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
+    });
+  });
+});
+
+describe('the functions', () => {
+  it('run Node.js 22 on arm64 with the memory and timeout chosen for each, traced, with logs kept', () => {
+    const byHandler = functionIdByHandler(dev);
+    expect(Object.keys(byHandler).sort()).toEqual(Object.keys(FUNCTION_SETTINGS).sort());
+    const fns = resourcesOf(dev, 'AWS::Lambda::Function');
+    for (const [name, id] of Object.entries(byHandler)) {
+      const p = fns[id]!.Properties;
+      const settings = FUNCTION_SETTINGS[name as keyof typeof FUNCTION_SETTINGS];
+      expect({ name, runtime: p.Runtime, arch: p.Architectures, memory: p.MemorySize, timeout: p.Timeout, tracing: p.TracingConfig }).toEqual({
+        name,
+        runtime: 'nodejs22.x',
+        arch: ['arm64'],
+        memory: settings.memoryMb,
+        timeout: settings.timeoutSeconds,
+        tracing: { Mode: 'Active' },
+      });
+    }
+    dev.resourceCountIs('Custom::LogRetention', Object.keys(byHandler).length);
+    dev.hasResourceProperties('Custom::LogRetention', { RetentionInDays: 30 });
+    prod.hasResourceProperties('Custom::LogRetention', { RetentionInDays: 365 });
+  });
+
+  it('are bundled so that each handler loads with no node_modules around it', async () => {
+    const artifacts = join(root, '.sst', 'artifacts');
+    const bundles = readdirSync(artifacts, { recursive: true, encoding: 'utf8' }).filter((f) => /^[^/]+\/functions\/[a-z-]+\.mjs$/.test(f));
+    const names = new Set(bundles.map((f) => f.replace(/^.*\/|\.mjs$/g, '')));
+    expect([...names].sort()).toEqual(Object.keys(FUNCTION_SETTINGS).sort());
+    const away = mkdtempSync(join(tmpdir(), 'onceload-bundle-'));
+    try {
+      for (const name of names) {
+        const bundle = bundles.find((f) => f.endsWith(`/functions/${name}.mjs`))!;
+        cpSync(join(artifacts, bundle), join(away, `${name}.mjs`));
+        const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(away, `${name}.mjs`))}); console.log(typeof m.handler)`], { cwd: away });
+        expect(`${name}: ${stdout.trim()}`).toBe(`${name}: function`);
+      }
+    } finally {
+      rmSync(away, { recursive: true, force: true });
+    }
+  });
+
+  it('read the ClickHouse connection from the secret named in their environment, never from plain variables', () => {
+    const fns = resourcesOf(dev, 'AWS::Lambda::Function');
+    for (const id of Object.values(functionIdByHandler(dev))) {
+      const env = fns[id]!.Properties.Environment.Variables as Record<string, unknown>;
+      expect(env.ONCELOAD_CLICKHOUSE_SECRET).toBe('onceload/dev/clickhouse');
+      for (const plain of ['ONCELOAD_CLICKHOUSE_URL', 'ONCELOAD_CLICKHOUSE_PASSWORD', 'ONCELOAD_CLICKHOUSE_USER', 'ONCELOAD_CHDB_PATH']) expect(env).not.toHaveProperty(plain);
+      const reads = statementsOf(dev, id).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+      expect(reads.length, id).toBeGreaterThan(0);
+      for (const s of reads) expect(JSON.stringify(s.Resource)).toContain(':secret:onceload/dev/clickhouse-??????');
+    }
+    // The value is set outside the stack: no secret resource, no secret string in the template.
+    dev.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(JSON.stringify(dev.toJSON())).not.toMatch(/SecretString|password/i);
+  });
+});
+
+describe('permissions', () => {
+  it('never grant a data-plane action on every resource', () => {
+    for (const [id, policy] of Object.entries(resourcesOf(dev, 'AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]) {
+        const guarded = actionsOf(statement).filter((a) => /^(dynamodb|s3|lambda|secretsmanager|states):/.test(a));
+        const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+        if (guarded.length) expect(resources, `${id}: ${guarded.join(', ')}`).not.toContain('*');
+      }
+    }
+  });
+
+  it('give each function only the tables and bucket its step uses', () => {
+    const byHandler = functionIdByHandler(dev);
+    const tableId = (name: string) => Object.keys(resourcesOf(dev, 'AWS::DynamoDB::Table')).find((id) => id.startsWith(name))!;
+    const bucketId = Object.keys(resourcesOf(dev, 'AWS::S3::Bucket'))[0]!;
+    const touches = (fn: string, resource: string, actionPattern: RegExp) =>
+      statementsOf(dev, byHandler[fn]!).some((s) => mentions(s.Resource, resource) && actionsOf(s).some((a) => actionPattern.test(a)));
+    const writes = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
+    const reads = /^dynamodb:(GetItem|Query|Scan|BatchGetItem)$/;
+    const ledger = tableId('FileLedger');
+    const tenants = tableId('TenantServices');
+    expect(touches('load', ledger, writes)).toBe(true);
+    expect(touches('plan', ledger, reads)).toBe(true);
+    expect(touches('plan', ledger, writes)).toBe(false);
+    expect(touches('validate', ledger, writes)).toBe(false);
+    expect(touches('discover', ledger, reads)).toBe(false);
+    expect(touches('discover', tenants, reads)).toBe(true);
+    expect(touches('discover', tenants, writes)).toBe(false);
+    expect(touches('load', tenants, reads)).toBe(false);
+    expect(touches('load', bucketId, /^s3:GetObject/)).toBe(true);
+    expect(touches('plan', bucketId, /^s3:List/)).toBe(true);
+    expect(touches('discover', bucketId, /^s3:/)).toBe(false);
+    expect(touches('ensure-schema', bucketId, /^s3:/)).toBe(false);
+    for (const fn of Object.keys(byHandler)) expect(touches(fn, bucketId, /^s3:(Put|Delete)/), fn).toBe(false);
+    for (const fn of Object.keys(byHandler)) expect(touches(fn, tableId('Idempotency'), writes), fn).toBe(true);
+  });
+});
+
+describe('storage', () => {
+  it('expires ledger and idempotency records with TTL, keeps point-in-time recovery where state lives, bills on demand', () => {
+    const tables = resourcesOf(dev, 'AWS::DynamoDB::Table');
+    const byId = (prefix: string) => Object.entries(tables).find(([id]) => id.startsWith(prefix))![1].Properties;
+    expect(byId('FileLedger').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(byId('Idempotency').TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
+    expect(byId('TenantServices').PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(byId('FileLedger').PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(byId('FileLedger').KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    for (const t of Object.values(tables)) expect(t.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+  });
+
+  it('creates a private landing bucket, or imports one by name; prod keeps its data when the stage is removed', () => {
+    dev.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    });
+    prod.resourceCountIs('AWS::S3::Bucket', 0);
+    expect(JSON.stringify(prod.toJSON())).toContain('arn:', );
+    expect(JSON.stringify(prod.toJSON())).toContain(':s3:::acme-landing');
+    for (const t of Object.values(resourcesOf(prod, 'AWS::DynamoDB::Table')).filter((t) => t.Properties.PointInTimeRecoverySpecification)) {
+      expect(t.DeletionPolicy).toBe('Retain');
+    }
+    for (const t of Object.values(resourcesOf(dev, 'AWS::DynamoDB::Table'))) expect(t.DeletionPolicy).toBe('Delete');
+  });
+});
+
+describe('the schedule', () => {
+  it('starts the state machine with { "due": true } on the default rate', () => {
+    const [rule] = Object.values(resourcesOf(dev, 'AWS::Events::Rule'));
+    const [machineId] = Object.keys(resourcesOf(dev, 'AWS::StepFunctions::StateMachine'));
+    expect(rule!.Properties.ScheduleExpression).toBe(DEFAULT_SCHEDULE);
+    expect(rule!.Properties.State).toBe('ENABLED');
+    expect(rule!.Properties.Targets).toHaveLength(1);
+    expect(rule!.Properties.Targets[0].Arn).toEqual({ Ref: machineId });
+    expect(JSON.parse(rule!.Properties.Targets[0].Input)).toEqual({ due: true });
+  });
+
+  it('takes its expression from the stage and can be switched off', () => {
+    const [rule] = Object.values(resourcesOf(prod, 'AWS::Events::Rule'));
+    expect(rule!.Properties.ScheduleExpression).toBe('cron(0 2 * * ? *)');
+    expect(rule!.Properties.State).toBe('DISABLED');
+  });
+});
+
+describe('monitoring', () => {
+  it('alarms on failed executions and failed validations, and draws the per-table metrics', () => {
+    dev.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    dev.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ValidationFailures', Namespace: 'onceload', Threshold: 1 });
+    dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'failed + timedOut + aborted' })]),
+    });
+    const [dashboard] = Object.values(resourcesOf(dev, 'AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+    for (const metric of ['FilesLoaded', 'FilesSkipped', 'RowsInserted', 'FileFailures']) expect(body).toContain(metric);
+  });
+});

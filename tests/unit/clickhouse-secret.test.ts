@@ -1,0 +1,49 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseClickHouseSecret, readClickHouseSecret } from '../../src/adapters/clickhouse/secret.js';
+import { PermanentError, TransientError } from '../../src/errors.js';
+
+const secrets = mockClient(SecretsManagerClient);
+afterEach(() => secrets.reset());
+
+describe('the ClickHouse secret', () => {
+  it('reads the connection from the secret JSON, with defaults', async () => {
+    secrets.on(GetSecretValueCommand, { SecretId: 'onceload/test/one' }).resolves({ SecretString: JSON.stringify({ url: 'https://ch.example.com:8443', password: 's3cret' }) });
+    await expect(readClickHouseSecret('onceload/test/one')).resolves.toEqual({
+      kind: 'server',
+      url: 'https://ch.example.com:8443',
+      username: 'default',
+      password: 's3cret',
+      database: 'default',
+    });
+  });
+
+  it('caches the value: a warm call makes no request', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ url: 'https://ch.example.com' }) });
+    await readClickHouseSecret('onceload/test/cached');
+    await readClickHouseSecret('onceload/test/cached');
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+  });
+
+  it('names the secret and the field when the value is wrong, never the value', () => {
+    const bad = () => parseClickHouseSecret('onceload/test/bad', { url: 'not a url', password: 'hunter2' });
+    expect(bad).toThrow(PermanentError);
+    expect(bad).toThrow(/secret onceload\/test\/bad: field url/);
+    try {
+      bad();
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain('hunter2');
+    }
+    expect(() => parseClickHouseSecret('s', { url: 'https://x', pasword: 'typo' })).toThrow(/field pasword: unknown field/);
+  });
+
+  it('is a permanent error when the secret is missing or not JSON, a transient one when the service throttles', async () => {
+    secrets.on(GetSecretValueCommand, { SecretId: 'missing' }).rejects(Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' }));
+    await expect(readClickHouseSecret('missing')).rejects.toThrow(PermanentError);
+    secrets.on(GetSecretValueCommand, { SecretId: 'plain' }).resolves({ SecretString: 'https://ch.example.com' });
+    await expect(readClickHouseSecret('plain')).rejects.toThrow(/secret plain: its value is not JSON/);
+    secrets.on(GetSecretValueCommand, { SecretId: 'busy' }).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    await expect(readClickHouseSecret('busy')).rejects.toThrow(TransientError);
+  });
+});
