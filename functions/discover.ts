@@ -3,13 +3,18 @@ import middy from '@middy/core';
 import { discover, type Discovery } from '../src/lib/discover.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler, keyUnlessDryRun } from '../src/runtime/idempotency.js';
+import { observability } from '../src/runtime/observability.js';
 
 export interface DiscoverEvent {
   runId: string;
   input: unknown;
+  /** The execution's start time (ISO), the clock a `due` run reads. */
+  now?: string;
 }
 
 export const handler = middy(async (event: DiscoverEvent): Promise<Discovery> => {
   const deps = await getDeps();
-  return discover(event, deps.tenants);
-}).use(idempotentHandler('discover', keyUnlessDryRun(['runId'], 'input.dryRun')));
+  return discover({ runId: event.runId, input: event.input, now: event.now ? new Date(event.now) : new Date() }, deps.tenants);
+})
+  .use(observability())
+  .use(idempotentHandler('discover', keyUnlessDryRun(['runId'], 'input.dryRun')));

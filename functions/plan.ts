@@ -1,13 +1,15 @@
 /** Task "Plan the files to load": the new, changed, reset or unfinished files of one tenant x table. */
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { plan, type PlanInput, type PlanResult } from '../src/lib/plan.js';
 import { getDeps } from '../src/runtime/deps.js';
-import { idempotentHandler, keyUnlessDryRun } from '../src/runtime/idempotency.js';
+import { firstPlanOfRound } from '../src/runtime/idempotency.js';
 import { observability } from '../src/runtime/observability.js';
 
-export const handler = middy(async (event: PlanInput): Promise<PlanResult> => {
+export const handler = middy(async (event: PlanInput, context: Context): Promise<PlanResult> => {
   const deps = await getDeps();
-  return plan(event, { store: deps.store, ledger: deps.ledger, warehouse: deps.warehouse, limits: deps.config });
-})
-  .use(observability())
-  .use(idempotentHandler('plan', keyUnlessDryRun(['runId', 'tenant', 'table', 'previous.nextRound'])));
+  const result = await plan(event, { store: deps.store, ledger: deps.ledger, warehouse: deps.warehouse, limits: deps.config });
+  // A dry run and a round with nothing to load change nothing: they need no record.
+  if (event.dryRun || result.batches.length === 0) return result;
+  return firstPlanOfRound<PlanResult>(deps, context)({ runId: event.runId, tenant: event.tenant, table: event.table, round: result.round, plan: result });
+}).use(observability());

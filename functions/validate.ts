@@ -1,10 +1,23 @@
-/** Task "Validate the run": counts and engine checks, and the run report. */
+/** Task "Validate the run": counts and engine checks, and the run report; a run that validates counts as its tenants' last success. */
 import middy from '@middy/core';
+import { recordRunSuccess } from '../src/lib/record-success.js';
 import { validateRun, type RunReport, type ValidateInput } from '../src/lib/validate.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler, keyUnlessDryRun } from '../src/runtime/idempotency.js';
+import { count, METRIC, observability } from '../src/runtime/observability.js';
 
-export const handler = middy(async (event: ValidateInput): Promise<RunReport> => {
+/** `startedAt` is the execution's start time (ISO). */
+export type ValidateEvent = ValidateInput & { startedAt?: string };
+
+export const handler = middy(async (event: ValidateEvent): Promise<RunReport> => {
   const deps = await getDeps();
-  return validateRun(event, { ledger: deps.ledger, warehouse: deps.warehouse });
-}).use(idempotentHandler('validate', keyUnlessDryRun(['runId'])));
+  const report = await validateRun(event, { ledger: deps.ledger, warehouse: deps.warehouse });
+  await recordRunSuccess(event, report, deps.tenants);
+  if (!event.dryRun) {
+    count(report.ok ? METRIC.runsValidated : METRIC.validationFailures);
+    count(METRIC.itemFailures, report.failures.filter((f) => f.key === undefined).length);
+  }
+  return report;
+})
+  .use(observability())
+  .use(idempotentHandler('validate', keyUnlessDryRun(['runId'])));

@@ -11,11 +11,18 @@ export interface TenantRecord {
   enabled: boolean;
   /** Tables this tenant lands; all canonical tables when absent. */
   tables?: CanonicalTable[];
+  /** Its schedule: a `due` run takes it once this long has passed since its last success; every run when absent. */
+  everySeconds?: number;
+  /** Start time (ISO) of the latest execution that validated with this tenant in it. */
+  lastSuccessAt?: string;
 }
 
 export interface TenantDirectory {
   list(): Promise<TenantRecord[]>;
+  /** Adds or replaces a tenant's settings; keeps its last success unless `lastSuccessAt` is given. */
   put(tenant: TenantRecord): Promise<void>;
+  /** Sets the tenants' last success to `at` (ISO) where it is older, so a late, older run never moves it back. */
+  recordSuccess(tenantIds: string[], at: string): Promise<void>;
 }
 
 /** An object in the landing bucket. */

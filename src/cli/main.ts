@@ -1,5 +1,6 @@
 /**
- * The `onceload` command line: the embedded runtime's front door.
+ * The `onceload` command line: the embedded runtime's front door, and `trigger` and `status` to
+ * start and watch executions of a stage's state machine deployed on AWS.
  * Exit codes: 0 success, 1 a run failed or did not validate, 2 bad usage or bad input.
  */
 import { Command, CommanderError, Option } from 'commander';
@@ -11,7 +12,10 @@ import { DEMO_TENANTS, writeDemoLanding } from '../local/demo-data.js';
 import { DEFAULT_DATA_DIR, LocalRuntime } from '../local/runtime.js';
 import type { ExecutionResult } from '../local/state-machine.js';
 import type { FileStatus } from '../ports.js';
+import { defaultRemoteDeps, nonNegativeSeconds, statusCommand, triggerCommand, type RemoteDeps, type TriggerFlags } from '../remote/commands.js';
+import { DEFAULT_INTERVAL_SECONDS } from '../remote/watch.js';
 import { CANONICAL_TABLES, isCanonicalTable, type CanonicalTable } from '../tables.js';
+import { formatEvery, parseEvery } from './every.js';
 import { RunProgress } from './progress.js';
 
 const EXIT_FAILED = 1;
@@ -52,6 +56,7 @@ interface RunFlags {
   tables?: CanonicalTable[];
   executions: number;
   dryRun?: boolean;
+  due?: boolean;
   json?: boolean;
   dataDir: string;
 }
@@ -67,6 +72,7 @@ async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text:
     ...(flags.tenants ? { tenants: flags.tenants } : {}),
     ...(flags.tables ? { tables: flags.tables } : {}),
     ...(flags.dryRun ? { dryRun: true } : {}),
+    ...(flags.due ? { due: true } : {}),
   };
   const sync = await runtime.syncLanding();
   if (!flags.json && sync.uploaded > 0) process.stderr.write(`synced ${sync.uploaded} new or changed landing file(s)\n`);
@@ -83,9 +89,10 @@ async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text:
   return results.every((r) => r.status === 'SUCCEEDED') ? 0 : EXIT_FAILED;
 }
 
-export function buildProgram(out: (text: string) => void, setExit: (code: number) => void): Command {
+/** `remote` replaces parts of what trigger and status use on AWS (the Step Functions client, stderr, the clock). */
+export function buildProgram(out: (text: string) => void, setExit: (code: number) => void, remote: Partial<RemoteDeps> = {}): Command {
   const program = new Command('onceload')
-    .description('Load every landed file of every enabled tenant into ClickHouse exactly once (embedded runtime).')
+    .description('Load every landed file of every enabled tenant into ClickHouse exactly once: locally on the embedded runtime, or on a deployed stage (trigger, status).')
     .exitOverride()
     .showHelpAfterError();
 
@@ -113,13 +120,20 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .option('--service <name>', 'the service the tenant uses', 'default')
     .option('--tables <list>', 'comma-separated canonical tables (default: all)', tablesOption)
     .option('--disabled', 'add it disabled: runs skip it')
+    .option('--every <duration>', 'run --due takes it once this long has passed since its last success: 15m, 1h, 1d (default: every run)', parseEvery)
     .addOption(dataDirOption())
-    .action(async (id: string, flags: { service: string; tables?: CanonicalTable[]; disabled?: boolean; dataDir: string }) => {
+    .action(async (id: string, flags: { service: string; tables?: CanonicalTable[]; disabled?: boolean; every?: number; dataDir: string }) => {
       assertTenantId(id);
       await withRuntime(flags.dataDir, async (runtime) => {
         const deps = await runtime.deps();
-        await deps.tenants.put({ tenantId: id, service: flags.service, enabled: !flags.disabled, ...(flags.tables ? { tables: flags.tables } : {}) });
-        out(`tenant ${id} ${flags.disabled ? 'added (disabled)' : 'added'}`);
+        await deps.tenants.put({
+          tenantId: id,
+          service: flags.service,
+          enabled: !flags.disabled,
+          ...(flags.tables ? { tables: flags.tables } : {}),
+          ...(flags.every !== undefined ? { everySeconds: flags.every } : {}),
+        });
+        out(`tenant ${id} ${flags.disabled ? 'added (disabled)' : 'added'}${flags.every !== undefined ? `, due every ${formatEvery(flags.every)}` : ''}`);
       });
     });
   tenants
@@ -129,7 +143,13 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .action(async (flags: { dataDir: string }) => {
       await withRuntime(flags.dataDir, async (runtime) => {
         const rows = await (await runtime.deps()).tenants.list();
-        out(['tenant\tservice\tenabled\ttables', ...rows.map((t) => `${t.tenantId}\t${t.service}\t${t.enabled}\t${(t.tables ?? CANONICAL_TABLES).join(',')}`)].join('\n'));
+        const schedule = (t: (typeof rows)[number]) => `${t.everySeconds ? formatEvery(t.everySeconds) : '-'}\t${t.lastSuccessAt ?? '-'}`;
+        out(
+          [
+            'tenant\tservice\tenabled\ttables\tevery\tlast success',
+            ...rows.map((t) => `${t.tenantId}\t${t.service}\t${t.enabled}\t${(t.tables ?? CANONICAL_TABLES).join(',')}\t${schedule(t)}`),
+          ].join('\n'),
+        );
       });
     });
 
@@ -140,6 +160,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .option('--tables <list>', 'comma-separated canonical tables (default: all)', list)
     .option('--executions <n>', 'start N executions at once with the same input', positiveInt, 1)
     .option('--dry-run', 'plan and report what would load; write nothing')
+    .option('--due', 'only the tenants whose schedule (tenants add --every) says they are due, as the schedule rule runs')
     .option('--json', 'print the execution output(s) as JSON')
     .addOption(dataDirOption())
     .action(async (flags: RunFlags) => {
@@ -209,13 +230,34 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       });
     });
 
+  const remoteDeps = (): RemoteDeps => ({ ...defaultRemoteDeps(), ...remote });
+  program
+    .command('trigger')
+    .description('start an execution of the state machine a stage deployed on AWS; an identical trigger in the same minute starts nothing new')
+    .option('--stage <stage>', 'the SST stage whose state machine to start')
+    .addOption(new Option('--state-machine-arn <arn>', 'start this state machine instead of looking the stage up').conflicts('stage'))
+    .option('--tenants <list>', 'comma-separated tenant ids (default: every enabled tenant)', list)
+    .option('--tables <list>', 'comma-separated canonical tables (default: all)', tablesOption)
+    .option('--due', 'only the tenants whose schedule is due (what the schedule rule starts)')
+    .option('--dry-run', 'plan and report what would load; write nothing')
+    .option('--watch', 'show progress until the execution ends, print the report and exit like run')
+    .option('--interval <seconds>', 'seconds between polls with --watch', nonNegativeSeconds, DEFAULT_INTERVAL_SECONDS)
+    .option('--region <region>', "the AWS region (default: the ARN's, AWS_REGION or the profile's)")
+    .action(async (flags: TriggerFlags) => setExit(await triggerCommand(flags, remoteDeps(), out)));
+
+  program
+    .command('status <execution-arn>')
+    .description('show an execution on AWS: its state, start and stop dates, and the run report')
+    .option('--region <region>', "the AWS region (default: the ARN's)")
+    .action(async (arn: string, flags: { region?: string }) => setExit(await statusCommand(arn, flags, remoteDeps(), out)));
+
   return program;
 }
 
 /** Runs the CLI; resolves to the process exit code. */
-export async function main(argv: string[], out: (text: string) => void = (t) => console.log(t)): Promise<number> {
+export async function main(argv: string[], out: (text: string) => void = (t) => console.log(t), remote: Partial<RemoteDeps> = {}): Promise<number> {
   let code = 0;
-  const program = buildProgram(out, (c) => (code = c));
+  const program = buildProgram(out, (c) => (code = c), remote);
   try {
     await program.parseAsync(argv);
     return code;

@@ -1,10 +1,11 @@
 /**
  * Discover: validates the execution input and expands the enabled tenants into
- * tenant x table work items.
+ * tenant x table work items; a `due` run keeps only the tenants their schedule says are due.
  */
 import { InputError } from '../errors.js';
 import type { TenantDirectory } from '../ports.js';
 import { CANONICAL_TABLES, type CanonicalTable } from '../tables.js';
+import { isDue, nextDueAt } from './due.js';
 import { parseExecutionInput } from './execution-input.js';
 
 export interface WorkItem {
@@ -17,10 +18,16 @@ export interface Discovery {
   dryRun: boolean;
   tables: CanonicalTable[];
   items: WorkItem[];
+  /** Whether the run took only the tenants that are due. */
+  due: boolean;
+  /** Tenants a `due` run left out, and when each is next due (ISO). */
+  notDue: { tenant: string; dueAt: string }[];
 }
 
-export async function discover(params: { runId: string; input: unknown }, tenants: TenantDirectory): Promise<Discovery> {
+/** `now` is the execution's start time, so a retried or replayed Discover picks the same tenants. */
+export async function discover(params: { runId: string; input: unknown; now: Date }, tenants: TenantDirectory): Promise<Discovery> {
   const input = parseExecutionInput(params.input);
+  if (Number.isNaN(params.now.getTime())) throw new Error('discover needs the execution start time as now; got an invalid date');
   const known = await tenants.list();
   const byId = new Map(known.map((t) => [t.tenantId, t]));
   for (const [index, id] of (input.tenants ?? []).entries()) {
@@ -30,13 +37,19 @@ export async function discover(params: { runId: string; input: unknown }, tenant
   }
   const chosen = input.tenants ? new Set(input.tenants) : undefined;
   const wantedTables = new Set<CanonicalTable>(input.tables ?? CANONICAL_TABLES);
+  const due = input.due ?? false;
   const items: WorkItem[] = [];
+  const notDue: Discovery['notDue'] = [];
   for (const tenant of known) {
     if (!tenant.enabled || (chosen && !chosen.has(tenant.tenantId))) continue;
+    if (due && !isDue(tenant, params.now)) {
+      notDue.push({ tenant: tenant.tenantId, dueAt: nextDueAt(tenant)!.toISOString() });
+      continue;
+    }
     for (const table of tenant.tables ?? CANONICAL_TABLES) {
       if (wantedTables.has(table)) items.push({ tenant: tenant.tenantId, table });
     }
   }
   const tables = CANONICAL_TABLES.filter((t) => items.some((i) => i.table === t));
-  return { runId: params.runId, dryRun: input.dryRun ?? false, tables, items };
+  return { runId: params.runId, dryRun: input.dryRun ?? false, tables, items, due, notDue };
 }

@@ -16,12 +16,15 @@ export const executionInputSchema = z.strictObject({
   tenants: z.array(tenantId).min(1).optional(),
   tables: z.array(tableName).min(1).optional(),
   dryRun: z.boolean().optional(),
+  due: z.boolean().optional(),
 });
 
 export interface ExecutionInput {
   tenants?: string[];
   tables?: CanonicalTable[];
   dryRun?: boolean;
+  /** Only the tenants whose schedule says they are due (the schedule rule's input). */
+  due?: boolean;
 }
 
 function fieldOf(path: readonly PropertyKey[]): string {
@@ -33,7 +36,8 @@ export function parseExecutionInput(input: unknown): ExecutionInput {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
-    throw new InputError(`unknown field(s) ${issue.keys.join(', ')}; the execution input takes tenants, tables and dryRun`, fieldOf(issue.path) || issue.keys[0]);
+    const field = fieldOf(issue.path) || issue.keys[0];
+    throw new InputError(`unknown field(s) ${issue.keys.join(', ')}; the execution input takes tenants, tables, dryRun and due`, field);
   }
   throw new InputError(issue.message, fieldOf(issue.path) || 'input');
 }

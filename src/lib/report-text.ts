@@ -29,6 +29,11 @@ export function renderReport(report: Omit<RunReport, 'text'>): string {
     lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
     for (const p of c.problems) lines.push(`         - ${p}`);
   }
+  if (report.notDue.length > 0) {
+    lines.push('', `  not due, skipped: ${n(report.notDue.length)} tenant(s)`);
+    for (const t of report.notDue.slice(0, 40)) lines.push(`  - ${t.tenant}: next due ${t.dueAt}`);
+    if (report.notDue.length > 40) lines.push(`  ... and ${report.notDue.length - 40} more`);
+  }
   if (report.warnings.length > 0) {
     lines.push('', '  warnings:');
     for (const w of report.warnings) lines.push(`  - ${w}`);

@@ -27,6 +27,8 @@ export interface ValidateInput {
   runId: string;
   dryRun: boolean;
   items: ItemSummary[];
+  /** Tenants a `due` run left out, and when each is next due (from Discover). */
+  notDue?: { tenant: string; dueAt: string }[];
 }
 
 export type CheckName = 'files' | 'nothing-lost' | 'nothing-doubled' | 'reruns-move-nothing' | 'engine-ddl' | 'items';
@@ -65,6 +67,7 @@ export interface RunReport {
   failures: FileFailure[];
   checks: Check[];
   warnings: string[];
+  notDue: { tenant: string; dueAt: string }[];
   text: string;
 }
 
@@ -225,6 +228,7 @@ export async function validateRun(input: ValidateInput, deps: { ledger: Ledger; 
     failures: failures.slice(0, MAX_LISTED),
     checks,
     warnings: findings.flatMap((f) => f.warnings).slice(0, MAX_LISTED),
+    notDue: input.notDue ?? [],
   };
   return { ...report, text: renderReport(report) };
 }

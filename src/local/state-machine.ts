@@ -34,6 +34,24 @@ interface StateLike {
   Iterator?: { States: Record<string, StateLike> };
 }
 
+const START_TIME_PATH = '$$.Execution.StartTime';
+
+/**
+ * The definition with every `"x.$": "$$.Execution.StartTime"` field of a payload template made
+ * the literal `"x": startTime`. The engine stamps StartTime with its own clock even over a
+ * given context, so a chosen start time has to be written into the definition.
+ */
+export function pinStartTime<T>(definition: T, startTime: string): T {
+  const pin = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(pin);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => (key.endsWith('.$') && inner === START_TIME_PATH ? [key.slice(0, -2), startTime] : [key, pin(inner)])),
+    );
+  };
+  return pin(definition) as T;
+}
+
 function* allStates(states: Record<string, StateLike>): Generator<[string, StateLike]> {
   for (const [name, state] of Object.entries(states)) {
     yield [name, state];
@@ -51,6 +69,8 @@ export interface RunOptions {
   onEvent?: (event: { type: string; timestamp: number; state?: { name: string; input?: unknown; output?: unknown }; parentState?: { name: string }; index?: number }) => void;
   /** Aborts the execution, as StopExecution does: tasks already running go on to their end. */
   signal?: AbortSignal;
+  /** The execution's start time (`$$.Execution.StartTime`), e.g. a test's clock; the real start time when absent. */
+  startTime?: Date;
 }
 
 export interface ExecutionResult {
@@ -79,7 +99,8 @@ export function createLocalStateMachine(machineOptions: LocalStateMachineOptions
     taskStates.push([name, fn]);
   }
   const timeoutOf = (fn: FunctionName) => machineOptions.lambdaTimeoutSeconds ?? FUNCTION_SETTINGS[fn].timeoutSeconds;
-  const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+  const validationOptions = { checkArn: true, checkPaths: true };
+  const machine = new StateMachine(definition, { validationOptions });
 
   return async function run(input: unknown, options: RunOptions): Promise<ExecutionResult> {
     const handlers = Object.fromEntries(
@@ -91,7 +112,9 @@ export function createLocalStateMachine(machineOptions: LocalStateMachineOptions
         },
       ]),
     );
-    const execution = machine.run(input as never, {
+    const startTime = (options.startTime ?? new Date()).toISOString();
+    const runner = options.startTime ? new StateMachine(pinStartTime(definition, startTime), { validationOptions }) : machine;
+    const execution = runner.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         ...(options.retryIntervalMs !== undefined
@@ -103,7 +126,7 @@ export function createLocalStateMachine(machineOptions: LocalStateMachineOptions
           Id: `arn:aws:states:us-east-1:${LOCAL_ACCOUNT}:execution:onceload:${options.executionName}`,
           Name: options.executionName,
           Input: input as never,
-          StartTime: new Date().toISOString(),
+          StartTime: startTime,
         },
       },
     });

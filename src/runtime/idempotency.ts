@@ -49,7 +49,23 @@ export function idempotentHandler(name: string, eventKeyJmesPath: string): Middl
   };
 }
 
-const fileStores = new WeakMap<Deps, DynamoDBPersistenceLayer>();
+const layers = new WeakMap<Deps, Map<string, DynamoDBPersistenceLayer>>();
+
+/** One persistence layer per use and per set of adapters, reused across invocations. */
+function layerFor(deps: Deps, use: string): DynamoDBPersistenceLayer {
+  let byUse = layers.get(deps);
+  if (!byUse) layers.set(deps, (byUse = new Map()));
+  let layer = byUse.get(use);
+  if (!layer) byUse.set(use, (layer = persistence(deps)));
+  return layer;
+}
+
+/** Wraps `fn` with a record keyed on `keyPath`, whose in-progress state expires with the invocation. */
+function idempotentFunction<A, R>(deps: Deps, context: Context, use: string, keyPath: string, fn: (arg: A) => Promise<R>): (arg: A) => Promise<R> {
+  const config = new IdempotencyConfig({ eventKeyJmesPath: keyPath, throwOnNoIdempotencyKey: true });
+  config.registerLambdaContext(context);
+  return makeIdempotent(fn, { persistenceStore: layerFor(deps, use), config, keyPrefix: `onceload.${use}` });
+}
 
 /**
  * Makes a per-file function idempotent on tenant, table, key, ETag and reset generation, across
@@ -61,12 +77,15 @@ export function idempotentPerFile<A extends { tenant: string; table: string; key
   context: Context,
   fn: (file: A) => Promise<R>,
 ): (file: A) => Promise<R> {
-  let store = fileStores.get(deps);
-  if (!store) {
-    store = persistence(deps);
-    fileStores.set(deps, store);
-  }
-  const config = new IdempotencyConfig({ eventKeyJmesPath: '[tenant, table, key, etag, generation]', throwOnNoIdempotencyKey: true });
-  config.registerLambdaContext(context);
-  return makeIdempotent(fn, { persistenceStore: store, config, keyPrefix: 'onceload.load-file' });
+  return idempotentFunction(deps, context, 'load-file', '[tenant, table, key, etag, generation]', fn);
+}
+
+/**
+ * Plan's idempotency: the first plan of a round that has files to load is stored, and a retry
+ * of that round returns it, so Load batches keep the files they were planned with. A round
+ * with nothing to load stores nothing: a scheduled run that finds nothing new writes no
+ * idempotency record at all.
+ */
+export function firstPlanOfRound<R>(deps: Deps, context: Context): (round: { runId: string; tenant: string; table: string; round: number; plan: R }) => Promise<R> {
+  return idempotentFunction(deps, context, 'plan', '[runId, tenant, table, round]', async (round: { plan: R }) => round.plan);
 }

@@ -96,6 +96,21 @@ describe('the state machine', () => {
     }
   });
 
+  it('runs the tenant x table Map as a Distributed Map whose child executions its role may start and stop', () => {
+    const [machine] = Object.values(resourcesOf(dev, 'AWS::StepFunctions::StateMachine'));
+    const definition = JSON.parse(machine!.Properties.DefinitionString as string);
+    const outer = definition.States['Plan and load every tenant and table'];
+    expect(outer.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    const roleId = machine!.Properties.RoleArn['Fn::GetAtt'][0] as string;
+    const statements = Object.values(resourcesOf(dev, 'AWS::IAM::Policy'))
+      .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const start = statements.find((s) => actionsOf(s).includes('states:StartExecution'));
+    expect(JSON.stringify(start?.Resource)).toContain(`:stateMachine:${stateMachineName('dev')}`);
+    const describe = statements.find((s) => actionsOf(s).includes('states:DescribeExecution'));
+    expect(JSON.stringify(describe?.Resource)).toContain(`:execution:${stateMachineName('dev')}/*`);
+  });
+
   it('logs and traces', () => {
     dev.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       TracingConfiguration: { Enabled: true },

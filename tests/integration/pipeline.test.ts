@@ -1,3 +1,4 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { companyRows, openHarness, range, report, type Harness } from './harness.js';
 
@@ -29,6 +30,24 @@ describe('the pipeline through the local runtime', () => {
     expect(second.checks.find((c) => c.name === 'reruns-move-nothing')?.detail).toMatch(/^2 item/);
     expect(await h.rawCount('companies', 'first')).toBe(200);
     expect(await h.rawCount('contacts', 'first')).toBe(30);
+  });
+
+  it('writes no Plan idempotency record for a tenant x table with nothing new, and one per round that loads', async () => {
+    const deps = await h.runtime.deps();
+    const planRecords = async () => {
+      const page = await deps.aws.dynamodb.send(
+        new ScanCommand({ TableName: deps.config.idempotencyTable, FilterExpression: 'begins_with(id, :p)', ExpressionAttributeValues: { ':p': { S: 'onceload.plan' } } }),
+      );
+      return page.Items?.length ?? 0;
+    };
+    await h.addTenant('quiet', ['companies', 'contacts']);
+    h.land('quiet', 'companies', 'a.jsonl', companyRows(range(1, 5)));
+    const before = await planRecords();
+    expect(report(await h.run({ tenants: ['quiet'] })).totals.loaded).toBe(1);
+    // companies had a file: one record; contacts had none: no record.
+    expect(await planRecords()).toBe(before + 1);
+    expect(report(await h.run({ tenants: ['quiet'] })).totals.loaded).toBe(0);
+    expect(await planRecords()).toBe(before + 1);
   });
 
   it('keeps the newest last_updated under FINAL, and never lets an older version win', async () => {

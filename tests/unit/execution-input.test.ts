@@ -19,10 +19,22 @@ describe('the execution input', () => {
     expect(parseExecutionInput({ tenants: ['acme', 'b-2_c'], tables: ['companies'], dryRun: true })).toEqual({ tenants: ['acme', 'b-2_c'], tables: ['companies'], dryRun: true });
   });
 
+  it('takes due, alone or with tenants (the due ones among them)', () => {
+    expect(parseExecutionInput({ due: true })).toEqual({ due: true });
+    expect(parseExecutionInput({ due: false })).toEqual({ due: false });
+    expect(parseExecutionInput({ due: true, tenants: ['acme'] })).toEqual({ due: true, tenants: ['acme'] });
+  });
+
+  it('lists due among the fields it takes when it refuses an unknown one', () => {
+    expect(() => parseExecutionInput({ Due: true })).toThrow(/takes tenants, tables, dryRun and due/);
+  });
+
   it.each([
     [{ tenant: ['acme'] }, 'tenant'],
     [{ tenants: 'acme' }, 'tenants'],
     [{ dryRun: 'yes' }, 'dryRun'],
+    [{ due: 'yes' }, 'due'],
+    [{ due: 1 }, 'due'],
     [{ tables: ['companies', 'invoices'] }, 'tables[1]'],
     [{ tenants: ["acme'; DROP TABLE companies"] }, 'tenants[0]'],
     [{ tenants: ['Acme'] }, 'tenants[0]'],

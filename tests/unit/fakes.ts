@@ -1,5 +1,17 @@
 /** Small in-memory stand-ins for the ports, for unit tests of the pipeline's logic. */
-import type { ClaimOutcome, FileScan, FileVersion, Ledger, LedgerEntry, LandedFile, ObjectStore, TableEngine, Warehouse } from '../../src/ports.js';
+import type {
+  ClaimOutcome,
+  FileScan,
+  FileVersion,
+  Ledger,
+  LedgerEntry,
+  LandedFile,
+  ObjectStore,
+  TableEngine,
+  TenantDirectory,
+  TenantRecord,
+  Warehouse,
+} from '../../src/ports.js';
 import type { CanonicalTable } from '../../src/tables.js';
 
 export class MemoryLedger implements Ledger {
@@ -39,6 +51,27 @@ export class MemoryLedger implements Ledger {
   }
   async reset() {
     return 0;
+  }
+}
+
+export class MemoryTenants implements TenantDirectory {
+  readonly tenants = new Map<string, TenantRecord>();
+
+  constructor(tenants: TenantRecord[] = []) {
+    for (const t of tenants) this.tenants.set(t.tenantId, t);
+  }
+  async list() {
+    return [...this.tenants.values()].sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+  }
+  async put(tenant: TenantRecord) {
+    const lastSuccessAt = tenant.lastSuccessAt ?? this.tenants.get(tenant.tenantId)?.lastSuccessAt;
+    this.tenants.set(tenant.tenantId, { ...tenant, ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}) });
+  }
+  async recordSuccess(tenantIds: string[], at: string) {
+    for (const id of tenantIds) {
+      const tenant = this.tenants.get(id);
+      if (tenant && (tenant.lastSuccessAt === undefined || tenant.lastSuccessAt < at)) tenant.lastSuccessAt = at;
+    }
   }
 }
 

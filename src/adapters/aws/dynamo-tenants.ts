@@ -1,5 +1,6 @@
 /** The TenantDirectory port on the TenantServices DynamoDB table (key `tenant_id`). */
-import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TenantDirectory, TenantRecord } from '../../ports.js';
 import { isCanonicalTable, type CanonicalTable } from '../../tables.js';
 import { awsCall } from './classify.js';
@@ -22,11 +23,14 @@ export class DynamoTenantDirectory implements TenantDirectory {
       );
       for (const item of page.Items ?? []) {
         const tables = Array.isArray(item.tables) ? (item.tables as unknown[]).filter((t): t is CanonicalTable => typeof t === 'string' && isCanonicalTable(t)) : undefined;
+        const every = item.every_seconds;
         tenants.push({
           tenantId: String(item.tenant_id),
           service: String(item.service ?? ''),
           enabled: item.enabled !== false,
           ...(tables ? { tables } : {}),
+          ...(typeof every === 'number' && every > 0 ? { everySeconds: every } : {}),
+          ...(typeof item.last_success_at === 'string' ? { lastSuccessAt: item.last_success_at } : {}),
         });
       }
       start = page.LastEvaluatedKey;
@@ -35,13 +39,51 @@ export class DynamoTenantDirectory implements TenantDirectory {
   }
 
   async put(tenant: TenantRecord): Promise<void> {
+    // An update, not a put: re-adding a tenant to change its settings keeps its last success.
+    const fields: [string, unknown][] = [
+      ['service', tenant.service],
+      ['enabled', tenant.enabled],
+      ['tables', tenant.tables],
+      ['every_seconds', tenant.everySeconds],
+      ...(tenant.lastSuccessAt !== undefined ? [['last_success_at', tenant.lastSuccessAt] as [string, unknown]] : []),
+    ];
+    const given = fields.filter(([, value]) => value !== undefined);
+    const set = given.map(([name]) => `#${name} = :${name}`);
+    const remove = fields.filter(([, value]) => value === undefined).map(([name]) => `#${name}`);
     await awsCall(`saving tenant ${tenant.tenantId}`, () =>
       this.#documents.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.#tableName,
-          Item: { tenant_id: tenant.tenantId, service: tenant.service, enabled: tenant.enabled, tables: tenant.tables },
+          Key: { tenant_id: tenant.tenantId },
+          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ExpressionAttributeNames: Object.fromEntries(fields.map(([name]) => [`#${name}`, name])),
+          ExpressionAttributeValues: Object.fromEntries(given.map(([name, value]) => [`:${name}`, value])),
         }),
       ),
+    );
+  }
+
+  async recordSuccess(tenantIds: string[], at: string): Promise<void> {
+    await Promise.all(
+      [...new Set(tenantIds)].map(async (tenantId) => {
+        try {
+          await awsCall(`recording the last success of tenant ${tenantId}`, () =>
+            this.#documents.send(
+              new UpdateCommand({
+                TableName: this.#tableName,
+                Key: { tenant_id: tenantId },
+                UpdateExpression: 'SET last_success_at = :at',
+                // ISO times of one format compare as strings; a removed tenant is not brought back.
+                ConditionExpression: 'attribute_exists(tenant_id) AND (attribute_not_exists(last_success_at) OR last_success_at < :at)',
+                ExpressionAttributeValues: { ':at': at },
+              }),
+            ),
+          );
+        } catch (error) {
+          // A success as new or newer is recorded already, or the tenant is gone: nothing to do.
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }),
     );
   }
 }
