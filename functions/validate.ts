@@ -7,7 +7,7 @@ import { idempotentHandler, keyUnlessDryRun } from '../src/runtime/idempotency.j
 import { count, METRIC, observability } from '../src/runtime/observability.js';
 
 /** `startedAt` is the execution's start time (ISO). */
-export type ValidateEvent = ValidateInput & { startedAt?: string };
+export type ValidateEvent = ValidateInput & { startedAt?: string; scheduled?: string[] };
 
 export const handler = middy(async (event: ValidateEvent): Promise<RunReport> => {
   const deps = await getDeps();

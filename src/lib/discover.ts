@@ -22,6 +22,8 @@ export interface Discovery {
   due: boolean;
   /** Tenants a `due` run left out, and when each is next due (ISO). */
   notDue: { tenant: string; dueAt: string }[];
+  /** Tenants of the run that have a schedule: the ones whose success the run records. */
+  scheduled: string[];
 }
 
 /** `now` is the execution's start time, so a retried or replayed Discover picks the same tenants. */
@@ -51,5 +53,7 @@ export async function discover(params: { runId: string; input: unknown; now: Dat
     }
   }
   const tables = CANONICAL_TABLES.filter((t) => items.some((i) => i.table === t));
-  return { runId: params.runId, dryRun: input.dryRun ?? false, tables, items, due, notDue };
+  const inRun = new Set(items.map((i) => i.tenant));
+  const scheduled = known.filter((t) => t.everySeconds && inRun.has(t.tenantId)).map((t) => t.tenantId);
+  return { runId: params.runId, dryRun: input.dryRun ?? false, tables, items, due, notDue, scheduled };
 }

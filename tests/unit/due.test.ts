@@ -83,6 +83,7 @@ describe('recording a run as the last success of its tenants', () => {
     runId: 'r',
     dryRun,
     startedAt,
+    scheduled: ['a', 'b'],
     items: [
       { tenant: 'b', table: 'companies' as const },
       { tenant: 'a', table: 'companies' as const },
@@ -104,6 +105,12 @@ describe('recording a run as the last success of its tenants', () => {
       ['b', T0],
       ['c', undefined],
     ]);
+  });
+
+  it('records nothing for a tenant without a schedule', async () => {
+    const tenants = directory();
+    expect(await recordRunSuccess({ ...input(T0), scheduled: ['b'] }, { ok: true }, tenants)).toEqual(['b']);
+    expect((await tenants.list()).map((t) => t.lastSuccessAt)).toEqual([undefined, T0, undefined]);
   });
 
   it('records nothing for a run that failed validation, or a dry run', async () => {
