@@ -5,7 +5,8 @@
  *   npm run bench -- [--tenants N] [--files N] [--rows N] [--big-file] [--json]
  */
 import { performance } from 'node:perf_hooks';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -70,31 +71,38 @@ function landFile(tenant: string, table: CanonicalTable, n: number, version = 1)
 if (flags['big-file']) await bigFileMode();
 else await pipelineMode();
 
-/** One 1 GiB landing file through the pipeline, in a process that does nothing else, for its peak RSS. */
+/**
+ * One 1 GiB landing file through the pipeline. The file is written by a separate process, so the
+ * peak RSS reported is the pipeline's own: the embedded stores and the load.
+ */
 async function bigFileMode() {
-  const target = 1024 ** 3;
   const dir = join(runtime.landingDir, 'bench-big', 'canonical', 'time_entries');
   mkdirSync(dir, { recursive: true });
-  const out = createWriteStream(join(dir, 'big.jsonl'));
-  let bytes = 0;
-  let id = 0;
-  while (bytes < target) {
-    const chunk = jsonLines(Array.from({ length: 10_000 }, () => demoRow('time_entries', ++id, 1)));
-    bytes += Buffer.byteLength(chunk);
-    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-  }
-  await new Promise<void>((resolve) => out.end(() => resolve()));
-  log(`generated: peak RSS so far ${peakRss()} MiB`);
+  const generator = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'generate-big-file.ts'), join(dir, 'big.jsonl'), String(1024 ** 3)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (generator.status !== 0) throw new Error(`generating the big file failed (exit ${generator.status})`);
+  const { bytes } = JSON.parse(generator.stdout) as { bytes: number };
   await deps.tenants.put({ tenantId: 'bench-big', service: 'bench', enabled: true, tables: ['time_entries'] });
   await runtime.syncLanding();
-  log(`synced to the local S3: peak RSS so far ${peakRss()} MiB`);
+  const baselineRssMb = Math.round(process.memoryUsage.rss() / 1024 ** 2);
+  log(`synced to the local S3: RSS ${baselineRssMb} MiB, peak so far ${peakRss()} MiB`);
   const t = performance.now();
-  const result = await runtime.execute({ tenants: ['bench-big'] });
+  const { value: result, peakAnonMb, fileMbAtPeak } = await sampleMemory(() => runtime.execute({ tenants: ['bench-big'] }));
   if (result.status !== 'SUCCEEDED') throw new Error(`big file failed: ${result.cause}`);
   const bigFile = { bytes, seconds: (performance.now() - t) / 1000, rows: (result.output as RunReport).totals.rows };
   log(`big file: ${(bytes / 1024 ** 2).toFixed(0)} MiB, ${bigFile.rows} rows in ${bigFile.seconds.toFixed(1)} s`);
 
-  await finish({ machine: machine(), bigFile: { mib: Math.round(bigFile.bytes / 1024 ** 2), seconds: round(bigFile.seconds), rows: bigFile.rows }, peakRssMb: peakRss() });
+  await finish({
+    machine: machine(),
+    bigFile: { mib: Math.round(bigFile.bytes / 1024 ** 2), seconds: round(bigFile.seconds), rows: bigFile.rows },
+    insertBlockRows: deps.config.insertBlockRows,
+    baselineRssMb,
+    peakRssMb: peakRss(),
+    peakAnonymousRssMb: peakAnonMb,
+    fileBackedRssAtPeakMb: fileMbAtPeak,
+  });
 }
 
 async function pipelineMode() {
@@ -222,6 +230,29 @@ function machine() {
 
 function peakRss() {
   return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/**
+ * Samples /proc/self/status while `fn` runs: the peak of anonymous memory (heaps, buffers: what
+ * the work allocates) apart from file-backed pages (mostly chDB's engine library, mapped once).
+ */
+async function sampleMemory<T>(fn: () => Promise<T>): Promise<{ value: T; peakAnonMb: number; fileMbAtPeak: number }> {
+  const read = () => {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    return { anon: kb('RssAnon'), file: kb('RssFile') };
+  };
+  let peak = read();
+  const timer = setInterval(() => {
+    const now = read();
+    if (now.anon > peak.anon) peak = now;
+  }, 50);
+  try {
+    const value = await fn();
+    return { value, peakAnonMb: Math.round(peak.anon / 1024), fileMbAtPeak: Math.round(peak.file / 1024) };
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 async function finish(results: Record<string, unknown>) {

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { closeDeps, getDeps, type Deps } from '../runtime/deps.js';
+import { logger } from '../runtime/observability.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { recoverAbandonedWork } from './recover.js';
 import { syncLanding } from './landing-sync.js';
@@ -75,6 +76,8 @@ export class LocalRuntime {
         ...options.env,
       };
       Object.assign(process.env, env);
+      // The shared logger may have been built before these variables were set.
+      logger.setLogLevel(env.POWERTOOLS_LOG_LEVEL as 'SILENT');
       await closeDeps();
       const runtime = new LocalRuntime(dataDir, stores, unlock, options);
       const deps = await runtime.deps();
