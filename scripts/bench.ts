@@ -2,7 +2,7 @@
  * `npm run bench`: the pipeline against the raw engine, measured in one process run on the
  * same machine, data and table layout. Prints a table, or one JSON object with --json.
  *
- *   npm run bench -- [--tenants N] [--files N] [--rows N] [--big-file] [--json]
+ *   npm run bench -- [--tenants N] [--files N] [--rows N] [--big-file] [--components] [--json]
  */
 import { performance } from 'node:perf_hooks';
 import { spawnSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalRuntime } from '../src/local/runtime.js';
+import { measureComponents } from './bench-components.js';
 import { createTableSql } from '../src/adapters/clickhouse/ddl.js';
 import { demoRow, jsonLines } from '../src/local/demo-data.js';
 import { CANONICAL_TABLES, TABLE_COLUMNS, type CanonicalTable } from '../src/tables.js';
@@ -22,6 +23,7 @@ const { values: flags } = parseArgs({
     files: { type: 'string', default: '50' },
     rows: { type: 'string', default: '2000' },
     'big-file': { type: 'boolean', default: false },
+    components: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
@@ -69,7 +71,20 @@ function landFile(tenant: string, table: CanonicalTable, n: number, version = 1)
 }
 
 if (flags['big-file']) await bigFileMode();
+else if (flags.components) await componentsMode();
 else await pipelineMode();
+
+/** Per-file engine costs of each load step, on 100 files of one tenant and table. */
+async function componentsMode() {
+  const count = 100;
+  await deps.tenants.put({ tenantId: 'bench-c', service: 'bench', enabled: true, tables: ['companies'] });
+  for (let n = 0; n < count; n++) landFile('bench-c', 'companies', n);
+  await runtime.syncLanding();
+  const prefix = 'bench-c/canonical/companies/batch/';
+  const files = (await deps.store.list(prefix)).map((f) => ({ tenant: 'bench-c', table: 'companies' as const, key: f.key, etag: f.etag }));
+  const costs = await measureComponents(deps, files, ROWS, `${deps.config.s3Endpoint}/${deps.config.landingBucket}/${prefix}`);
+  await finish({ machine: machine(), ...costs, msPerFile: costs.msPerFile });
+}
 
 /**
  * One 1 GiB landing file through the pipeline. The file is written by a separate process, so the
