@@ -14,7 +14,8 @@ import { renderReport } from './report-text.js';
 export interface ItemSummary {
   tenant: string;
   table: CanonicalTable;
-  countsAtStart?: PlanCounts;
+  /** The counts validation reads; the summary carries no more, so each item's state stays small. */
+  countsAtStart?: Pick<PlanCounts, 'listed' | 'toLoad' | 'unchanged' | 'failedBefore'>;
   plannedAt?: string;
   countFinalBefore?: number | null;
   wouldLoad?: string[];
