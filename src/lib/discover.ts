@@ -3,7 +3,7 @@
  * tenant x table work items; a `due` run keeps only the tenants their schedule says are due.
  */
 import { InputError } from '../errors.js';
-import type { TenantDirectory } from '../ports.js';
+import type { TenantDirectory, TenantRecord } from '../ports.js';
 import { CANONICAL_TABLES, type CanonicalTable } from '../tables.js';
 import { isDue, nextDueAt } from './due.js';
 import { parseExecutionInput } from './execution-input.js';
@@ -22,7 +22,7 @@ export interface Discovery {
   due: boolean;
   /** Tenants a `due` run left out, and when each is next due (ISO). */
   notDue: { tenant: string; dueAt: string }[];
-  /** Tenants of the run that have a schedule: the ones whose success the run records. */
+  /** Tenants with a schedule that the run covers whole (every table): the ones whose success it records. */
   scheduled: string[];
 }
 
@@ -53,7 +53,9 @@ export async function discover(params: { runId: string; input: unknown; now: Dat
     }
   }
   const tables = CANONICAL_TABLES.filter((t) => items.some((i) => i.table === t));
-  const inRun = new Set(items.map((i) => i.tenant));
-  const scheduled = known.filter((t) => t.everySeconds && inRun.has(t.tenantId)).map((t) => t.tenantId);
+  // A run of some of a tenant's tables (`tables` in the input) does not restart its schedule.
+  const inRun = new Set(items.map((i) => `${i.tenant}#${i.table}`));
+  const covered = (t: TenantRecord) => (t.tables ?? CANONICAL_TABLES).every((table) => inRun.has(`${t.tenantId}#${table}`));
+  const scheduled = known.filter((t) => t.everySeconds && covered(t)).map((t) => t.tenantId);
   return { runId: params.runId, dryRun: input.dryRun ?? false, tables, items, due, notDue, scheduled };
 }

@@ -73,6 +73,14 @@ describe('discover in a due run', () => {
     expect(none.tables).toEqual([]);
   });
 
+  it('names the scheduled tenants the run covers whole: a run of some of their tables does not restart their schedule', async () => {
+    const all = await discover({ runId: 'r', input: {}, now: at(T0) }, tenants());
+    // hourly lands every table; fresh only companies; always has no schedule.
+    expect(all.scheduled).toEqual(['fresh', 'hourly']);
+    const some = await discover({ runId: 'r', input: { tables: ['companies'] }, now: at(T0) }, tenants());
+    expect(some.scheduled).toEqual(['fresh']);
+  });
+
   it('refuses an unreadable clock rather than skipping everyone', async () => {
     await expect(discover({ runId: 'r', input: { due: true }, now: new Date('soon') }, tenants())).rejects.toThrow(/start time/);
   });
