@@ -8,7 +8,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Function, type Stack } from 'sst/constructs';
 import type { FunctionName } from '../src/definition.js';
 import { FUNCTION_SETTINGS } from '../src/function-settings.js';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../src/runtime/observability.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../src/metric-names.js';
 import type { StageConfig } from './stage-config.js';
 import type { Storage } from './storage.js';
 

@@ -9,7 +9,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../src/runtime/observability.js';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../src/metric-names.js';
 import { CANONICAL_TABLES } from '../src/tables.js';
 import type { StageConfig } from './stage-config.js';
 

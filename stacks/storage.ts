@@ -1,12 +1,12 @@
 /**
  * The state onceload keeps: the landing bucket, the tenants, the file ledger and the
- * idempotency records. Key schemas match the embedded runtime's tables (src/local/stores.ts).
+ * idempotency records, with the key schemas of src/dynamo-schema.ts.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { LEDGER_TTL_ATTRIBUTE } from '../src/adapters/aws/dynamo-ledger.js';
+import { IDEMPOTENCY_KEY, IDEMPOTENCY_TTL_ATTRIBUTE, LEDGER_KEY, LEDGER_TTL_ATTRIBUTE, TENANTS_KEY } from '../src/dynamo-schema.js';
 import type { StageConfig } from './stage-config.js';
 
 export interface Storage {
@@ -15,9 +15,6 @@ export interface Storage {
   ledger: ITable;
   idempotency: ITable;
 }
-
-/** The attribute Powertools idempotency writes its expiry to. */
-export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
 
 export function createStorage(scope: Construct, config: StageConfig): Storage {
   const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
@@ -37,13 +34,13 @@ export function createStorage(scope: Construct, config: StageConfig): Storage {
   };
   const tenants = new Table(scope, 'TenantServices', {
     ...stateful,
-    partitionKey: { name: 'tenant_id', type: AttributeType.STRING },
+    partitionKey: { name: TENANTS_KEY.partition, type: AttributeType.STRING },
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
   });
   const ledger = new Table(scope, 'FileLedger', {
     ...stateful,
-    partitionKey: { name: 'pk', type: AttributeType.STRING },
-    sortKey: { name: 'sk', type: AttributeType.STRING },
+    partitionKey: { name: LEDGER_KEY.partition, type: AttributeType.STRING },
+    sortKey: { name: LEDGER_KEY.sort, type: AttributeType.STRING },
     timeToLiveAttribute: LEDGER_TTL_ATTRIBUTE,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
   });
@@ -51,7 +48,7 @@ export function createStorage(scope: Construct, config: StageConfig): Storage {
   const idempotency = new Table(scope, 'Idempotency', {
     ...stateful,
     removalPolicy: RemovalPolicy.DESTROY,
-    partitionKey: { name: 'id', type: AttributeType.STRING },
+    partitionKey: { name: IDEMPOTENCY_KEY.partition, type: AttributeType.STRING },
     timeToLiveAttribute: IDEMPOTENCY_TTL_ATTRIBUTE,
   });
   return { landing, tenants, ledger, idempotency };

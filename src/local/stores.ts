@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TABLE_SHAPES } from '../dynamo-schema.js';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 export const LOCAL_REGION = 'us-east-1';
@@ -26,33 +27,12 @@ export interface RunningStores {
   stop(): Promise<void>;
 }
 
-/** The three DynamoDB tables, as the stacks define them. */
+/** The three DynamoDB tables, with the key schemas the stacks deploy. */
 export function tableDefinitions(names: LocalStoreNames): CreateTableCommandInput[] {
   return [
-    {
-      TableName: names.tenantsTable,
-      AttributeDefinitions: [{ AttributeName: 'tenant_id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'tenant_id', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    },
-    {
-      TableName: names.ledgerTable,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    },
-    {
-      TableName: names.idempotencyTable,
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    },
+    { TableName: names.tenantsTable, ...TABLE_SHAPES.tenants, BillingMode: 'PAY_PER_REQUEST' },
+    { TableName: names.ledgerTable, ...TABLE_SHAPES.ledger, BillingMode: 'PAY_PER_REQUEST' },
+    { TableName: names.idempotencyTable, ...TABLE_SHAPES.idempotency, BillingMode: 'PAY_PER_REQUEST' },
   ];
 }
 

@@ -9,20 +9,9 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
+import { METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from '../metric-names.js';
 
-export const SERVICE_NAME = 'onceload';
-export const METRICS_NAMESPACE = 'onceload';
-
-/** Metric names, shared with the dashboard and alarms in `stacks/`. */
-export const METRIC = {
-  filesLoaded: 'FilesLoaded',
-  filesSkipped: 'FilesSkipped',
-  fileFailures: 'FileFailures',
-  rowsInserted: 'RowsInserted',
-  itemFailures: 'ItemFailures',
-  runsValidated: 'RunsValidated',
-  validationFailures: 'ValidationFailures',
-} as const;
+export { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../metric-names.js';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 // Metrics' own warnings go through the logger, so they are JSON on Lambda and silent locally.
@@ -49,7 +38,7 @@ export function observability(): MiddlewareObj[] {
 }
 
 /** Counts in one table's dimension, published at once. */
-export function countPerTable(table: string, counts: Partial<Record<(typeof METRIC)[keyof typeof METRIC], number>>): void {
+export function countPerTable(table: string, counts: Partial<Record<MetricName, number>>): void {
   // A single metric is flushed, dimensions and all, by its addMetric: one per count.
   for (const [name, value] of Object.entries(counts)) {
     const single = metrics.singleMetric();
@@ -58,6 +47,6 @@ export function countPerTable(table: string, counts: Partial<Record<(typeof METR
   }
 }
 
-export function count(name: (typeof METRIC)[keyof typeof METRIC], value = 1): void {
+export function count(name: MetricName, value = 1): void {
   metrics.singleMetric().addMetric(name, MetricUnit.Count, value);
 }

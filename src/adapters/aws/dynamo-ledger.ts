@@ -9,10 +9,11 @@ import type { ClaimOutcome, FileStatus, FileVersion, Ledger, LedgerEntry } from 
 import type { CanonicalTable } from '../../tables.js';
 import { FileBusyError } from '../../errors.js';
 import { awsCall } from './classify.js';
+import { LEDGER_TTL_ATTRIBUTE } from '../../dynamo-schema.js';
 
 const partitionKey = (tenant: string, table: string) => `${tenant}#${table}`;
 
-const NAMES = { '#status': 'status', '#error': 'error', '#rows': 'rows', '#size': 'size' };
+const NAMES = { '#status': 'status', '#error': 'error', '#rows': 'rows', '#size': 'size', '#ttl': LEDGER_TTL_ATTRIBUTE };
 
 function toEntry(item: Record<string, unknown>): LedgerEntry {
   return {
@@ -30,9 +31,6 @@ function toEntry(item: Record<string, unknown>): LedgerEntry {
     updatedAt: String(item.updatedAt ?? ''),
   };
 }
-
-/** Epoch seconds after which DynamoDB TTL deletes an entry; the stacks enable TTL on it. */
-export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
 
 export interface DynamoLedgerOptions {
   tableName: string;
@@ -106,7 +104,7 @@ export class DynamoLedger implements Ledger {
       Key: this.#key(file),
       UpdateExpression:
         'SET tenant = :tenant, tbl = :table, etag = :etag, #size = :size, generation = :gen, #status = :loading, ' +
-        'runId = :run, startedAt = :now, updatedAt = :now, expiresAt = :exp REMOVE #error, #rows',
+        'runId = :run, startedAt = :now, updatedAt = :now, #ttl = :exp REMOVE #error, #rows',
       // Claimable: never seen, a new version, reset for this generation, our own earlier
       // attempt, or a claim whose owner outlived the Load timeout (it died).
       ConditionExpression:
@@ -138,8 +136,8 @@ export class DynamoLedger implements Ledger {
 
   async #finish(file: FileVersion, runId: string, status: 'loaded' | 'failed', extra: { rows?: number; error?: string }): Promise<void> {
     const now = this.#now();
-    const set = ['#status = :status', 'updatedAt = :now', 'expiresAt = :exp', 'runId = :run'];
-    const names: Record<string, string> = { '#status': 'status' };
+    const set = ['#status = :status', 'updatedAt = :now', '#ttl = :exp', 'runId = :run'];
+    const names: Record<string, string> = { '#status': 'status', '#ttl': LEDGER_TTL_ATTRIBUTE };
     const values: Record<string, unknown> = {
       ':status': status,
       ':now': now.toISOString(),

@@ -1,0 +1,15 @@
+/** The service's CloudWatch names, shared by the functions that publish and the stacks that alarm and draw. */
+export const SERVICE_NAME = 'onceload';
+export const METRICS_NAMESPACE = 'onceload';
+
+export const METRIC = {
+  filesLoaded: 'FilesLoaded',
+  filesSkipped: 'FilesSkipped',
+  fileFailures: 'FileFailures',
+  rowsInserted: 'RowsInserted',
+  itemFailures: 'ItemFailures',
+  runsValidated: 'RunsValidated',
+  validationFailures: 'ValidationFailures',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
