@@ -5,7 +5,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import aslValidator from 'asl-validator';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, cpSync, rmSync } from 'node:fs';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +14,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_PLACEHOLDERS, placeholders, readDefinition, substituteDefinition } from '../../src/definition.js';
 import { FUNCTION_SETTINGS } from '../../src/function-settings.js';
 import { stateMachineName } from '../../src/naming.js';
+import { lambdaContext } from '../../src/local/lambda-context.js';
+import { LocalRuntime } from '../../src/local/runtime.js';
 import { DEFAULT_SCHEDULE } from '../../stacks/stage-config.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -156,6 +159,35 @@ describe('the functions', () => {
       }
     } finally {
       rmSync(away, { recursive: true, force: true });
+    }
+  });
+
+  it('run as bundled: Discover and Plan answer from the bundles against DynamoDB and S3, idempotency records included', async () => {
+    const artifacts = join(root, '.sst', 'artifacts');
+    const bundle = (name: string) => join(artifacts, readdirSync(artifacts, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith(`/functions/${name}.mjs`))!);
+    const dataDir = mkdtempSync(join(tmpdir(), 'onceload-bundled-'));
+    // A ClickHouse server that is never reached: Discover and a Plan with files to load do not query it.
+    const runtime = await LocalRuntime.open({ dataDir, env: { ONCELOAD_CLICKHOUSE_URL: 'http://127.0.0.1:9' } });
+    try {
+      const deps = await runtime.deps();
+      await deps.tenants.put({ tenantId: 'bundled', service: 'test', enabled: true, tables: ['companies'] });
+      mkdirSync(join(runtime.landingDir, 'bundled', 'canonical', 'companies'), { recursive: true });
+      writeFileSync(join(runtime.landingDir, 'bundled', 'canonical', 'companies', 'a.jsonl'), '{"id":1,"last_updated":"2026-01-01T00:00:00Z"}\n');
+      await runtime.syncLanding();
+      const discover = (await import(bundle('discover'))) as { handler: (e: unknown, c: unknown) => Promise<{ items: unknown[] }> };
+      const discovery = await discover.handler({ runId: 'bundled-run', input: {}, now: new Date().toISOString() }, lambdaContext('onceload-discover', 60));
+      expect(discovery.items).toEqual([{ tenant: 'bundled', table: 'companies' }]);
+      const plan = (await import(bundle('plan'))) as { handler: (e: unknown, c: unknown) => Promise<{ batches: { key: string }[][] }> };
+      const planned = await plan.handler(
+        { runId: 'bundled-run', dryRun: false, tenant: 'bundled', table: 'companies', previous: { nextRound: 0 } },
+        lambdaContext('onceload-plan', 300),
+      );
+      expect(planned.batches.flat().map((f) => f.key)).toEqual(['bundled/canonical/companies/a.jsonl']);
+      const records = await deps.aws.dynamodb.send(new ScanCommand({ TableName: deps.config.idempotencyTable, Select: 'COUNT' }));
+      expect(records.Count).toBe(2);
+    } finally {
+      await runtime.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
