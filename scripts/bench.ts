@@ -229,6 +229,7 @@ async function pipelineMode() {
     idempotencyRequestsPerFile: round(first.idempotency / files),
     clickhouseQueriesPerFile: round(first.ch / files),
     taskSeconds: { plan: round(first.taskSeconds.plan!), load: round(first.taskSeconds.load!), validate: round(first.taskSeconds.validate!) },
+    validationCost: { firstRun: first.report.cost, noopRerun: noop.report.cost },
     peakRssMb: peakRss(),
   };
 

@@ -24,7 +24,8 @@ export function renderReport(report: Omit<RunReport, 'text'>): string {
     }
     if (busy.length > 40) lines.push(`  ... and ${busy.length - 40} more item(s)`);
   }
-  lines.push('', '  checks:');
+  const c = report.cost;
+  lines.push('', `  checks (${c.seconds.toFixed(2)} s, ${n(c.warehouseQueries)} ClickHouse ${c.warehouseQueries === 1 ? 'query' : 'queries'}, ${n(c.ledgerReads)} ledger ${c.ledgerReads === 1 ? 'read' : 'reads'}):`);
   for (const c of report.checks) {
     lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
     for (const p of c.problems) lines.push(`         - ${p}`);

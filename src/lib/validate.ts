@@ -69,6 +69,8 @@ export interface RunReport {
   checks: Check[];
   warnings: string[];
   notDue: { tenant: string; dueAt: string }[];
+  /** What validation itself cost: it reads only the tenant x table rows of the files the run loaded. */
+  cost: { seconds: number; warehouseQueries: number; ledgerReads: number };
   text: string;
 }
 
@@ -188,7 +190,25 @@ function concurrentLoads(entries: LedgerEntry[], runId: string, since: string | 
   return entries.filter((e) => e.runId !== runId && (since === undefined || e.updatedAt >= since || e.startedAt >= since));
 }
 
-export async function validateRun(input: ValidateInput, deps: { ledger: Ledger; warehouse: Warehouse }): Promise<RunReport> {
+/** Counts the calls made through a port, so the report can say what validation cost. */
+function counting<T extends object>(port: T, tally: { calls: number }): T {
+  return new Proxy(port, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        tally.calls++;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+export async function validateRun(input: ValidateInput, ports: { ledger: Ledger; warehouse: Warehouse }): Promise<RunReport> {
+  const started = performance.now();
+  const queries = { calls: 0 };
+  const ledgerReads = { calls: 0 };
+  const deps = { ledger: counting(ports.ledger, ledgerReads), warehouse: counting(ports.warehouse, queries) };
   const findings = await mapLimit(input.items, 4, (item) => validateItem(item, input, deps));
   const failures = findings.flatMap((f) => f.failures);
   const checks: Check[] = [];
@@ -230,6 +250,7 @@ export async function validateRun(input: ValidateInput, deps: { ledger: Ledger; 
     checks,
     warnings: findings.flatMap((f) => f.warnings).slice(0, MAX_LISTED),
     notDue: input.notDue ?? [],
+    cost: { seconds: Math.round(performance.now() - started) / 1000, warehouseQueries: queries.calls, ledgerReads: ledgerReads.calls },
   };
   return { ...report, text: renderReport(report) };
 }

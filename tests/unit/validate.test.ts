@@ -24,6 +24,16 @@ describe('validation', () => {
     expect(report.totals).toMatchObject({ loaded: 1, rows: 10 });
   });
 
+  it('reports its own cost: one ledger read and two engine queries for one item that loaded a file', async () => {
+    const report = await validateRun(setup().input, setup());
+    expect(report.cost).toMatchObject({ warehouseQueries: 2, ledgerReads: 1 });
+    expect(report.text).toMatch(/checks \(\d+\.\d\d s, 2 ClickHouse queries, 1 ledger read\):/);
+    // An item with nothing to load reads no ledger: only its count() FINAL and the engines.
+    const idle = setup({ countsAtStart: counts(0), countFinalBefore: 5 });
+    idle.warehouse.finalCount = 5;
+    expect((await validateRun(idle.input, idle)).cost).toMatchObject({ ledgerReads: 0 });
+  });
+
   it('nothing doubled: fails when the table has more rows of a file version than the ledger', async () => {
     const s = setup();
     s.warehouse.tableRows = new Map([[key, new Map([['e', 11]])]]);
