@@ -10,3 +10,8 @@ export const STAGE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 export function stateMachineName(stage: string): string {
   return `${APP_NAME}-${stage}-pipeline`;
 }
+
+/** TenantServices has a fixed name per stage, so `onceload tenants --stage` finds it without a lookup. */
+export function tenantsTableName(stage: string): string {
+  return `${APP_NAME}-${stage}-tenants`;
+}

@@ -12,7 +12,7 @@ import { createStorage } from './storage.js';
 
 export function Pipeline({ stack, app }: StackContext) {
   const config = stageConfig(app.stage);
-  const storage = createStorage(stack, config);
+  const storage = createStorage(stack, app.stage, config);
   // Imported by name: the secret's value is set outside the stack and never enters the template.
   const secret = Secret.fromSecretNameV2(stack, 'ClickHouseSecret', config.clickhouseSecretName);
   const fns = createFunctions(stack, storage, secret, config);

@@ -7,6 +7,7 @@ import { AttributeType, BillingMode, Table, TableEncryption, type ITable } from 
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_TTL_ATTRIBUTE, LEDGER_KEY, LEDGER_TTL_ATTRIBUTE, TENANTS_KEY } from '../src/dynamo-schema.js';
+import { tenantsTableName } from '../src/naming.js';
 import type { StageConfig } from './stage-config.js';
 
 export interface Storage {
@@ -16,7 +17,7 @@ export interface Storage {
   idempotency: ITable;
 }
 
-export function createStorage(scope: Construct, config: StageConfig): Storage {
+export function createStorage(scope: Construct, stage: string, config: StageConfig): Storage {
   const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
   const landing = config.landingBucketName
     ? Bucket.fromBucketName(scope, 'Landing', config.landingBucketName)
@@ -34,6 +35,7 @@ export function createStorage(scope: Construct, config: StageConfig): Storage {
   };
   const tenants = new Table(scope, 'TenantServices', {
     ...stateful,
+    tableName: tenantsTableName(stage),
     partitionKey: { name: TENANTS_KEY.partition, type: AttributeType.STRING },
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
   });

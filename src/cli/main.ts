@@ -11,8 +11,10 @@ import { DataDirBusyError } from '../local/data-dir-lock.js';
 import { DEMO_TENANTS, writeDemoLanding } from '../local/demo-data.js';
 import { DEFAULT_DATA_DIR, LocalRuntime } from '../local/runtime.js';
 import type { ExecutionResult } from '../local/state-machine.js';
-import type { FileStatus } from '../ports.js';
+import type { FileStatus, TenantDirectory } from '../ports.js';
 import { defaultRemoteDeps, nonNegativeSeconds, statusCommand, triggerCommand, type RemoteDeps, type TriggerFlags } from '../remote/commands.js';
+import { RemoteError } from '../remote/errors.js';
+import { withStageTenants } from '../remote/tenants.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../remote/watch.js';
 import { CANONICAL_TABLES, isCanonicalTable, type CanonicalTable } from '../tables.js';
 import { formatEvery, parseEvery } from './every.js';
@@ -41,6 +43,18 @@ function positiveInt(value: string): number {
 
 const dataDirOption = () =>
   new Option('--data-dir <dir>', 'where the embedded stores keep their data').env('ONCELOAD_DATA_DIR').default(DEFAULT_DATA_DIR);
+
+interface TenantsFlags {
+  stage?: string;
+  region?: string;
+  dataDir: string;
+}
+
+/** The TenantServices of a deployed stage with --stage, else the embedded runtime's. */
+async function withTenants<T>(flags: TenantsFlags, action: 'Scan' | 'UpdateItem', fn: (tenants: TenantDirectory) => Promise<T>): Promise<T> {
+  if (flags.stage !== undefined) return withStageTenants(flags.stage, flags.region, action, fn);
+  return withRuntime(flags.dataDir, async (runtime) => fn((await runtime.deps()).tenants));
+}
 
 async function withRuntime<T>(dataDir: string, fn: (runtime: LocalRuntime) => Promise<T>): Promise<T> {
   const runtime = await LocalRuntime.open({ dataDir });
@@ -113,20 +127,25 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       });
     });
 
-  const tenants = program.command('tenants').description('manage the tenants in the TenantServices table');
-  tenants
-    .command('add <tenant-id>')
-    .description('add or update a tenant')
-    .option('--service <name>', 'the service the tenant uses', 'default')
-    .option('--tables <list>', 'comma-separated canonical tables (default: all)', tablesOption)
-    .option('--disabled', 'add it disabled: runs skip it')
-    .option('--every <duration>', 'run --due takes it once this long has passed since its last success: 15m, 1h, 1d (default: every run)', parseEvery)
-    .addOption(dataDirOption())
-    .action(async (id: string, flags: { service: string; tables?: CanonicalTable[]; disabled?: boolean; every?: number; dataDir: string }) => {
+  const tenants = program.command('tenants').description('manage the tenants in the TenantServices table, locally or of a deployed stage (--stage)');
+  const stageOptions = (command: Command) =>
+    command
+      .option('--stage <stage>', "a deployed stage's TenantServices table instead of the embedded runtime's")
+      .option('--region <region>', "the AWS region of the stage (default: AWS_REGION or the profile's)");
+  stageOptions(
+    tenants
+      .command('add <tenant-id>')
+      .description('add or update a tenant')
+      .option('--service <name>', 'the service the tenant uses', 'default')
+      .option('--tables <list>', 'comma-separated canonical tables (default: all)', tablesOption)
+      .option('--disabled', 'add it disabled: runs skip it')
+      .option('--every <duration>', 'run --due takes it once this long has passed since its last success: 15m, 1h, 1d (default: every run)', parseEvery)
+      .addOption(dataDirOption()),
+  ).action(
+    async (id: string, flags: TenantsFlags & { service: string; tables?: CanonicalTable[]; disabled?: boolean; every?: number }) => {
       assertTenantId(id);
-      await withRuntime(flags.dataDir, async (runtime) => {
-        const deps = await runtime.deps();
-        await deps.tenants.put({
+      await withTenants(flags, 'UpdateItem', async (directory) => {
+        await directory.put({
           tenantId: id,
           service: flags.service,
           enabled: !flags.disabled,
@@ -135,23 +154,20 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
         });
         out(`tenant ${id} ${flags.disabled ? 'added (disabled)' : 'added'}${flags.every !== undefined ? `, due every ${formatEvery(flags.every)}` : ''}`);
       });
+    },
+  );
+  stageOptions(tenants.command('list').description('list the tenants').addOption(dataDirOption())).action(async (flags: TenantsFlags) => {
+    await withTenants(flags, 'Scan', async (directory) => {
+      const rows = await directory.list();
+      const schedule = (t: (typeof rows)[number]) => `${t.everySeconds ? formatEvery(t.everySeconds) : '-'}\t${t.lastSuccessAt ?? '-'}`;
+      out(
+        [
+          'tenant\tservice\tenabled\ttables\tevery\tlast success',
+          ...rows.map((t) => `${t.tenantId}\t${t.service}\t${t.enabled}\t${(t.tables ?? CANONICAL_TABLES).join(',')}\t${schedule(t)}`),
+        ].join('\n'),
+      );
     });
-  tenants
-    .command('list')
-    .description('list the tenants')
-    .addOption(dataDirOption())
-    .action(async (flags: { dataDir: string }) => {
-      await withRuntime(flags.dataDir, async (runtime) => {
-        const rows = await (await runtime.deps()).tenants.list();
-        const schedule = (t: (typeof rows)[number]) => `${t.everySeconds ? formatEvery(t.everySeconds) : '-'}\t${t.lastSuccessAt ?? '-'}`;
-        out(
-          [
-            'tenant\tservice\tenabled\ttables\tevery\tlast success',
-            ...rows.map((t) => `${t.tenantId}\t${t.service}\t${t.enabled}\t${(t.tables ?? CANONICAL_TABLES).join(',')}\t${schedule(t)}`),
-          ].join('\n'),
-        );
-      });
-    });
+  });
 
   program
     .command('run')
@@ -268,6 +284,10 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
     if (error instanceof InputError) {
       process.stderr.write(`onceload: ${error.message}\n`);
       return EXIT_USAGE;
+    }
+    if (error instanceof RemoteError) {
+      process.stderr.write(`onceload: ${error.message}\n`);
+      return error.exitCode;
     }
     if (error instanceof DataDirBusyError) {
       process.stderr.write(`onceload: ${error.message}\n`);

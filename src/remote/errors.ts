@@ -31,10 +31,13 @@ const REJECTED_CREDENTIALS = new Set([
 ]);
 const NOT_FOUND = new Set(['ExecutionDoesNotExist', 'StateMachineDoesNotExist', 'InvalidArn']);
 
-/** Turns an error of the Step Functions call `action` on `resource` into a RemoteError; other errors pass through. */
+/**
+ * Turns an error of the AWS call `action` on `resource` into a RemoteError; other errors pass
+ * through. `action` is a Step Functions action (`StartExecution`) or a full IAM one (`dynamodb:Scan`).
+ */
 export function explainAwsError(action: string, resource: string | undefined, error: unknown): unknown {
   if (!(error instanceof Error)) return error;
-  const permission = `states:${action}`;
+  const permission = action.includes(':') ? action : `states:${action}`;
   const on = resource ? ` on ${resource}` : '';
   const says = error.message ? ` (AWS says: ${error.message})` : '';
   if (error.name === 'CredentialsProviderError') {
@@ -53,7 +56,7 @@ export function explainAwsError(action: string, resource: string | undefined, er
     return new RemoteError(`${message}${says}`, EXIT_FAILED, { cause: error });
   }
   if (THROTTLING.has(error.name)) {
-    const message = `Step Functions kept throttling ${permission} through ${MAX_ATTEMPTS} attempts with backoff; try again in a minute`;
+    const message = `${permission.startsWith('states:') ? 'Step Functions' : 'AWS'} kept throttling ${permission} through ${MAX_ATTEMPTS} attempts with backoff; try again in a minute`;
     return new RemoteError(message, EXIT_FAILED, { cause: error });
   }
   if (NOT_FOUND.has(error.name)) {

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_PLACEHOLDERS, placeholders, readDefinition, substituteDefinition } from '../../src/definition.js';
 import { FUNCTION_SETTINGS } from '../../src/function-settings.js';
-import { stateMachineName } from '../../src/naming.js';
+import { stateMachineName, tenantsTableName } from '../../src/naming.js';
 import { lambdaContext } from '../../src/local/lambda-context.js';
 import { LocalRuntime } from '../../src/local/runtime.js';
 import { DEFAULT_SCHEDULE } from '../../stacks/stage-config.js';
@@ -252,6 +252,8 @@ describe('storage', () => {
     expect(byId('FileLedger').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
     expect(byId('Idempotency').TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
     expect(byId('TenantServices').PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    // Named per stage, so `onceload tenants --stage` finds it.
+    expect(byId('TenantServices').TableName).toBe(tenantsTableName('dev'));
     expect(byId('FileLedger').PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(byId('FileLedger').KeySchema).toEqual([
       { AttributeName: 'pk', KeyType: 'HASH' },

@@ -1,0 +1,73 @@
+import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+const documents = mockClient(DynamoDBDocumentClient);
+let stderr: string[];
+
+beforeEach(() => {
+  stderr = [];
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (stderr.push(String(chunk)), true));
+  // Credentials the SDK accepts without looking further; every request is answered by the mock.
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+});
+afterEach(() => {
+  documents.reset();
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+async function run(...args: string[]) {
+  const out: string[] = [];
+  const code = await main(['node', 'onceload', ...args], (t) => out.push(t));
+  return { code, out: out.join('\n'), err: stderr.join('') };
+}
+
+const dynamoError = (name: string) => new DynamoDBServiceException({ name, message: `${name} says no`, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+
+describe('tenants of a deployed stage', () => {
+  it("adds a tenant to the stage's TenantServices table, schedule included", async () => {
+    documents.on(UpdateCommand).resolves({});
+    const { code, out } = await run('tenants', 'add', 'acme', '--stage', 'prod', '--region', 'eu-west-1', '--every', '1h', '--tables', 'companies,tickets');
+    expect(code).toBe(0);
+    expect(out).toBe('tenant acme added, due every 1h');
+    const [call] = documents.commandCalls(UpdateCommand);
+    expect(call!.args[0].input).toMatchObject({
+      TableName: 'onceload-prod-tenants',
+      Key: { tenant_id: 'acme' },
+      ExpressionAttributeValues: { ':service': 'default', ':enabled': true, ':tables': ['companies', 'tickets'], ':every_seconds': 3600 },
+    });
+    expect(await documents.commandCalls(UpdateCommand)[0]!.thisValue.config.region()).toBe('eu-west-1');
+  });
+
+  it('lists them', async () => {
+    documents.on(ScanCommand, { TableName: 'onceload-prod-tenants' }).resolves({
+      Items: [{ tenant_id: 'acme', service: 'halo', enabled: true, every_seconds: 3600, last_success_at: '2026-11-24T10:00:00.000Z' }],
+    });
+    const { code, out } = await run('tenants', 'list', '--stage', 'prod', '--region', 'eu-west-1');
+    expect(code).toBe(0);
+    expect(out.split('\n')[1]).toBe('acme\thalo\ttrue\tcompanies,contacts,tickets,time_entries\t1h\t2026-11-24T10:00:00.000Z');
+  });
+
+  it('says the stage is not deployed when its table does not exist, and names a missing permission', async () => {
+    documents.on(ScanCommand).rejects(dynamoError('ResourceNotFoundException'));
+    const missing = await run('tenants', 'list', '--stage', 'nope', '--region', 'eu-west-1');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('table onceload-nope-tenants does not exist in eu-west-1: is stage nope deployed there (npx sst deploy --stage nope)?');
+
+    documents.on(UpdateCommand).rejects(dynamoError('AccessDeniedException'));
+    const denied = await run('tenants', 'add', 'acme', '--stage', 'prod', '--region', 'eu-west-1');
+    expect(denied.code).toBe(1);
+    expect(denied.err).toContain('access denied to dynamodb:UpdateItem on onceload-prod-tenants');
+  });
+
+  it('refuses a malformed stage before any call', async () => {
+    const { code, err } = await run('tenants', 'list', '--stage', 'Prod!');
+    expect(code).toBe(2);
+    expect(err).toContain('"Prod!" is not a stage name');
+    expect(documents.calls()).toHaveLength(0);
+  });
+});
