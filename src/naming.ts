@@ -11,7 +11,11 @@ export function stateMachineName(stage: string): string {
   return `${APP_NAME}-${stage}-pipeline`;
 }
 
-/** TenantServices has a fixed name per stage, so `onceload tenants --stage` finds it without a lookup. */
+/** TenantServices and the ledger have fixed names per stage, so `onceload tenants|files --stage` finds them without a lookup. */
 export function tenantsTableName(stage: string): string {
   return `${APP_NAME}-${stage}-tenants`;
+}
+
+export function ledgerTableName(stage: string): string {
+  return `${APP_NAME}-${stage}-file-ledger`;
 }

@@ -7,7 +7,7 @@ import { AttributeType, BillingMode, Table, TableEncryption, type ITable } from 
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_TTL_ATTRIBUTE, LEDGER_KEY, LEDGER_TTL_ATTRIBUTE, TENANTS_KEY } from '../src/dynamo-schema.js';
-import { tenantsTableName } from '../src/naming.js';
+import { ledgerTableName, tenantsTableName } from '../src/naming.js';
 import type { StageConfig } from './stage-config.js';
 
 export interface Storage {
@@ -41,6 +41,7 @@ export function createStorage(scope: Construct, stage: string, config: StageConf
   });
   const ledger = new Table(scope, 'FileLedger', {
     ...stateful,
+    tableName: ledgerTableName(stage),
     partitionKey: { name: LEDGER_KEY.partition, type: AttributeType.STRING },
     sortKey: { name: LEDGER_KEY.sort, type: AttributeType.STRING },
     timeToLiveAttribute: LEDGER_TTL_ATTRIBUTE,

@@ -11,10 +11,10 @@ import { DataDirBusyError } from '../local/data-dir-lock.js';
 import { DEMO_TENANTS, writeDemoLanding } from '../local/demo-data.js';
 import { DEFAULT_DATA_DIR, LocalRuntime } from '../local/runtime.js';
 import type { ExecutionResult } from '../local/state-machine.js';
-import type { FileStatus, TenantDirectory } from '../ports.js';
+import type { FileStatus } from '../ports.js';
 import { defaultRemoteDeps, nonNegativeSeconds, statusCommand, triggerCommand, type RemoteDeps, type TriggerFlags } from '../remote/commands.js';
 import { RemoteError } from '../remote/errors.js';
-import { withStageTenants } from '../remote/tenants.js';
+import { withStageStores, type Stores } from '../remote/stage-stores.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../remote/watch.js';
 import { CANONICAL_TABLES, isCanonicalTable, type CanonicalTable } from '../tables.js';
 import { formatEvery, parseEvery } from './every.js';
@@ -44,16 +44,16 @@ function positiveInt(value: string): number {
 const dataDirOption = () =>
   new Option('--data-dir <dir>', 'where the embedded stores keep their data').env('ONCELOAD_DATA_DIR').default(DEFAULT_DATA_DIR);
 
-interface TenantsFlags {
+interface StoreFlags {
   stage?: string;
   region?: string;
   dataDir: string;
 }
 
-/** The TenantServices of a deployed stage with --stage, else the embedded runtime's. */
-async function withTenants<T>(flags: TenantsFlags, action: 'Scan' | 'UpdateItem', fn: (tenants: TenantDirectory) => Promise<T>): Promise<T> {
-  if (flags.stage !== undefined) return withStageTenants(flags.stage, flags.region, action, fn);
-  return withRuntime(flags.dataDir, async (runtime) => fn((await runtime.deps()).tenants));
+/** The tables of a deployed stage with --stage (`action` names the IAM permission it needs), else the embedded runtime's. */
+async function withStores<T>(flags: StoreFlags, action: string, fn: (stores: Stores) => Promise<T>): Promise<T> {
+  if (flags.stage !== undefined) return withStageStores(flags.stage, flags.region, action, fn);
+  return withRuntime(flags.dataDir, async (runtime) => fn(await runtime.deps()));
 }
 
 async function withRuntime<T>(dataDir: string, fn: (runtime: LocalRuntime) => Promise<T>): Promise<T> {
@@ -130,7 +130,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
   const tenants = program.command('tenants').description('manage the tenants in the TenantServices table, locally or of a deployed stage (--stage)');
   const stageOptions = (command: Command) =>
     command
-      .option('--stage <stage>', "a deployed stage's TenantServices table instead of the embedded runtime's")
+      .option('--stage <stage>', "a deployed stage's tables instead of the embedded runtime's")
       .option('--region <region>', "the AWS region of the stage (default: AWS_REGION or the profile's)");
   stageOptions(
     tenants
@@ -142,9 +142,9 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       .option('--every <duration>', 'run --due takes it once this long has passed since its last success: 15m, 1h, 1d (default: every run)', parseEvery)
       .addOption(dataDirOption()),
   ).action(
-    async (id: string, flags: TenantsFlags & { service: string; tables?: CanonicalTable[]; disabled?: boolean; every?: number }) => {
+    async (id: string, flags: StoreFlags & { service: string; tables?: CanonicalTable[]; disabled?: boolean; every?: number }) => {
       assertTenantId(id);
-      await withTenants(flags, 'UpdateItem', async (directory) => {
+      await withStores(flags, 'dynamodb:UpdateItem', async ({ tenants: directory }) => {
         await directory.put({
           tenantId: id,
           service: flags.service,
@@ -156,8 +156,8 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       });
     },
   );
-  stageOptions(tenants.command('list').description('list the tenants').addOption(dataDirOption())).action(async (flags: TenantsFlags) => {
-    await withTenants(flags, 'Scan', async (directory) => {
+  stageOptions(tenants.command('list').description('list the tenants').addOption(dataDirOption())).action(async (flags: StoreFlags) => {
+    await withStores(flags, 'dynamodb:Scan', async ({ tenants: directory }) => {
       const rows = await directory.list();
       const schedule = (t: (typeof rows)[number]) => `${t.everySeconds ? formatEvery(t.everySeconds) : '-'}\t${t.lastSuccessAt ?? '-'}`;
       out(
@@ -184,52 +184,52 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     });
 
   const files = program.command('files').description('the file ledger: list it, or reset files to load them again');
-  files
-    .command('list', { isDefault: true })
-    .description('list the file ledger (the default)')
-    .option('--tenant <id>', 'one tenant')
-    .option('--table <name>', 'one table', (v: string) => tablesOption(v)[0]!)
-    .addOption(new Option('--status <status>', 'one status').choices(['loading', 'loaded', 'failed', 'reset']))
-    .addOption(dataDirOption())
-    .action(async (flags: { tenant?: string; table?: CanonicalTable; status?: FileStatus; dataDir: string }) => {
-      await withRuntime(flags.dataDir, async (runtime) => {
-        const deps = await runtime.deps();
-        const tenantIds = flags.tenant ? [flags.tenant] : (await deps.tenants.list()).map((t) => t.tenantId);
-        const lines = ['tenant\ttable\tstatus\trows\tkey\tetag\trun\terror'];
-        for (const tenant of tenantIds) {
-          for (const table of flags.table ? [flags.table] : CANONICAL_TABLES) {
-            for (const e of (await deps.ledger.listItem(tenant, table)).values()) {
-              if (flags.status && e.status !== flags.status) continue;
-              lines.push([e.tenant, e.table, e.status, e.rows ?? '', e.key, e.etag, e.runId, e.error ?? ''].join('\t'));
-            }
+  stageOptions(
+    files
+      .command('list', { isDefault: true })
+      .description('list the file ledger (the default)')
+      .option('--tenant <id>', 'one tenant')
+      .option('--table <name>', 'one table', (v: string) => tablesOption(v)[0]!)
+      .addOption(new Option('--status <status>', 'one status').choices(['loading', 'loaded', 'failed', 'reset']))
+      .addOption(dataDirOption()),
+  ).action(async (flags: StoreFlags & { tenant?: string; table?: CanonicalTable; status?: FileStatus }) => {
+    await withStores(flags, 'dynamodb:Query', async (deps) => {
+      const tenantIds = flags.tenant ? [flags.tenant] : (await deps.tenants.list()).map((t) => t.tenantId);
+      const lines = ['tenant\ttable\tstatus\trows\tkey\tetag\trun\terror'];
+      for (const tenant of tenantIds) {
+        for (const table of flags.table ? [flags.table] : CANONICAL_TABLES) {
+          for (const e of (await deps.ledger.listItem(tenant, table)).values()) {
+            if (flags.status && e.status !== flags.status) continue;
+            lines.push([e.tenant, e.table, e.status, e.rows ?? '', e.key, e.etag, e.runId, e.error ?? ''].join('\t'));
           }
         }
-        out(lines.join('\n'));
-      });
+      }
+      out(lines.join('\n'));
     });
-  files
-    .command('reset')
-    .description('mark files to load again on the next run, under a new deduplication token')
-    .requiredOption('--tenant <id>', 'the tenant')
-    .requiredOption('--table <name>', 'the table', (v: string) => tablesOption(v)[0]!)
-    .option('--key <key>', 'one S3 key')
-    .addOption(new Option('--status <status>', 'every file with this status').choices(['loaded', 'failed']))
-    .addOption(dataDirOption())
-    .action(async (flags: { tenant: string; table: CanonicalTable; key?: string; status?: 'loaded' | 'failed'; dataDir: string }) => {
-      if ((flags.key === undefined) === (flags.status === undefined)) throw new InputError('give exactly one of --key and --status', '--key');
-      assertTenantId(flags.tenant);
-      await withRuntime(flags.dataDir, async (runtime) => {
-        const deps = await runtime.deps();
-        const count = await deps.ledger.reset({
-          tenant: flags.tenant,
-          table: flags.table,
-          ...(flags.key !== undefined ? { key: flags.key } : {}),
-          ...(flags.status !== undefined ? { status: flags.status } : {}),
-        });
-        out(`reset ${count} file(s) of ${flags.tenant}/${flags.table}; the next run loads them again`);
-        if (count === 0) setExit(EXIT_FAILED);
+  });
+  stageOptions(
+    files
+      .command('reset')
+      .description('mark files to load again on the next run, under a new deduplication token')
+      .requiredOption('--tenant <id>', 'the tenant')
+      .requiredOption('--table <name>', 'the table', (v: string) => tablesOption(v)[0]!)
+      .option('--key <key>', 'one S3 key')
+      .addOption(new Option('--status <status>', 'every file with this status').choices(['loaded', 'failed']))
+      .addOption(dataDirOption()),
+  ).action(async (flags: StoreFlags & { tenant: string; table: CanonicalTable; key?: string; status?: 'loaded' | 'failed' }) => {
+    if ((flags.key === undefined) === (flags.status === undefined)) throw new InputError('give exactly one of --key and --status', '--key');
+    assertTenantId(flags.tenant);
+    await withStores(flags, 'dynamodb:UpdateItem', async (deps) => {
+      const count = await deps.ledger.reset({
+        tenant: flags.tenant,
+        table: flags.table,
+        ...(flags.key !== undefined ? { key: flags.key } : {}),
+        ...(flags.status !== undefined ? { status: flags.status } : {}),
       });
+      out(`reset ${count} file(s) of ${flags.tenant}/${flags.table}; the next run loads them again`);
+      if (count === 0) setExit(EXIT_FAILED);
     });
+  });
 
   program
     .command('sql <query>')

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_PLACEHOLDERS, placeholders, readDefinition, substituteDefinition } from '../../src/definition.js';
 import { FUNCTION_SETTINGS } from '../../src/function-settings.js';
-import { stateMachineName, tenantsTableName } from '../../src/naming.js';
+import { ledgerTableName, stateMachineName, tenantsTableName } from '../../src/naming.js';
 import { lambdaContext } from '../../src/local/lambda-context.js';
 import { LocalRuntime } from '../../src/local/runtime.js';
 import { DEFAULT_SCHEDULE } from '../../stacks/stage-config.js';
@@ -254,6 +254,7 @@ describe('storage', () => {
     expect(byId('TenantServices').PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     // Named per stage, so `onceload tenants --stage` finds it.
     expect(byId('TenantServices').TableName).toBe(tenantsTableName('dev'));
+    expect(byId('FileLedger').TableName).toBe(ledgerTableName('dev'));
     expect(byId('FileLedger').PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(byId('FileLedger').KeySchema).toEqual([
       { AttributeName: 'pk', KeyType: 'HASH' },

@@ -1,5 +1,5 @@
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -28,7 +28,7 @@ async function run(...args: string[]) {
 
 const dynamoError = (name: string) => new DynamoDBServiceException({ name, message: `${name} says no`, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 
-describe('tenants of a deployed stage', () => {
+describe('tenants and files of a deployed stage', () => {
   it("adds a tenant to the stage's TenantServices table, schedule included", async () => {
     documents.on(UpdateCommand).resolves({});
     const { code, out } = await run('tenants', 'add', 'acme', '--stage', 'prod', '--region', 'eu-west-1', '--every', '1h', '--tables', 'companies,tickets');
@@ -56,12 +56,25 @@ describe('tenants of a deployed stage', () => {
     documents.on(ScanCommand).rejects(dynamoError('ResourceNotFoundException'));
     const missing = await run('tenants', 'list', '--stage', 'nope', '--region', 'eu-west-1');
     expect(missing.code).toBe(2);
-    expect(missing.err).toContain('table onceload-nope-tenants does not exist in eu-west-1: is stage nope deployed there (npx sst deploy --stage nope)?');
+    expect(missing.err).toContain('table onceload-nope-tenants or onceload-nope-file-ledger does not exist in eu-west-1: is stage nope deployed there (npx sst deploy --stage nope)?');
 
     documents.on(UpdateCommand).rejects(dynamoError('AccessDeniedException'));
     const denied = await run('tenants', 'add', 'acme', '--stage', 'prod', '--region', 'eu-west-1');
     expect(denied.code).toBe(1);
-    expect(denied.err).toContain('access denied to dynamodb:UpdateItem on onceload-prod-tenants');
+    expect(denied.err).toContain('access denied to dynamodb:UpdateItem on onceload-prod-tenants or onceload-prod-file-ledger');
+  });
+
+  it("lists a tenant's files from the stage's ledger, and resets a failed one", async () => {
+    const failed = { pk: 'acme#companies', sk: 'acme/canonical/companies/a.jsonl', tenant: 'acme', tbl: 'companies', etag: 'e1', size: 10, status: 'failed', generation: 0, runId: 'r1', error: 'bad row' };
+    documents.on(QueryCommand, { TableName: 'onceload-prod-file-ledger' }).resolves({ Items: [failed] });
+    documents.on(UpdateCommand).resolves({});
+    const listed = await run('files', '--stage', 'prod', '--region', 'eu-west-1', '--tenant', 'acme', '--table', 'companies');
+    expect(listed.code).toBe(0);
+    expect(listed.out.split('\n')[1]).toBe('acme\tcompanies\tfailed\t\tacme/canonical/companies/a.jsonl\te1\tr1\tbad row');
+    const reset = await run('files', 'reset', '--stage', 'prod', '--region', 'eu-west-1', '--tenant', 'acme', '--table', 'companies', '--status', 'failed');
+    expect(reset.code).toBe(0);
+    expect(reset.out).toBe('reset 1 file(s) of acme/companies; the next run loads them again');
+    expect(documents.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({ TableName: 'onceload-prod-file-ledger', Key: { pk: 'acme#companies', sk: failed.sk } });
   });
 
   it('refuses a malformed stage before any call', async () => {
