@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import { discover, type Discovery } from '../src/lib/discover.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler, keyUnlessDryRun } from '../src/runtime/idempotency.js';
-import { observability } from '../src/runtime/observability.js';
+import { logger, observability } from '../src/runtime/observability.js';
 
 export interface DiscoverEvent {
   runId: string;
@@ -14,7 +14,9 @@ export interface DiscoverEvent {
 
 export const handler = middy(async (event: DiscoverEvent): Promise<Discovery> => {
   const deps = await getDeps();
-  return discover({ runId: event.runId, input: event.input, now: event.now ? new Date(event.now) : new Date() }, deps.tenants);
+  const discovery = await discover({ runId: event.runId, input: event.input, now: event.now ? new Date(event.now) : new Date() }, deps.tenants);
+  logger.info('discovered', { items: discovery.items.length, tables: discovery.tables, notDue: discovery.notDue.length, dryRun: discovery.dryRun });
+  return discovery;
 })
   .use(observability())
   .use(idempotentHandler('discover', keyUnlessDryRun(['runId'], 'input.dryRun')));

@@ -8,7 +8,7 @@ import type { Context } from 'aws-lambda';
 import { loadBatch, loadFile, settledOutcome, type FileResult, type FileToLoad, type LoadBatchInput } from '../src/lib/load.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler, idempotentPerFile } from '../src/runtime/idempotency.js';
-import { countPerTable, METRIC, observability } from '../src/runtime/observability.js';
+import { observability, reportLoad } from '../src/runtime/observability.js';
 
 export interface LoadOutput {
   files: FileResult[];
@@ -24,13 +24,7 @@ export const handler = middy(async (event: LoadBatchInput, context: Context): Pr
     loadOne,
     settled: (file) => settledOutcome(file, deps.ledger),
   });
-  const loaded = files.filter((f) => f.status === 'loaded');
-  countPerTable(event.table, {
-    [METRIC.filesLoaded]: loaded.length,
-    [METRIC.filesSkipped]: files.filter((f) => f.status === 'done').length,
-    [METRIC.fileFailures]: files.filter((f) => f.status === 'failed').length,
-    [METRIC.rowsInserted]: loaded.reduce((sum, f) => sum + (f.rows ?? 0), 0),
-  });
+  reportLoad(event.table, files);
   return { files };
 })
   .use(observability())

@@ -4,11 +4,12 @@ import type { Context } from 'aws-lambda';
 import { plan, type PlanInput, type PlanResult } from '../src/lib/plan.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { firstPlanOfRound } from '../src/runtime/idempotency.js';
-import { observability } from '../src/runtime/observability.js';
+import { logger, observability } from '../src/runtime/observability.js';
 
 export const handler = middy(async (event: PlanInput, context: Context): Promise<PlanResult> => {
   const deps = await getDeps();
   const result = await plan(event, { store: deps.store, ledger: deps.ledger, warehouse: deps.warehouse, limits: deps.config });
+  logger.info('planned', { round: result.round, batches: result.batches.length, more: result.more, counts: result.counts });
   // A dry run and a round with nothing to load change nothing: they need no record.
   if (event.dryRun || result.batches.length === 0) return result;
   return firstPlanOfRound<PlanResult>(deps, context)({ runId: event.runId, tenant: event.tenant, table: event.table, round: result.round, plan: result });

@@ -4,7 +4,7 @@ import { recordRunSuccess } from '../src/lib/record-success.js';
 import { validateRun, type RunReport, type ValidateInput } from '../src/lib/validate.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler, keyUnlessDryRun } from '../src/runtime/idempotency.js';
-import { count, METRIC, observability } from '../src/runtime/observability.js';
+import { observability, reportValidation } from '../src/runtime/observability.js';
 
 /** `startedAt` is the execution's start time (ISO). */
 export type ValidateEvent = ValidateInput & { startedAt?: string; scheduled?: string[] };
@@ -13,10 +13,7 @@ export const handler = middy(async (event: ValidateEvent): Promise<RunReport> =>
   const deps = await getDeps();
   const report = await validateRun(event, { ledger: deps.ledger, warehouse: deps.warehouse });
   await recordRunSuccess(event, report, deps.tenants);
-  if (!event.dryRun) {
-    count(report.ok ? METRIC.runsValidated : METRIC.validationFailures);
-    count(METRIC.itemFailures, report.failures.filter((f) => f.key === undefined).length);
-  }
+  reportValidation(report);
   return report;
 })
   .use(observability())

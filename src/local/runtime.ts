@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { closeDeps, getDeps, type Deps } from '../runtime/deps.js';
-import { logger } from '../runtime/observability.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { recoverAbandonedWork } from './recover.js';
 import { syncLanding } from './landing-sync.js';
@@ -67,8 +66,7 @@ export class LocalRuntime {
         ONCELOAD_LANDING_BUCKET: NAMES.landingBucket,
         ONCELOAD_DYNAMODB_ENDPOINT: stores.dynamodbEndpoint,
         ONCELOAD_S3_ENDPOINT: stores.s3Endpoint,
-        // Powertools logs, metrics and traces are for CloudWatch and X-Ray; the CLI prints its own progress.
-        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        // Powertools metrics and traces are for CloudWatch and X-Ray; the CLI prints its own progress.
         POWERTOOLS_METRICS_DISABLED: 'true',
         POWERTOOLS_TRACE_ENABLED: 'false',
         // A ClickHouse server named by ONCELOAD_CLICKHOUSE_URL wins over the embedded engine.
@@ -76,8 +74,6 @@ export class LocalRuntime {
         ...options.env,
       };
       Object.assign(process.env, env);
-      // The shared logger may have been built before these variables were set.
-      logger.setLogLevel(env.POWERTOOLS_LOG_LEVEL as 'SILENT');
       await closeDeps();
       const runtime = new LocalRuntime(dataDir, stores, unlock, options);
       const deps = await runtime.deps();

@@ -14,7 +14,11 @@ async function printed(fn: () => Promise<unknown>): Promise<Record<string, any>[
     lines.push(...String(chunk).split('\n').filter(Boolean));
     return true;
   };
-  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(console, 'log').mockImplementation(capture), vi.spyOn(console, 'info').mockImplementation(capture)];
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+    ...(['log', 'info', 'warn', 'error'] as const).map((level) => vi.spyOn(console, level).mockImplementation(capture)),
+  ];
   try {
     await fn();
   } finally {
@@ -45,6 +49,27 @@ describe('observability', () => {
     const second = await printed(() => handler({ runId: 'run-2' }, context));
     expect(second[0]).toMatchObject({ runId: 'run-2' });
     expect(second[0]).not.toHaveProperty('tenant');
+  });
+
+  it("logs each file of a Load with the run, tenant and table, and counts the outcomes per table", async () => {
+    const handler = middy(async () => {
+      o.reportLoad('tickets', [
+        { key: 'a.jsonl', etag: 'e1', generation: 0, status: 'loaded', outcome: 'loaded', rows: 20, runId: 'run-4' },
+        { key: 'b.jsonl', etag: 'e2', generation: 0, status: 'failed', outcome: 'failed', error: 'row 3: id is missing', code: 'MISSING_VALUE', runId: 'run-4' },
+        { key: 'c.jsonl', etag: 'e3', generation: 0, status: 'done', outcome: 'loaded', rows: 5, runId: 'run-1' },
+      ]);
+    }).use(o.observability());
+    const lines = await printed(() => handler({ runId: 'run-4', tenant: 'acme', table: 'tickets' }, context));
+    const logs = lines.filter((l) => l.message);
+    expect(logs.map((l) => [l.level, l.message, l.key])).toEqual([
+      ['INFO', 'file loaded', 'a.jsonl'],
+      ['ERROR', 'file failed', 'b.jsonl'],
+      ['INFO', 'file already settled', 'c.jsonl'],
+    ]);
+    for (const l of logs) expect(l).toMatchObject({ runId: 'run-4', tenant: 'acme', table: 'tickets' });
+    expect(logs[1]).toMatchObject({ code: 'MISSING_VALUE', error: 'row 3: id is missing' });
+    const metric = (name: string) => lines.find((l) => l._aws && l[name] !== undefined)?.[name];
+    expect([metric('FilesLoaded'), metric('FileFailures'), metric('FilesSkipped'), metric('RowsInserted')]).toEqual([1, 1, 1, 20]);
   });
 
   it('publishes per-table counts as EMF metrics in the onceload namespace', async () => {
