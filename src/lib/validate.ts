@@ -156,7 +156,7 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
   report.rows = loaded.reduce((sum, e) => sum + (e.rows ?? 0), 0);
   findings.filesChecked = loaded.length;
 
-  const inTable = await deps.warehouse.countRowsByFile(item.tenant, item.table, loaded.map((e) => e.key));
+  const inTable = loaded.length > 0 ? await deps.warehouse.countRowsByFile(item.tenant, item.table, loaded.map((e) => e.key)) : new Map<string, Map<string, number>>();
   for (const entry of loaded) {
     const etag = lineageEtag(entry.etag, entry.generation);
     const rows = inTable.get(entry.key)?.get(etag) ?? 0;
