@@ -1,7 +1,7 @@
 /**
- * Progress of the outer Map of a running execution: tenant x table items done / total. As a
- * Distributed Map its items run as a map run, counted by DescribeMapRun; as an inline Map they
- * show up as iteration events in the execution history.
+ * Progress of the outer Map of a running execution: tenant x table items done / total. The Map
+ * is a Distributed Map: its items run as a map run, found in the execution history and counted
+ * by DescribeMapRun.
  */
 import { DescribeMapRunCommand, GetExecutionHistoryCommand, type HistoryEvent, type MapRunItemCounts, type SFNClient } from '@aws-sdk/client-sfn';
 import { sfnCall } from './errors.js';
@@ -30,14 +30,6 @@ export function fromItemCounts(counts: MapRunItemCounts | undefined): ItemProgre
   };
 }
 
-interface InlineCounts {
-  total: number;
-  started: number;
-  succeeded: number;
-  failed: number;
-  aborted: number;
-}
-
 /** Reads each execution history event once across polls, until the map run is known. */
 export class MapProgressTracker {
   readonly #client: SFNClient;
@@ -47,7 +39,6 @@ export class MapProgressTracker {
   #lastEventId = 0;
   #lastMapEntered: string | undefined;
   #mapRunArn: string | undefined;
-  #inline: InlineCounts | undefined;
 
   constructor(client: SFNClient, executionArn: string) {
     this.#client = client;
@@ -57,15 +48,10 @@ export class MapProgressTracker {
   /** Undefined until the Map has started. */
   async read(): Promise<ItemProgress | undefined> {
     if (!this.#mapRunArn) await this.#readHistory();
-    if (this.#mapRunArn) {
-      const mapRunArn = this.#mapRunArn;
-      const run = await sfnCall('DescribeMapRun', mapRunArn, () => this.#client.send(new DescribeMapRunCommand({ mapRunArn })));
-      return fromItemCounts(run.itemCounts);
-    }
-    const c = this.#inline;
-    if (!c) return undefined;
-    const running = c.started - c.succeeded - c.failed - c.aborted;
-    return { total: c.total, succeeded: c.succeeded, failed: c.failed, aborted: c.aborted, running, pending: c.total - c.started };
+    const mapRunArn = this.#mapRunArn;
+    if (!mapRunArn) return undefined;
+    const run = await sfnCall('DescribeMapRun', mapRunArn, () => this.#client.send(new DescribeMapRunCommand({ mapRunArn })));
+    return fromItemCounts(run.itemCounts);
   }
 
   async #readHistory(): Promise<void> {
@@ -79,7 +65,6 @@ export class MapProgressTracker {
           this.#pageToken = undefined;
           this.#lastEventId = 0;
           this.#lastMapEntered = undefined;
-          this.#inline = undefined;
           return await this.#historyPage(undefined);
         }
       });
@@ -100,32 +85,8 @@ export class MapProgressTracker {
   }
 
   #apply(event: HistoryEvent): void {
-    switch (event.type) {
-      case 'MapStateEntered':
-        this.#lastMapEntered = event.stateEnteredEventDetails?.name;
-        break;
-      // Both follow the Map's own MapStateEntered; the iterations of an inline Map come later.
-      case 'MapStateStarted':
-        if (this.#lastMapEntered !== ITEM_MAP) break;
-        this.#inline = { total: event.mapStateStartedEventDetails?.length ?? 0, started: 0, succeeded: 0, failed: 0, aborted: 0 };
-        break;
-      case 'MapRunStarted':
-        if (this.#lastMapEntered === ITEM_MAP) this.#mapRunArn = event.mapRunStartedEventDetails?.mapRunArn;
-        break;
-      case 'MapIterationStarted':
-        if (this.#inline && event.mapIterationStartedEventDetails?.name === ITEM_MAP) this.#inline.started++;
-        break;
-      case 'MapIterationSucceeded':
-        if (this.#inline && event.mapIterationSucceededEventDetails?.name === ITEM_MAP) this.#inline.succeeded++;
-        break;
-      case 'MapIterationFailed':
-        if (this.#inline && event.mapIterationFailedEventDetails?.name === ITEM_MAP) this.#inline.failed++;
-        break;
-      case 'MapIterationAborted':
-        if (this.#inline && event.mapIterationAbortedEventDetails?.name === ITEM_MAP) this.#inline.aborted++;
-        break;
-      default:
-        break;
-    }
+    // A map run follows its own Map's MapStateEntered; nested Maps inside the items are inline.
+    if (event.type === 'MapStateEntered') this.#lastMapEntered = event.stateEnteredEventDetails?.name;
+    if (event.type === 'MapRunStarted' && this.#lastMapEntered === ITEM_MAP) this.#mapRunArn = event.mapRunStartedEventDetails?.mapRunArn;
   }
 }

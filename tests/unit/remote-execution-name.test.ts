@@ -51,8 +51,9 @@ describe('execution ARNs', () => {
 });
 
 describe('progress of the Map', () => {
-  it('watches the state the definition runs per tenant and table', () => {
+  it('watches the state the definition runs per tenant and table, a Distributed Map whose map run it reads', () => {
     expect(Object.keys(definition.States)).toContain(ITEM_MAP);
+    expect((definition.States[ITEM_MAP] as { ItemProcessor?: { ProcessorConfig?: { Mode?: string } } }).ItemProcessor?.ProcessorConfig?.Mode).toBe('DISTRIBUTED');
   });
 
   it('counts timed-out items as failed, and done as succeeded + failed + aborted', () => {

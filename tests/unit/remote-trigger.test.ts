@@ -177,40 +177,20 @@ describe('onceload trigger --watch', () => {
     expect(c.stdout()).toBe('onceload run r-1: OK\n  4 tenant x table item(s): 9 file(s) loaded');
   });
 
-  it('counts the iterations of an inline Map from the history, reading each page once', async () => {
+  it('finds the map run on a later history page, reading each page once', async () => {
     acceptStarts();
-    const at = NOW;
-    const map = 'Plan and load every tenant and table';
+    const [started, discover, entered, mapStarted, runStarted] = distributedMapHistory();
     sfn.on(DescribeExecutionCommand).resolvesOnce(running).resolvesOnce(running).resolves(succeeded('done'));
     sfn
       .on(GetExecutionHistoryCommand)
-      .resolvesOnce({
-        events: [
-          { id: 1, type: 'MapStateEntered', timestamp: at, stateEnteredEventDetails: { name: map } },
-          { id: 2, type: 'MapStateStarted', timestamp: at, mapStateStartedEventDetails: { length: 3 } },
-        ],
-        nextToken: 't2',
-      })
-      .resolvesOnce({
-        events: [
-          { id: 3, type: 'MapIterationStarted', timestamp: at, mapIterationStartedEventDetails: { name: map, index: 0 } },
-          { id: 4, type: 'MapStateEntered', timestamp: at, stateEnteredEventDetails: { name: 'Load every batch' } },
-          { id: 5, type: 'MapIterationStarted', timestamp: at, mapIterationStartedEventDetails: { name: 'Load every batch', index: 0 } },
-        ],
-      })
-      .resolvesOnce({
-        events: [
-          { id: 3, type: 'MapIterationStarted', timestamp: at, mapIterationStartedEventDetails: { name: map, index: 0 } },
-          { id: 4, type: 'MapStateEntered', timestamp: at, stateEnteredEventDetails: { name: 'Load every batch' } },
-          { id: 5, type: 'MapIterationStarted', timestamp: at, mapIterationStartedEventDetails: { name: 'Load every batch', index: 0 } },
-          { id: 6, type: 'MapIterationSucceeded', timestamp: at, mapIterationSucceededEventDetails: { name: map, index: 0 } },
-          { id: 7, type: 'MapIterationStarted', timestamp: at, mapIterationStartedEventDetails: { name: map, index: 1 } },
-        ],
-      });
+      .resolvesOnce({ events: [started!, discover!], nextToken: 't2' })
+      .resolvesOnce({ events: [entered!] })
+      .resolvesOnce({ events: [entered!, mapStarted!, runStarted!] });
+    sfn.on(DescribeMapRunCommand).resolves({ itemCounts: { total: 3, succeeded: 1, running: 1, pending: 1, failed: 0, timedOut: 0, aborted: 0, resultsWritten: 0 } });
     const c = cli();
     expect(await c.run('trigger', '--state-machine-arn', STATE_MACHINE_ARN, '--watch', '--interval', '0')).toBe(0);
     expect(c.err.filter((line) => line.startsWith('RUNNING'))).toEqual([
-      'RUNNING: 0/3 item(s) done (0 succeeded, 0 failed, 0 aborted, 1 running, 2 pending)',
+      'RUNNING: waiting for "Plan and load every tenant and table" to start',
       'RUNNING: 1/3 item(s) done (1 succeeded, 0 failed, 0 aborted, 1 running, 1 pending)',
     ]);
     expect(sfn.commandCalls(GetExecutionHistoryCommand).map((call) => call.args[0].input.nextToken)).toEqual([undefined, 't2', 't2']);
