@@ -2,7 +2,6 @@
  * The five Lambdas, built from the very modules in `functions/` that the embedded runtime
  * calls. Each is granted only the resources its step touches.
  */
-import { Duration } from 'aws-cdk-lib';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Function, type Stack } from 'sst/constructs';
@@ -51,7 +50,7 @@ export function createFunctions(stack: Stack, storage: Storage, secret: ISecret,
       runtime: 'nodejs22.x',
       architecture: 'arm_64',
       memorySize: settings.memoryMb,
-      timeout: Duration.seconds(settings.timeoutSeconds).toSeconds(),
+      timeout: settings.timeoutSeconds,
       tracing: 'active',
       logRetention: logRetention(config.logRetentionDays),
       environment,
