@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { STAGE_NAME } from '../src/naming.js';
+import { assertStageName } from '../src/naming.js';
 import { synthesize } from '../stacks/synthesize.js';
 
 const flags = new Command('synth')
@@ -13,8 +13,10 @@ const flags = new Command('synth')
   .parse()
   .opts<{ stage: string; region?: string }>();
 
-if (!STAGE_NAME.test(flags.stage)) {
-  console.error(`synth: ${JSON.stringify(flags.stage)} is not a stage name: use lowercase letters, digits and -, starting with a letter`);
+try {
+  assertStageName(flags.stage);
+} catch (error) {
+  console.error(`synth: ${(error as Error).message}`);
   process.exit(2);
 }
 const root = fileURLToPath(new URL('..', import.meta.url));

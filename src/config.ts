@@ -35,6 +35,9 @@ export interface OnceloadConfig {
   ledgerTtlDays: number;
 }
 
+/** Days a ledger entry lives after its last write, unless ONCELOAD_LEDGER_TTL_DAYS says otherwise. */
+export const DEFAULT_LEDGER_TTL_DAYS = 400;
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const schema = z.object({
@@ -56,7 +59,7 @@ const schema = z.object({
   ONCELOAD_PLAN_MAX_FILES: positiveInt(500),
   ONCELOAD_BATCH_MAX_FILES: positiveInt(20),
   ONCELOAD_BATCH_MAX_BYTES: positiveInt(64 * 1024 * 1024),
-  ONCELOAD_LEDGER_TTL_DAYS: positiveInt(400),
+  ONCELOAD_LEDGER_TTL_DAYS: positiveInt(DEFAULT_LEDGER_TTL_DAYS),
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig {

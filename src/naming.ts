@@ -4,8 +4,16 @@
  */
 export const APP_NAME = 'onceload';
 
+import { InputError } from './errors.js';
+
 /** SST stage names: lowercase letters, digits and hyphens, starting with a letter. */
 export const STAGE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+/** Refuses a malformed stage before it becomes part of a resource name; `field` is the flag at fault. */
+export function assertStageName(stage: string, field = '--stage'): string {
+  if (!STAGE_NAME.test(stage)) throw new InputError(`${JSON.stringify(stage)} is not a stage name: lowercase letters, digits and -, starting with a letter`, field);
+  return stage;
+}
 
 export function stateMachineName(stage: string): string {
   return `${APP_NAME}-${stage}-pipeline`;

@@ -5,7 +5,7 @@
 import type { DescribeExecutionOutput, SFNClient } from '@aws-sdk/client-sfn';
 import { InputError } from '../errors.js';
 import { parseExecutionInput } from '../lib/execution-input.js';
-import { STAGE_NAME } from '../naming.js';
+import { assertStageName } from '../naming.js';
 import type { CanonicalTable } from '../tables.js';
 import { parseExecutionArn, parseStateMachineArn } from './arn.js';
 import { createSfnClient } from './client.js';
@@ -73,9 +73,7 @@ export async function triggerCommand(flags: TriggerFlags, deps: RemoteDeps, out:
     ...(flags.dryRun ? { dryRun: true } : {}),
   });
   if (flags.stateMachineArn === undefined && flags.stage === undefined) throw new InputError('give --stage <stage> or --state-machine-arn <arn>');
-  if (flags.stage !== undefined && !STAGE_NAME.test(flags.stage)) {
-    throw new InputError(`${JSON.stringify(flags.stage)} is not a stage name: lowercase letters, digits and -, starting with a letter`, '--stage');
-  }
+  if (flags.stage !== undefined) assertStageName(flags.stage);
   const arnRegion = flags.stateMachineArn === undefined ? undefined : parseStateMachineArn(flags.stateMachineArn).region;
   return withClient(deps, flags.region ?? arnRegion, async (client) => {
     const stateMachineArn = flags.stateMachineArn ?? (await findStateMachineArn(client, flags.stage!));

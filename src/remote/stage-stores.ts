@@ -6,9 +6,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger.js';
 import { DynamoTenantDirectory } from '../adapters/aws/dynamo-tenants.js';
-import { loadConfig } from '../config.js';
-import { InputError } from '../errors.js';
-import { STAGE_NAME, ledgerTableName, tenantsTableName } from '../naming.js';
+import { DEFAULT_LEDGER_TTL_DAYS } from '../config.js';
+import { assertStageName, ledgerTableName, tenantsTableName } from '../naming.js';
 import type { Ledger, TenantDirectory } from '../ports.js';
 import { MAX_ATTEMPTS } from './client.js';
 import { EXIT_USAGE, RemoteError, explainAwsError } from './errors.js';
@@ -23,14 +22,14 @@ export interface Stores {
  * IAM action the command needs, e.g. `dynamodb:Scan`) and the table.
  */
 export async function withStageStores<T>(stage: string, region: string | undefined, action: string, fn: (stores: Stores) => Promise<T>): Promise<T> {
-  if (!STAGE_NAME.test(stage)) throw new InputError(`${JSON.stringify(stage)} is not a stage name: lowercase letters, digits and -, starting with a letter`, '--stage');
+  assertStageName(stage);
   const tables = { tenants: tenantsTableName(stage), ledger: ledgerTableName(stage) };
   const client = new DynamoDBClient({ ...(region ? { region } : {}), maxAttempts: MAX_ATTEMPTS });
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   try {
-    // The functions' own default expiry: a reset entry lives as long as one they write.
-    const ttlDays = loadConfig({ ONCELOAD_CHDB_PATH: 'unused' }).ledgerTtlDays;
-    return await fn({ tenants: new DynamoTenantDirectory(documents, tables.tenants), ledger: new DynamoLedger(documents, { tableName: tables.ledger, ttlDays }) });
+    // The functions' own expiry (the stacks keep the default): a reset entry lives as long as one they write.
+    const ledger = new DynamoLedger(documents, { tableName: tables.ledger, ttlDays: DEFAULT_LEDGER_TTL_DAYS });
+    return await fn({ tenants: new DynamoTenantDirectory(documents, tables.tenants), ledger });
   } catch (error) {
     // The adapters classify SDK errors for the pipeline; the person at the CLI wants the SDK's own.
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
