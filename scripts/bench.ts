@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -134,6 +134,7 @@ async function pipelineMode() {
   // 1. The raw engine: the same rows, one INSERT ... SELECT per table straight from the same S3.
   await deps.clickhouse.command({ query: 'CREATE DATABASE IF NOT EXISTS bench_raw' });
   const s3 = `${deps.config.s3Endpoint}/${deps.config.landingBucket}`;
+  const rawCpu = cpuSeconds();
   let t = performance.now();
   for (const table of CANONICAL_TABLES) {
     await deps.clickhouse.command({ query: createTableSql(table, 'bench_raw') });
@@ -148,6 +149,7 @@ async function pipelineMode() {
     });
   }
   const rawSeconds = (performance.now() - t) / 1000;
+  const rawCpuSeconds = cpuSince(rawCpu);
   log(`raw engine: ${totalRows} rows in ${rawSeconds.toFixed(2)} s`);
 
   /** Runs one execution, timing its task states by kind from the event log. */
@@ -160,6 +162,7 @@ async function pipelineMode() {
     const ledger0 = ledgerRequests();
     const idem0 = idempotencyRequests();
     const ch0 = chQueries;
+    const cpu0 = cpuSeconds();
     const start = performance.now();
     const result = await runtime.execute({}, {
       onEvent: (event) => {
@@ -186,6 +189,7 @@ async function pipelineMode() {
       ledger: ledgerRequests() - ledger0,
       idempotency: idempotencyRequests() - idem0,
       ch: chQueries - ch0,
+      cpu: cpuSince(cpu0),
     };
   }
 
@@ -228,12 +232,44 @@ async function pipelineMode() {
     ledgerRequestsPerFile: round(first.ledger / files),
     idempotencyRequestsPerFile: round(first.idempotency / files),
     clickhouseQueriesPerFile: round(first.ch / files),
+    cpuSeconds: { raw: rawCpuSeconds, pipelineFirstRun: first.cpu },
     taskSeconds: { plan: round(first.taskSeconds.plan!), load: round(first.taskSeconds.load!), validate: round(first.taskSeconds.validate!) },
     validationCost: { firstRun: first.report.cost, noopRerun: noop.report.cost },
     peakRssMb: peakRss(),
   };
 
   await finish(results);
+}
+
+/**
+ * CPU seconds so far of this process (the pipeline's code, dynalite and chDB's threads) and of its
+ * children (the local S3 server), read from /proc: on 2 shared cores, CPU is what the run competes for.
+ */
+function cpuSeconds(): { self: number; mainThread: number; children: number } {
+  const ticks = 100;
+  const stat = (pid: string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const own = stat('self');
+  const main = stat(`self/task/${process.pid}`);
+  let children = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const fields = stat(pid);
+      if (Number(fields[1]) === process.pid) children += (Number(fields[11]) + Number(fields[12])) / ticks;
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return { self: (Number(own[11]) + Number(own[12])) / ticks, mainThread: (Number(main[11]) + Number(main[12])) / ticks, children };
+}
+
+function cpuSince(start: ReturnType<typeof cpuSeconds>) {
+  const now = cpuSeconds();
+  return {
+    process: round(now.self - start.self),
+    // JavaScript: the state machine, the handlers, the SDK clients, dynalite.
+    mainThread: round(now.mainThread - start.mainThread),
+    localS3: round(now.children - start.children),
+  };
 }
 
 function round(n: number) {

@@ -28,7 +28,10 @@ export interface OnceloadConfig {
   insertBlockRows: number;
   /** Files one Plan round hands to the loads, so a Map item's state stays small. */
   planMaxFiles: number;
-  /** Files per Load batch, and the bytes above which a file is loaded alone. */
+  /**
+   * Files per Load batch, and its bytes: a batch's files are one load unit, inserted as one
+   * block that the engine holds in memory; a file larger than that is loaded alone, in blocks.
+   */
   batchMaxFiles: number;
   batchMaxBytes: number;
   /** Ledger items expire this many days after their last write (DynamoDB TTL). */
@@ -57,7 +60,8 @@ const schema = z.object({
   ONCELOAD_LOAD_TIMEOUT_SECONDS: positiveInt(900),
   ONCELOAD_INSERT_BLOCK_ROWS: positiveInt(65_536),
   ONCELOAD_PLAN_MAX_FILES: positiveInt(500),
-  ONCELOAD_BATCH_MAX_FILES: positiveInt(20),
+  // A unit's composition is one ledger item (at most 400 KB): 200 keys of up to 1 KB fit.
+  ONCELOAD_BATCH_MAX_FILES: z.coerce.number().int().positive().max(200).default(50),
   ONCELOAD_BATCH_MAX_BYTES: positiveInt(64 * 1024 * 1024),
   ONCELOAD_LEDGER_TTL_DAYS: positiveInt(DEFAULT_LEDGER_TTL_DAYS),
 });

@@ -53,6 +53,8 @@ export interface LedgerEntry {
   /** Rows read from the file (loaded files). */
   rows?: number;
   error?: string;
+  /** The load unit a `loading` claim belongs to; absent when the file loads alone, in blocks. */
+  unit?: string;
   startedAt: string;
   updatedAt: string;
 }
@@ -70,15 +72,53 @@ export interface FileVersion {
 export type ClaimOutcome =
   | { outcome: 'claimed' }
   | { outcome: 'done'; entry: LedgerEntry }
-  | { outcome: 'busy'; entry: LedgerEntry };
+  /** A live attempt of another run holds the file. */
+  | { outcome: 'busy'; entry: LedgerEntry }
+  /** A dead attempt (or an earlier attempt of this run) holds the file in a way this claim may not take over. */
+  | { outcome: 'held'; entry: LedgerEntry };
+
+/** One file version of a load unit. */
+export interface UnitMember {
+  key: string;
+  etag: string;
+  size: number;
+  generation: number;
+}
+
+/**
+ * Files inserted together by one INSERT that writes one block under one deduplication token.
+ * Recorded before its insert starts, so whoever finishes it inserts exactly these files again.
+ */
+export interface LoadUnit {
+  tenant: string;
+  table: CanonicalTable;
+  id: string;
+  /** The run that recorded it. */
+  runId: string;
+  members: UnitMember[];
+  createdAt: string;
+}
 
 export interface Ledger {
   /** Every ledger entry of one tenant x table, by key (one Query, paginated). */
   listItem(tenant: string, table: CanonicalTable): Promise<Map<string, LedgerEntry>>;
   /** One entry, read consistently. */
   get(file: { tenant: string; table: CanonicalTable; key: string }): Promise<LedgerEntry | undefined>;
-  /** Takes the `loading` claim unless the version is done or freshly claimed by another run. */
-  claim(file: FileVersion, runId: string, staleBefore: Date): Promise<ClaimOutcome>;
+  /**
+   * Takes the `loading` claim unless the version is done or held. With `unit`, the claim joins that
+   * load unit and takes no file another attempt left `loading` (its insert may have landed under
+   * its own token); without, it takes over only a dead or own claim of a file loading alone.
+   */
+  claim(file: FileVersion, runId: string, staleBefore: Date, unit?: string): Promise<ClaimOutcome>;
+  /**
+   * Takes over a `loading` claim of a dead attempt (or an earlier attempt of this run) held in unit
+   * `from`, moving it to unit `to` (the same unit, to finish it; or none, to load the file alone).
+   * False when the claim is no longer that one.
+   */
+  takeOver(file: FileVersion, from: string, to: string | undefined, runId: string, staleBefore: Date): Promise<boolean>;
+  /** Records a unit's composition; it never changes afterwards. */
+  recordUnit(unit: LoadUnit): Promise<void>;
+  getUnit(tenant: string, table: CanonicalTable, id: string): Promise<LoadUnit | undefined>;
   markLoaded(file: FileVersion, runId: string, rows: number): Promise<void>;
   markFailed(file: FileVersion, runId: string, error: string): Promise<void>;
   /** Gives up a claim after a transient error, so the retry need not wait for it to go stale. */
@@ -123,8 +163,18 @@ export interface Warehouse {
   scanFiles(files: readonly FileRef[]): Promise<FileScan[]>;
   /** The first 1-based row with a problem, or undefined. */
   locateRow(file: FileRef, problem: RowProblem): Promise<number | undefined>;
-  /** Inserts the file with its deduplication token, so a redo adds nothing. */
+  /** Inserts the file with its deduplication token, in blocks of the pinned size, so a redo adds nothing. */
   insertFile(file: FileRef, dedupToken: string): Promise<void>;
+  /**
+   * Inserts several files in one INSERT that writes exactly one block under `dedupToken`: a redo
+   * of the same files with the same token adds nothing, however the engine ordered the rows. It
+   * checks every row as it reads (an id, a version, no other tenant), so a bad row anywhere fails
+   * the whole insert with nothing written. The files must fit one block in memory (the caller
+   * bounds their bytes).
+   */
+  insertUnit(files: readonly FileRef[], dedupToken: string): Promise<void>;
+  /** Rows in each file as the engine parses them (answered from the engine's cache when it has just read them). */
+  countRows(files: readonly FileRef[]): Promise<number[]>;
   /** Raw row counts per file version (`_file`, `_etag`) of one tenant x table. */
   countRowsByFile(tenant: string, table: CanonicalTable, keys: readonly string[]): Promise<Map<string, Map<string, number>>>;
   /** Rows of the file with no row of the same id and an equal or newer version in the table. */

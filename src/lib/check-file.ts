@@ -45,6 +45,16 @@ async function explainColumns(file: FileRef, warehouse: Warehouse, context: Erro
 }
 
 /**
+ * What a load unit's insert cannot find for itself, checked before a file joins one: an empty
+ * object, and a Parquet file's columns (its reader skips columns nobody asks for).
+ */
+export async function checkBeforeUnit(file: FileRef, size: number, warehouse: Warehouse): Promise<void> {
+  const context: ErrorContext = { tenant: file.tenant, table: file.table, file: file.key };
+  if (size === 0) throw new PermanentError('EMPTY_FILE', 'the file is empty', context);
+  if (fileFormat(file.key).format === 'Parquet') await checkColumns(file, warehouse, context);
+}
+
+/**
  * Returns the number of rows in the file, or throws a PermanentError naming the problem.
  * `scanned` is the file's scan when a batch scan already read it.
  */

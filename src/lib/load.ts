@@ -1,10 +1,12 @@
 /**
- * Load: one file version at a time, each its own unit of exactly-once. The ledger claim stops a
- * second attempt, the insert's deduplication token makes a redone insert add nothing, and a
- * permanent problem is recorded against the file instead of being retried.
+ * Load: the files of one batch, each version inserted exactly once. Small files load together
+ * in a one-block load unit (see load-unit.ts); a file larger than a unit may hold loads alone:
+ * checked by a full read, then inserted in blocks of a pinned size under the file's own
+ * deduplication token. The ledger claim stops a second attempt, the token makes a redone insert
+ * add nothing, and a permanent problem is recorded against the file instead of being retried.
  */
 import { FileBusyError, isFileProblem, type PermanentCode } from '../errors.js';
-import type { FileScan, FileVersion, Ledger, LedgerEntry, Warehouse } from '../ports.js';
+import type { FileVersion, Ledger, LedgerEntry, Warehouse } from '../ports.js';
 import type { CanonicalTable } from '../tables.js';
 import { checkFile } from './check-file.js';
 import { dedupToken, lineageEtag } from './dedup-token.js';
@@ -42,82 +44,112 @@ export interface LoadDeps {
   now?: () => Date;
 }
 
-/** A file version to load, with its scan when the batch scan read it. */
-export type FileToLoad = FileVersion & { scanned?: FileScan };
+export interface LoadAloneDeps extends LoadDeps {
+  /**
+   * Finishes the load unit holding `file` for a dead attempt: its results, or undefined when the
+   * unit was never recorded and the claim has become this attempt's. (Only a change of the unit
+   * size between attempts puts a file that loads alone in a unit.)
+   */
+  finishUnit: (file: FileVersion, unit: string) => Promise<FileResult | undefined>;
+}
 
-export async function loadFile(file: FileToLoad, runId: string, deps: LoadDeps): Promise<FileResult> {
+export function staleBefore(deps: LoadDeps): Date {
   const now = deps.now?.() ?? new Date();
-  const staleBefore = new Date(now.getTime() - deps.loadTimeoutSeconds * 1000);
-  const base = { key: file.key, etag: file.etag, generation: file.generation };
-  const claim = await deps.ledger.claim(file, runId, staleBefore);
+  return new Date(now.getTime() - deps.loadTimeoutSeconds * 1000);
+}
+
+/** The lineage of a file version as the warehouse tags its rows. */
+export function fileRef(file: FileVersion) {
+  return { tenant: file.tenant, table: file.table, key: file.key, etag: lineageEtag(file.etag, file.generation) };
+}
+
+export function failedResult(file: FileVersion, runId: string, error: { message: string; code: PermanentCode }): FileResult {
+  return { key: file.key, etag: file.etag, generation: file.generation, status: 'failed', outcome: 'failed', error: error.message, code: error.code, runId };
+}
+
+/** Loads one file alone: a full check read, then the insert in blocks under the file's own token. */
+export async function loadFile(file: FileVersion, runId: string, deps: LoadAloneDeps): Promise<FileResult> {
+  let claim = await deps.ledger.claim(file, runId, staleBefore(deps));
+  if (claim.outcome === 'held' && claim.entry.unit !== undefined) {
+    const finished = await deps.finishUnit(file, claim.entry.unit);
+    if (finished) return finished;
+    claim = { outcome: 'claimed' };
+  }
   if (claim.outcome === 'done') return recordedOutcome(file, claim.entry);
-  if (claim.outcome === 'busy') {
+  if (claim.outcome !== 'claimed') {
     throw new FileBusyError(`another attempt (run ${claim.entry.runId}) is loading this file`, { tenant: file.tenant, table: file.table, file: file.key });
   }
-  const ref = { tenant: file.tenant, table: file.table, key: file.key, etag: lineageEtag(file.etag, file.generation) };
   let rows: number;
   try {
-    rows = await checkFile(ref, file.size, deps.warehouse, file.scanned);
-    await deps.warehouse.insertFile(ref, dedupToken(file));
+    rows = await checkFile(fileRef(file), file.size, deps.warehouse);
+    await deps.warehouse.insertFile(fileRef(file), dedupToken(file));
   } catch (error) {
     if (isFileProblem(error)) {
       await deps.ledger.markFailed(file, runId, error.message);
-      return { ...base, status: 'failed', outcome: 'failed', error: error.message, code: error.code, runId };
+      return failedResult(file, runId, error);
     }
     // Let the retry claim the file at once instead of waiting for the claim to go stale.
     await deps.ledger.release(file, runId).catch(() => undefined);
     throw error;
   }
   await deps.ledger.markLoaded(file, runId, rows);
-  return { ...base, status: 'loaded', outcome: 'loaded', rows, runId };
+  return { key: file.key, etag: file.etag, generation: file.generation, status: 'loaded', outcome: 'loaded', rows, runId };
 }
 
-/** Error names that mean "another attempt holds this file right now": worth waiting for. */
-const BUSY = new Set(['FileBusyError', 'IdempotencyAlreadyInProgressError']);
+/** Error names that mean "another attempt holds this work right now": worth waiting for. */
+export const BUSY = new Set(['FileBusyError', 'IdempotencyAlreadyInProgressError']);
+
+export const isBusy = (error: unknown): error is Error => error instanceof Error && BUSY.has(error.name);
+
+/** What a batch's files in a unit came to: results, files to load alone, files held elsewhere. */
+export interface UnitOutcome {
+  results: FileResult[];
+  /** Files a dead attempt left loading alone: finished alone, under their own token. */
+  alone: FileVersion[];
+  /** Files a live attempt holds. */
+  busy: FileVersion[];
+}
 
 export interface BatchSteps {
-  /** Scans the batch's files in one read; a problem of any file makes each file scan alone. */
-  scanAll?: (files: FileVersion[]) => Promise<FileScan[]>;
-  /** The idempotent per-file load. */
-  loadOne: (file: FileToLoad) => Promise<FileResult>;
+  /** Files up to this many bytes load together in one unit; a larger file loads alone. */
+  unitMaxBytes: number;
+  loadInUnit: (files: FileVersion[]) => Promise<UnitOutcome>;
+  /** The idempotent load of one file alone. */
+  loadAlone: (file: FileVersion) => Promise<FileResult>;
   /** The file's outcome if the ledger already has it, e.g. from an attempt that died after recording it. */
   settled: (file: FileVersion) => Promise<FileResult | undefined>;
 }
 
 /**
  * Loads every file of a batch. A file held by another attempt does not stop the others: if the
- * ledger already records its outcome, that is the answer; otherwise the batch fails with the
- * busy error once the rest are done, so the state machine retries it with backoff, and the
- * finished files answer from their idempotency records.
+ * ledger already records its outcome, that is the answer; otherwise the batch fails with a busy
+ * error once the rest are done, so the state machine retries it with backoff, and the finished
+ * files answer from the ledger.
  */
 export async function loadBatch(input: LoadBatchInput, steps: BatchSteps): Promise<FileResult[]> {
   const files: FileVersion[] = input.files.map((planned) => ({ tenant: input.tenant, table: input.table, ...planned }));
-  const scans = await scanTogether(files, steps.scanAll);
-  const results: FileResult[] = [];
+  const together = files.filter((f) => f.size <= steps.unitMaxBytes);
+  const unit: UnitOutcome = together.length > 0 ? await steps.loadInUnit(together) : { results: [], alone: [], busy: [] };
+  const results = new Map(unit.results.map((r) => [r.key, r]));
+  const waiting = [...unit.busy];
   let busy: unknown;
-  for (const [i, file] of files.entries()) {
+  for (const file of [...files.filter((f) => f.size > steps.unitMaxBytes), ...unit.alone]) {
     try {
-      results.push(await steps.loadOne(scans[i] ? { ...file, scanned: scans[i] } : file));
+      const result = await steps.loadAlone(file);
+      results.set(result.key, result);
     } catch (error) {
-      if (!(error instanceof Error && BUSY.has(error.name))) throw error;
-      const settled = await steps.settled(file);
-      if (settled) results.push(settled);
-      else busy ??= error;
+      if (!isBusy(error)) throw error;
+      waiting.push(file);
+      busy ??= error;
     }
   }
-  if (busy) throw busy;
-  return results;
-}
-
-/** The batch's scans from one read, or none when a file's own problem stops it (each is then scanned alone). */
-async function scanTogether(files: FileVersion[], scanAll: BatchSteps['scanAll']): Promise<(FileScan | undefined)[]> {
-  if (!scanAll || files.length < 2 || files.some((f) => f.size === 0)) return [];
-  try {
-    return await scanAll(files);
-  } catch (error) {
-    if (isFileProblem(error)) return [];
-    throw error;
+  for (const file of waiting) {
+    const settled = await steps.settled(file);
+    if (settled) results.set(file.key, settled);
+    else busy ??= new FileBusyError('another attempt is loading this file', { tenant: file.tenant, table: file.table, file: file.key });
   }
+  if (busy) throw busy;
+  return files.flatMap((f) => results.get(f.key) ?? []);
 }
 
 /** The ledger's outcome of a file version, if it is loaded or failed. */
@@ -129,7 +161,7 @@ export async function settledOutcome(file: FileVersion, ledger: Ledger): Promise
 }
 
 /** The result of a file version whose outcome the ledger already records. */
-function recordedOutcome(file: FileVersion, entry: LedgerEntry): FileResult {
+export function recordedOutcome(file: Pick<FileVersion, 'key' | 'etag' | 'generation'>, entry: LedgerEntry): FileResult {
   return {
     key: file.key,
     etag: file.etag,

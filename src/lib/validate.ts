@@ -5,6 +5,7 @@
  * - re-runs move nothing: an item with no new files has the same count() FINAL before and after;
  * - engine DDL: every canonical table touched is a ReplacingMergeTree(last_updated) ordered by (tenant_id, id).
  */
+import pMap from 'p-map';
 import type { Ledger, LedgerEntry, Warehouse, TableEngine } from '../ports.js';
 import { SORTING_KEY, VERSION_COLUMN, type CanonicalTable } from '../tables.js';
 import type { PlanCounts } from './plan.js';
@@ -95,19 +96,6 @@ export function engineProblem(table: string, engine: TableEngine | undefined): s
 
 function check(name: CheckName, problems: string[], detail: string): Check {
   return { name, ok: problems.length === 0, detail, problems: problems.slice(0, MAX_LISTED) };
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  });
-  await Promise.all(workers);
-  return results;
 }
 
 interface ItemFindings {
@@ -209,7 +197,7 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Ledger;
   const queries = { calls: 0 };
   const ledgerReads = { calls: 0 };
   const deps = { ledger: counting(ports.ledger, ledgerReads), warehouse: counting(ports.warehouse, queries) };
-  const findings = await mapLimit(input.items, 4, (item) => validateItem(item, input, deps));
+  const findings = await pMap(input.items, (item) => validateItem(item, input, deps), { concurrency: 4 });
   const failures = findings.flatMap((f) => f.failures);
   const checks: Check[] = [];
   const itemFailures = failures.filter((f) => f.key === undefined);

@@ -81,6 +81,19 @@ export function idempotentPerFile<A extends { tenant: string; table: string; key
 }
 
 /**
+ * Makes the insert of a recorded load unit idempotent on tenant, table and unit id: a retry of a
+ * finished unit returns its results, and an attempt finishing a unit another live attempt is
+ * inserting waits for it (IdempotencyAlreadyInProgressError, retried with backoff).
+ */
+export function idempotentPerUnit<A extends { tenant: string; table: string; id: string }, R>(
+  deps: Deps,
+  context: Context,
+  fn: (unit: A) => Promise<R>,
+): (unit: A) => Promise<R> {
+  return idempotentFunction(deps, context, 'load-unit', '[tenant, table, id]', fn);
+}
+
+/**
  * Plan's idempotency: the first plan of a round that has files to load is stored, and a retry
  * of that round returns it, so Load batches keep the files they were planned with. A round
  * with nothing to load stores nothing: a scheduled run that finds nothing new writes no

@@ -18,9 +18,11 @@ describe('loadConfig', () => {
   it('names the variable that is wrong', () => {
     expect(() => loadConfig({ ONCELOAD_CHDB_PATH: '/d', ONCELOAD_INSERT_BLOCK_ROWS: 'many' })).toThrow(/ONCELOAD_INSERT_BLOCK_ROWS/);
     expect(() => loadConfig({ ONCELOAD_CLICKHOUSE_URL: 'x', ONCELOAD_CLICKHOUSE_DATABASE: 'a;b' })).toThrow(/ONCELOAD_CLICKHOUSE/);
+    // A load unit's composition is one ledger item: its files are bounded.
+    expect(() => loadConfig({ ONCELOAD_CHDB_PATH: '/d', ONCELOAD_BATCH_MAX_FILES: '500' })).toThrow(/ONCELOAD_BATCH_MAX_FILES/);
   });
 
   it('resolves the defaults', () => {
-    expect(loadConfig({ ONCELOAD_CHDB_PATH: '/d' })).toMatchObject({ loadTimeoutSeconds: 900, insertBlockRows: 65_536, ledgerTable: 'onceload-file-ledger', region: 'us-east-1' });
+    expect(loadConfig({ ONCELOAD_CHDB_PATH: '/d' })).toMatchObject({ loadTimeoutSeconds: 900, insertBlockRows: 65_536, batchMaxFiles: 50, ledgerTable: 'onceload-file-ledger', region: 'us-east-1' });
   });
 });

@@ -6,6 +6,7 @@ import type {
   Ledger,
   LedgerEntry,
   LandedFile,
+  LoadUnit,
   ObjectStore,
   TableEngine,
   TenantDirectory,
@@ -30,24 +31,57 @@ export class MemoryLedger implements Ledger {
     this.calls.push('get');
     return this.entries.get(this.#k(file));
   }
-  async claim(file: FileVersion, runId: string): Promise<ClaimOutcome> {
-    this.calls.push('claim');
+  readonly units = new Map<string, LoadUnit>();
+  /** Claims of this many ms or older count as stale (the fakes' clock is the wall clock). */
+  async claim(file: FileVersion, runId: string, staleBefore: Date, unit?: string): Promise<ClaimOutcome> {
+    this.calls.push(unit ? 'claim-unit' : 'claim');
     const entry = this.entries.get(this.#k(file));
     if (entry && entry.etag === file.etag && (entry.status === 'loaded' || entry.status === 'failed')) return { outcome: 'done', entry };
-    if (entry && entry.status === 'loading' && entry.runId !== runId) return { outcome: 'busy', entry };
-    this.put({ ...file, status: 'loading', runId });
+    if (entry && entry.etag === file.etag && entry.status === 'loading') {
+      const deadOrOwn = entry.runId === runId || entry.startedAt < staleBefore.toISOString();
+      if (!deadOrOwn) return { outcome: 'busy', entry };
+      if (unit !== undefined || entry.unit !== undefined) return { outcome: 'held', entry };
+    }
+    this.put({ ...file, status: 'loading', runId, startedAt: new Date().toISOString(), ...(unit ? { unit } : {}) });
     return { outcome: 'claimed' };
+  }
+  async takeOver(file: FileVersion, from: string, to: string | undefined, runId: string, staleBefore: Date) {
+    this.calls.push(to === undefined ? 'takeOver-alone' : 'takeOver');
+    const entry = this.entries.get(this.#k(file));
+    if (!entry || entry.status !== 'loading' || entry.etag !== file.etag || entry.unit !== from) return false;
+    if (entry.runId !== runId && entry.startedAt >= staleBefore.toISOString()) return false;
+    const { unit: _previous, ...rest } = entry;
+    this.entries.set(this.#k(file), { ...rest, runId, startedAt: new Date().toISOString(), ...(to ? { unit: to } : {}) });
+    return true;
+  }
+  async recordUnit(unit: LoadUnit) {
+    this.calls.push('recordUnit');
+    if (this.units.has(unit.id)) throw new Error(`unit ${unit.id} recorded twice`);
+    this.units.set(unit.id, structuredClone(unit));
+  }
+  async getUnit(_tenant: string, _table: CanonicalTable, id: string) {
+    this.calls.push('getUnit');
+    return this.units.get(id);
   }
   async markLoaded(file: FileVersion, runId: string, rows: number) {
     this.calls.push('markLoaded');
-    this.put({ ...file, status: 'loaded', runId, rows });
+    this.#finish(file, runId);
+    this.put({ ...this.entries.get(this.#k(file))!, status: 'loaded', runId, rows });
   }
   async markFailed(file: FileVersion, runId: string, error: string) {
     this.calls.push('markFailed');
-    this.put({ ...file, status: 'failed', runId, error });
+    this.#finish(file, runId);
+    this.put({ ...this.entries.get(this.#k(file))!, status: 'failed', runId, error });
   }
-  async release() {
+  /** As the real ledger: only the holder of the claim records the outcome. */
+  #finish(file: FileVersion, runId: string) {
+    const entry = this.entries.get(this.#k(file));
+    if (entry?.status !== 'loading' || entry.runId !== runId || entry.etag !== file.etag) throw Object.assign(new Error('lost the claim'), { name: 'FileBusyError' });
+  }
+  async release(file: Pick<FileVersion, 'tenant' | 'table' | 'key'>, runId: string) {
     this.calls.push('release');
+    const entry = this.entries.get(this.#k(file));
+    if (entry?.status === 'loading' && entry.runId === runId) entry.startedAt = new Date(0).toISOString();
   }
   async reset() {
     return 0;
@@ -97,6 +131,11 @@ export class ScriptedWarehouse implements Warehouse {
   finalCount = 0;
   engines: TableEngine[] = [];
   inserted: { key: string; token: string }[] = [];
+  /** Keys of each unit insert, in order. */
+  unitInserts: { keys: string[]; token: string }[] = [];
+  unitInsertError: Error | undefined;
+  /** Per-key scans for scanFiles; the default scan otherwise. */
+  scans = new Map<string, FileScan | Error>();
 
   async ensureTables() {
     return [];
@@ -105,15 +144,18 @@ export class ScriptedWarehouse implements Warehouse {
     this.calls.push('fileColumns');
     return this.columns;
   }
-  async scanFile() {
+  async scanFile(file: { key: string }) {
     this.calls.push('scanFile');
-    if (this.scan instanceof Error) throw this.scan;
-    return this.scan;
+    const scan = this.scans.get(file.key) ?? this.scan;
+    if (scan instanceof Error) throw scan;
+    return scan;
   }
-  async scanFiles(files: readonly unknown[]) {
+  async scanFiles(files: readonly { key: string }[]) {
     this.calls.push('scanFiles');
-    if (this.scan instanceof Error) throw this.scan;
-    return files.map(() => this.scan as FileScan);
+    const scans = files.map((f) => this.scans.get(f.key) ?? this.scan);
+    const error = scans.find((s) => s instanceof Error);
+    if (error) throw error;
+    return scans as FileScan[];
   }
   async locateRow() {
     this.calls.push('locateRow');
@@ -123,6 +165,17 @@ export class ScriptedWarehouse implements Warehouse {
     this.calls.push('insertFile');
     if (this.insertError) throw this.insertError;
     this.inserted.push({ key: file.key, token });
+  }
+  async insertUnit(files: readonly { key: string }[], token: string) {
+    this.calls.push('insertUnit');
+    if (this.unitInsertError) throw this.unitInsertError;
+    this.unitInserts.push({ keys: files.map((f) => f.key), token });
+  }
+  /** Rows per key for countRows; the default scan's rows otherwise. */
+  rowCounts = new Map<string, number>();
+  async countRows(files: readonly { key: string }[]) {
+    this.calls.push('countRows');
+    return files.map((f) => this.rowCounts.get(f.key) ?? (this.scan instanceof Error ? 0 : this.scan.rows));
   }
   async countRowsByFile() {
     this.calls.push('countRowsByFile');

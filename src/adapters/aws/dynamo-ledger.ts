@@ -4,14 +4,16 @@
  * and none are needed).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ClaimOutcome, FileStatus, FileVersion, Ledger, LedgerEntry } from '../../ports.js';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ClaimOutcome, FileStatus, FileVersion, Ledger, LedgerEntry, LoadUnit, UnitMember } from '../../ports.js';
 import type { CanonicalTable } from '../../tables.js';
 import { FileBusyError } from '../../errors.js';
 import { awsCall } from './classify.js';
 import { LEDGER_TTL_ATTRIBUTE } from '../../dynamo-schema.js';
 
 const partitionKey = (tenant: string, table: string) => `${tenant}#${table}`;
+/** Load units live beside the files, in a partition of their own that listing the files never reads. */
+const unitPartitionKey = (tenant: string, table: string) => `${tenant}#${table}#unit`;
 
 const NAMES = { '#status': 'status', '#error': 'error', '#rows': 'rows', '#size': 'size', '#ttl': LEDGER_TTL_ATTRIBUTE };
 
@@ -27,6 +29,7 @@ function toEntry(item: Record<string, unknown>): LedgerEntry {
     runId: String(item.runId ?? ''),
     ...(item.rows !== undefined ? { rows: Number(item.rows) } : {}),
     ...(item.error !== undefined ? { error: String(item.error) } : {}),
+    ...(item.unit !== undefined ? { unit: String(item.unit) } : {}),
     startedAt: String(item.startedAt ?? ''),
     updatedAt: String(item.updatedAt ?? ''),
   };
@@ -98,19 +101,21 @@ export class DynamoLedger implements Ledger {
     }
   }
 
-  async claim(file: FileVersion, runId: string, staleBefore: Date): Promise<ClaimOutcome> {
+  async claim(file: FileVersion, runId: string, staleBefore: Date, unit?: string): Promise<ClaimOutcome> {
     const now = this.#now();
+    // Claimable: never seen, a new version, or reset for this generation. A file loading alone may
+    // also be taken from our own earlier attempt or a dead one (its redo reuses the file's token);
+    // a file in a load unit is only ever finished through that unit (see takeOver).
+    const alone = unit === undefined;
     const claimed = await this.#conditional(`claiming ${file.key}`, {
       Key: this.#key(file),
       UpdateExpression:
         'SET tenant = :tenant, tbl = :table, etag = :etag, #size = :size, generation = :gen, #status = :loading, ' +
-        'runId = :run, startedAt = :now, updatedAt = :now, #ttl = :exp REMOVE #error, #rows',
-      // Claimable: never seen, a new version, reset for this generation, our own earlier
-      // attempt, or a claim whose owner outlived the Load timeout (it died).
+        `runId = :run, startedAt = :now, updatedAt = :now, #ttl = :exp${alone ? '' : ', #unit = :unit'} REMOVE #error, #rows${alone ? ', #unit' : ''}`,
       ConditionExpression:
-        'attribute_not_exists(pk) OR etag <> :etag OR (#status = :reset AND generation = :gen) OR ' +
-        '(#status = :loading AND (runId = :run OR startedAt < :stale))',
-      ExpressionAttributeNames: NAMES,
+        'attribute_not_exists(pk) OR etag <> :etag OR (#status = :reset AND generation = :gen)' +
+        (alone ? ' OR (#status = :loading AND attribute_not_exists(#unit) AND (runId = :run OR startedAt < :stale))' : ''),
+      ExpressionAttributeNames: { ...NAMES, '#unit': 'unit' },
       ExpressionAttributeValues: {
         ':tenant': file.tenant,
         ':table': file.table,
@@ -121,8 +126,8 @@ export class DynamoLedger implements Ledger {
         ':reset': 'reset',
         ':run': runId,
         ':now': now.toISOString(),
-        ':stale': staleBefore.toISOString(),
         ':exp': this.#expiresAt(now),
+        ...(alone ? { ':stale': staleBefore.toISOString() } : { ':unit': unit }),
       },
     });
     if (claimed) return { outcome: 'claimed' };
@@ -130,8 +135,64 @@ export class DynamoLedger implements Ledger {
     if (entry && entry.etag === file.etag && (entry.status === 'loaded' || entry.status === 'failed')) {
       return { outcome: 'done', entry };
     }
+    if (entry?.status === 'loading' && entry.etag === file.etag && entry.generation === file.generation) {
+      const deadOrOwn = entry.runId === runId || entry.startedAt < staleBefore.toISOString();
+      return { outcome: deadOrOwn ? 'held' : 'busy', entry };
+    }
     if (entry) return { outcome: 'busy', entry };
     throw new FileBusyError('the ledger item changed while it was being claimed', { tenant: file.tenant, table: file.table, file: file.key });
+  }
+
+  async takeOver(file: FileVersion, from: string, to: string | undefined, runId: string, staleBefore: Date): Promise<boolean> {
+    const now = this.#now().toISOString();
+    return this.#conditional(`taking over ${file.key}`, {
+      Key: this.#key(file),
+      UpdateExpression: `SET runId = :run, startedAt = :now, updatedAt = :now${to === undefined ? ' REMOVE #unit' : ', #unit = :to'}`,
+      ConditionExpression: '#status = :loading AND etag = :etag AND generation = :gen AND #unit = :from AND (runId = :run OR startedAt < :stale)',
+      ExpressionAttributeNames: { '#status': 'status', '#unit': 'unit' },
+      ExpressionAttributeValues: {
+        ':run': runId,
+        ':now': now,
+        ':loading': 'loading',
+        ':etag': file.etag,
+        ':gen': file.generation,
+        ':from': from,
+        ':stale': staleBefore.toISOString(),
+        ...(to === undefined ? {} : { ':to': to }),
+      },
+    });
+  }
+
+  async recordUnit(unit: LoadUnit): Promise<void> {
+    const now = this.#now();
+    await awsCall(`recording load unit ${unit.id}`, () =>
+      this.#documents.send(
+        new PutCommand({
+          TableName: this.#options.tableName,
+          Item: {
+            pk: unitPartitionKey(unit.tenant, unit.table),
+            sk: unit.id,
+            runId: unit.runId,
+            members: unit.members,
+            createdAt: unit.createdAt,
+            [LEDGER_TTL_ATTRIBUTE]: this.#expiresAt(now),
+          },
+          // A unit's composition is written once: a second writer of the same id is a bug.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async getUnit(tenant: string, table: CanonicalTable, id: string): Promise<LoadUnit | undefined> {
+    const { Item } = await awsCall(`reading load unit ${id}`, () =>
+      this.#documents.send(new GetCommand({ TableName: this.#options.tableName, Key: { pk: unitPartitionKey(tenant, table), sk: id }, ConsistentRead: true })),
+    );
+    if (!Item) return undefined;
+    const members = (Item.members as Record<string, unknown>[]).map(
+      (m): UnitMember => ({ key: String(m.key), etag: String(m.etag), size: Number(m.size), generation: Number(m.generation) }),
+    );
+    return { tenant, table, id, runId: String(Item.runId), members, createdAt: String(Item.createdAt) };
   }
 
   async #finish(file: FileVersion, runId: string, status: 'loaded' | 'failed', extra: { rows?: number; error?: string }): Promise<void> {

@@ -4,9 +4,18 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { LandedFile, ObjectStore } from '../../ports.js';
 import { awsCall } from './classify.js';
 
+/** A presigned URL is valid an hour; one is reused for ten minutes, so each use has 50 left. */
+const URL_VALID_SECONDS = 3600;
+const URL_REUSE_MS = 10 * 60 * 1000;
+
 export class S3ObjectStore implements ObjectStore {
   readonly #s3: S3Client;
   readonly #bucket: string;
+  /**
+   * The same URL for the same key for a while: ClickHouse keeps the row counts of files it read by
+   * URL, so a count after the insert reads nothing when it names the URL the insert read.
+   */
+  readonly #signed = new Map<string, { url: Promise<string>; at: number }>();
 
   constructor(s3: S3Client, bucket: string) {
     this.#s3 = s3;
@@ -31,6 +40,13 @@ export class S3ObjectStore implements ObjectStore {
 
   /** Valid long enough for the longest Load; signing is local, no request is made. */
   presignGet(key: string): Promise<string> {
-    return getSignedUrl(this.#s3, new GetObjectCommand({ Bucket: this.#bucket, Key: key }), { expiresIn: 3600 });
+    const now = Date.now();
+    const signed = this.#signed.get(key);
+    if (signed && now - signed.at < URL_REUSE_MS) return signed.url;
+    if (this.#signed.size > 10_000) this.#signed.clear();
+    const url = getSignedUrl(this.#s3, new GetObjectCommand({ Bucket: this.#bucket, Key: key }), { expiresIn: URL_VALID_SECONDS });
+    this.#signed.set(key, { url, at: now });
+    url.catch(() => this.#signed.delete(key));
+    return url;
   }
 }

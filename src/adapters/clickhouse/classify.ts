@@ -23,6 +23,9 @@ const FILE_CODES = new Map<number, PermanentCode>([
   [72, 'WRONG_TYPE'], // CANNOT_PARSE_NUMBER
   [117, 'PARSE_ERROR'], // INCORRECT_DATA
   [354, 'UNREADABLE_FILE'], // ZLIB_INFLATE_FAILED
+  // FUNCTION_THROW_IF_VALUE_IS_NON_ZERO: a load unit's own row checks (a missing id or version, a
+  // foreign tenant); the unit's files are then loaded alone, and the check read names the row.
+  [395, 'MISSING_VALUE'],
   [432, 'UNREADABLE_FILE'], // UNKNOWN_CODEC
   [636, 'UNREADABLE_FILE'], // CANNOT_EXTRACT_TABLE_STRUCTURE
 ]);

@@ -2,7 +2,9 @@
  * The Warehouse port on `@clickhouse/client`: the same code talks to embedded chDB and to a
  * ClickHouse server. Files are read in-engine by the `url()` table function from a presigned
  * GET URL, so rows never pass through the JS heap and ClickHouse needs no credentials for the
- * bucket. (`s3()` would read glob characters in a key, `*?{}`, as patterns.)
+ * bucket. (`s3()` would read glob characters in a key, `*?{}`, as patterns.) Several files are
+ * read by one `url()` of the alternation `{url1,url2,...}`, in parallel, each row knowing its
+ * file by `_path`.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { FileRef, FileScan, RowProblem, TableEngine, Warehouse } from '../../ports.js';
@@ -21,12 +23,47 @@ export interface WarehouseOptions {
 
 type Params = Record<string, unknown>;
 
+/** Squashing thresholds no load unit reaches, so its insert writes one block (callers bound its size). */
+const ONE_BLOCK = 2 ** 50;
+
 const nullable = (type: string) => (type.startsWith('Nullable(') ? type : `Nullable(${type})`);
 
 /** Every source column nullable, so a missing value is seen (and counted) rather than defaulted. */
 function sourceStructure(table: CanonicalTable): string {
   return [...TABLE_COLUMNS[table].map((c) => `${c.name} ${nullable(c.type)}`), 'tenant_id Nullable(String)'].join(', ');
 }
+
+/**
+ * The URL path `url()` reports as `_path` for a presigned URL: the path exactly as signed.
+ * Presigned paths percent-encode everything but unreserved characters and `/`.
+ */
+function urlPath(url: string): string {
+  const afterScheme = url.indexOf('//') + 2;
+  const start = url.indexOf('/', afterScheme);
+  const query = url.indexOf('?', start);
+  return url.slice(start, query === -1 ? undefined : query);
+}
+
+/** `url()` expands `{a,b}` and reads `..` inside braces as a numeric range: such a URL is read on its own. */
+const joinable = (url: string) => !url.includes('..');
+
+/** Groups of files one `url()` can read together: same format and compression, joinable URLs. */
+function urlGroups<T extends { url: string; format: string; compression: string }>(files: readonly T[]): T[][] {
+  const groups = new Map<string, T[]>();
+  const alone: T[][] = [];
+  for (const file of files) {
+    if (!joinable(file.url)) {
+      alone.push([file]);
+      continue;
+    }
+    const key = `${file.format}/${file.compression}`;
+    groups.set(key, [...(groups.get(key) ?? []), file]);
+  }
+  return [...groups.values(), ...alone];
+}
+
+/** A row no unit may insert; the same problems the check read of a file loaded alone counts. */
+const UNIT_ROW_CHECK = 'id IS NULL OR last_updated IS NULL OR (tenant_id IS NOT NULL AND tenant_id != {tenant:String})';
 
 const ROW_PROBLEM_SQL: Record<RowProblem, string> = {
   missing_id: 'id IS NULL',
@@ -56,6 +93,8 @@ export class ClickHouseWarehouse implements Warehouse {
       input_format_allow_errors_ratio: 0,
       date_time_input_format: 'best_effort',
       session_timezone: 'UTC',
+      // The size a HEAD request would tell is not needed; skipping it saves a round trip a file.
+      http_make_head_request: 0,
       max_threads: 1,
       max_insert_threads: 1,
       input_format_parallel_parsing: 0,
@@ -121,26 +160,24 @@ export class ClickHouseWarehouse implements Warehouse {
 
   async scanFiles(files: readonly FileRef[]): Promise<FileScan[]> {
     if (files.length === 0) return [];
-    const parts: string[] = [];
-    const params: Params = {};
-    for (const [i, file] of files.entries()) {
-      const source = await this.#source(file, sourceStructure(file.table), String(i));
-      Object.assign(params, source.params, { [`tenant${i}`]: file.tenant });
-      // ignore(*) makes the engine parse every column: pruned columns would skip the checks.
-      parts.push(
-        `SELECT ${i} AS i, count() AS rows, countIf(id IS NULL) AS missing_id, countIf(last_updated IS NULL) AS missing_last_updated,
+    const many = await this.#manySources(files);
+    const params: Params = { ...many.params };
+    const parts = many.parts.map(
+      (part, i) =>
+        // ignore(*) makes the engine parse every column: pruned columns would skip the checks.
+        `SELECT ${part.fileIndex} AS i, count() AS rows, countIf(id IS NULL) AS missing_id, countIf(last_updated IS NULL) AS missing_last_updated,
                 countIf(tenant_id IS NOT NULL AND tenant_id != {tenant${i}:String}) AS foreign_tenant, sum(ignore(*)) AS _all
-         FROM ${source.sql}`,
-      );
-    }
+         FROM ${part.from} GROUP BY i`,
+    );
+    many.parts.forEach((part, i) => (params[`tenant${i}`] = part.tenant));
     const rows = await this.#rows<Record<string, string>>(
-      `${parts.join('\nUNION ALL\n')}${settingsClause(this.#readSettings())}`,
+      `${parts.join('\nUNION ALL\n')}${settingsClause({ ...this.#readSettings(), max_threads: 0 })}`,
       params,
       files.length === 1 ? files[0] : undefined,
     );
     const byIndex = new Map(rows.map((r) => [Number(r.i), r]));
     return files.map((_, i) => {
-      const row = byIndex.get(i);
+      const row = byIndex.get(i + 1);
       return {
         rows: Number(row?.rows ?? 0),
         missingId: Number(row?.missing_id ?? 0),
@@ -148,6 +185,48 @@ export class ClickHouseWarehouse implements Warehouse {
         foreignTenant: Number(row?.foreign_tenant ?? 0),
       };
     });
+  }
+
+  async countRows(files: readonly FileRef[]): Promise<number[]> {
+    if (files.length === 0) return [];
+    const many = await this.#manySources(files);
+    const parts = many.parts.map((part) => `SELECT ${part.fileIndex} AS i, count() AS rows FROM ${part.from} GROUP BY i`);
+    const rows = await this.#rows<{ i: string; rows: string }>(
+      // A HEAD request a file lets the engine answer from the row counts it keeps of files it read.
+      `${parts.join('\nUNION ALL\n')}${settingsClause({ ...this.#readSettings(), max_threads: 0, http_make_head_request: 1 })}`,
+      many.params,
+      files.length === 1 ? files[0] : undefined,
+    );
+    const byIndex = new Map(rows.map((r) => [Number(r.i), Number(r.rows)]));
+    return files.map((_, i) => byIndex.get(i + 1) ?? 0);
+  }
+
+  /**
+   * `url()` sources reading `files`, as few as their formats and URLs allow. Each part's
+   * `fileIndex` is an SQL expression giving the row's 1-based position in `files`, found by the
+   * row's `_path`; a row from any other path fails the query rather than go unattributed.
+   */
+  async #manySources(files: readonly FileRef[]): Promise<{ parts: { from: string; fileIndex: string; tenant: string }[]; params: Params }> {
+    const located = await Promise.all(
+      files.map(async (file, i) => ({ file, i, url: await this.#options.objectUrl(file.key), ...fileFormat(file.key) })),
+    );
+    const params: Params = { paths: located.map((f) => urlPath(f.url)) };
+    const parts = urlGroups(located).map((group, g) => {
+      const urls = group.map((f) => f.url);
+      Object.assign(params, {
+        [`url${g}`]: urls.length === 1 ? urls[0] : `{${urls.join(',')}}`,
+        [`format${g}`]: group[0]!.format,
+        [`structure${g}`]: sourceStructure(group[0]!.file.table),
+        // The URL's query string hides the extension, so compression is named, not inferred.
+        [`compression${g}`]: group[0]!.compression === 'gzip' ? 'gzip' : 'none',
+      });
+      return {
+        from: `url({url${g}:String}, {format${g}:String}, {structure${g}:String}, {compression${g}:String})`,
+        fileIndex: `(indexOf({paths:Array(String)}, _path) AS _n) + throwIf(_n = 0, 'a row came from a URL path of no file in the query')`,
+        tenant: group[0]!.file.tenant,
+      };
+    });
+    return { parts, params };
   }
 
   async locateRow(file: FileRef, problem: RowProblem): Promise<number | undefined> {
@@ -181,6 +260,42 @@ export class ClickHouseWarehouse implements Warehouse {
        FROM ${source.sql}${settings}`,
       { ...source.params, tenant: file.tenant, file: file.key, etag: file.etag },
       file,
+    );
+  }
+
+  async insertUnit(files: readonly FileRef[], dedupToken: string): Promise<void> {
+    if (!/^[0-9a-f]{16,128}$/.test(dedupToken)) throw new Error('deduplication token must be lowercase hex');
+    if (files.length === 0) return;
+    const table = files[0]!.table;
+    if (files.some((f) => f.table !== table || f.tenant !== files[0]!.tenant)) throw new Error('a load unit holds the files of one tenant x table');
+    const many = await this.#manySources(files);
+    const columns = TABLE_COLUMNS[table].map((c) => quoteIdentifier(c.name));
+    const target = [quoteIdentifier('tenant_id'), ...columns, ...LINEAGE_COLUMNS.map((c) => quoteIdentifier(c.name))];
+    const selects = many.parts.map(
+      (part) =>
+        `SELECT {tenant:String}, ${columns.join(', ')}, {keys:Array(String)}[${part.fileIndex}], {etags:Array(String)}[${part.fileIndex}], now64(3) FROM ${part.from}
+         WHERE throwIf(${UNIT_ROW_CHECK}, 'a row has no id or last_updated, or names another tenant') = 0`,
+    );
+    const settings = settingsClause({
+      ...this.#readSettings(),
+      // The files are read in parallel; one insert thread squashing everything into one block
+      // makes the unit one part under one token, whatever order the rows arrived in.
+      max_threads: 0,
+      max_insert_threads: 1,
+      min_insert_block_size_rows: ONE_BLOCK,
+      min_insert_block_size_bytes: ONE_BLOCK,
+      insert_deduplicate: 1,
+      deduplicate_insert_select: 'force_enable',
+      insert_deduplication_token: dedupToken,
+      insert_null_as_default: 1,
+      // Rows of one id in two files of a unit both land, as they would loaded apart; merges pick the newest.
+      optimize_on_insert: 0,
+    });
+    await this.#command(
+      `INSERT INTO ${tableRef(table, this.#options.database)} (${target.join(', ')})
+       ${selects.join('\nUNION ALL\n')}${settings}`,
+      { ...many.params, tenant: files[0]!.tenant, keys: files.map((f) => f.key), etags: files.map((f) => f.etag) },
+      files.length === 1 ? files[0] : undefined,
     );
   }
 
