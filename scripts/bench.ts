@@ -11,6 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalRuntime } from '../src/local/runtime.js';
+import { closeDeps, type Deps } from '../src/runtime/deps.js';
 import { measureComponents } from './bench-components.js';
 import { createTableSql } from '../src/adapters/clickhouse/ddl.js';
 import { demoRow, jsonLines } from '../src/local/demo-data.js';
@@ -37,27 +38,30 @@ const log = (line: string) => {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'onceload-bench-'));
 const runtime = await LocalRuntime.open({ dataDir });
-const deps = await runtime.deps();
+let deps = await runtime.deps();
 
 // Requests counted at the clients.
 let ddbRequests = 0;
 const ddbByTable = new Map<string, number>();
-deps.aws.dynamodb.middlewareStack.add(
-  (next) => async (args) => {
-    ddbRequests++;
-    const table = String((args.input as { TableName?: string }).TableName ?? '');
-    ddbByTable.set(table, (ddbByTable.get(table) ?? 0) + 1);
-    return next(args);
-  },
-  { step: 'initialize', name: 'benchCount' },
-);
+let chQueries = 0;
+function countRequests(d: Deps) {
+  d.aws.dynamodb.middlewareStack.add(
+    (next) => async (args) => {
+      ddbRequests++;
+      const table = String((args.input as { TableName?: string }).TableName ?? '');
+      ddbByTable.set(table, (ddbByTable.get(table) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCount' },
+  );
+  for (const method of ['command', 'query', 'exec', 'insert'] as const) {
+    const original = (d.clickhouse[method] as (p: unknown) => Promise<unknown>).bind(d.clickhouse);
+    (d.clickhouse as unknown as Record<string, unknown>)[method] = (p: unknown) => (chQueries++, original(p));
+  }
+}
+countRequests(deps);
 const ledgerRequests = () => ddbByTable.get(deps.config.ledgerTable) ?? 0;
 const idempotencyRequests = () => ddbByTable.get(deps.config.idempotencyTable) ?? 0;
-let chQueries = 0;
-for (const method of ['command', 'query', 'exec', 'insert'] as const) {
-  const original = (deps.clickhouse[method] as (p: unknown) => Promise<unknown>).bind(deps.clickhouse);
-  (deps.clickhouse as unknown as Record<string, unknown>)[method] = (p: unknown) => (chQueries++, original(p));
-}
 
 function fileName(n: number) {
   return `batch/${String(n).padStart(5, '0')}.jsonl`;
@@ -74,16 +78,16 @@ if (flags['big-file']) await bigFileMode();
 else if (flags.components) await componentsMode();
 else await pipelineMode();
 
-/** Per-file engine costs of each load step, on 100 files of one tenant and table. */
+/** What each load step costs a file, on 200 files of one tenant and table. */
 async function componentsMode() {
-  const count = 100;
+  const count = 200;
   await deps.tenants.put({ tenantId: 'bench-c', service: 'bench', enabled: true, tables: ['companies'] });
   for (let n = 0; n < count; n++) landFile('bench-c', 'companies', n);
   await runtime.syncLanding();
   const prefix = 'bench-c/canonical/companies/batch/';
   const files = (await deps.store.list(prefix)).map((f) => ({ tenant: 'bench-c', table: 'companies' as const, key: f.key, etag: f.etag }));
-  const costs = await measureComponents(deps, files, ROWS, `${deps.config.s3Endpoint}/${deps.config.landingBucket}/${prefix}`);
-  await finish({ machine: machine(), ...costs, msPerFile: costs.msPerFile });
+  const costs = await measureComponents(deps, files, ROWS, `${deps.config.s3Endpoint}/${deps.config.landingBucket}/${prefix}`, cpuSeconds);
+  await finish({ machine: machine(), ...costs });
 }
 
 /**
@@ -153,7 +157,7 @@ async function pipelineMode() {
   log(`raw engine: ${totalRows} rows in ${rawSeconds.toFixed(2)} s`);
 
   /** Runs one execution, timing its task states by kind from the event log. */
-  async function timedRun() {
+  async function timedRun(input: { tenants?: string[] } = {}) {
     const entered = new Map<string, number>();
     const taskSeconds: Record<string, number> = { plan: 0, load: 0, validate: 0 };
     const kinds: Record<string, string> = { 'Plan the files to load': 'plan', 'Load a batch of files': 'load', 'Validate the run': 'validate' };
@@ -164,7 +168,7 @@ async function pipelineMode() {
     const ch0 = chQueries;
     const cpu0 = cpuSeconds();
     const start = performance.now();
-    const result = await runtime.execute({}, {
+    const result = await runtime.execute(input, {
       onEvent: (event) => {
         const kind = kinds[event.state?.name ?? ''];
         if (!kind) return;
@@ -207,8 +211,22 @@ async function pipelineMode() {
     landFile(tenant, table, Math.floor(i / (TENANTS * CANONICAL_TABLES.length)), 2);
   }
   await runtime.syncLanding();
-  const changed = await timedRun();
+  const changed = await timedRun({ tenants });
   log(`re-run after ${changedCount} changed file(s): ${changed.seconds.toFixed(2)} s, ${changed.report.totals.loaded} loaded`);
+
+  // 4. The streamed path: the same files under other tenants, read by the Load and streamed into the inserts.
+  const streamedTenants = tenants.map((t) => `${t}-streamed`);
+  for (const tenant of streamedTenants) {
+    await deps.tenants.put({ tenantId: tenant, service: 'bench', enabled: true });
+    for (const table of CANONICAL_TABLES) for (let n = 0; n < FILES; n++) landFile(tenant, table, n);
+  }
+  await runtime.syncLanding();
+  process.env.ONCELOAD_LOAD_PATH = 'streamed';
+  await closeDeps();
+  deps = await runtime.deps();
+  countRequests(deps);
+  const streamed = await timedRun({ tenants: streamedTenants });
+  log(`streamed first run: ${streamed.report.totals.rows} rows in ${streamed.seconds.toFixed(2)} s`);
 
   const results = {
     machine: machine(),
@@ -232,7 +250,15 @@ async function pipelineMode() {
     ledgerRequestsPerFile: round(first.ledger / files),
     idempotencyRequestsPerFile: round(first.idempotency / files),
     clickhouseQueriesPerFile: round(first.ch / files),
-    cpuSeconds: { raw: rawCpuSeconds, pipelineFirstRun: first.cpu },
+    cpuSeconds: { raw: rawCpuSeconds, pipelineFirstRun: first.cpu, streamedFirstRun: streamed.cpu },
+    streamed: {
+      seconds: round(streamed.seconds),
+      rowsPerSec: Math.round(streamed.report.totals.rows / streamed.seconds),
+      ratio: round(rawSeconds / streamed.seconds),
+      ddbRequestsPerFile: round(streamed.ddb / files),
+      clickhouseQueriesPerFile: round(streamed.ch / files),
+      taskSeconds: { plan: round(streamed.taskSeconds.plan!), load: round(streamed.taskSeconds.load!), validate: round(streamed.taskSeconds.validate!) },
+    },
     taskSeconds: { plan: round(first.taskSeconds.plan!), load: round(first.taskSeconds.load!), validate: round(first.taskSeconds.validate!) },
     validationCost: { firstRun: first.report.cost, noopRerun: noop.report.cost },
     peakRssMb: peakRss(),

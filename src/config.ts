@@ -36,7 +36,18 @@ export interface OnceloadConfig {
   batchMaxBytes: number;
   /** Ledger items expire this many days after their last write (DynamoDB TTL). */
   ledgerTtlDays: number;
+  /**
+   * How the Load gets a file's rows to ClickHouse: `in-engine`, ClickHouse reads the object from
+   * a presigned URL; `streamed`, the Load reads the object and streams its rows into the insert,
+   * for a ClickHouse that cannot reach the bucket.
+   */
+  loadPath: LoadPath;
+  /** Streamed: the bytes of rows one insert sends at most (rows: insertBlockRows). */
+  streamChunkBytes: number;
 }
+
+export const LOAD_PATHS = ['in-engine', 'streamed'] as const;
+export type LoadPath = (typeof LOAD_PATHS)[number];
 
 /** Days a ledger entry lives after its last write, unless ONCELOAD_LEDGER_TTL_DAYS says otherwise. */
 export const DEFAULT_LEDGER_TTL_DAYS = 400;
@@ -64,6 +75,8 @@ const schema = z.object({
   ONCELOAD_BATCH_MAX_FILES: z.coerce.number().int().positive().max(200).default(50),
   ONCELOAD_BATCH_MAX_BYTES: positiveInt(64 * 1024 * 1024),
   ONCELOAD_LEDGER_TTL_DAYS: positiveInt(DEFAULT_LEDGER_TTL_DAYS),
+  ONCELOAD_LOAD_PATH: z.enum(LOAD_PATHS).default('in-engine'),
+  ONCELOAD_STREAM_CHUNK_BYTES: positiveInt(16 * 1024 * 1024),
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig {
@@ -107,5 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig
     batchMaxFiles: e.ONCELOAD_BATCH_MAX_FILES,
     batchMaxBytes: e.ONCELOAD_BATCH_MAX_BYTES,
     ledgerTtlDays: e.ONCELOAD_LEDGER_TTL_DAYS,
+    loadPath: e.ONCELOAD_LOAD_PATH,
+    streamChunkBytes: e.ONCELOAD_STREAM_CHUNK_BYTES,
   };
 }

@@ -3,6 +3,7 @@
  * no SDK type crosses them, so the embedded runtime and AWS differ only in which adapters
  * they wire.
  */
+import type { Readable } from 'node:stream';
 import type { CanonicalTable } from './tables.js';
 
 export interface TenantRecord {
@@ -36,6 +37,8 @@ export interface ObjectStore {
   list(prefix: string): Promise<LandedFile[]>;
   /** A URL that lets its holder GET one object for a short while. */
   presignGet(key: string): Promise<string>;
+  /** The bytes of the object's version `etag`, as they arrive; a NOT_FOUND PermanentError once that version is gone. */
+  read(key: string, etag: string): Promise<Readable>;
 }
 
 export type FileStatus = 'loading' | 'loaded' | 'failed' | 'reset';
@@ -145,6 +148,15 @@ export interface FileScan {
 
 export type RowProblem = 'missing_id' | 'missing_last_updated' | 'foreign_tenant';
 
+/** Rows of one file the Load read itself: JSON objects as text, or CSV fields under the file's header. */
+export type RecordPart = { file: FileRef; /** The file's row number of the first row. */ firstRow: number } & (
+  | { format: 'json'; rows: string[] }
+  | { format: 'csv'; header: string[]; rows: string[][] }
+);
+
+/** The rows of one insert: parts of one or more files, all JSON or all CSV. */
+export type RecordChunk = RecordPart[];
+
 export interface TableEngine {
   table: string;
   engine: string;
@@ -173,8 +185,13 @@ export interface Warehouse {
    * bounds their bytes).
    */
   insertUnit(files: readonly FileRef[], dedupToken: string): Promise<void>;
-  /** Rows in each file as the engine parses them (answered from the engine's cache when it has just read them). */
+  /** Rows in each file as the engine parses them, read from the files (a count: no column is parsed). */
   countRows(files: readonly FileRef[]): Promise<number[]>;
+  /**
+   * Inserts rows the Load read from files, each with its file's lineage, as one block under
+   * `dedupToken`; without a token, only parses them as the insert would and writes nothing.
+   */
+  insertRecords(chunk: RecordChunk, dedupToken?: string): Promise<void>;
   /** Raw row counts per file version (`_file`, `_etag`) of one tenant x table. */
   countRowsByFile(tenant: string, table: CanonicalTable, keys: readonly string[]): Promise<Map<string, Map<string, number>>>;
   /** Rows of the file with no row of the same id and an equal or newer version in the table. */

@@ -37,6 +37,7 @@ export function createFunctions(stack: Stack, storage: Storage, secret: ISecret,
     ONCELOAD_CLICKHOUSE_SECRET: config.clickhouseSecretName,
     // A Load claim is taken over only after the function that holds it has surely ended.
     ONCELOAD_LOAD_TIMEOUT_SECONDS: String(FUNCTION_SETTINGS.load.timeoutSeconds),
+    ONCELOAD_LOAD_PATH: config.loadPath,
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     NODE_OPTIONS: '--enable-source-maps',

@@ -4,6 +4,7 @@
  * A bad value stops the synth with the variable's name.
  */
 import { z } from 'zod';
+import { LOAD_PATHS, type LoadPath } from '../src/config.js';
 
 export interface StageConfig {
   /** EventBridge schedule expression of the rule that starts `{ "due": true }` runs. */
@@ -19,6 +20,8 @@ export interface StageConfig {
   retainData: boolean;
   /** Address the alarms notify; alarms still exist (and show in the console) without it. */
   alarmEmail: string | undefined;
+  /** How the Load gets rows to ClickHouse: `in-engine` (ClickHouse reads the bucket from presigned URLs) or `streamed` (through the Load). */
+  loadPath: LoadPath;
 }
 
 export const DEFAULT_SCHEDULE = 'rate(1 hour)';
@@ -31,6 +34,7 @@ const defaults = (stage: string): StageConfig => ({
   logRetentionDays: 30,
   retainData: false,
   alarmEmail: undefined,
+  loadPath: 'in-engine',
 });
 
 /** Per-stage choices kept in the repository, so a deploy of `prod` needs no flags. */
@@ -51,6 +55,7 @@ const overrides = z.object({
   ONCELOAD_CLICKHOUSE_SECRET_NAME: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'expected a Secrets Manager secret name').optional(),
   ONCELOAD_LOG_RETENTION_DAYS: z.coerce.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `expected one of ${LOG_RETENTION_DAYS.join(', ')}`).optional(),
   ONCELOAD_ALARM_EMAIL: z.email().optional(),
+  ONCELOAD_LOAD_PATH: z.enum(LOAD_PATHS).optional(),
 });
 
 export function stageConfig(stage: string, env: NodeJS.ProcessEnv = process.env): StageConfig {
@@ -69,5 +74,6 @@ export function stageConfig(stage: string, env: NodeJS.ProcessEnv = process.env)
     ...(e.ONCELOAD_CLICKHOUSE_SECRET_NAME ? { clickhouseSecretName: e.ONCELOAD_CLICKHOUSE_SECRET_NAME } : {}),
     ...(e.ONCELOAD_LOG_RETENTION_DAYS ? { logRetentionDays: e.ONCELOAD_LOG_RETENTION_DAYS } : {}),
     ...(e.ONCELOAD_ALARM_EMAIL ? { alarmEmail: e.ONCELOAD_ALARM_EMAIL } : {}),
+    ...(e.ONCELOAD_LOAD_PATH ? { loadPath: e.ONCELOAD_LOAD_PATH } : {}),
   };
 }

@@ -11,28 +11,48 @@ import { REQUIRED_COLUMNS, TABLE_COLUMNS } from '../tables.js';
 /** Columns a file may carry besides the table's own: a tenant_id equal to the work item's. */
 const EXTRA_ALLOWED = ['tenant_id'];
 
-const PROBLEMS: { field: 'missingId' | 'missingLastUpdated' | 'foreignTenant'; problem: RowProblem; code: 'MISSING_VALUE' | 'FOREIGN_TENANT'; column: string; message: string }[] = [
-  { field: 'missingId', problem: 'missing_id', code: 'MISSING_VALUE', column: 'id', message: 'id is missing or null' },
-  { field: 'missingLastUpdated', problem: 'missing_last_updated', code: 'MISSING_VALUE', column: 'last_updated', message: 'last_updated is missing or null' },
-  { field: 'foreignTenant', problem: 'foreign_tenant', code: 'FOREIGN_TENANT', column: 'tenant_id', message: "tenant_id names another tenant; a file's rows always belong to the tenant it landed under" },
+/** What is wrong with a row, in the words every load path uses. */
+export const ROW_PROBLEMS: Record<RowProblem, { code: 'MISSING_VALUE' | 'FOREIGN_TENANT'; column: string; message: string }> = {
+  missing_id: { code: 'MISSING_VALUE', column: 'id', message: 'id is missing or null' },
+  missing_last_updated: { code: 'MISSING_VALUE', column: 'last_updated', message: 'last_updated is missing or null' },
+  foreign_tenant: { code: 'FOREIGN_TENANT', column: 'tenant_id', message: "tenant_id names another tenant; a file's rows always belong to the tenant it landed under" },
+};
+
+const PROBLEMS: { field: 'missingId' | 'missingLastUpdated' | 'foreignTenant'; problem: RowProblem }[] = [
+  { field: 'missingId', problem: 'missing_id' },
+  { field: 'missingLastUpdated', problem: 'missing_last_updated' },
+  { field: 'foreignTenant', problem: 'foreign_tenant' },
 ];
 
-/** Checks the file's column names (read by the engine's schema inference) against the table. */
-async function checkColumns(file: FileRef, warehouse: Warehouse, context: ErrorContext): Promise<void> {
-  const allowed = new Set([...TABLE_COLUMNS[file.table].map((c) => c.name), ...EXTRA_ALLOWED]);
-  const columns = await warehouse.fileColumns(file);
+const ALLOWED = new Map<string, ReadonlySet<string>>();
+
+/** The columns a file of `table` may carry. */
+export function allowedColumns(table: FileRef['table']): ReadonlySet<string> {
+  let allowed = ALLOWED.get(table);
+  if (!allowed) ALLOWED.set(table, (allowed = new Set([...TABLE_COLUMNS[table].map((c) => c.name), ...EXTRA_ALLOWED])));
+  return allowed;
+}
+
+/** A column the table lacks, or a required column the file lacks; undefined when the names fit. */
+export function columnProblem(table: FileRef['table'], columns: readonly string[], context: ErrorContext, required = true): PermanentError | undefined {
+  const allowed = allowedColumns(table);
   const unknown = columns.filter((c) => !allowed.has(c));
   if (unknown.length > 0) {
-    throw new PermanentError(
+    return new PermanentError(
       'UNKNOWN_COLUMN',
-      `${unknown.map((c) => JSON.stringify(c)).join(', ')} ${unknown.length === 1 ? 'is not a column' : 'are not columns'} of ${file.table} (its columns: ${[...allowed].join(', ')})`,
+      `${unknown.map((c) => JSON.stringify(c)).join(', ')} ${unknown.length === 1 ? 'is not a column' : 'are not columns'} of ${table} (its columns: ${[...allowed].join(', ')})`,
       { ...context, column: unknown[0]! },
     );
   }
-  const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
-  if (missing.length > 0) {
-    throw new PermanentError('MISSING_COLUMN', `required column ${missing.join(' and ')} is missing`, { ...context, column: missing[0]! });
-  }
+  const missing = required ? REQUIRED_COLUMNS.filter((c) => !columns.includes(c)) : [];
+  if (missing.length > 0) return new PermanentError('MISSING_COLUMN', `required column ${missing.join(' and ')} is missing`, { ...context, column: missing[0]! });
+  return undefined;
+}
+
+/** Checks the file's column names (read by the engine's schema inference) against the table. */
+async function checkColumns(file: FileRef, warehouse: Warehouse, context: ErrorContext): Promise<void> {
+  const problem = columnProblem(file.table, await warehouse.fileColumns(file), context);
+  if (problem) throw problem;
 }
 
 /** Runs the column check for a better message; only its own findings replace the error at hand. */
@@ -77,11 +97,8 @@ export async function checkFile(file: FileRef, size: number, warehouse: Warehous
   for (const p of PROBLEMS) {
     if (scan[p.field] === 0) continue;
     const row = await warehouse.locateRow(file, p.problem);
-    throw new PermanentError(p.code, `${p.message} (${scan[p.field]} row${scan[p.field] === 1 ? '' : 's'})`, {
-      ...context,
-      ...(row ? { row } : {}),
-      column: p.column,
-    });
+    const { code, column, message } = ROW_PROBLEMS[p.problem];
+    throw new PermanentError(code, `${message} (${scan[p.field]} row${scan[p.field] === 1 ? '' : 's'})`, { ...context, ...(row ? { row } : {}), column });
   }
   return scan.rows;
 }

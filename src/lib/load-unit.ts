@@ -4,7 +4,7 @@
  * The insert checks every row as it reads, and one block lands whole or not at all, so a bad row
  * anywhere leaves nothing of the unit in the table; its files are then loaded alone, where the
  * check read names the file, row and column at fault. Each file's rows are counted after the
- * insert, from the files (the engine answers from its own count of what it just read).
+ * insert, from the files themselves: a count, which parses no column.
  *
  * A unit's composition is recorded in the ledger before its insert starts and never changes.
  * Whoever finishes a unit (a retry, or a later run taking over a dead attempt) first asks the
@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import pMap from 'p-map';
 import { PermanentError, isFileProblem } from '../errors.js';
-import type { FileVersion, LoadUnit, UnitMember } from '../ports.js';
+import type { FileVersion, LoadUnit, UnitMember, Warehouse } from '../ports.js';
 import { checkBeforeUnit } from './check-file.js';
 import { lineageEtag } from './dedup-token.js';
 import {
@@ -47,13 +47,44 @@ export interface UnitInsert {
   table: LoadUnit['table'];
   id: string;
   unit: LoadUnit;
-  /** Keys of the members whose claims this attempt holds: it records these loaded. */
+  /** Keys of the members whose claims this attempt holds, sorted: it records these loaded. */
   claimed: string[];
   redo: boolean;
 }
 
+/** How a load path inserts a unit's files and counts their rows. */
+export interface UnitWriter {
+  /** Inserts the files as one block under `token`; returns each file's rows, counted from the file. */
+  insert(files: readonly FileVersion[], token: string): Promise<number[]>;
+  /** Each file's rows, counted from the file, for a unit found landed. */
+  count(files: readonly FileVersion[]): Promise<number[]>;
+}
+
+/** In-engine: ClickHouse reads the files for the insert, and again to count each one's rows. */
+export function inEngineWriter(warehouse: Warehouse): UnitWriter {
+  const count = async (files: readonly FileVersion[]) => {
+    try {
+      return await warehouse.countRows(files.map(fileRef));
+    } catch (error) {
+      if (!isFileProblem(error)) throw error;
+      // Only a file that left the bucket since its insert is counted in the table.
+      const first = files[0]!;
+      const counts = await warehouse.countRowsByFile(first.tenant, first.table, files.map((f) => f.key));
+      return files.map((f) => counts.get(f.key)?.get(lineageEtag(f.etag, f.generation)) ?? 0);
+    }
+  };
+  return {
+    async insert(files, token) {
+      await warehouse.insertUnit(files.map(fileRef), token);
+      return count(files);
+    },
+    count,
+  };
+}
+
 export interface UnitDeps extends LoadDeps {
   newUnitId: () => string;
+  writer: UnitWriter;
   /** Inserts a recorded unit and records its claimed files loaded: `insertRecordedUnit`, made idempotent on the unit. */
   insertUnit: (insert: UnitInsert) => Promise<FileResult[]>;
   /** Loads one file alone (checked, then in blocks), idempotent on the file version. */
@@ -130,7 +161,7 @@ export async function finishUnit(unit: LoadUnit, runId: string, deps: UnitDeps):
   );
   if (claimed.length === 0) return results;
   try {
-    for (const r of await deps.insertUnit({ tenant: unit.tenant, table: unit.table, id: unit.id, unit, claimed, redo: true })) results.set(r.key, r);
+    for (const r of await deps.insertUnit({ tenant: unit.tenant, table: unit.table, id: unit.id, unit, claimed: claimed.sort(), redo: true })) results.set(r.key, r);
   } catch (error) {
     if (!isBusy(error)) throw error;
   }
@@ -174,7 +205,7 @@ async function startUnit(id: string, files: FileVersion[], runId: string, deps: 
     await releaseAll(files, runId, deps);
     throw error;
   }
-  results.push(...(await deps.insertUnit({ tenant, table, id, unit, claimed: members.map((m) => m.key), redo: false })));
+  results.push(...(await deps.insertUnit({ tenant, table, id, unit, claimed: members.map((m) => m.key).sort(), redo: false })));
   return results;
 }
 
@@ -192,9 +223,12 @@ export async function insertRecordedUnit(insert: UnitInsert, runId: string, deps
   const { unit } = insert;
   const files = unit.members.map((m) => memberFile(unit, m));
   const mine = files.filter((f) => insert.claimed.includes(f.key));
-  if (!insert.redo || !(await landedBefore(unit, deps))) {
+  let rows: number[];
+  if (insert.redo && (await landedBefore(unit, deps))) {
+    rows = await deps.writer.count(files);
+  } else {
     try {
-      await deps.warehouse.insertUnit(files.map(fileRef), unitToken(unit));
+      rows = await deps.writer.insert(files, unitToken(unit));
     } catch (error) {
       if (!isFileProblem(error)) {
         await releaseAll(mine, runId, deps);
@@ -203,13 +237,14 @@ export async function insertRecordedUnit(insert: UnitInsert, runId: string, deps
       return loadEachAlone(unit, mine, runId, deps);
     }
   }
-  const rows = await rowsOf(unit, mine, deps);
+  const rowsOf = new Map(files.map((f, i) => [f.key, rows[i] ?? 0]));
   return pMap(
     mine,
-    async (file, i): Promise<FileResult> => {
-      if (rows[i]! > 0) {
-        await deps.ledger.markLoaded(file, runId, rows[i]!);
-        return { key: file.key, etag: file.etag, generation: file.generation, status: 'loaded', outcome: 'loaded', rows: rows[i]!, runId };
+    async (file): Promise<FileResult> => {
+      const n = rowsOf.get(file.key)!;
+      if (n > 0) {
+        await deps.ledger.markLoaded(file, runId, n);
+        return { key: file.key, etag: file.etag, generation: file.generation, status: 'loaded', outcome: 'loaded', rows: n, runId };
       }
       const empty = new PermanentError('EMPTY_FILE', 'the file has no rows', { tenant: file.tenant, table: file.table, file: file.key });
       await deps.ledger.markFailed(file, runId, empty.message);
@@ -217,20 +252,6 @@ export async function insertRecordedUnit(insert: UnitInsert, runId: string, deps
     },
     { concurrency: LEDGER_CONCURRENCY },
   );
-}
-
-/**
- * The rows of each file, counted from the file itself, never from the table, so validation can
- * compare the two. Only a file that left the bucket since its insert is counted in the table.
- */
-async function rowsOf(unit: LoadUnit, files: FileVersion[], deps: UnitDeps): Promise<number[]> {
-  try {
-    return await deps.warehouse.countRows(files.map(fileRef));
-  } catch (error) {
-    if (!isFileProblem(error)) throw error;
-    const counts = await deps.warehouse.countRowsByFile(unit.tenant, unit.table, files.map((f) => f.key));
-    return files.map((f) => counts.get(f.key)?.get(lineageEtag(f.etag, f.generation)) ?? 0);
-  }
 }
 
 /** Whether an earlier insert of the unit landed: any of its rows in the table (it lands whole or not at all). */

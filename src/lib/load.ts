@@ -1,9 +1,10 @@
 /**
- * Load: the files of one batch, each version inserted exactly once. Small files load together
- * in a one-block load unit (see load-unit.ts); a file larger than a unit may hold loads alone:
- * checked by a full read, then inserted in blocks of a pinned size under the file's own
- * deduplication token. The ledger claim stops a second attempt, the token makes a redone insert
- * add nothing, and a permanent problem is recorded against the file instead of being retried.
+ * Load: the files of one batch, each version inserted exactly once. In-engine, small files load
+ * together in a one-block load unit (see load-unit.ts); a file larger than a unit may hold loads
+ * alone: checked by a full read, then inserted in blocks of a pinned size under the file's own
+ * deduplication token. Streamed, every file loads alone through the Load (see streamed-load.ts).
+ * The ledger claim stops a second attempt, the token makes a redone insert add nothing, and a
+ * permanent problem is recorded against the file instead of being retried.
  */
 import { FileBusyError, isFileProblem, type PermanentCode } from '../errors.js';
 import type { FileVersion, Ledger, LedgerEntry, Warehouse } from '../ports.js';
@@ -45,6 +46,8 @@ export interface LoadDeps {
 }
 
 export interface LoadAloneDeps extends LoadDeps {
+  /** Inserts the claimed file version so that a redo adds nothing, and returns its rows; a bad file throws a PermanentError. */
+  loadRows: (file: FileVersion) => Promise<number>;
   /**
    * Finishes the load unit holding `file` for a dead attempt: its results, or undefined when the
    * unit was never recorded and the claim has become this attempt's. (Only a change of the unit
@@ -67,7 +70,16 @@ export function failedResult(file: FileVersion, runId: string, error: { message:
   return { key: file.key, etag: file.etag, generation: file.generation, status: 'failed', outcome: 'failed', error: error.message, code: error.code, runId };
 }
 
-/** Loads one file alone: a full check read, then the insert in blocks under the file's own token. */
+/** In-engine, a file alone: a full check read, then the insert in blocks under the file's own token. */
+export function checkThenInsert(warehouse: Warehouse): (file: FileVersion) => Promise<number> {
+  return async (file) => {
+    const rows = await checkFile(fileRef(file), file.size, warehouse);
+    await warehouse.insertFile(fileRef(file), dedupToken(file));
+    return rows;
+  };
+}
+
+/** Loads one file alone, claimed in the ledger for the time of its insert. */
 export async function loadFile(file: FileVersion, runId: string, deps: LoadAloneDeps): Promise<FileResult> {
   let claim = await deps.ledger.claim(file, runId, staleBefore(deps));
   if (claim.outcome === 'held' && claim.entry.unit !== undefined) {
@@ -81,8 +93,7 @@ export async function loadFile(file: FileVersion, runId: string, deps: LoadAlone
   }
   let rows: number;
   try {
-    rows = await checkFile(fileRef(file), file.size, deps.warehouse);
-    await deps.warehouse.insertFile(fileRef(file), dedupToken(file));
+    rows = await deps.loadRows(file);
   } catch (error) {
     if (isFileProblem(error)) {
       await deps.ledger.markFailed(file, runId, error.message);
@@ -111,8 +122,8 @@ export interface UnitOutcome {
 }
 
 export interface BatchSteps {
-  /** Files up to this many bytes load together in one unit; a larger file loads alone. */
-  unitMaxBytes: number;
+  /** The batch's files that load together, as units; the others load alone. */
+  unitsOf: (files: FileVersion[]) => FileVersion[][];
   loadInUnit: (files: FileVersion[]) => Promise<UnitOutcome>;
   /** The idempotent load of one file alone. */
   loadAlone: (file: FileVersion) => Promise<FileResult>;
@@ -128,12 +139,19 @@ export interface BatchSteps {
  */
 export async function loadBatch(input: LoadBatchInput, steps: BatchSteps): Promise<FileResult[]> {
   const files: FileVersion[] = input.files.map((planned) => ({ tenant: input.tenant, table: input.table, ...planned }));
-  const together = files.filter((f) => f.size <= steps.unitMaxBytes);
-  const unit: UnitOutcome = together.length > 0 ? await steps.loadInUnit(together) : { results: [], alone: [], busy: [] };
-  const results = new Map(unit.results.map((r) => [r.key, r]));
-  const waiting = [...unit.busy];
+  const units = steps.unitsOf(files).filter((u) => u.length > 0);
+  const inUnits = new Set(units.flat());
+  const results = new Map<string, FileResult>();
+  const waiting: FileVersion[] = [];
+  const alone = files.filter((f) => !inUnits.has(f));
+  for (const unit of units) {
+    const outcome = await steps.loadInUnit(unit);
+    for (const r of outcome.results) results.set(r.key, r);
+    waiting.push(...outcome.busy);
+    alone.push(...outcome.alone);
+  }
   let busy: unknown;
-  for (const file of [...files.filter((f) => f.size > steps.unitMaxBytes), ...unit.alone]) {
+  for (const file of alone) {
     try {
       const result = await steps.loadAlone(file);
       results.set(result.key, result);

@@ -80,9 +80,9 @@ function classify(file: LandedFile, entry: LedgerEntry | undefined): keyof PlanC
 }
 
 /** Groups files into Load batches: small files together, a large file alone. */
-export function batchFiles(files: readonly PlannedFile[], limits: Pick<PlanLimits, 'batchMaxFiles' | 'batchMaxBytes'>): PlannedFile[][] {
-  const batches: PlannedFile[][] = [];
-  let current: PlannedFile[] = [];
+export function batchFiles<T extends { size: number }>(files: readonly T[], limits: Pick<PlanLimits, 'batchMaxFiles' | 'batchMaxBytes'>): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
   let bytes = 0;
   for (const file of files) {
     if (current.length > 0 && (current.length >= limits.batchMaxFiles || bytes + file.size > limits.batchMaxBytes)) {

@@ -81,16 +81,17 @@ export function idempotentPerFile<A extends { tenant: string; table: string; key
 }
 
 /**
- * Makes the insert of a recorded load unit idempotent on tenant, table and unit id: a retry of a
- * finished unit returns its results, and an attempt finishing a unit another live attempt is
- * inserting waits for it (IdempotencyAlreadyInProgressError, retried with backoff).
+ * Makes an insert of a recorded load unit idempotent on tenant, table, unit id and the files it
+ * settles (an attempt finishing a unit may hold only some of its claims; its stored result
+ * answers for those alone): a retry returns the stored results, and an attempt finishing what
+ * another live attempt is inserting waits for it (IdempotencyAlreadyInProgressError, retried).
  */
-export function idempotentPerUnit<A extends { tenant: string; table: string; id: string }, R>(
+export function idempotentPerUnit<A extends { tenant: string; table: string; id: string; claimed: string[] }, R>(
   deps: Deps,
   context: Context,
   fn: (unit: A) => Promise<R>,
 ): (unit: A) => Promise<R> {
-  return idempotentFunction(deps, context, 'load-unit', '[tenant, table, id]', fn);
+  return idempotentFunction(deps, context, 'load-unit', '[tenant, table, id, claimed]', fn);
 }
 
 /**

@@ -63,7 +63,7 @@ let prod: Template;
 
 beforeAll(async () => {
   dev = await synth('dev');
-  prod = await synth('prod', { ONCELOAD_SCHEDULE_ENABLED: 'false', ONCELOAD_SCHEDULE: 'cron(0 2 * * ? *)', ONCELOAD_LANDING_BUCKET_NAME: 'acme-landing' });
+  prod = await synth('prod', { ONCELOAD_SCHEDULE_ENABLED: 'false', ONCELOAD_SCHEDULE: 'cron(0 2 * * ? *)', ONCELOAD_LANDING_BUCKET_NAME: 'acme-landing', ONCELOAD_LOAD_PATH: 'streamed' });
 }, 180_000);
 
 describe('the state machine', () => {
@@ -189,6 +189,15 @@ describe('the functions', () => {
       await runtime.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it('load in-engine by default, and streamed through the Load where the stage says so', () => {
+    const loadPath = (template: Template) => {
+      const fns = resourcesOf(template, 'AWS::Lambda::Function');
+      return new Set(Object.values(functionIdByHandler(template)).map((id) => (fns[id]!.Properties.Environment.Variables as Record<string, unknown>).ONCELOAD_LOAD_PATH));
+    };
+    expect(loadPath(dev)).toEqual(new Set(['in-engine']));
+    expect(loadPath(prod)).toEqual(new Set(['streamed']));
   });
 
   it('read the ClickHouse connection from the secret named in their environment, never from plain variables', () => {

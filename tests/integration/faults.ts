@@ -27,6 +27,8 @@ export interface Fault {
   errorAfter?: () => Error;
   /** Hold the call until the promise settles. */
   hold?: Promise<unknown>;
+  /** Told when a ClickHouse call this fault matched has ended, however it ended. */
+  ended?: () => void;
   /** Replace the ClickHouse SQL (to model a partial insert). */
   rewriteSql?: (sql: string) => string;
   times?: number;
@@ -89,11 +91,15 @@ export function faultInjector(deps: Deps): FaultInjector {
     const original = (deps.clickhouse[method] as (params: { query: string }) => Promise<unknown>).bind(deps.clickhouse);
     (deps.clickhouse as unknown as Record<string, unknown>)[method] = async (params: { query: string }) => {
       const fault = match({ store: 'clickhouse', operation: method, input: params as never, sql: params.query });
-      if (fault?.hold) await fault.hold;
-      if (fault?.error) throw fault.error();
-      const result = await original(fault?.rewriteSql ? { ...params, query: fault.rewriteSql(params.query) } : params);
-      if (fault?.errorAfter) throw fault.errorAfter();
-      return result;
+      try {
+        if (fault?.hold) await fault.hold;
+        if (fault?.error) throw fault.error();
+        const result = await original(fault?.rewriteSql ? { ...params, query: fault.rewriteSql(params.query) } : params);
+        if (fault?.errorAfter) throw fault.errorAfter();
+        return result;
+      } finally {
+        fault?.ended?.();
+      }
     };
   }
   installed.set(deps, injector);
@@ -101,3 +107,6 @@ export function faultInjector(deps: Deps): FaultInjector {
 }
 
 export const isInsert = (call: Call) => /^\s*INSERT/i.test(call.sql ?? '');
+
+/** An insert into a table (not the streamed path's parse-only insert into a table function). */
+export const isTableInsert = (call: Call) => isInsert(call) && !/^\s*INSERT INTO FUNCTION/i.test(call.sql ?? '');

@@ -1,4 +1,5 @@
 /** Small in-memory stand-ins for the ports, for unit tests of the pipeline's logic. */
+import { Readable } from 'node:stream';
 import type {
   ClaimOutcome,
   FileScan,
@@ -8,6 +9,7 @@ import type {
   LandedFile,
   LoadUnit,
   ObjectStore,
+  RecordChunk,
   TableEngine,
   TenantDirectory,
   TenantRecord,
@@ -110,7 +112,14 @@ export class MemoryTenants implements TenantDirectory {
 }
 
 export class MemoryStore implements ObjectStore {
+  /** Object bodies for read(), by key. */
+  readonly bodies = new Map<string, string | Buffer>();
   constructor(readonly files: LandedFile[] = []) {}
+  async read(key: string) {
+    const body = this.bodies.get(key);
+    if (body === undefined) throw new Error(`no body for ${key}`);
+    return Readable.from([Buffer.from(body)]);
+  }
   async list(prefix: string) {
     return this.files.filter((f) => f.key.startsWith(prefix));
   }
@@ -176,6 +185,15 @@ export class ScriptedWarehouse implements Warehouse {
   async countRows(files: readonly { key: string }[]) {
     this.calls.push('countRows');
     return files.map((f) => this.rowCounts.get(f.key) ?? (this.scan instanceof Error ? 0 : this.scan.rows));
+  }
+  /** Chunks given to insertRecords, with their tokens (undefined: a parse-only check). */
+  records: { chunk: RecordChunk; token: string | undefined }[] = [];
+  recordsError: ((chunk: RecordChunk, token: string | undefined) => Error | undefined) | undefined;
+  async insertRecords(chunk: RecordChunk, token?: string) {
+    this.calls.push(token === undefined ? 'checkRecords' : 'insertRecords');
+    const error = this.recordsError?.(chunk, token);
+    if (error) throw error;
+    this.records.push({ chunk, token });
   }
   async countRowsByFile() {
     this.calls.push('countRowsByFile');

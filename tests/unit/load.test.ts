@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/errors.js';
 import { dedupToken, lineageEtag } from '../../src/lib/dedup-token.js';
-import { loadBatch, loadFile, settledOutcome, type FileResult } from '../../src/lib/load.js';
-import { finishUnitOf, insertRecordedUnit, loadInUnit, unitToken, type UnitDeps } from '../../src/lib/load-unit.js';
+import { checkThenInsert, loadBatch, loadFile, settledOutcome, type FileResult } from '../../src/lib/load.js';
+import { finishUnitOf, inEngineWriter, insertRecordedUnit, loadInUnit, unitToken, type UnitDeps } from '../../src/lib/load-unit.js';
 import type { FileVersion, LoadUnit } from '../../src/ports.js';
 import { MemoryLedger, ScriptedWarehouse } from './fakes.js';
 
@@ -20,10 +20,12 @@ function setup() {
   const units: UnitDeps = {
     ...base,
     newUnitId: () => `u${++ids}`,
+    writer: inEngineWriter(warehouse),
     insertUnit: (insert) => insertRecordedUnit(insert, 'run-1', units),
-    loadAlone: (f) => (alone.push(f.key), loadFile(f, 'run-1', { ...base, finishUnit: finishUnitOf('run-1', units) })),
+    loadAlone: (f) => (alone.push(f.key), loadFile(f, 'run-1', aloneDeps)),
   };
-  return { ledger, warehouse, units, alone, aloneDeps: { ...base, finishUnit: finishUnitOf('run-1', units) } };
+  const aloneDeps = { ...base, loadRows: checkThenInsert(warehouse), finishUnit: finishUnitOf('run-1', units) };
+  return { ledger, warehouse, units, alone, aloneDeps };
 }
 
 describe('loadFile: one file alone, in blocks', () => {
@@ -235,7 +237,7 @@ describe('loadBatch', () => {
     const unitCalls: string[][] = [];
     const aloneCalls: string[] = [];
     const results = await loadBatch(batch([10, 500, 10]), {
-      unitMaxBytes: 100,
+      unitsOf: (fs) => [fs.filter((f) => f.size <= 100)],
       loadInUnit: async (fs) => (unitCalls.push(fs.map((f) => f.key)), { results: fs.map(ok), alone: [], busy: [] }),
       loadAlone: async (f) => (aloneCalls.push(f.key), ok(f)),
       settled: async () => undefined,
@@ -252,26 +254,26 @@ describe('loadBatch', () => {
       loaded.push(f.key);
       return ok(f);
     };
-    const steps = { unitMaxBytes: 0, loadInUnit: async () => ({ results: [], alone: [], busy: [] }), loadAlone, settled: async () => undefined };
+    const steps = { unitsOf: () => [], loadInUnit: async () => ({ results: [], alone: [], busy: [] }), loadAlone, settled: async () => undefined };
     await expect(loadBatch(batch([1, 1, 1]), steps)).rejects.toMatchObject({ name: 'IdempotencyAlreadyInProgressError' });
     expect(loaded).toEqual(['k0', 'k2']);
   });
 
   it('answers a busy file from the ledger when its outcome is recorded', async () => {
     const results = await loadBatch(batch([1, 1]), {
-      unitMaxBytes: 100,
+      unitsOf: (fs) => [fs],
       loadInUnit: async (fs) => ({ results: [ok(fs[0]!)], alone: [], busy: [fs[1]!] }),
       loadAlone: async (f) => ok(f),
       settled: async (f) => ({ ...ok(f), status: 'done' }),
     });
     expect(results.map((r) => [r.key, r.status])).toEqual([['k0', 'loaded'], ['k1', 'done']]);
     await expect(
-      loadBatch(batch([1, 1]), { unitMaxBytes: 100, loadInUnit: async (fs) => ({ results: [], alone: [], busy: fs }), loadAlone: async (f) => ok(f), settled: async () => undefined }),
+      loadBatch(batch([1, 1]), { unitsOf: (fs) => [fs], loadInUnit: async (fs) => ({ results: [], alone: [], busy: fs }), loadAlone: async (f) => ok(f), settled: async () => undefined }),
     ).rejects.toMatchObject({ name: 'FileBusyError' });
   });
 
   it('throws any other error at once', async () => {
-    const steps = { unitMaxBytes: 0, loadInUnit: async () => ({ results: [], alone: [], busy: [] }), loadAlone: async () => Promise.reject(new TransientError('throttled')), settled: async () => undefined };
+    const steps = { unitsOf: () => [], loadInUnit: async () => ({ results: [], alone: [], busy: [] }), loadAlone: async () => Promise.reject(new TransientError('throttled')), settled: async () => undefined };
     await expect(loadBatch(batch([1, 1]), steps)).rejects.toMatchObject({ name: 'TransientError' });
   });
 

@@ -11,14 +11,15 @@ describe('stage configuration', () => {
       logRetentionDays: 30,
       retainData: false,
       alarmEmail: undefined,
+      loadPath: 'in-engine',
     });
     expect(stageConfig('prod', {})).toMatchObject({ retainData: true, logRetentionDays: 365 });
   });
 
   it('takes overrides from the deploy environment', () => {
     expect(
-      stageConfig('dev', { ONCELOAD_SCHEDULE: 'rate(15 minutes)', ONCELOAD_SCHEDULE_ENABLED: 'false', ONCELOAD_LANDING_BUCKET_NAME: 'acme-landing', ONCELOAD_LOG_RETENTION_DAYS: '90' }),
-    ).toMatchObject({ schedule: 'rate(15 minutes)', scheduleEnabled: false, landingBucketName: 'acme-landing', logRetentionDays: 90 });
+      stageConfig('dev', { ONCELOAD_SCHEDULE: 'rate(15 minutes)', ONCELOAD_SCHEDULE_ENABLED: 'false', ONCELOAD_LANDING_BUCKET_NAME: 'acme-landing', ONCELOAD_LOG_RETENTION_DAYS: '90', ONCELOAD_LOAD_PATH: 'streamed' }),
+    ).toMatchObject({ schedule: 'rate(15 minutes)', scheduleEnabled: false, landingBucketName: 'acme-landing', logRetentionDays: 90, loadPath: 'streamed' });
   });
 
   it('refuses a bad value, naming the variable', () => {
@@ -26,5 +27,6 @@ describe('stage configuration', () => {
     expect(() => stageConfig('dev', { ONCELOAD_SCHEDULE_ENABLED: 'no' })).toThrow(/ONCELOAD_SCHEDULE_ENABLED/);
     expect(() => stageConfig('dev', { ONCELOAD_LOG_RETENTION_DAYS: '31' })).toThrow(/ONCELOAD_LOG_RETENTION_DAYS: expected one of/);
     expect(() => stageConfig('dev', { ONCELOAD_LANDING_BUCKET_NAME: 'Bad_Bucket' })).toThrow(/ONCELOAD_LANDING_BUCKET_NAME/);
+    expect(() => stageConfig('dev', { ONCELOAD_LOAD_PATH: 'sideways' })).toThrow(/ONCELOAD_LOAD_PATH/);
   });
 });

@@ -1,8 +1,10 @@
 /** The ObjectStore port on S3: lists a prefix of the landing bucket and presigns reads. */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { PassThrough, type Readable } from 'node:stream';
+import { PermanentError } from '../../errors.js';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { LandedFile, ObjectStore } from '../../ports.js';
-import { awsCall } from './classify.js';
+import { awsCall, classifyAwsError } from './classify.js';
 
 /** A presigned URL is valid an hour; one is reused for ten minutes, so each use has 50 left. */
 const URL_VALID_SECONDS = 3600;
@@ -36,6 +38,33 @@ export class S3ObjectStore implements ObjectStore {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return files;
+  }
+
+  async read(key: string, etag: string): Promise<Readable> {
+    const what = `reading s3://${this.#bucket}/${key}`;
+    try {
+      // If-Match pins the version planned: a file overwritten since is another version, loaded on its own.
+      const { Body, ETag } = await awsCall(what, () => this.#s3.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key, IfMatch: `"${etag}"` })));
+      const body = Body as Readable;
+      // S3 refuses another version itself; a store that ignores If-Match is caught here.
+      if (ETag !== undefined && ETag.replaceAll('"', '') !== etag) {
+        body.destroy();
+        throw Object.assign(new Error(`the object's ETag is ${ETag}, not "${etag}"`), { name: 'PreconditionFailed' });
+      }
+      // A connection that drops mid-object fails the stream: classified, like the call's own errors.
+      const out = new PassThrough();
+      body.once('error', (error) => out.destroy(classifyAwsError(error, what) as Error));
+      out.once('close', () => body.destroy());
+      return body.pipe(out);
+    } catch (error) {
+      if (error instanceof Error && error.name === 'NoSuchKey') {
+        throw new PermanentError('NOT_FOUND', 'the file is no longer in the landing bucket', { file: key }, { cause: error });
+      }
+      if (error instanceof Error && (error.name === 'PreconditionFailed' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412)) {
+        throw new PermanentError('NOT_FOUND', 'this version of the file was replaced in the landing bucket; the new version loads on the next run', { file: key }, { cause: error });
+      }
+      throw error;
+    }
   }
 
   /** Valid long enough for the longest Load; signing is local, no request is made. */

@@ -59,7 +59,7 @@ function columnOf(message: string): string | undefined {
  * a TransientError, a PermanentError naming the file, or the original error when it is
  * neither (a bug or a misconfiguration, which must surface as it is).
  */
-export function classifyClickHouseError(error: unknown, context: ErrorContext = {}): unknown {
+export function classifyClickHouseError(error: unknown, context: ErrorContext = {}, options: { rowOffset?: number } = {}): unknown {
   if (!(error instanceof Error)) return error;
   const e = error as ClickHouseLikeError & Error;
   const numeric = typeof e.code === 'string' && /^\d+$/.test(e.code) ? Number(e.code) : typeof e.code === 'number' ? e.code : undefined;
@@ -79,9 +79,13 @@ export function classifyClickHouseError(error: unknown, context: ErrorContext = 
   }
   const code = FILE_CODES.get(numeric);
   if (code) {
+    // A query that read part of a file numbers its rows from the part's first.
+    const offset = options.rowOffset ?? 0;
     const row = rowOf(e.message);
+    const at = row === undefined ? {} : { row: row + offset };
+    const text = offset ? message.replace(/\(at row (\d+)\)/, (_, n: string) => `(at row ${Number(n) + offset})`) : message;
     const column = columnOf(e.message);
-    return new PermanentError(code, message, { ...context, ...(row ? { row } : {}), ...(column ? { column } : {}) }, { cause: e });
+    return new PermanentError(code, text, { ...context, ...at, ...(column ? { column } : {}) }, { cause: e });
   }
   return error;
 }

@@ -6,11 +6,13 @@
  * read by one `url()` of the alternation `{url1,url2,...}`, in parallel, each row knowing its
  * file by `_path`.
  */
+import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { FileRef, FileScan, RowProblem, TableEngine, Warehouse } from '../../ports.js';
+import { stringify } from 'csv-stringify/sync';
+import type { FileRef, FileScan, RecordChunk, RowProblem, TableEngine, Warehouse } from '../../ports.js';
 import { fileFormat } from '../../lib/file-format.js';
 import { quoteIdentifier, settingsClause, tableRef } from '../../sql.js';
-import { LINEAGE_COLUMNS, TABLE_COLUMNS, type CanonicalTable } from '../../tables.js';
+import { LINEAGE_COLUMNS, TABLE_COLUMNS, TENANT_COLUMN, type CanonicalTable } from '../../tables.js';
 import { classifyClickHouseError } from './classify.js';
 import { createTableSql } from './ddl.js';
 
@@ -60,6 +62,31 @@ function urlGroups<T extends { url: string; format: string; compression: string 
     groups.set(key, [...(groups.get(key) ?? []), file]);
   }
   return [...groups.values(), ...alone];
+}
+
+type Lineage = { tenant_id: string; _file: string; _etag: string; _loaded_at: string };
+
+const lineage = (file: FileRef, loadedAt: string): Lineage => ({ tenant_id: file.tenant, _file: file.key, _etag: file.etag, _loaded_at: loadedAt });
+
+/**
+ * JSON lines of the rows with their lineage, written in front of each object's own fields (a
+ * checked row has some). A row that names tenant_id itself (checked equal) is rewritten instead,
+ * since a field may appear only once.
+ */
+function jsonBody(rows: readonly string[], lineage: Lineage): Buffer {
+  const fields = JSON.stringify(lineage).slice(0, -1) + ',';
+  return Buffer.from(
+    rows.map((row) => (row.includes('"tenant_id"') ? JSON.stringify({ ...(JSON.parse(row) as object), ...lineage }) : fields + row.trimStart().slice(1))).join('\n') + '\n',
+  );
+}
+
+/**
+ * CSV rows in the table's column order, whatever the file's: a column the file lacks is an empty
+ * field, which the engine reads as the column's default, as it reads a missing column in-engine.
+ */
+function csvBody(table: CanonicalTable, header: readonly string[], rows: readonly string[][], lineage: Lineage): Buffer {
+  const at = TABLE_COLUMNS[table].map((c) => header.indexOf(c.name));
+  return Buffer.from(stringify(rows.map((row) => [lineage.tenant_id, ...at.map((i) => (i === -1 ? '' : row[i]!)), lineage._file, lineage._etag, lineage._loaded_at])));
 }
 
 /** A row no unit may insert; the same problems the check read of a file loaded alone counts. */
@@ -192,8 +219,9 @@ export class ClickHouseWarehouse implements Warehouse {
     const many = await this.#manySources(files);
     const parts = many.parts.map((part) => `SELECT ${part.fileIndex} AS i, count() AS rows FROM ${part.from} GROUP BY i`);
     const rows = await this.#rows<{ i: string; rows: string }>(
-      // A HEAD request a file lets the engine answer from the row counts it keeps of files it read.
-      `${parts.join('\nUNION ALL\n')}${settingsClause({ ...this.#readSettings(), max_threads: 0, http_make_head_request: 1 })}`,
+      // The engine would answer from the row counts it keeps only after a HEAD request a file,
+      // and an insert without HEAD requests keeps none: a second GET costs less than two HEADs.
+      `${parts.join('\nUNION ALL\n')}${settingsClause({ ...this.#readSettings(), max_threads: 0 })}`,
       many.params,
       files.length === 1 ? files[0] : undefined,
     );
@@ -301,6 +329,41 @@ export class ClickHouseWarehouse implements Warehouse {
       { ...many.params, tenant: files[0]!.tenant, keys: files.map((f) => f.key), etags: files.map((f) => f.etag) },
       files.length === 1 ? files[0] : undefined,
     );
+  }
+
+  async insertRecords(chunk: RecordChunk, dedupToken?: string): Promise<void> {
+    if (dedupToken !== undefined && !/^[0-9a-f]{16,128}$/.test(dedupToken)) throw new Error('deduplication token must be lowercase hex');
+    const first = chunk[0];
+    if (!first) return;
+    const { table } = first.file;
+    if (chunk.some((p) => p.file.table !== table || p.format !== first.format)) throw new Error('one insert takes rows of one table, in one format');
+    const columns = [TENANT_COLUMN, ...TABLE_COLUMNS[table], ...LINEAGE_COLUMNS];
+    const loadedAt = new Date().toISOString();
+    const body = Buffer.concat(chunk.map((part) => (part.format === 'json' ? jsonBody(part.rows, lineage(part.file, loadedAt)) : csvBody(table, part.header, part.rows, lineage(part.file, loadedAt)))));
+    const settings = settingsClause({
+      ...this.#readSettings(),
+      // One chunk is one block: the parser's and the squashing thresholds are out of its reach.
+      max_insert_block_size: ONE_BLOCK,
+      min_insert_block_size_rows: ONE_BLOCK,
+      min_insert_block_size_bytes: ONE_BLOCK,
+      insert_null_as_default: 1,
+      ...(dedupToken === undefined ? {} : { insert_deduplicate: 1, insert_deduplication_token: dedupToken, optimize_on_insert: 0 }),
+    });
+    const list = `(${columns.map((c) => quoteIdentifier(c.name)).join(', ')})`;
+    // Without a token the rows go to a table function that keeps nothing: the parse is the check.
+    const target = dedupToken === undefined ? `FUNCTION null({structure:String}) ${list}` : `${tableRef(table, this.#options.database)} ${list}`;
+    try {
+      const result = await this.#client.exec({
+        query: `INSERT INTO ${target}${settings} FORMAT ${first.format === 'json' ? 'JSONEachRow' : 'CSV'}`,
+        values: Readable.from([body]),
+        query_params: { structure: columns.map((c) => `${c.name} ${c.type}`).join(', ') },
+      });
+      result.stream.destroy();
+    } catch (error) {
+      // The engine numbers the rows of the insert; for one file's rows they map onto the file's.
+      const context = chunk.length === 1 ? { tenant: first.file.tenant, table, file: first.file.key } : { tenant: first.file.tenant, table };
+      throw classifyClickHouseError(error, context, chunk.length === 1 ? { rowOffset: first.firstRow - 1 } : {});
+    }
   }
 
   async countRowsByFile(tenant: string, table: CanonicalTable, keys: readonly string[]): Promise<Map<string, Map<string, number>>> {

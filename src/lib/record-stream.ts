@@ -1,0 +1,136 @@
+/**
+ * The rows of a landed file read by the Load itself, as they arrive: JSON lines one object a
+ * line, CSV with its header (quoted fields may hold commas and line breaks), gzip or not. Rows
+ * come in batches, one per piece of the stream, so memory holds a piece at a time and a row
+ * costs no promise of its own; a malformed row fails with its row number.
+ */
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { PermanentError, type ErrorContext } from '../errors.js';
+import type { FileFormat } from './file-format.js';
+
+/**
+ * One data row: `row` counts data rows from 1 (blank lines and the CSV header are not rows);
+ * `bytes`, about its size. A JSON row keeps its text (`line`) as well as its parsed value.
+ */
+export type FileRecord = { row: number; bytes: number } & (
+  | { kind: 'json'; line: string; value: Record<string, unknown> }
+  | { kind: 'csv'; header: string[]; value: string[] }
+);
+
+export async function* readRecords(bytes: Readable, format: FileFormat, context: ErrorContext): AsyncGenerator<FileRecord[]> {
+  const input = format.compression === 'gzip' ? bytes.pipe(createGunzip()).once('error', (e) => bytes.destroy(e)) : bytes;
+  const split = format.format === 'JSONEachRow' ? new JsonLines(context) : new CsvRecords(context);
+  try {
+    for await (const piece of input as AsyncIterable<Buffer>) {
+      const records = split.push(piece);
+      if (records.length > 0) yield records;
+    }
+    const rest = split.end();
+    if (rest.length > 0) yield rest;
+  } catch (error) {
+    if (error instanceof PermanentError) throw error;
+    // zlib's errors carry a code such as Z_DATA_ERROR; anything else is the stream's own failure.
+    const code = (error as { code?: string }).code;
+    if (code?.startsWith('Z_')) throw new PermanentError('UNREADABLE_FILE', `not a readable gzip file (${code})`, context, { cause: error });
+    throw error;
+  } finally {
+    bytes.destroy();
+  }
+}
+
+/** Splits text into whole records as pieces arrive, keeping an unfinished one for the next piece. */
+abstract class Splitter {
+  #carry = '';
+  // A character split between two pieces is decoded once both have come.
+  readonly #decoder = new StringDecoder('utf8');
+  protected rows = 0;
+  constructor(protected readonly context: ErrorContext) {}
+
+  push(piece: Buffer): FileRecord[] {
+    const text = this.#carry + this.#decoder.write(piece);
+    const end = this.recordsEnd(text);
+    this.#carry = text.slice(end);
+    return this.records(text.slice(0, end));
+  }
+
+  end(): FileRecord[] {
+    const rest = this.#carry + this.#decoder.end();
+    this.#carry = '';
+    return this.records(rest);
+  }
+
+  /** Where the last whole record of `text` ends. */
+  protected abstract recordsEnd(text: string): number;
+  protected abstract records(text: string): FileRecord[];
+}
+
+class JsonLines extends Splitter {
+  protected recordsEnd(text: string): number {
+    return text.lastIndexOf('\n') + 1;
+  }
+
+  protected records(text: string): FileRecord[] {
+    const out: FileRecord[] = [];
+    for (const raw of text.split('\n')) {
+      let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (this.rows === 0 && line.startsWith('\uFEFF')) line = line.slice(1);
+      if (line.trim() === '') continue;
+      const row = ++this.rows;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (error) {
+        throw new PermanentError('PARSE_ERROR', `not a JSON object: ${(error as Error).message}`, { ...this.context, row }, { cause: error });
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new PermanentError('PARSE_ERROR', 'a line of a JSON lines file must be one JSON object', { ...this.context, row });
+      }
+      out.push({ row, bytes: line.length, kind: 'json', line, value: value as Record<string, unknown> });
+    }
+    return out;
+  }
+}
+
+class CsvRecords extends Splitter {
+  #header: string[] | undefined;
+
+  /** The last line break outside quotes ("" inside a quoted field toggles twice: no change). */
+  protected recordsEnd(text: string): number {
+    let end = 0;
+    let quoted = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 34) quoted = !quoted;
+      else if (c === 10 && !quoted) end = i + 1;
+    }
+    return end;
+  }
+
+  protected records(text: string): FileRecord[] {
+    if (text.trim() === '') return [];
+    let rows: string[][];
+    try {
+      rows = parseCsv(text, { bom: this.#header === undefined, skip_empty_lines: true, relax_column_count: true });
+    } catch (error) {
+      // The parser counts the records it read before the bad one, the header among them.
+      const before = Number((error as { records?: number }).records ?? 0) - (this.#header ? 0 : 1);
+      throw new PermanentError('PARSE_ERROR', (error as Error).message, { ...this.context, row: this.rows + Math.max(before, 0) + 1 }, { cause: error });
+    }
+    const out: FileRecord[] = [];
+    for (const value of rows) {
+      if (!this.#header) {
+        this.#header = value;
+        continue;
+      }
+      const row = ++this.rows;
+      if (value.length !== this.#header.length) {
+        throw new PermanentError('PARSE_ERROR', `the row has ${value.length} fields, the header ${this.#header.length}`, { ...this.context, row });
+      }
+      out.push({ row, bytes: value.reduce((n, field) => n + field.length + 1, 0), kind: 'csv', header: this.#header, value });
+    }
+    return out;
+  }
+}

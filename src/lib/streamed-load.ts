@@ -1,0 +1,177 @@
+/**
+ * The streamed load path, for a ClickHouse that cannot read the bucket: the Load reads each file
+ * version itself (pinned by its ETag, so every read sees the same bytes), checks every row as it
+ * streams past, and sends the rows with their lineage to the insert, each insert one block under
+ * its own token. The row counts are the Load's own.
+ *
+ * Small files go together, as a load unit (see load-unit.ts): their rows are one insert, read
+ * whole before it is sent, so it lands whole or not at all. A file larger than a unit is loaded
+ * alone, in chunks: read twice, first checking every row and parsing every chunk in the engine
+ * into a table function that keeps nothing, so a bad row or value anywhere fails the file before
+ * any insert; then inserting the chunks in order. A redo sends the same chunks under the same
+ * tokens, and the engine drops the ones that landed.
+ */
+import { createHash } from 'node:crypto';
+import { PermanentError, type ErrorContext } from '../errors.js';
+import type { FileVersion, ObjectStore, RecordPart, Warehouse } from '../ports.js';
+import { ROW_PROBLEMS, allowedColumns, columnProblem } from './check-file.js';
+import { dedupToken } from './dedup-token.js';
+import { fileFormat } from './file-format.js';
+import { fileRef } from './load.js';
+import { batchFiles } from './plan.js';
+import { readRecords, type FileRecord } from './record-stream.js';
+
+export interface StreamDeps {
+  store: ObjectStore;
+  warehouse: Warehouse;
+  /** Rows and bytes a chunk holds at most: the block of one insert. */
+  chunkRows: number;
+  chunkBytes: number;
+}
+
+/** The token of chunk `i` of a file version loaded alone. */
+export function chunkToken(file: FileVersion, i: number): string {
+  return createHash('sha256').update(`${dedupToken(file)}#${i}`).digest('hex').slice(0, 40);
+}
+
+/** Loads one file version alone, in chunks; returns its rows, or throws a PermanentError naming the problem. */
+export async function streamFile(file: FileVersion, deps: StreamDeps): Promise<number> {
+  const context = contextOf(file);
+  refuseUnstreamable(file, context);
+  let first: RecordPart | undefined;
+  let chunks = 0;
+  let rows = 0;
+  for await (const part of partsOf(file, deps, context)) {
+    rows += part.rows.length;
+    if (++chunks === 1) {
+      first = part;
+      continue;
+    }
+    // More than one chunk: parse them all before inserting any.
+    if (chunks === 2) await deps.warehouse.insertRecords([first!]);
+    await deps.warehouse.insertRecords([part]);
+  }
+  if (rows === 0 || !first) throw new PermanentError('EMPTY_FILE', 'the file has no rows', context);
+  if (chunks === 1) {
+    await deps.warehouse.insertRecords([first], chunkToken(file, 0));
+    return rows;
+  }
+  let i = 0;
+  for await (const part of partsOf(file, deps, context)) await deps.warehouse.insertRecords([part], chunkToken(file, i++));
+  return rows;
+}
+
+/**
+ * The batch's files the streamed path loads as units: JSON lines apart from CSV (one insert
+ * takes one format), each unit at most `chunkBytes`, since the Load holds it whole. The rest
+ * (larger files, Parquet, empty objects) load alone.
+ */
+export function streamedUnits(files: readonly FileVersion[], deps: Pick<StreamDeps, 'chunkBytes'>): FileVersion[][] {
+  return (['JSONEachRow', 'CSVWithNames'] as const).flatMap((kind) =>
+    batchFiles(
+      files.filter((f) => fileFormat(f.key).format === kind && f.size > 0 && f.size <= deps.chunkBytes),
+      { batchMaxFiles: Number.MAX_SAFE_INTEGER, batchMaxBytes: deps.chunkBytes },
+    ),
+  );
+}
+
+/**
+ * Inserts the files of a load unit (all JSON lines or all CSV) as one block under `token`, read
+ * whole and checked first; returns each file's rows.
+ */
+export async function streamUnit(files: readonly FileVersion[], token: string, deps: StreamDeps): Promise<number[]> {
+  const { parts, rows } = await readUnit(files, deps);
+  if (parts.length > 0) await deps.warehouse.insertRecords(parts, token);
+  return rows;
+}
+
+/** Each file's rows, read and checked, for a unit whose insert is known to have landed. */
+export async function countStreamed(files: readonly FileVersion[], deps: StreamDeps): Promise<number[]> {
+  return (await readUnit(files, deps)).rows;
+}
+
+async function readUnit(files: readonly FileVersion[], deps: StreamDeps): Promise<{ parts: RecordPart[]; rows: number[] }> {
+  const parts: RecordPart[] = [];
+  const rows: number[] = [];
+  for (const file of files) {
+    const context = contextOf(file);
+    refuseUnstreamable(file, context);
+    let n = 0;
+    // One part a file: the caller bounds the unit's bytes.
+    for await (const part of partsOf(file, { ...deps, chunkRows: Infinity, chunkBytes: Infinity }, context)) {
+      parts.push(part);
+      n += part.rows.length;
+    }
+    rows.push(n);
+  }
+  if (new Set(parts.map((p) => p.format)).size > 1) throw new Error('a streamed load unit holds JSON lines or CSV files, not both');
+  return { parts, rows };
+}
+
+const contextOf = (file: FileVersion): ErrorContext => ({ tenant: file.tenant, table: file.table, file: file.key });
+
+function refuseUnstreamable(file: FileVersion, context: ErrorContext): void {
+  if (fileFormat(file.key).format === 'Parquet') {
+    throw new PermanentError('UNSUPPORTED_FORMAT', 'a Parquet file cannot be streamed row by row; load it with ONCELOAD_LOAD_PATH=in-engine', context);
+  }
+  if (file.size === 0) throw new PermanentError('EMPTY_FILE', 'the file is empty', context);
+}
+
+/** The file's checked rows in parts of at most `chunkRows` rows and about `chunkBytes` bytes. */
+async function* partsOf(file: FileVersion, deps: StreamDeps, context: ErrorContext): AsyncGenerator<RecordPart> {
+  const ref = fileRef(file);
+  let json: string[] = [];
+  let csv: string[][] = [];
+  let header: string[] | undefined;
+  let firstRow = 1;
+  let bytes = 0;
+  const flush = (): RecordPart => {
+    const part: RecordPart = header ? { file: ref, firstRow, format: 'csv', header, rows: csv } : { file: ref, firstRow, format: 'json', rows: json };
+    firstRow += header ? csv.length : json.length;
+    json = [];
+    csv = [];
+    bytes = 0;
+    return part;
+  };
+  for await (const records of readRecords(await deps.store.read(file.key, file.etag), fileFormat(file.key), context)) {
+    for (const record of records) {
+      if (record.kind === 'csv' && !header) {
+        header = record.header;
+        const problem = columnProblem(file.table, header, context);
+        if (problem) throw problem;
+      }
+      checkRecord(record, file, context);
+      if (record.kind === 'json') json.push(record.line);
+      else csv.push(record.value);
+      bytes += record.bytes;
+      if (json.length + csv.length >= deps.chunkRows || bytes >= deps.chunkBytes) yield flush();
+    }
+  }
+  if (json.length + csv.length > 0) yield flush();
+}
+
+/** A field of a row; an empty CSV field is no value, as the engine reads it into a Nullable column. */
+function field(record: FileRecord, name: string): unknown {
+  if (record.kind === 'json') return record.value[name];
+  const i = record.header.indexOf(name);
+  return i === -1 || record.value[i] === '' ? undefined : record.value[i];
+}
+
+function rowProblem(problem: keyof typeof ROW_PROBLEMS, context: ErrorContext): PermanentError {
+  const { code, column, message } = ROW_PROBLEMS[problem];
+  return new PermanentError(code, message, { ...context, column });
+}
+
+/** The checks of a row the engine's insert would not make: an id and a version, no other tenant, no unknown field. */
+function checkRecord(record: FileRecord, file: FileVersion, context: ErrorContext): void {
+  if (record.kind === 'json') {
+    const allowed = allowedColumns(file.table);
+    for (const key in record.value) {
+      if (!allowed.has(key)) throw columnProblem(file.table, Object.keys(record.value), { ...context, row: record.row }, false)!;
+    }
+  }
+  if (field(record, 'id') == null) throw rowProblem('missing_id', { ...context, row: record.row });
+  if (field(record, 'last_updated') == null) throw rowProblem('missing_last_updated', { ...context, row: record.row });
+  const tenant = field(record, 'tenant_id');
+  if (tenant != null && tenant !== file.tenant) throw rowProblem('foreign_tenant', { ...context, row: record.row });
+}

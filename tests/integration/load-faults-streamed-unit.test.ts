@@ -1,0 +1,3 @@
+import { loadFaultSuite } from './load-faults.js';
+
+loadFaultSuite('streamed-unit');
