@@ -2,11 +2,11 @@
  * `npm run bench`: the pipeline against the raw engine, measured in one process run on the
  * same machine, data and table layout. Prints a table, or one JSON object with --json.
  *
- *   npm run bench -- [--tenants N] [--files N] [--rows N] [--big-file] [--components] [--json]
+ *   npm run bench -- [--tenants N] [--files N] [--rows N] [--rounds N] [--big-file] [--components] [--json]
  */
 import { performance } from 'node:perf_hooks';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +22,7 @@ const { values: flags } = parseArgs({
   options: {
     tenants: { type: 'string', default: '5' },
     files: { type: 'string', default: '50' },
+    rounds: { type: 'string', default: '3' },
     rows: { type: 'string', default: '2000' },
     'big-file': { type: 'boolean', default: false },
     components: { type: 'boolean', default: false },
@@ -32,6 +33,7 @@ const { values: flags } = parseArgs({
 const TENANTS = Number(flags.tenants);
 const FILES = Number(flags.files);
 const ROWS = Number(flags.rows);
+const ROUNDS = Number(flags.rounds);
 const log = (line: string) => {
   if (!flags.json) process.stderr.write(`${line}\n`);
 };
@@ -71,7 +73,10 @@ function landFile(tenant: string, table: CanonicalTable, n: number, version = 1)
   const dir = join(runtime.landingDir, tenant, 'canonical', table, 'batch');
   mkdirSync(dir, { recursive: true });
   const rows = Array.from({ length: ROWS }, (_, i) => demoRow(table, n * ROWS + i + 1, version));
-  writeFileSync(join(runtime.landingDir, tenant, 'canonical', table, fileName(n)), jsonLines(rows));
+  const path = join(runtime.landingDir, tenant, 'canonical', table, fileName(n));
+  // A new file, never a write through a hard link another set of tenants shares.
+  rmSync(path, { force: true });
+  writeFileSync(path, jsonLines(rows));
 }
 
 if (flags['big-file']) await bigFileMode();
@@ -112,49 +117,98 @@ async function bigFileMode() {
   if (result.status !== 'SUCCEEDED') throw new Error(`big file failed: ${result.cause}`);
   const bigFile = { bytes, seconds: (performance.now() - t) / 1000, rows: (result.output as RunReport).totals.rows };
   log(`big file: ${(bytes / 1024 ** 2).toFixed(0)} MiB, ${bigFile.rows} rows in ${bigFile.seconds.toFixed(1)} s`);
+  // The process's peak so far is the in-engine load's: the streamed load below is sampled on its own.
+  const peakRssMb = peakRss();
+
+  // The same file streamed through the Load, under another tenant.
+  const streamedDir = join(runtime.landingDir, 'bench-big-streamed', 'canonical', 'time_entries');
+  mkdirSync(streamedDir, { recursive: true });
+  linkSync(join(dir, 'big.jsonl'), join(streamedDir, 'big.jsonl'));
+  await deps.tenants.put({ tenantId: 'bench-big-streamed', service: 'bench', enabled: true, tables: ['time_entries'] });
+  await runtime.syncLanding();
+  process.env.ONCELOAD_LOAD_PATH = 'streamed';
+  await closeDeps();
+  deps = await runtime.deps();
+  const s = performance.now();
+  const streamed = await sampleMemory(() => runtime.execute({ tenants: ['bench-big-streamed'] }));
+  if (streamed.value.status !== 'SUCCEEDED') throw new Error(`big file, streamed, failed: ${streamed.value.cause}`);
+  const streamedSeconds = (performance.now() - s) / 1000;
+  log(`big file, streamed: ${(streamed.value.output as RunReport).totals.rows} rows in ${streamedSeconds.toFixed(1)} s`);
 
   await finish({
     machine: machine(),
     bigFile: { mib: Math.round(bigFile.bytes / 1024 ** 2), seconds: round(bigFile.seconds), rows: bigFile.rows },
     insertBlockRows: deps.config.insertBlockRows,
     baselineRssMb,
-    peakRssMb: peakRss(),
+    peakRssMb,
     peakAnonymousRssMb: peakAnonMb,
     fileBackedRssAtPeakMb: fileMbAtPeak,
+    streamed: {
+      seconds: round(streamedSeconds),
+      rows: (streamed.value.output as RunReport).totals.rows,
+      peakRssMb: streamed.peakAnonMb + streamed.fileMbAtPeak,
+      peakAnonymousRssMb: streamed.peakAnonMb,
+      fileBackedRssAtPeakMb: streamed.fileMbAtPeak,
+      chunkBytes: deps.config.streamChunkBytes,
+    },
   });
 }
 
 async function pipelineMode() {
-  const tenants = Array.from({ length: TENANTS }, (_, i) => `bench-${i}`);
-  log(`generating ${TENANTS} tenants x ${CANONICAL_TABLES.length} tables x ${FILES} files x ${ROWS} rows in ${dataDir}`);
-  for (const tenant of tenants) {
-    await deps.tenants.put({ tenantId: tenant, service: 'bench', enabled: true });
-    for (const table of CANONICAL_TABLES) for (let n = 0; n < FILES; n++) landFile(tenant, table, n);
-  }
-  await runtime.syncLanding();
   const files = TENANTS * CANONICAL_TABLES.length * FILES;
   const totalRows = files * ROWS;
-
-  // 1. The raw engine: the same rows, one INSERT ... SELECT per table straight from the same S3.
-  await deps.clickhouse.command({ query: 'CREATE DATABASE IF NOT EXISTS bench_raw' });
   const s3 = `${deps.config.s3Endpoint}/${deps.config.landingBucket}`;
-  const rawCpu = cpuSeconds();
-  let t = performance.now();
-  for (const table of CANONICAL_TABLES) {
-    await deps.clickhouse.command({ query: createTableSql(table, 'bench_raw') });
-    const columns = TABLE_COLUMNS[table].map((c) => c.name);
-    const structure = TABLE_COLUMNS[table].map((c) => `${c.name} ${c.type}`).join(', ');
-    await deps.clickhouse.command({
-      query: `INSERT INTO bench_raw.${table} (tenant_id, ${columns.join(', ')}, _file, _etag, _loaded_at)
-              SELECT splitByChar('/', _path)[2], ${columns.join(', ')}, _path, '', now64(3)
-              FROM s3({url:String}, 'S3RVER', 'S3RVER', 'JSONEachRow', {structure:String})
-              SETTINGS date_time_input_format = 'best_effort', session_timezone = 'UTC'`,
-      query_params: { url: `${s3}/*/canonical/${table}/batch/*.jsonl`, structure },
-    });
+
+  /** A set of tenants with the bench's files: generated once, then hard-linked, so every set holds the same bytes. */
+  async function landSet(name: string, from?: string[]): Promise<string[]> {
+    const tenants = Array.from({ length: TENANTS }, (_, i) => `bench-${name}-${i}`);
+    for (const [i, tenant] of tenants.entries()) {
+      await deps.tenants.put({ tenantId: tenant, service: 'bench', enabled: true });
+      for (const table of CANONICAL_TABLES) {
+        for (let n = 0; n < FILES; n++) {
+          if (!from) landFile(tenant, table, n);
+          else {
+            mkdirSync(join(runtime.landingDir, tenant, 'canonical', table, 'batch'), { recursive: true });
+            linkSync(join(runtime.landingDir, from[i]!, 'canonical', table, fileName(n)), join(runtime.landingDir, tenant, 'canonical', table, fileName(n)));
+          }
+        }
+      }
+    }
+    await runtime.syncLanding();
+    return tenants;
   }
-  const rawSeconds = (performance.now() - t) / 1000;
-  const rawCpuSeconds = cpuSince(rawCpu);
-  log(`raw engine: ${totalRows} rows in ${rawSeconds.toFixed(2)} s`);
+
+  /** The raw engine: the same rows, one INSERT ... SELECT per table straight from the same S3, into tables of their own. */
+  async function rawLoad(set: string, database: string) {
+    // The glob starts with the set's literal prefix, so the engine lists only this set's keys: with
+    // nothing before the first `{` it lists the whole bucket, which the local S3 answers ever more
+    // slowly as the rounds fill it, until the engine's listing times out and retries without end.
+    const tenants = `bench-${set}-{0..${TENANTS - 1}}`;
+    await deps.clickhouse.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    const cpu0 = cpuSeconds();
+    const t = performance.now();
+    for (const table of CANONICAL_TABLES) {
+      await deps.clickhouse.command({ query: createTableSql(table, database) });
+      const columns = TABLE_COLUMNS[table].map((c) => c.name);
+      const structure = TABLE_COLUMNS[table].map((c) => `${c.name} ${c.type}`).join(', ');
+      await deps.clickhouse.command({
+        query: `INSERT INTO ${database}.${table} (tenant_id, ${columns.join(', ')}, _file, _etag, _loaded_at)
+                SELECT splitByChar('/', _path)[2], ${columns.join(', ')}, _path, '', now64(3)
+                FROM s3({url:String}, 'S3RVER', 'S3RVER', 'JSONEachRow', {structure:String})
+                SETTINGS date_time_input_format = 'best_effort', session_timezone = 'UTC'`,
+        query_params: { url: `${s3}/${tenants}/canonical/${table}/batch/*.jsonl`, structure },
+      });
+    }
+    const seconds = (performance.now() - t) / 1000;
+    const cpu = cpuSince(cpu0);
+    let rows = 0;
+    for (const table of CANONICAL_TABLES) {
+      const result = await deps.clickhouse.query({ query: `SELECT count() AS n FROM ${database}.${table}`, format: 'JSONEachRow' });
+      rows += Number(((await result.json()) as { n: string }[])[0]!.n);
+    }
+    if (rows !== totalRows) throw new Error(`the raw engine loaded ${rows} rows into ${database}, not ${totalRows}`);
+    return { seconds, cpu };
+  }
 
   /** Runs one execution, timing its task states by kind from the event log. */
   async function timedRun(input: { tenants?: string[] } = {}) {
@@ -197,12 +251,31 @@ async function pipelineMode() {
     };
   }
 
-  // 2. The pipeline's first run.
-  const first = await timedRun();
-  log(`pipeline first run: ${first.report.totals.rows} rows in ${first.seconds.toFixed(2)} s`);
+  // 1 and 2, in rounds: the raw engine and the pipeline's first run on the same files, in turn, each round
+  // on a new set of tenants; the order flips each round, so a machine that speeds up or slows down
+  // favours neither. The ratio quoted is the median of the rounds'.
+  log(`${ROUNDS} round(s) of ${TENANTS} tenants x ${CANONICAL_TABLES.length} tables x ${FILES} files x ${ROWS} rows in ${dataDir}`);
+  const rounds: { raw: Awaited<ReturnType<typeof rawLoad>>; pipeline: Awaited<ReturnType<typeof timedRun>> }[] = [];
+  let tenants: string[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    tenants = await landSet(`r${r}`, r === 0 ? undefined : tenants);
+    const rawFirst = r % 2 === 0;
+    const raw = rawFirst ? await rawLoad(`r${r}`, `bench_raw_${r}`) : undefined;
+    const pipeline = await timedRun({ tenants });
+    const round = { raw: raw ?? (await rawLoad(`r${r}`, `bench_raw_${r}`)), pipeline };
+    if (pipeline.report.totals.rows !== totalRows) throw new Error(`round ${r}: the pipeline loaded ${pipeline.report.totals.rows} rows, not ${totalRows}`);
+    rounds.push(round);
+    log(`round ${r + 1}: raw engine ${round.raw.seconds.toFixed(2)} s, pipeline ${pipeline.seconds.toFixed(2)} s, ratio ${(round.raw.seconds / pipeline.seconds).toFixed(3)}`);
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const ratio = median(rounds.map((x) => x.raw.seconds / x.pipeline.seconds));
+  const middle = rounds.find((x) => x.raw.seconds / x.pipeline.seconds === ratio)!;
+  const first = middle.pipeline;
+  const rawSeconds = middle.raw.seconds;
+  const rawCpuSeconds = middle.raw.cpu;
 
   // 3. A no-op re-run, and a re-run after 1% of the files changed.
-  const noop = await timedRun();
+  const noop = await timedRun({ tenants });
   log(`no-op re-run: ${noop.seconds.toFixed(2)} s, ${noop.ddb} DynamoDB requests`);
   const changedCount = Math.max(1, Math.round(files / 100));
   for (let i = 0; i < changedCount; i++) {
@@ -215,12 +288,7 @@ async function pipelineMode() {
   log(`re-run after ${changedCount} changed file(s): ${changed.seconds.toFixed(2)} s, ${changed.report.totals.loaded} loaded`);
 
   // 4. The streamed path: the same files under other tenants, read by the Load and streamed into the inserts.
-  const streamedTenants = tenants.map((t) => `${t}-streamed`);
-  for (const tenant of streamedTenants) {
-    await deps.tenants.put({ tenantId: tenant, service: 'bench', enabled: true });
-    for (const table of CANONICAL_TABLES) for (let n = 0; n < FILES; n++) landFile(tenant, table, n);
-  }
-  await runtime.syncLanding();
+  const streamedTenants = await landSet('streamed', tenants.map((t) => t.replace(/^bench-r\d+-/, 'bench-r0-')));
   process.env.ONCELOAD_LOAD_PATH = 'streamed';
   await closeDeps();
   deps = await runtime.deps();
@@ -238,7 +306,8 @@ async function pipelineMode() {
     rawRowsPerSec: Math.round(totalRows / rawSeconds),
     pipelineSeconds: round(first.seconds),
     pipelineRowsPerSec: Math.round(totalRows / first.seconds),
-    ratio: round(rawSeconds / first.seconds),
+    ratio: round(ratio),
+    rounds: rounds.map((x) => ({ rawSeconds: round(x.raw.seconds), pipelineSeconds: round(x.pipeline.seconds), ratio: round(x.raw.seconds / x.pipeline.seconds) })),
     noopRerunSeconds: round(noop.seconds),
     changedRerunSeconds: round(changed.seconds),
     changedFiles: changedCount,

@@ -76,7 +76,7 @@ const schema = z.object({
   ONCELOAD_BATCH_MAX_BYTES: positiveInt(64 * 1024 * 1024),
   ONCELOAD_LEDGER_TTL_DAYS: positiveInt(DEFAULT_LEDGER_TTL_DAYS),
   ONCELOAD_LOAD_PATH: z.enum(LOAD_PATHS).default('in-engine'),
-  ONCELOAD_STREAM_CHUNK_BYTES: positiveInt(16 * 1024 * 1024),
+  ONCELOAD_STREAM_CHUNK_BYTES: positiveInt(4 * 1024 * 1024),
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig {

@@ -194,6 +194,11 @@ export interface Warehouse {
   insertRecords(chunk: RecordChunk, dedupToken?: string): Promise<void>;
   /** Raw row counts per file version (`_file`, `_etag`) of one tenant x table. */
   countRowsByFile(tenant: string, table: CanonicalTable, keys: readonly string[]): Promise<Map<string, Map<string, number>>>;
+  /**
+   * Each file's rows, counted in the table, if the files' rows are all in one part written by one
+   * insert that no merge has touched and that holds nothing else; otherwise undefined.
+   */
+  countInOwnPart(files: readonly FileRef[]): Promise<number[] | undefined>;
   /** Rows of the file with no row of the same id and an equal or newer version in the table. */
   uncoveredRows(file: FileRef): Promise<number>;
   /** `count() FINAL` of one tenant x table; 0 when the table does not exist. */

@@ -4,7 +4,7 @@
  * The insert checks every row as it reads, and one block lands whole or not at all, so a bad row
  * anywhere leaves nothing of the unit in the table; its files are then loaded alone, where the
  * check read names the file, row and column at fault. Each file's rows are counted after the
- * insert, from the files themselves: a count, which parses no column.
+ * insert in the part it wrote, or, if a merge has reached that part, from the files themselves.
  *
  * A unit's composition is recorded in the ledger before its insert starts and never changes.
  * Whoever finishes a unit (a retry, or a later run taking over a dead attempt) first asks the
@@ -60,7 +60,7 @@ export interface UnitWriter {
   count(files: readonly FileVersion[]): Promise<number[]>;
 }
 
-/** In-engine: ClickHouse reads the files for the insert, and again to count each one's rows. */
+/** In-engine: ClickHouse reads the files for the insert; their rows are counted in its part, or read again. */
 export function inEngineWriter(warehouse: Warehouse): UnitWriter {
   const count = async (files: readonly FileVersion[]) => {
     try {
@@ -75,8 +75,10 @@ export function inEngineWriter(warehouse: Warehouse): UnitWriter {
   };
   return {
     async insert(files, token) {
-      await warehouse.insertUnit(files.map(fileRef), token);
-      return count(files);
+      const refs = files.map(fileRef);
+      await warehouse.insertUnit(refs, token);
+      // The unit's one part, counted in the table, unless a merge reached it first: then the files.
+      return (await warehouse.countInOwnPart(refs)) ?? count(files);
     },
     count,
   };

@@ -56,7 +56,9 @@ async function ensureTables(endpoint: string, names: LocalStoreNames): Promise<v
 
 function startS3rver(directory: string, bucket: string): Promise<{ child: ChildProcess; port: number }> {
   const script = fileURLToPath(new URL('./s3rver-process.mjs', import.meta.url));
-  const child = fork(script, [directory, bucket], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
+  // s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy
+  // provider: without it every listing longer than one page (1,000 keys) fails with a 500.
+  const child = fork(script, [directory, bucket], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--openssl-legacy-provider'] });
   return new Promise((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));
     child.once('exit', (code) => reject(new Error(`the local S3 server exited with code ${code}`)));

@@ -12,7 +12,7 @@ import { createClickHouseClient } from '../adapters/clickhouse/client.js';
 import { readClickHouseSecret } from '../adapters/clickhouse/secret.js';
 import { ClickHouseWarehouse } from '../adapters/clickhouse/warehouse.js';
 import type { Ledger, ObjectStore, TenantDirectory, Warehouse } from '../ports.js';
-import { tracer } from './observability.js';
+import { tracerIfEnabled } from './tracing.js';
 
 export interface Deps {
   config: OnceloadConfig;
@@ -28,8 +28,9 @@ let current: Promise<Deps> | undefined;
 
 export async function createDeps(config: OnceloadConfig): Promise<Deps> {
   const aws = createAwsClients(config);
-  // Each DynamoDB and S3 call becomes an X-Ray subsegment on Lambda (a no-op where tracing is off).
-  for (const client of [aws.dynamodb, aws.s3]) tracer.captureAWSv3Client(client);
+  // Each DynamoDB and S3 call becomes an X-Ray subsegment on Lambda.
+  const tracer = await tracerIfEnabled();
+  for (const client of [aws.dynamodb, aws.s3]) tracer?.captureAWSv3Client(client);
   const target = config.clickhouse.kind === 'secret' ? await readClickHouseSecret(config.clickhouse.secretName) : config.clickhouse;
   const database = target.kind === 'server' ? target.database : config.database;
   const clickhouse = await createClickHouseClient(target);

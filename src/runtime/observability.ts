@@ -8,12 +8,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { FileResult } from '../lib/load.js';
 import type { RunReport } from '../lib/validate.js';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from '../metric-names.js';
+import { traceHandler } from './tracing.js';
 
 export { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../metric-names.js';
 
@@ -25,7 +24,6 @@ export const logger = new Logger({
 });
 // Metrics' own warnings go through the logger, so they are JSON on Lambda and silent locally.
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger });
-export const tracer = new Tracer({ serviceName: SERVICE_NAME });
 
 /** Adds the event's run id, tenant and table (where it has them) to every log line. */
 function eventKeys(): MiddlewareObj<Record<string, unknown>> {
@@ -43,7 +41,7 @@ function eventKeys(): MiddlewareObj<Record<string, unknown>> {
 
 /** The middlewares every handler uses, outermost first. Metrics are flushed as they are counted. */
 export function observability(): MiddlewareObj[] {
-  return [captureLambdaHandler(tracer, { captureResponse: false }), injectLambdaContext(logger, { resetKeys: true }), eventKeys() as MiddlewareObj];
+  return [traceHandler(), injectLambdaContext(logger, { resetKeys: true }), eventKeys() as MiddlewareObj];
 }
 
 /** Counts in one table's dimension, published at once. */

@@ -96,3 +96,26 @@ it('deduplicates a redone unit only when it reads the same files: the engine num
   await deps.warehouse.insertUnit(files.slice(0, 2), token);
   expect(await h.rawCount('companies', 'unit')).toBe(750);
 });
+
+it("counts a unit's rows in the one part its insert wrote, and only while no merge or second insert has reached it", async () => {
+  await h.addTenant('parts', ['companies']);
+  for (const n of range(0, 3)) h.land('parts', 'companies', `p${n}.jsonl`, companyRows(range(n * 1000 + 1, 100 + n * 10)));
+  await h.runtime.syncLanding();
+  const files = (await deps.store.list('parts/canonical/companies/')).map((f) => ({ tenant: 'parts', table: 'companies' as const, key: f.key, etag: f.etag }));
+
+  await deps.warehouse.insertUnit(files, 'abcdabcdabcdabcd0001');
+  expect(await deps.warehouse.countInOwnPart(files)).toEqual([100, 110, 120]);
+  // The part holds more than these files: not theirs alone.
+  expect(await deps.warehouse.countInOwnPart(files.slice(0, 2))).toBeUndefined();
+
+  // Inserted twice (under another token): two parts, so the table cannot say what one file holds.
+  await deps.warehouse.insertUnit(files, 'abcdabcdabcdabcd0002');
+  expect(await deps.warehouse.countInOwnPart(files)).toBeUndefined();
+
+  // Merged: the part is no insert's own any more (a merge may have replaced rows of it).
+  await deps.clickhouse.command({ query: 'SYSTEM START MERGES companies' });
+  await deps.clickhouse.command({ query: 'OPTIMIZE TABLE companies FINAL' });
+  await deps.clickhouse.command({ query: 'SYSTEM STOP MERGES companies' });
+  expect(await deps.warehouse.countInOwnPart(files)).toBeUndefined();
+  expect(await deps.warehouse.countRows(files)).toEqual([100, 110, 120]);
+});

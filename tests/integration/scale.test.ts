@@ -54,3 +54,13 @@ it('runs one execution over 200 tenants x 4 tables with a bounded Map, well insi
   // 800 items in under 168 KiB, about 210 bytes an item: room for about 1,200 items an execution (README).
   expect(Buffer.byteLength(summaries)).toBeLessThan(168 * 1024);
 });
+
+it('plans a tenant x table of more files than one S3 listing page holds', async () => {
+  const tenant = 'many-files';
+  await h.addTenant(tenant, ['companies']);
+  // S3 pages a listing at 1,000 keys; the local S3 must hand out continuation tokens too.
+  const files = 1_050;
+  for (const n of range(0, files)) h.land(tenant, 'companies', `f${n}.jsonl`, `{"id":${n + 1},"last_updated":"2026-01-01T00:00:00Z"}\n`);
+  const dry = report(await h.run({ tenants: [tenant], dryRun: true }));
+  expect(dry.totals.wouldLoad).toBe(files);
+});

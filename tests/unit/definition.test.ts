@@ -1,6 +1,7 @@
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_PLACEHOLDERS, placeholders, readDefinition, substituteDefinition } from '../../src/definition.js';
+import { FUNCTION_SETTINGS } from '../../src/function-settings.js';
 
 const arns = Object.fromEntries(Object.keys(FUNCTION_PLACEHOLDERS).map((p) => [p, `arn:aws:lambda:eu-west-1:123456789012:function:${p}`]));
 
@@ -46,7 +47,19 @@ describe('the state machine definition', () => {
       expect(retried, name).toContain('IdempotencyPersistenceLayerError');
       expect(retried, name).not.toContain('PermanentError');
       expect(retried, name).not.toContain('States.ALL');
+      // A function that ran out of time is tried again (its Load claims go stale first).
+      expect(retried, name).toEqual(expect.arrayContaining(['TimeoutError', 'Sandbox.Timedout']));
       if (name === 'Load a batch of files') expect(retried).toEqual(expect.arrayContaining(['IdempotencyAlreadyInProgressError', 'FileBusyError']));
+    }
+  });
+
+  it("gives every Task more time than its function's timeout, so the function's own timeout ends a stuck call first", () => {
+    const parsed = JSON.parse(readDefinition()) as { States: Record<string, State & { TimeoutSeconds?: number }> };
+    for (const [name, state] of states(parsed.States) as Generator<[string, State & { TimeoutSeconds?: number }]>) {
+      if (state.Type !== 'Task') continue;
+      const placeholder = /\$\{(\w+)\}/.exec(state.Resource ?? '')?.[1] as keyof typeof FUNCTION_PLACEHOLDERS;
+      const fn = FUNCTION_PLACEHOLDERS[placeholder];
+      expect(state.TimeoutSeconds, name).toBeGreaterThan(FUNCTION_SETTINGS[fn].timeoutSeconds);
     }
   });
 

@@ -195,6 +195,12 @@ export class ScriptedWarehouse implements Warehouse {
     if (error) throw error;
     this.records.push({ chunk, token });
   }
+  /** Rows per key found in the unit's own part; unset: a merge reached the part first. */
+  ownPartCounts: Map<string, number> | undefined;
+  async countInOwnPart(files: readonly { key: string }[]) {
+    this.calls.push('countInOwnPart');
+    return this.ownPartCounts && files.map((f) => this.ownPartCounts!.get(f.key) ?? 0);
+  }
   async countRowsByFile() {
     this.calls.push('countRowsByFile');
     return this.tableRows;

@@ -100,12 +100,22 @@ describe('loadInUnit: small files in one insert of one block', () => {
     const { ledger, warehouse, units } = setup();
     const out = await loadInUnit(files, 'run-1', units);
     expect(out.results.map((r) => [r.key, r.status, r.rows])).toEqual(files.map((f) => [f.key, 'loaded', 3]));
-    expect(warehouse.calls).toEqual(['insertUnit', 'countRows']);
+    // No part of its own was found (a merge reached it first): the files were counted instead.
+    expect(warehouse.calls).toEqual(['insertUnit', 'countInOwnPart', 'countRows']);
     expect(warehouse.unitInserts).toEqual([{ keys: files.map((f) => f.key), token: unitToken({ tenant: 'acme', table: 'companies', id: 'u1' }) }]);
     expect(ledger.units.get('u1')?.members.map((m) => m.key)).toEqual(files.map((f) => f.key));
     // The composition is recorded before the insert starts.
     expect(ledger.calls.indexOf('recordUnit')).toBeLessThan(ledger.calls.indexOf('markLoaded'));
     for (const f of files) expect(ledger.entries.get(entryKey(f))).toMatchObject({ status: 'loaded', rows: 3, unit: 'u1' });
+  });
+
+  it("counts each file's rows in the part the insert wrote, reading no file again", async () => {
+    const { ledger, warehouse, units } = setup();
+    warehouse.ownPartCounts = new Map(files.map((f, i) => [f.key, i + 7]));
+    const out = await loadInUnit(files, 'run-1', units);
+    expect(out.results.map((r) => [r.key, r.rows])).toEqual(files.map((f, i) => [f.key, i + 7]));
+    expect(warehouse.calls).toEqual(['insertUnit', 'countInOwnPart']);
+    for (const [i, f] of files.entries()) expect(ledger.entries.get(entryKey(f))).toMatchObject({ status: 'loaded', rows: i + 7 });
   });
 
   it('when a row fails the insert, loads each file alone: only the bad file fails, named with its row', async () => {

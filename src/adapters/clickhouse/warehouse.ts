@@ -382,6 +382,31 @@ export class ClickHouseWarehouse implements Warehouse {
     return counts;
   }
 
+  async countInOwnPart(files: readonly FileRef[]): Promise<number[] | undefined> {
+    const first = files[0];
+    if (!first) return [];
+    const table = tableRef(first.table, this.#options.database);
+    const rows = await this.#rows<{ part: string; file: string; etag: string; rows: string }>(
+      `SELECT _part AS part, _file AS file, _etag AS etag, count() AS rows FROM ${table}
+       WHERE tenant_id = {tenant:String} AND _file IN {keys:Array(String)} GROUP BY part, file, etag`,
+      { tenant: first.tenant, keys: files.map((f) => f.key) },
+    );
+    const mine = rows.filter((r) => files.some((f) => f.key === r.file && f.etag === r.etag));
+    const parts = [...new Set(mine.map((r) => r.part))];
+    if (parts.length !== 1) return undefined;
+    // One part of one insert block (level 0, one block number) that holds nothing else: no merge
+    // has replaced any of its rows, so its counts are the files'.
+    const [part] = await this.#rows<{ rows: string }>(
+      `SELECT rows FROM system.parts WHERE database = {database:String} AND table = {table:String} AND name = {part:String}
+       AND active AND level = 0 AND min_block_number = max_block_number`,
+      { database: this.#options.database, table: first.table, part: parts[0]! },
+    );
+    const byFile = new Map(mine.map((r) => [r.file, Number(r.rows)]));
+    const counts = files.map((f) => byFile.get(f.key) ?? 0);
+    if (!part || Number(part.rows) !== counts.reduce((a, b) => a + b, 0)) return undefined;
+    return counts;
+  }
+
   async uncoveredRows(file: FileRef): Promise<number> {
     const source = await this.#source(file, sourceStructure(file.table));
     const [row] = await this.#rows<{ uncovered: string }>(
