@@ -57,7 +57,10 @@ export async function measureComponents(deps: Deps, files: FileRef[], rowsPerFil
   await time('in-engine unit of 50: the insert (the pipeline)', files.length, async () => {
     for (const unit of units) await deps.warehouse.insertUnit(unit, token());
   });
-  await time("in-engine unit of 50: each file's rows counted after the insert (the pipeline)", files.length, async () => {
+  await time("in-engine unit of 50: each file's rows counted in the unit's part (the pipeline)", files.length, async () => {
+    for (const unit of units) if (!(await deps.warehouse.countInOwnPart(unit))) throw new Error("a unit's part was merged before it was counted");
+  });
+  await time("in-engine unit of 50: each file's rows counted from the files (once a merge reached the part)", files.length, async () => {
     for (const unit of units) await deps.warehouse.countRows(unit);
   });
   await fresh();

@@ -385,26 +385,27 @@ export class ClickHouseWarehouse implements Warehouse {
   async countInOwnPart(files: readonly FileRef[]): Promise<number[] | undefined> {
     const first = files[0];
     if (!first) return [];
-    const table = tableRef(first.table, this.#options.database);
+    // Parts no merge has touched: each was written by one insert block (level 0, one block number).
+    // Merges keep them few, and reading only them keeps this cheap however large the table grows.
+    const fresh = await this.#rows<{ name: string; rows: string }>(
+      `SELECT name, rows FROM system.parts WHERE database = {database:String} AND table = {table:String}
+       AND active AND level = 0 AND min_block_number = max_block_number`,
+      { database: this.#options.database, table: first.table },
+    );
+    if (fresh.length === 0) return undefined;
     const rows = await this.#rows<{ part: string; file: string; etag: string; rows: string }>(
-      `SELECT _part AS part, _file AS file, _etag AS etag, count() AS rows FROM ${table}
-       WHERE tenant_id = {tenant:String} AND _file IN {keys:Array(String)} GROUP BY part, file, etag`,
-      { tenant: first.tenant, keys: files.map((f) => f.key) },
+      `SELECT _part AS part, _file AS file, _etag AS etag, count() AS rows FROM ${tableRef(first.table, this.#options.database)}
+       WHERE _part IN {parts:Array(String)} AND tenant_id = {tenant:String} AND _file IN {keys:Array(String)} GROUP BY part, file, etag`,
+      { parts: fresh.map((p) => p.name), tenant: first.tenant, keys: files.map((f) => f.key) },
     );
     const mine = rows.filter((r) => files.some((f) => f.key === r.file && f.etag === r.etag));
-    const parts = [...new Set(mine.map((r) => r.part))];
-    if (parts.length !== 1) return undefined;
-    // One part of one insert block (level 0, one block number) that holds nothing else: no merge
-    // has replaced any of its rows, so its counts are the files'.
-    const [part] = await this.#rows<{ rows: string }>(
-      `SELECT rows FROM system.parts WHERE database = {database:String} AND table = {table:String} AND name = {part:String}
-       AND active AND level = 0 AND min_block_number = max_block_number`,
-      { database: this.#options.database, table: first.table, part: parts[0]! },
-    );
+    const parts = new Set(mine.map((r) => r.part));
+    if (parts.size !== 1) return undefined;
+    // That part holds these files' rows and nothing else: it is their insert's, and holds every row.
     const byFile = new Map(mine.map((r) => [r.file, Number(r.rows)]));
     const counts = files.map((f) => byFile.get(f.key) ?? 0);
-    if (!part || Number(part.rows) !== counts.reduce((a, b) => a + b, 0)) return undefined;
-    return counts;
+    const part = fresh.find((p) => parts.has(p.name))!;
+    return Number(part.rows) === counts.reduce((a, b) => a + b, 0) ? counts : undefined;
   }
 
   async uncoveredRows(file: FileRef): Promise<number> {
