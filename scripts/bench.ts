@@ -181,8 +181,7 @@ async function pipelineMode() {
   /** The raw engine: the same rows, one INSERT ... SELECT per table straight from the same S3, into tables of their own. */
   async function rawLoad(set: string, database: string) {
     // The glob starts with the set's literal prefix, so the engine lists only this set's keys: with
-    // nothing before the first `{` it lists the whole bucket, which the local S3 answers ever more
-    // slowly as the rounds fill it, until the engine's listing times out and retries without end.
+    // nothing before the first `{` it would list the whole bucket, every earlier round's files too.
     const tenants = `bench-${set}-{0..${TENANTS - 1}}`;
     await deps.clickhouse.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
     const cpu0 = cpuSeconds();
