@@ -108,7 +108,7 @@ export async function loadFile(file: FileVersion, runId: string, deps: LoadAlone
 }
 
 /** Error names that mean "another attempt holds this work right now": worth waiting for. */
-export const BUSY = new Set(['FileBusyError', 'IdempotencyAlreadyInProgressError']);
+const BUSY = new Set(['FileBusyError', 'IdempotencyAlreadyInProgressError']);
 
 export const isBusy = (error: unknown): error is Error => error instanceof Error && BUSY.has(error.name);
 

@@ -28,6 +28,32 @@ type Params = Record<string, unknown>;
 /** Squashing thresholds no load unit reaches, so its insert writes one block (callers bound its size). */
 const ONE_BLOCK = 2 ** 50;
 
+function checkToken(dedupToken: string): void {
+  if (!/^[0-9a-f]{16,128}$/.test(dedupToken)) throw new Error('deduplication token must be lowercase hex');
+}
+
+/** The columns an insert writes, quoted: the tenant, the table's own, then the lineage. */
+function insertColumns(table: CanonicalTable): { columns: string[]; target: string } {
+  const columns = TABLE_COLUMNS[table].map((c) => quoteIdentifier(c.name));
+  return { columns, target: [quoteIdentifier('tenant_id'), ...columns, ...LINEAGE_COLUMNS.map((c) => quoteIdentifier(c.name))].join(', ') };
+}
+
+/**
+ * What an `INSERT ... SELECT` of landed files sets, whether a file alone or a unit: deduplicated
+ * under the token, and every row lands (merges pick the newest), skipping the insert's own sorting
+ * out of replaced rows, which costs a third more memory.
+ */
+function dedupInsertSettings(dedupToken: string): Record<string, string | number> {
+  return {
+    insert_deduplicate: 1,
+    // Fail loudly rather than insert without deduplication if the engine deems the SELECT unstable.
+    deduplicate_insert_select: 'force_enable',
+    insert_deduplication_token: dedupToken,
+    insert_null_as_default: 1,
+    optimize_on_insert: 0,
+  };
+}
+
 const nullable = (type: string) => (type.startsWith('Nullable(') ? type : `Nullable(${type})`);
 
 /** Every source column nullable, so a missing value is seen (and counted) rather than defaulted. */
@@ -271,38 +297,25 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async insertFile(file: FileRef, dedupToken: string): Promise<void> {
-    if (!/^[0-9a-f]{16,128}$/.test(dedupToken)) throw new Error('deduplication token must be lowercase hex');
+    checkToken(dedupToken);
     const source = await this.#source(file, sourceStructure(file.table));
-    const columns = TABLE_COLUMNS[file.table].map((c) => quoteIdentifier(c.name));
-    const target = [quoteIdentifier('tenant_id'), ...columns, ...LINEAGE_COLUMNS.map((c) => quoteIdentifier(c.name))];
-    const settings = settingsClause({
-      ...this.#readSettings(),
-      insert_deduplicate: 1,
-      // Fail loudly rather than insert without deduplication if the engine deems the SELECT unstable.
-      deduplicate_insert_select: 'force_enable',
-      insert_deduplication_token: dedupToken,
-      insert_null_as_default: 1,
-      // As in a unit: every row of the file lands (merges pick the newest), and the insert skips
-      // sorting out replaced rows of each block, which costs it a third more memory.
-      optimize_on_insert: 0,
-    });
+    const { columns, target } = insertColumns(file.table);
     await this.#command(
-      `INSERT INTO ${tableRef(file.table, this.#options.database)} (${target.join(', ')})
+      `INSERT INTO ${tableRef(file.table, this.#options.database)} (${target})
        SELECT {tenant:String}, ${columns.join(', ')}, {file:String}, {etag:String}, now64(3)
-       FROM ${source.sql}${settings}`,
+       FROM ${source.sql}${settingsClause({ ...this.#readSettings(), ...dedupInsertSettings(dedupToken) })}`,
       { ...source.params, tenant: file.tenant, file: file.key, etag: file.etag },
       file,
     );
   }
 
   async insertUnit(files: readonly FileRef[], dedupToken: string): Promise<void> {
-    if (!/^[0-9a-f]{16,128}$/.test(dedupToken)) throw new Error('deduplication token must be lowercase hex');
+    checkToken(dedupToken);
     if (files.length === 0) return;
     const table = files[0]!.table;
     if (files.some((f) => f.table !== table || f.tenant !== files[0]!.tenant)) throw new Error('a load unit holds the files of one tenant x table');
     const many = await this.#manySources(files);
-    const columns = TABLE_COLUMNS[table].map((c) => quoteIdentifier(c.name));
-    const target = [quoteIdentifier('tenant_id'), ...columns, ...LINEAGE_COLUMNS.map((c) => quoteIdentifier(c.name))];
+    const { columns, target } = insertColumns(table);
     const selects = many.parts.map(
       (part) =>
         `SELECT {tenant:String}, ${columns.join(', ')}, {keys:Array(String)}[${part.fileIndex}], {etags:Array(String)}[${part.fileIndex}], now64(3) FROM ${part.from}
@@ -316,15 +329,11 @@ export class ClickHouseWarehouse implements Warehouse {
       max_insert_threads: 1,
       min_insert_block_size_rows: ONE_BLOCK,
       min_insert_block_size_bytes: ONE_BLOCK,
-      insert_deduplicate: 1,
-      deduplicate_insert_select: 'force_enable',
-      insert_deduplication_token: dedupToken,
-      insert_null_as_default: 1,
-      // Rows of one id in two files of a unit both land, as they would loaded apart; merges pick the newest.
-      optimize_on_insert: 0,
+      // Rows of one id in two files of a unit both land, as they would loaded apart.
+      ...dedupInsertSettings(dedupToken),
     });
     await this.#command(
-      `INSERT INTO ${tableRef(table, this.#options.database)} (${target.join(', ')})
+      `INSERT INTO ${tableRef(table, this.#options.database)} (${target})
        ${selects.join('\nUNION ALL\n')}${settings}`,
       { ...many.params, tenant: files[0]!.tenant, keys: files.map((f) => f.key), etags: files.map((f) => f.etag) },
       files.length === 1 ? files[0] : undefined,
@@ -332,7 +341,7 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async insertRecords(chunk: RecordChunk, dedupToken?: string): Promise<void> {
-    if (dedupToken !== undefined && !/^[0-9a-f]{16,128}$/.test(dedupToken)) throw new Error('deduplication token must be lowercase hex');
+    if (dedupToken !== undefined) checkToken(dedupToken);
     const first = chunk[0];
     if (!first) return;
     const { table } = first.file;
