@@ -1,17 +1,20 @@
 /**
- * Task "Load a batch of files". The batch's small files load as load units, idempotent on the
- * unit; a file larger than a unit loads alone, idempotent on tenant + table + key + ETag + reset
- * generation. Both hold across executions; the batch itself is idempotent within the execution.
- * In-engine ClickHouse reads the files; streamed, the Load reads them and sends their rows.
+ * Task "Load a batch of files". Each invocation is one attempt of the claim protocol: its
+ * claims carry a fresh attempt id and a lease that ends when the invocation must. Small files
+ * load as load units, a file larger than a unit alone; in-engine ClickHouse reads the files,
+ * streamed the Load reads them and sends their rows. The batch itself is idempotent within
+ * the execution.
  */
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { checkThenInsert, loadBatch, loadFile, settledOutcome, type FileResult, type LoadBatchInput } from '../src/lib/load.js';
-import { finishUnitOf, inEngineWriter, insertRecordedUnit, loadInUnit, type UnitDeps } from '../src/lib/load-unit.js';
+import { loadBatch, type LoadBatchInput } from '../src/lib/load.js';
+import { checkThenInsert, inEngineWriter, type LoadPath } from '../src/lib/load-unit.js';
+import type { FileResult } from '../src/lib/results.js';
 import { countStreamed, streamFile, streamUnit, streamedUnits } from '../src/lib/streamed-load.js';
+import type { Attempt } from '../src/ports.js';
 import { getDeps } from '../src/runtime/deps.js';
-import { idempotentHandler, idempotentPerFile, idempotentPerUnit } from '../src/runtime/idempotency.js';
+import { idempotentHandler } from '../src/runtime/idempotency.js';
 import { observability, reportLoad } from '../src/runtime/observability.js';
 
 export interface LoadOutput {
@@ -21,27 +24,17 @@ export interface LoadOutput {
 export const handler = middy(async (event: LoadBatchInput, context: Context): Promise<LoadOutput> => {
   const deps = await getDeps();
   const { config, warehouse, store } = deps;
-  const base = { ledger: deps.ledger, warehouse, loadTimeoutSeconds: config.loadTimeoutSeconds };
+  const attempt: Attempt = { id: randomUUID(), runId: event.runId, leaseUntil: new Date(Date.now() + context.getRemainingTimeInMillis()) };
   const stream = { store, warehouse, chunkRows: config.insertBlockRows, chunkBytes: config.streamChunkBytes };
   const streamed = config.loadPath === 'streamed';
-  const units: UnitDeps = {
-    ...base,
-    newUnitId: randomUUID,
-    writer: streamed ? { insert: (files, token) => streamUnit(files, token, stream), count: (files) => countStreamed(files, stream) } : inEngineWriter(warehouse),
-    insertUnit: idempotentPerUnit(deps, context, (insert) => insertRecordedUnit(insert, event.runId, units)),
-    loadAlone: idempotentPerFile(deps, context, (file) =>
-      loadFile(file, event.runId, {
-        ...base,
-        loadRows: streamed ? (f) => streamFile(f, stream) : checkThenInsert(warehouse),
-        finishUnit: finishUnitOf(event.runId, units),
-      }),
-    ),
-  };
-  const files = await loadBatch(event, {
-    unitsOf: (files) => (streamed ? streamedUnits(files, stream) : [files.filter((f) => f.size <= config.batchMaxBytes)]),
-    loadInUnit: (files) => loadInUnit(files, event.runId, units),
-    loadAlone: units.loadAlone,
-    settled: (file) => settledOutcome(file, deps.ledger),
+  const path: LoadPath = streamed
+    ? { writer: { insert: (files, token) => streamUnit(files, token, stream), count: (files) => countStreamed(files, stream) }, loadAlone: (f) => streamFile(f, stream) }
+    : { writer: inEngineWriter(warehouse), loadAlone: checkThenInsert(warehouse) };
+  const files = await loadBatch(event, attempt, {
+    ledger: deps.ledger,
+    warehouse,
+    path,
+    unitsOf: (free) => (streamed ? streamedUnits(free, stream) : [free.filter((f) => f.size <= config.batchMaxBytes)]),
   });
   reportLoad(event.table, files);
   return { files };

@@ -23,7 +23,6 @@ export interface OnceloadConfig {
   /** Database holding the canonical tables. */
   database: string;
   /** A `loading` ledger claim older than this is taken over (the Load function's timeout). */
-  loadTimeoutSeconds: number;
   /** Rows per insert block; pinned so a redone insert forms the same blocks and tokens. */
   insertBlockRows: number;
   /** Files one Plan round hands to the loads, so a Map item's state stays small. */
@@ -49,8 +48,12 @@ export interface OnceloadConfig {
 export const LOAD_PATHS = ['in-engine', 'streamed'] as const;
 export type LoadPath = (typeof LOAD_PATHS)[number];
 
-/** Days a ledger entry lives after its last write, unless ONCELOAD_LEDGER_TTL_DAYS says otherwise. */
-export const DEFAULT_LEDGER_TTL_DAYS = 400;
+/**
+ * Days a ledger entry lives after its last write; 0 (the default) keeps entries for good. An
+ * entry that expired while its file is still landed would let that file load a second time,
+ * so a TTL is only safe with a landing-bucket lifecycle shorter than it.
+ */
+export const DEFAULT_LEDGER_TTL_DAYS = 0;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -68,13 +71,12 @@ const schema = z.object({
   ONCELOAD_CLICKHOUSE_USER: z.string().default('default'),
   ONCELOAD_CLICKHOUSE_PASSWORD: z.string().default(''),
   ONCELOAD_CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('default'),
-  ONCELOAD_LOAD_TIMEOUT_SECONDS: positiveInt(900),
   ONCELOAD_INSERT_BLOCK_ROWS: positiveInt(65_536),
   ONCELOAD_PLAN_MAX_FILES: positiveInt(500),
   // A unit's composition is one ledger item (at most 400 KB): 200 keys of up to 1 KB fit.
   ONCELOAD_BATCH_MAX_FILES: z.coerce.number().int().positive().max(200).default(50),
   ONCELOAD_BATCH_MAX_BYTES: positiveInt(64 * 1024 * 1024),
-  ONCELOAD_LEDGER_TTL_DAYS: positiveInt(DEFAULT_LEDGER_TTL_DAYS),
+  ONCELOAD_LEDGER_TTL_DAYS: z.coerce.number().int().min(0).default(DEFAULT_LEDGER_TTL_DAYS),
   ONCELOAD_LOAD_PATH: z.enum(LOAD_PATHS).default('in-engine'),
   ONCELOAD_STREAM_CHUNK_BYTES: positiveInt(4 * 1024 * 1024),
 });
@@ -114,7 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig
     s3Endpoint: e.ONCELOAD_S3_ENDPOINT,
     clickhouse,
     database: clickhouse.kind === 'server' ? clickhouse.database : 'default',
-    loadTimeoutSeconds: e.ONCELOAD_LOAD_TIMEOUT_SECONDS,
     insertBlockRows: e.ONCELOAD_INSERT_BLOCK_ROWS,
     planMaxFiles: e.ONCELOAD_PLAN_MAX_FILES,
     batchMaxFiles: e.ONCELOAD_BATCH_MAX_FILES,

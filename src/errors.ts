@@ -29,8 +29,16 @@ export const FILE_PROBLEM_CODES = [
 ] as const;
 
 /** Permanent, but not the file's fault: the run fails and the next run tries again. */
-export const PERMANENT_CODES = [...FILE_PROBLEM_CODES, 'ACCESS_DENIED', 'DDL_DRIFT', 'CONFIGURATION'] as const;
+export const PERMANENT_CODES = [...FILE_PROBLEM_CODES, 'SUPERSEDED', 'ACCESS_DENIED', 'DDL_DRIFT', 'CONFIGURATION'] as const;
 export type PermanentCode = (typeof PERMANENT_CODES)[number];
+
+/**
+ * The object no longer holds the version being read (S3 answered `If-Match` with 412): that
+ * version ends `superseded`, neither loaded nor failed, and the new one is planned next round.
+ */
+export function isSuperseded(error: unknown): error is PermanentError {
+  return error instanceof PermanentError && error.code === 'SUPERSEDED';
+}
 
 export function isFileProblem(error: unknown): error is PermanentError {
   return error instanceof PermanentError && (FILE_PROBLEM_CODES as readonly string[]).includes(error.code);

@@ -41,7 +41,8 @@ export interface ObjectStore {
   read(key: string, etag: string): Promise<Readable>;
 }
 
-export type FileStatus = 'loading' | 'loaded' | 'failed' | 'reset';
+/** `superseded`: the object changed before this version's insert read it; neither loaded nor failed. */
+export type FileStatus = 'loading' | 'loaded' | 'failed' | 'reset' | 'superseded';
 
 export interface LedgerEntry {
   tenant: string;
@@ -56,8 +57,13 @@ export interface LedgerEntry {
   /** Rows read from the file (loaded files). */
   rows?: number;
   error?: string;
-  /** The load unit a `loading` claim belongs to; absent when the file loads alone, in blocks. */
+  /** The attempt holding a `loading` claim, and when its lease ends (the end of its invocation). */
+  attempt?: string;
+  leaseUntil?: string;
+  /** The load unit a `loading` claim is bound to; absent while its files are still being checked. */
   unit?: string;
+  /** Every version (`etag/generation`) of this key ever loaded, so an older claim never makes one look unloaded. */
+  loadedVersions?: string[];
   startedAt: string;
   updatedAt: string;
 }
@@ -72,13 +78,23 @@ export interface FileVersion {
   generation: number;
 }
 
+/**
+ * One invocation doing work: claims carry its id, and its lease ends with the invocation, so
+ * another attempt may take its work over only once it can no longer be running.
+ */
+export interface Attempt {
+  id: string;
+  runId: string;
+  leaseUntil: Date;
+}
+
 export type ClaimOutcome =
   | { outcome: 'claimed' }
   | { outcome: 'done'; entry: LedgerEntry }
-  /** A live attempt of another run holds the file. */
+  /** A live attempt holds the file (this version or another). */
   | { outcome: 'busy'; entry: LedgerEntry }
-  /** A dead attempt (or an earlier attempt of this run) holds the file in a way this claim may not take over. */
-  | { outcome: 'held'; entry: LedgerEntry };
+  /** An attempt whose lease has ended holds the file: its work must be fenced or finished first. */
+  | { outcome: 'expired'; entry: LedgerEntry };
 
 /** One file version of a load unit. */
 export interface UnitMember {
@@ -89,43 +105,68 @@ export interface UnitMember {
 }
 
 /**
- * Files inserted together by one INSERT that writes one block under one deduplication token.
- * Recorded before its insert starts, so whoever finishes it inserts exactly these files again.
+ * `open`: its opener is binding the members' claims to it, and no insert has started; only its
+ * opener may seal it, and anyone may abandon it once the opener's lease has ended.
+ * `sealed`: every member's claim is bound to it; whoever finishes it inserts exactly these
+ * members under its token. `split`: its insert failed for a member's fault and wrote nothing;
+ * its members load alone. `abandoned`: never sealed, so never inserted; it may be opened again.
+ */
+export type UnitState = 'open' | 'sealed' | 'split' | 'abandoned';
+
+/**
+ * Files inserted by one insert under one deduplication token (`unit`: one block), or one file
+ * inserted alone in blocks of a pinned size (`alone`). Its id is derived from its mode and its
+ * members' versions, so the same work always has the same id and token.
  */
 export interface LoadUnit {
   tenant: string;
   table: CanonicalTable;
   id: string;
-  /** The run that recorded it. */
-  runId: string;
+  mode: 'unit' | 'alone';
   members: UnitMember[];
+  state: UnitState;
+  /** The attempt that opened it, and its lease. */
+  attempt: string;
+  leaseUntil: string;
+  /** The run that opened it. */
+  runId: string;
   createdAt: string;
 }
 
+/**
+ * The ledger's conditional writes. Every rule of the claim protocol (src/lib/claims.ts) is one
+ * condition here, so two attempts can never both believe they own a file or a unit.
+ */
 export interface Ledger {
   /** Every ledger entry of one tenant x table, by key (one Query, paginated). */
   listItem(tenant: string, table: CanonicalTable): Promise<Map<string, LedgerEntry>>;
   /** One entry, read consistently. */
   get(file: { tenant: string; table: CanonicalTable; key: string }): Promise<LedgerEntry | undefined>;
   /**
-   * Takes the `loading` claim unless the version is done or held. With `unit`, the claim joins that
-   * load unit and takes no file another attempt left `loading` (its insert may have landed under
-   * its own token); without, it takes over only a dead or own claim of a file loading alone.
+   * Claims the version for `attempt` (`loading`, bound to no unit) if it is new, reset at this
+   * generation, or the key holds another version that is not loading (or whose abandoned claim
+   * is bound to no unit), and this version was never loaded.
    */
-  claim(file: FileVersion, runId: string, staleBefore: Date, unit?: string): Promise<ClaimOutcome>;
-  /**
-   * Takes over a `loading` claim of a dead attempt (or an earlier attempt of this run) held in unit
-   * `from`, moving it to unit `to` (the same unit, to finish it; or none, to load the file alone).
-   * False when the claim is no longer that one.
-   */
-  takeOver(file: FileVersion, from: string, to: string | undefined, runId: string, staleBefore: Date): Promise<boolean>;
-  /** Records a unit's composition; it never changes afterwards. */
-  recordUnit(unit: LoadUnit): Promise<void>;
+  claim(file: FileVersion, attempt: Attempt, now: Date): Promise<ClaimOutcome>;
+  /** Takes over the claim `from` holds on this version, if its lease ended before `now`; the unit binding stays. */
+  takeOver(file: FileVersion, from: string, attempt: Attempt, now: Date): Promise<boolean>;
+  /** Binds the attempt's claim to `unit` (or to none); false when the attempt no longer holds it. */
+  bind(file: FileVersion, attempt: Attempt, unit: string | undefined): Promise<boolean>;
+  /** Records the unit `open` for its attempt, if it is absent or abandoned; false otherwise. */
+  openUnit(unit: LoadUnit): Promise<boolean>;
+  /** `open` -> `sealed`, only by the attempt that opened it. */
+  sealUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id'>, attempt: Attempt): Promise<boolean>;
+  /** `open` whose lease ended before `now` (or absent) -> `abandoned`: its opener can no longer seal it. */
+  abandonUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id'>, now: Date): Promise<boolean>;
+  /** `sealed` -> `split`. */
+  splitUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id'>): Promise<boolean>;
   getUnit(tenant: string, table: CanonicalTable, id: string): Promise<LoadUnit | undefined>;
-  markLoaded(file: FileVersion, runId: string, rows: number): Promise<void>;
-  markFailed(file: FileVersion, runId: string, error: string): Promise<void>;
-  /** Gives up a claim after a transient error, so the retry need not wait for it to go stale. */
-  release(file: Pick<FileVersion, 'tenant' | 'table' | 'key'>, runId: string): Promise<void>;
+  /** Records the outcome of a version whose claim `attempt` holds; false when it no longer does. */
+  settle(file: FileVersion, attempt: Attempt, outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: string } | { status: 'superseded' }): Promise<boolean>;
+  /** Ends the attempt's lease on its claim, so the next attempt may take it over at once. */
+  release(file: FileVersion, attempt: Attempt): Promise<void>;
+  /** Ends every lease at once (their owners are known to be dead); returns how many. */
+  expireLeases(): Promise<number>;
   /** Marks entries for reloading under a new generation; returns how many. */
   reset(params: { tenant: string; table: CanonicalTable; key?: string; status?: FileStatus }): Promise<number>;
 }
@@ -137,6 +178,8 @@ export interface FileRef {
   key: string;
   /** The `_etag` lineage value its rows carry (see `lineageEtag`). */
   etag: string;
+  /** The object's ETag the read is pinned to (S3 `If-Match`): a replaced object answers 412. */
+  version?: string;
 }
 
 export interface FileScan {
@@ -192,6 +235,8 @@ export interface Warehouse {
    * `dedupToken`; without a token, only parses them as the insert would and writes nothing.
    */
   insertRecords(chunk: RecordChunk, dedupToken?: string): Promise<void>;
+  /** Raw row counts of every lineage (`_file`, `_etag`) of one tenant x table in the table. */
+  lineages(tenant: string, table: CanonicalTable): Promise<Map<string, Map<string, number>>>;
   /** Raw row counts per file version (`_file`, `_etag`) of one tenant x table. */
   countRowsByFile(tenant: string, table: CanonicalTable, keys: readonly string[]): Promise<Map<string, Map<string, number>>>;
   /**

@@ -36,7 +36,6 @@ export function createFunctions(stack: Stack, storage: Storage, secret: ISecret,
     // The secret's name only: the connection is read at run time and never sits in the environment.
     ONCELOAD_CLICKHOUSE_SECRET: config.clickhouseSecretName,
     // A Load claim is taken over only after the function that holds it has surely ended.
-    ONCELOAD_LOAD_TIMEOUT_SECONDS: String(FUNCTION_SETTINGS.load.timeoutSeconds),
     ONCELOAD_LOAD_PATH: config.loadPath,
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

@@ -3,6 +3,7 @@
  * start and watch executions of a stage's state machine deployed on AWS.
  * Exit codes: 0 success, 1 a run failed or did not validate, 2 bad usage or bad input.
  */
+import { verify, verifyText } from '../lib/audit.js';
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { InputError } from '../errors.js';
@@ -230,6 +231,24 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       if (count === 0) setExit(EXIT_FAILED);
     });
   });
+
+  program
+    .command('verify')
+    .description('count every loaded file version again from its object and compare with the table: lost, doubled and stray rows, by file; exit 1 when any')
+    .option('--tenant <id>', 'one tenant')
+    .option('--table <name>', 'one table', (v: string) => tablesOption(v)[0]!)
+    .option('--json', 'print the findings as JSON')
+    .addOption(dataDirOption())
+    .action(async (flags: { tenant?: string; table?: CanonicalTable; json?: boolean; dataDir: string }) => {
+      if (flags.tenant !== undefined) assertTenantId(flags.tenant);
+      await withRuntime(flags.dataDir, async (runtime) => {
+        const deps = await runtime.deps();
+        const tenants = flags.tenant ? [flags.tenant] : (await deps.tenants.list()).map((t) => t.tenantId);
+        const report = await verify({ tenants, tables: flags.table ? [flags.table] : CANONICAL_TABLES }, deps);
+        out(flags.json ? JSON.stringify(report, null, 2) : verifyText(report));
+        if (!report.ok) setExit(EXIT_FAILED);
+      });
+    });
 
   program
     .command('sql <query>')

@@ -66,6 +66,8 @@ const SAMPLE = 20;
 
 function classify(file: LandedFile, entry: LedgerEntry | undefined): keyof PlanCounts {
   if (!entry) return 'new';
+  // Loaded before, though a later claim of another version now fronts the key.
+  if (entry.etag !== file.etag && entry.loadedVersions?.includes(`${file.etag}/${entry.generation}`)) return 'unchanged';
   if (entry.etag !== file.etag) return 'changed';
   switch (entry.status) {
     case 'loaded':
@@ -76,6 +78,9 @@ function classify(file: LandedFile, entry: LedgerEntry | undefined): keyof PlanC
       return 'reset';
     case 'loading':
       return 'resumed';
+    case 'superseded':
+      // The object holds this version again (identical bytes after a change and back).
+      return 'changed';
   }
 }
 
@@ -99,7 +104,7 @@ export function batchFiles<T extends { size: number }>(files: readonly T[], limi
 
 export async function plan(
   input: PlanInput,
-  deps: { store: ObjectStore; ledger: Ledger; warehouse: Warehouse; limits: PlanLimits; now?: () => Date },
+  deps: { store: ObjectStore; ledger: Pick<Ledger, 'listItem'>; warehouse: Warehouse; limits: PlanLimits; now?: () => Date },
 ): Promise<PlanResult> {
   const round = input.previous.nextRound;
   const [listed, ledger] = await Promise.all([

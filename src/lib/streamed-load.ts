@@ -17,7 +17,7 @@ import type { FileVersion, ObjectStore, RecordPart, Warehouse } from '../ports.j
 import { ROW_PROBLEMS, allowedColumns, columnProblem } from './check-file.js';
 import { dedupToken } from './dedup-token.js';
 import { fileFormat } from './file-format.js';
-import { fileRef } from './load.js';
+import { fileRef } from './load-unit.js';
 import { batchFiles } from './plan.js';
 import { readRecords, type FileRecord } from './record-stream.js';
 

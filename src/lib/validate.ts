@@ -9,7 +9,7 @@ import pMap from 'p-map';
 import type { Ledger, LedgerEntry, Warehouse, TableEngine } from '../ports.js';
 import { SORTING_KEY, VERSION_COLUMN, type CanonicalTable } from '../tables.js';
 import type { PlanCounts } from './plan.js';
-import { lineageEtag } from './dedup-token.js';
+import { auditLoaded } from './audit.js';
 import { renderReport } from './report-text.js';
 
 export interface ItemSummary {
@@ -108,7 +108,7 @@ interface ItemFindings {
   filesChecked: number;
 }
 
-async function validateItem(item: ItemSummary, input: ValidateInput, deps: { ledger: Ledger; warehouse: Warehouse }): Promise<ItemFindings> {
+async function validateItem(item: ItemSummary, input: ValidateInput, deps: { ledger: Pick<Ledger, 'listItem'>; warehouse: Warehouse }): Promise<ItemFindings> {
   const where = `${item.tenant}/${item.table}`;
   const counts = item.countsAtStart;
   const report: ItemReport = {
@@ -144,19 +144,10 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
   report.rows = loaded.reduce((sum, e) => sum + (e.rows ?? 0), 0);
   findings.filesChecked = loaded.length;
 
-  const inTable = loaded.length > 0 ? await deps.warehouse.countRowsByFile(item.tenant, item.table, loaded.map((e) => e.key)) : new Map<string, Map<string, number>>();
-  for (const entry of loaded) {
-    const etag = lineageEtag(entry.etag, entry.generation);
-    const rows = inTable.get(entry.key)?.get(etag) ?? 0;
-    const expected = entry.rows ?? 0;
-    if (rows > expected) findings.doubled.push(`${where} ${entry.key}: ${rows} rows in the table, ${expected} in the file`);
-    if (rows < expected) {
-      // ReplacingMergeTree merges drop rows that a newer version replaced: only rows with no
-      // equal-or-newer version of their id anywhere in the table are lost.
-      const uncovered = await deps.warehouse.uncoveredRows({ tenant: item.tenant, table: item.table, key: entry.key, etag });
-      if (uncovered > 0) findings.lost.push(`${where} ${entry.key}: ${uncovered} of ${expected} rows are not in the table`);
-    }
-  }
+  // Counted again from the objects, never from the insert being checked (see audit.ts).
+  const audit = await auditLoaded(item.tenant, item.table, loaded, deps.warehouse);
+  findings.lost.push(...audit.lost);
+  findings.doubled.push(...audit.doubled);
 
   if (counts && counts.toLoad === 0 && typeof item.countFinalBefore === 'number') {
     const before = item.countFinalBefore;
@@ -192,7 +183,7 @@ function counting<T extends object>(port: T, tally: { calls: number }): T {
   });
 }
 
-export async function validateRun(input: ValidateInput, ports: { ledger: Ledger; warehouse: Warehouse }): Promise<RunReport> {
+export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Ledger, 'listItem'>; warehouse: Warehouse }): Promise<RunReport> {
   const started = performance.now();
   const queries = { calls: 0 };
   const ledgerReads = { calls: 0 };

@@ -4,6 +4,26 @@ import S3rver from 's3rver';
 
 const [directory, bucket] = process.argv.slice(2);
 const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
+
+const unquote = (etag) => String(etag ?? '').replace(/^W\//, '').replaceAll('"', '').trim();
+
+// s3rver ignores If-Match; S3 answers 412 Precondition Failed when the object's ETag is not the
+// one asked for. onceload pins every read of a file to its planned version that way, so the
+// local S3 must behave as S3 does. Koa composes its middleware when it starts listening, so
+// this one, placed first, wraps every request.
+server.middleware.unshift(async (ctx, next) => {
+  const wanted = ctx.get('if-match');
+  await next();
+  if (!wanted || (ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.status >= 300) return;
+  const actual = unquote(ctx.response.get('ETag'));
+  const ok = wanted.split(',').some((w) => w.trim() === '*' || unquote(w) === actual);
+  if (ok) return;
+  if (ctx.body && typeof ctx.body.destroy === 'function') ctx.body.destroy();
+  ctx.status = 412;
+  ctx.type = 'application/xml';
+  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-Match</Condition></Error>`;
+});
+
 const { port } = await server.run();
 process.send?.({ port });
 // Leave with the parent, even when it was killed without a chance to stop us.

@@ -68,33 +68,6 @@ function idempotentFunction<A, R>(deps: Deps, context: Context, use: string, key
 }
 
 /**
- * Makes a per-file function idempotent on tenant, table, key, ETag and reset generation, across
- * executions. The Lambda context is registered, so an in-progress record expires with the
- * invocation's remaining time if the function dies mid-load.
- */
-export function idempotentPerFile<A extends { tenant: string; table: string; key: string; etag: string; generation: number }, R>(
-  deps: Deps,
-  context: Context,
-  fn: (file: A) => Promise<R>,
-): (file: A) => Promise<R> {
-  return idempotentFunction(deps, context, 'load-file', '[tenant, table, key, etag, generation]', fn);
-}
-
-/**
- * Makes an insert of a recorded load unit idempotent on tenant, table, unit id and the files it
- * settles (an attempt finishing a unit may hold only some of its claims; its stored result
- * answers for those alone): a retry returns the stored results, and an attempt finishing what
- * another live attempt is inserting waits for it (IdempotencyAlreadyInProgressError, retried).
- */
-export function idempotentPerUnit<A extends { tenant: string; table: string; id: string; claimed: string[] }, R>(
-  deps: Deps,
-  context: Context,
-  fn: (unit: A) => Promise<R>,
-): (unit: A) => Promise<R> {
-  return idempotentFunction(deps, context, 'load-unit', '[tenant, table, id, claimed]', fn);
-}
-
-/**
  * Plan's idempotency: the first plan of a round that has files to load is stored, and a retry
  * of that round returns it, so Load batches keep the files they were planned with. A round
  * with nothing to load stores nothing: a scheduled run that finds nothing new writes no

@@ -9,7 +9,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
-import type { FileResult } from '../lib/load.js';
+import type { FileResult } from '../lib/results.js';
 import type { RunReport } from '../lib/validate.js';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from '../metric-names.js';
 import { traceHandler } from './tracing.js';

@@ -31,7 +31,7 @@ export function chaosSuite(path: string, env: Record<string, string>, defaultRou
   let faults: FaultInjector;
   beforeAll(async () => {
     console.log(`chaos seed (${path}): ${SEED} (replay with ONCELOAD_CHAOS_SEED=${SEED})`);
-    h = await openHarness({ ONCELOAD_INSERT_BLOCK_ROWS: '40', ONCELOAD_LOAD_TIMEOUT_SECONDS: '1', ONCELOAD_BATCH_MAX_FILES: '3', ...env }, { retryIntervalMs: 60, lambdaTimeoutSeconds: 1 });
+    h = await openHarness({ ONCELOAD_INSERT_BLOCK_ROWS: '40', ONCELOAD_BATCH_MAX_FILES: '3', ...env }, { retryIntervalMs: 60, lambdaTimeoutSeconds: 1 });
     await h.stopMerges();
     deps = await h.runtime.deps();
     faults = faultInjector(deps);

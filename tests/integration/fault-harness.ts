@@ -16,7 +16,7 @@ export interface FaultHarness {
   /** A fresh tenant with `files` files of 250 rows (three insert blocks each when loaded alone). */
   tenantWithFiles(files?: number): Promise<{ tenant: string; rows: number }>;
   /** Every row in the table once, every ledger item loaded, and a next run that moves nothing. */
-  expectExactlyOnce(tenant: string, rows: number, each?: (entry: LedgerEntry) => boolean): Promise<void>;
+  expectExactlyOnce(tenant: string, rows: number, each?: (entry: LedgerEntry) => boolean | Promise<boolean>): Promise<void>;
 }
 
 export function useFaultHarness(prefix: string, env: Record<string, string> = {}): FaultHarness {
@@ -24,7 +24,7 @@ export function useFaultHarness(prefix: string, env: Record<string, string> = {}
   let deps: Deps;
   let faults: FaultInjector;
   beforeAll(async () => {
-    h = await openHarness({ ONCELOAD_INSERT_BLOCK_ROWS: '100', ONCELOAD_LOAD_TIMEOUT_SECONDS: '2', ...env }, { retryIntervalMs: 150, lambdaTimeoutSeconds: 2 });
+    h = await openHarness({ ONCELOAD_INSERT_BLOCK_ROWS: '100', ...env }, { retryIntervalMs: 150, lambdaTimeoutSeconds: 2 });
     await h.stopMerges();
     deps = await h.runtime.deps();
     faults = faultInjector(deps);
@@ -52,7 +52,8 @@ export function useFaultHarness(prefix: string, env: Record<string, string> = {}
     async expectExactlyOnce(tenant, rows, each = () => true) {
       expect(await h.rawCount('companies', tenant)).toBe(rows);
       const ledger = [...(await deps.ledger.listItem(tenant, 'companies')).values()];
-      expect(ledger.every((e) => e.status === 'loaded' && e.rows === 250 && each(e))).toBe(true);
+      expect(ledger.map((e) => [e.key, e.status, e.rows])).toEqual(ledger.map((e) => [e.key, 'loaded', 250]));
+      expect(await Promise.all(ledger.map(each))).toEqual(ledger.map(() => true));
       const again = report(await h.run({ tenants: [tenant] }));
       expect(again.totals.loaded).toBe(0);
       expect(await h.rawCount('companies', tenant)).toBe(rows);

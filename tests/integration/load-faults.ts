@@ -30,15 +30,15 @@ const inUnit = (path: LoadPath) => path === 'unit' || path === 'streamed-unit';
 
 export function loadFaultSuite(path: LoadPath): void {
   const t = useFaultHarness(path, PATH_ENV[path]);
-  // Each file went the way this suite tests: in a unit, or not.
-  const wentThisWay = (e: LedgerEntry) => (e.unit !== undefined) === inUnit(path);
+  // Each file went the way this suite tests: in a unit of several files, or alone.
+  const wentThisWay = async (e: LedgerEntry) => e.unit !== undefined && (await t.deps.ledger.getUnit(e.tenant, e.table, e.unit))?.mode === (inUnit(path) ? 'unit' : 'alone');
 
   const ledgerWrite = (status: string) => (call: Call) =>
     call.operation === 'UpdateItemCommand' && call.target === t.deps.config.ledgerTable && JSON.stringify(call.input.ExpressionAttributeValues ?? {}).includes(`"${status}"`);
   const idempotencyCompletion = (call: Call) =>
     call.operation === 'UpdateItemCommand' &&
     call.target === t.deps.config.idempotencyTable &&
-    JSON.stringify(call.input.Key ?? {}).includes(inUnit(path) ? 'onceload.load-unit' : 'onceload.load-file');
+    JSON.stringify(call.input.Key ?? {}).includes('onceload.load#');
   /** The second insert into the table of the run: a later block of a file in several. */
   const secondTableInsert = () => {
     let seen = 0;
@@ -49,7 +49,7 @@ export function loadFaultSuite(path: LoadPath): void {
     ['before the insert', () => ({ store: 'clickhouse', when: isTableInsert, error: errors.clickhouseNetwork })],
     ['after the insert landed, reported failed', () => ({ store: 'clickhouse', when: isTableInsert, errorAfter: errors.clickhouseNetwork })],
     ['after the insert, before the ledger write', () => ({ store: 'dynamodb', when: ledgerWrite('loaded'), error: errors.connectionReset })],
-    ['after the ledger write, before the idempotency record is completed', () => ({ store: 'dynamodb', when: idempotencyCompletion, errorAfter: errors.serverError })],
+    ['after the ledger write, before the Load\'s idempotency record is completed', () => ({ store: 'dynamodb', when: idempotencyCompletion, errorAfter: errors.serverError })],
     // The function's 2 s run out while its insert hangs: it is tried again, waits for its own claims to go stale, finishes the
     // files, and the first insert, landing late, is dropped.
     [

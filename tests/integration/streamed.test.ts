@@ -89,7 +89,7 @@ it('loads keys with quotes, spaces, glob characters and unicode', async () => {
   expect(files.map((r) => r.f).sort()).toEqual(names.map((n) => `${tenant}/canonical/companies/${n}`).sort());
 });
 
-it('reads only the version it planned: a file replaced since is refused, and its new version loads on its own', async () => {
+it('reads only the version it planned: a file replaced since is refused as superseded (the local S3 answers If-Match as S3 does), and its new version loads on its own', async () => {
   const tenant = 'stream-replaced';
   await h.addTenant(tenant, ['companies']);
   const key = h.land(tenant, 'companies', 'r.jsonl', companyRows(range(1, 5)));
@@ -97,6 +97,6 @@ it('reads only the version it planned: a file replaced since is refused, and its
   const [old] = await deps.store.list(key);
   h.land(tenant, 'companies', 'r.jsonl', companyRows(range(1, 7)));
   await h.runtime.syncLanding();
-  await expect(deps.store.read(key, old!.etag)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/replaced/) });
+  await expect(deps.store.read(key, old!.etag)).rejects.toMatchObject({ code: 'SUPERSEDED', message: expect.stringMatching(/replaced/) });
   expect(report(await h.run({ tenants: [tenant] })).totals.rows).toBe(7);
 });

@@ -23,6 +23,6 @@ describe('loadConfig', () => {
   });
 
   it('resolves the defaults', () => {
-    expect(loadConfig({ ONCELOAD_CHDB_PATH: '/d' })).toMatchObject({ loadTimeoutSeconds: 900, insertBlockRows: 65_536, batchMaxFiles: 50, ledgerTable: 'onceload-file-ledger', region: 'us-east-1' });
+    expect(loadConfig({ ONCELOAD_CHDB_PATH: '/d' })).toMatchObject({ ledgerTtlDays: 0, insertBlockRows: 65_536, batchMaxFiles: 50, ledgerTable: 'onceload-file-ledger', region: 'us-east-1' });
   });
 });

@@ -5,10 +5,27 @@ import { FUNCTION_SETTINGS } from '../../src/function-settings.js';
 
 const arns = Object.fromEntries(Object.keys(FUNCTION_PLACEHOLDERS).map((p) => [p, `arn:aws:lambda:eu-west-1:123456789012:function:${p}`]));
 
+interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
+}
+
+/** The least time a retrier can wait in all, as Step Functions computes its waits (full jitter may wait nothing). */
+function leastTotalWait(r: Retrier): number {
+  if (r.JitterStrategy === 'FULL') return 0;
+  let total = 0;
+  for (let n = 0; n < (r.MaxAttempts ?? 3); n++) total += Math.min((r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** n, r.MaxDelaySeconds ?? Infinity);
+  return total;
+}
+
 interface State {
   Type: string;
   Resource?: string;
-  Retry?: { ErrorEquals: string[] }[];
+  Retry?: Retrier[];
   ItemProcessor?: { States: Record<string, State> };
 }
 function* states(all: Record<string, State>): Generator<[string, State]> {
@@ -51,6 +68,14 @@ describe('the state machine definition', () => {
       expect(retried, name).toEqual(expect.arrayContaining(['TimeoutError', 'Sandbox.Timedout']));
       if (name === 'Load a batch of files') expect(retried).toEqual(expect.arrayContaining(['IdempotencyAlreadyInProgressError', 'FileBusyError']));
     }
+  });
+
+  it('waits for a busy file until the lease of the attempt holding it has certainly ended (S5)', () => {
+    const parsed = JSON.parse(readDefinition()) as { States: Record<string, State> };
+    const load = [...states(parsed.States)].find(([name]) => name === 'Load a batch of files')![1];
+    const busy = load.Retry!.find((r) => r.ErrorEquals.includes('FileBusyError'))!;
+    // A lease ends with its invocation: at most the Load function's timeout after it began.
+    expect(leastTotalWait(busy)).toBeGreaterThan(FUNCTION_SETTINGS.load.timeoutSeconds + 60);
   });
 
   it("gives every Task more time than its function's timeout, so the function's own timeout ends a stuck call first", () => {

@@ -1,13 +1,10 @@
 /** Small in-memory stand-ins for the ports, for unit tests of the pipeline's logic. */
 import { Readable } from 'node:stream';
 import type {
-  ClaimOutcome,
   FileScan,
-  FileVersion,
   Ledger,
   LedgerEntry,
   LandedFile,
-  LoadUnit,
   ObjectStore,
   RecordChunk,
   TableEngine,
@@ -17,7 +14,11 @@ import type {
 } from '../../src/ports.js';
 import type { CanonicalTable } from '../../src/tables.js';
 
-export class MemoryLedger implements Ledger {
+/**
+ * The ledger as Plan reads it: entries by key. Claims and outcomes are tested against the real
+ * adapter on dynalite (see protocol tests), never against a stand-in.
+ */
+export class LedgerListing implements Pick<Ledger, 'listItem'> {
   readonly entries = new Map<string, LedgerEntry>();
   readonly calls: string[] = [];
   #k = (f: { tenant: string; table: string; key: string }) => `${f.tenant}#${f.table}#${f.key}`;
@@ -28,65 +29,6 @@ export class MemoryLedger implements Ledger {
   async listItem(tenant: string, table: CanonicalTable) {
     this.calls.push('listItem');
     return new Map([...this.entries.values()].filter((e) => e.tenant === tenant && e.table === table).map((e) => [e.key, e]));
-  }
-  async get(file: { tenant: string; table: CanonicalTable; key: string }) {
-    this.calls.push('get');
-    return this.entries.get(this.#k(file));
-  }
-  readonly units = new Map<string, LoadUnit>();
-  /** Claims of this many ms or older count as stale (the fakes' clock is the wall clock). */
-  async claim(file: FileVersion, runId: string, staleBefore: Date, unit?: string): Promise<ClaimOutcome> {
-    this.calls.push(unit ? 'claim-unit' : 'claim');
-    const entry = this.entries.get(this.#k(file));
-    if (entry && entry.etag === file.etag && (entry.status === 'loaded' || entry.status === 'failed')) return { outcome: 'done', entry };
-    if (entry && entry.etag === file.etag && entry.status === 'loading') {
-      const deadOrOwn = entry.runId === runId || entry.startedAt < staleBefore.toISOString();
-      if (!deadOrOwn) return { outcome: 'busy', entry };
-      if (unit !== undefined || entry.unit !== undefined) return { outcome: 'held', entry };
-    }
-    this.put({ ...file, status: 'loading', runId, startedAt: new Date().toISOString(), ...(unit ? { unit } : {}) });
-    return { outcome: 'claimed' };
-  }
-  async takeOver(file: FileVersion, from: string, to: string | undefined, runId: string, staleBefore: Date) {
-    this.calls.push(to === undefined ? 'takeOver-alone' : 'takeOver');
-    const entry = this.entries.get(this.#k(file));
-    if (!entry || entry.status !== 'loading' || entry.etag !== file.etag || entry.unit !== from) return false;
-    if (entry.runId !== runId && entry.startedAt >= staleBefore.toISOString()) return false;
-    const { unit: _previous, ...rest } = entry;
-    this.entries.set(this.#k(file), { ...rest, runId, startedAt: new Date().toISOString(), ...(to ? { unit: to } : {}) });
-    return true;
-  }
-  async recordUnit(unit: LoadUnit) {
-    this.calls.push('recordUnit');
-    if (this.units.has(unit.id)) throw new Error(`unit ${unit.id} recorded twice`);
-    this.units.set(unit.id, structuredClone(unit));
-  }
-  async getUnit(_tenant: string, _table: CanonicalTable, id: string) {
-    this.calls.push('getUnit');
-    return this.units.get(id);
-  }
-  async markLoaded(file: FileVersion, runId: string, rows: number) {
-    this.calls.push('markLoaded');
-    this.#finish(file, runId);
-    this.put({ ...this.entries.get(this.#k(file))!, status: 'loaded', runId, rows });
-  }
-  async markFailed(file: FileVersion, runId: string, error: string) {
-    this.calls.push('markFailed');
-    this.#finish(file, runId);
-    this.put({ ...this.entries.get(this.#k(file))!, status: 'failed', runId, error });
-  }
-  /** As the real ledger: only the holder of the claim records the outcome. */
-  #finish(file: FileVersion, runId: string) {
-    const entry = this.entries.get(this.#k(file));
-    if (entry?.status !== 'loading' || entry.runId !== runId || entry.etag !== file.etag) throw Object.assign(new Error('lost the claim'), { name: 'FileBusyError' });
-  }
-  async release(file: Pick<FileVersion, 'tenant' | 'table' | 'key'>, runId: string) {
-    this.calls.push('release');
-    const entry = this.entries.get(this.#k(file));
-    if (entry?.status === 'loading' && entry.runId === runId) entry.startedAt = new Date(0).toISOString();
-  }
-  async reset() {
-    return 0;
   }
 }
 
@@ -203,6 +145,10 @@ export class ScriptedWarehouse implements Warehouse {
   }
   async countRowsByFile() {
     this.calls.push('countRowsByFile');
+    return this.tableRows;
+  }
+  async lineages() {
+    this.calls.push('lineages');
     return this.tableRows;
   }
   async uncoveredRows() {

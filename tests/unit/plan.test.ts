@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { batchFiles, plan, type PlanInput } from '../../src/lib/plan.js';
-import { MemoryLedger, MemoryStore, ScriptedWarehouse } from './fakes.js';
+import { LedgerListing, MemoryStore, ScriptedWarehouse } from './fakes.js';
 
 const prefix = 'acme/canonical/companies/';
 const limits = { planMaxFiles: 100, batchMaxFiles: 2, batchMaxBytes: 1000 };
@@ -17,7 +17,7 @@ function setup() {
     { key: `${prefix}notes.txt`, etag: 'e-txt', size: 10 },
     { key: 'acme/canonical/contacts/other.jsonl', etag: 'x', size: 10 },
   ]);
-  const ledger = new MemoryLedger();
+  const ledger = new LedgerListing();
   const base = { tenant: 'acme', table: 'companies' as const };
   ledger.put({ ...base, key: `${prefix}same.jsonl`, etag: 'e-same', status: 'loaded' });
   ledger.put({ ...base, key: `${prefix}changed.jsonl`, etag: 'e1', status: 'loaded', generation: 3 });

@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { engineProblem, validateRun, type ItemSummary } from '../../src/lib/validate.js';
 import type { PlanCounts } from '../../src/lib/plan.js';
-import { MemoryLedger, ScriptedWarehouse, replacing } from './fakes.js';
+import { LedgerListing, ScriptedWarehouse, replacing } from './fakes.js';
 
 const counts = (toLoad: number): PlanCounts => ({ listed: 1, toLoad, new: toLoad, changed: 0, reset: 0, resumed: 0, unchanged: 1 - toLoad, failedBefore: 0, ignored: 0 });
 const key = 'acme/canonical/companies/a.jsonl';
 
 function setup(item: Partial<ItemSummary> = {}) {
-  const ledger = new MemoryLedger();
+  const ledger = new LedgerListing();
   ledger.put({ tenant: 'acme', table: 'companies', key, etag: 'e', status: 'loaded', rows: 10, runId: 'run-1' });
   const warehouse = new ScriptedWarehouse();
   warehouse.engines = [replacing('companies')];
   warehouse.tableRows = new Map([[key, new Map([['e', 10]])]]);
+  // The file itself, counted again by validation: 10 rows.
+  warehouse.rowCounts = new Map([[key, 10]]);
   const input = { runId: 'run-1', dryRun: false, items: [{ tenant: 'acme', table: 'companies' as const, countsAtStart: counts(1), plannedAt: '2026-01-01T00:00:00Z', countFinalBefore: null, ...item }] };
   return { ledger, warehouse, input };
 }
@@ -24,22 +26,25 @@ describe('validation', () => {
     expect(report.totals).toMatchObject({ loaded: 1, rows: 10 });
   });
 
-  it('reports its own cost: one ledger read and two engine queries for one item that loaded a file', async () => {
+  it('reports its own cost: one ledger read and three engine queries for one item that loaded a file', async () => {
     const report = await validateRun(setup().input, setup());
-    expect(report.cost).toMatchObject({ warehouseQueries: 2, ledgerReads: 1 });
-    expect(report.text).toMatch(/checks \(\d+\.\d\d s, 2 ClickHouse queries, 1 ledger read\):/);
+    expect(report.cost).toMatchObject({ warehouseQueries: 3, ledgerReads: 1 });
+    expect(report.text).toMatch(/checks \(\d+\.\d\d s, 3 ClickHouse queries, 1 ledger read\):/);
     // An item with nothing to load reads no ledger: only its count() FINAL and the engines.
     const idle = setup({ countsAtStart: counts(0), countFinalBefore: 5 });
     idle.warehouse.finalCount = 5;
     expect((await validateRun(idle.input, idle)).cost).toMatchObject({ ledgerReads: 0 });
   });
 
-  it('nothing doubled: fails when the table has more rows of a file version than the ledger', async () => {
+  it('nothing doubled: fails when the table has more rows of a file version than the file, whatever the ledger recorded', async () => {
     const s = setup();
     s.warehouse.tableRows = new Map([[key, new Map([['e', 11]])]]);
     const check = await checkOf(s, 'nothing-doubled');
     expect(check.ok).toBe(false);
     expect(check.problems[0]).toContain('11 rows in the table, 10 in the file');
+    // The ledger agreeing with a doubled insert does not hide it: the file is counted again.
+    s.ledger.put({ tenant: 'acme', table: 'companies', key, etag: 'e', status: 'loaded', rows: 11, runId: 'run-1' });
+    expect((await checkOf(s, 'nothing-doubled')).ok).toBe(false);
   });
 
   it('nothing lost: fails when rows are missing and no newer version covers them, passes when merges replaced them', async () => {

@@ -1,11 +1,12 @@
 /**
- * The file ledger on DynamoDB: one item per (tenant#table, S3 key). Every state change is a
- * conditional write, so two attempts can never both own a file (dynalite has no transactions,
- * and none are needed).
+ * The file ledger on DynamoDB: one item per (tenant#table, S3 key), and one per load unit in a
+ * partition of its own. Every state change is a conditional write, so two attempts can never
+ * both own a file or a unit (dynalite has no transactions, and none are needed). The rules the
+ * conditions encode are drawn in docs/exactly-once.md.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ClaimOutcome, FileStatus, FileVersion, Ledger, LedgerEntry, LoadUnit, UnitMember } from '../../ports.js';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Attempt, ClaimOutcome, FileStatus, FileVersion, Ledger, LedgerEntry, LoadUnit, UnitMember, UnitState } from '../../ports.js';
 import type { CanonicalTable } from '../../tables.js';
 import { FileBusyError } from '../../errors.js';
 import { awsCall } from './classify.js';
@@ -15,9 +16,9 @@ const partitionKey = (tenant: string, table: string) => `${tenant}#${table}`;
 /** Load units live beside the files, in a partition of their own that listing the files never reads. */
 const unitPartitionKey = (tenant: string, table: string) => `${tenant}#${table}#unit`;
 
-const NAMES = { '#status': 'status', '#error': 'error', '#rows': 'rows', '#size': 'size', '#ttl': LEDGER_TTL_ATTRIBUTE };
 
 function toEntry(item: Record<string, unknown>): LedgerEntry {
+  const versions = item.loadedVersions as Set<string> | undefined;
   return {
     tenant: String(item.tenant),
     table: item.tbl as CanonicalTable,
@@ -29,14 +30,21 @@ function toEntry(item: Record<string, unknown>): LedgerEntry {
     runId: String(item.runId ?? ''),
     ...(item.rows !== undefined ? { rows: Number(item.rows) } : {}),
     ...(item.error !== undefined ? { error: String(item.error) } : {}),
+    ...(item.attempt !== undefined ? { attempt: String(item.attempt) } : {}),
+    ...(item.leaseUntil !== undefined ? { leaseUntil: String(item.leaseUntil) } : {}),
     ...(item.unit !== undefined ? { unit: String(item.unit) } : {}),
+    ...(versions?.size ? { loadedVersions: [...versions].sort() } : {}),
     startedAt: String(item.startedAt ?? ''),
     updatedAt: String(item.updatedAt ?? ''),
   };
 }
 
+/** How a version is named in `loadedVersions`. */
+export const versionName = (file: Pick<FileVersion, 'etag' | 'generation'>) => `${file.etag}/${file.generation}`;
+
 export interface DynamoLedgerOptions {
   tableName: string;
+  /** Days a settled entry is kept; 0 keeps entries for good (the default: an entry must outlive its file). */
   ttlDays: number;
   now?: () => Date;
 }
@@ -54,8 +62,9 @@ export class DynamoLedger implements Ledger {
     return this.#options.now?.() ?? new Date();
   }
 
-  #expiresAt(now: Date): number {
-    return Math.floor(now.getTime() / 1000) + this.#options.ttlDays * 86_400;
+  /** The TTL attribute's value, or undefined when entries are kept for good. */
+  #expiresAt(now: Date): number | undefined {
+    return this.#options.ttlDays > 0 ? Math.floor(now.getTime() / 1000) + this.#options.ttlDays * 86_400 : undefined;
   }
 
   #key(file: { tenant: string; table: string; key: string }) {
@@ -101,21 +110,22 @@ export class DynamoLedger implements Ledger {
     }
   }
 
-  async claim(file: FileVersion, runId: string, staleBefore: Date, unit?: string): Promise<ClaimOutcome> {
-    const now = this.#now();
-    // Claimable: never seen, a new version, or reset for this generation. A file loading alone may
-    // also be taken from our own earlier attempt or a dead one (its redo reuses the file's token);
-    // a file in a load unit is only ever finished through that unit (see takeOver).
-    const alone = unit === undefined;
+  async claim(file: FileVersion, attempt: Attempt, now: Date): Promise<ClaimOutcome> {
+    const expires = this.#expiresAt(now);
     const claimed = await this.#conditional(`claiming ${file.key}`, {
       Key: this.#key(file),
       UpdateExpression:
-        'SET tenant = :tenant, tbl = :table, etag = :etag, #size = :size, generation = :gen, #status = :loading, ' +
-        `runId = :run, startedAt = :now, updatedAt = :now, #ttl = :exp${alone ? '' : ', #unit = :unit'} REMOVE #error, #rows${alone ? ', #unit' : ''}`,
+        'SET tenant = :tenant, tbl = :table, etag = :etag, #size = :size, generation = :gen, #status = :loading, runId = :run, ' +
+        `attempt = :attempt, leaseUntil = :lease, startedAt = :now, updatedAt = :now${expires === undefined ? '' : ', #ttl = :exp'} REMOVE #error, #rows, #unit`,
       ConditionExpression:
-        'attribute_not_exists(pk) OR etag <> :etag OR (#status = :reset AND generation = :gen)' +
-        (alone ? ' OR (#status = :loading AND attribute_not_exists(#unit) AND (runId = :run OR startedAt < :stale))' : ''),
-      ExpressionAttributeNames: { ...NAMES, '#unit': 'unit' },
+        'attribute_not_exists(pk)' +
+        // Reset by an operator for exactly this generation.
+        ' OR (#status = :reset AND generation = :gen AND etag = :etag)' +
+        // The object came back to a version that was superseded before it loaded.
+        ' OR (#status = :superseded AND etag = :etag AND generation = :gen)' +
+        // Another version, settled or abandoned before any unit held it; and this one never loaded.
+        ' OR (etag <> :etag AND (#status <> :loading OR (leaseUntil < :now AND attribute_not_exists(#unit))) AND NOT contains(loadedVersions, :version))',
+      ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#rows': 'rows', '#size': 'size', '#unit': 'unit', ...(expires === undefined ? {} : { '#ttl': LEDGER_TTL_ATTRIBUTE }) },
       ExpressionAttributeValues: {
         ':tenant': file.tenant,
         ':table': file.table,
@@ -124,132 +134,237 @@ export class DynamoLedger implements Ledger {
         ':gen': file.generation,
         ':loading': 'loading',
         ':reset': 'reset',
-        ':run': runId,
+        ':superseded': 'superseded',
+        ':run': attempt.runId,
+        ':attempt': attempt.id,
+        ':lease': attempt.leaseUntil.toISOString(),
         ':now': now.toISOString(),
-        ':exp': this.#expiresAt(now),
-        ...(alone ? { ':stale': staleBefore.toISOString() } : { ':unit': unit }),
+        ':version': versionName(file),
+        ...(expires === undefined ? {} : { ':exp': expires }),
       },
     });
     if (claimed) return { outcome: 'claimed' };
     const entry = await this.get(file);
-    if (entry && entry.etag === file.etag && (entry.status === 'loaded' || entry.status === 'failed')) {
-      return { outcome: 'done', entry };
-    }
-    if (entry?.status === 'loading' && entry.etag === file.etag && entry.generation === file.generation) {
-      const deadOrOwn = entry.runId === runId || entry.startedAt < staleBefore.toISOString();
-      return { outcome: deadOrOwn ? 'held' : 'busy', entry };
-    }
-    if (entry) return { outcome: 'busy', entry };
-    throw new FileBusyError('the ledger item changed while it was being claimed', { tenant: file.tenant, table: file.table, file: file.key });
+    if (!entry) throw new FileBusyError('the ledger item changed while it was being claimed', { tenant: file.tenant, table: file.table, file: file.key });
+    if (entry.loadedVersions?.includes(versionName(file))) return { outcome: 'done', entry: { ...entry, etag: file.etag, generation: file.generation, status: 'loaded' } };
+    const sameVersion = entry.etag === file.etag && entry.generation === file.generation;
+    if (sameVersion && (entry.status === 'loaded' || entry.status === 'failed')) return { outcome: 'done', entry };
+    if (entry.status === 'loading') return { outcome: (entry.leaseUntil ?? '') < now.toISOString() ? 'expired' : 'busy', entry };
+    return { outcome: 'busy', entry };
   }
 
-  async takeOver(file: FileVersion, from: string, to: string | undefined, runId: string, staleBefore: Date): Promise<boolean> {
-    const now = this.#now().toISOString();
+  async takeOver(file: FileVersion, from: string, attempt: Attempt, now: Date): Promise<boolean> {
     return this.#conditional(`taking over ${file.key}`, {
       Key: this.#key(file),
-      UpdateExpression: `SET runId = :run, startedAt = :now, updatedAt = :now${to === undefined ? ' REMOVE #unit' : ', #unit = :to'}`,
-      ConditionExpression: '#status = :loading AND etag = :etag AND generation = :gen AND #unit = :from AND (runId = :run OR startedAt < :stale)',
-      ExpressionAttributeNames: { '#status': 'status', '#unit': 'unit' },
+      UpdateExpression: 'SET attempt = :attempt, leaseUntil = :lease, runId = :run, updatedAt = :now',
+      ConditionExpression: '#status = :loading AND etag = :etag AND generation = :gen AND attempt = :from AND leaseUntil < :now',
+      ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
-        ':run': runId,
-        ':now': now,
+        ':attempt': attempt.id,
+        ':lease': attempt.leaseUntil.toISOString(),
+        ':run': attempt.runId,
+        ':now': now.toISOString(),
         ':loading': 'loading',
         ':etag': file.etag,
         ':gen': file.generation,
         ':from': from,
-        ':stale': staleBefore.toISOString(),
-        ...(to === undefined ? {} : { ':to': to }),
       },
     });
   }
 
-  async recordUnit(unit: LoadUnit): Promise<void> {
-    const now = this.#now();
-    await awsCall(`recording load unit ${unit.id}`, () =>
-      this.#documents.send(
-        new PutCommand({
-          TableName: this.#options.tableName,
-          Item: {
-            pk: unitPartitionKey(unit.tenant, unit.table),
-            sk: unit.id,
-            runId: unit.runId,
-            members: unit.members,
-            createdAt: unit.createdAt,
-            [LEDGER_TTL_ATTRIBUTE]: this.#expiresAt(now),
-          },
-          // A unit's composition is written once: a second writer of the same id is a bug.
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+  async bind(file: FileVersion, attempt: Attempt, unit: string | undefined): Promise<boolean> {
+    return this.#conditional(`binding ${file.key} to a load unit`, {
+      Key: this.#key(file),
+      UpdateExpression: unit === undefined ? 'REMOVE #unit' : 'SET #unit = :unit',
+      ConditionExpression: '#status = :loading AND etag = :etag AND generation = :gen AND attempt = :attempt',
+      ExpressionAttributeNames: { '#status': 'status', '#unit': 'unit' },
+      ExpressionAttributeValues: {
+        ':loading': 'loading',
+        ':etag': file.etag,
+        ':gen': file.generation,
+        ':attempt': attempt.id,
+        ...(unit === undefined ? {} : { ':unit': unit }),
+      },
+    });
+  }
+
+  #unitKey(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id'>) {
+    return { pk: unitPartitionKey(unit.tenant, unit.table), sk: unit.id };
+  }
+
+  async openUnit(unit: LoadUnit): Promise<boolean> {
+    const expires = this.#expiresAt(this.#now());
+    try {
+      await awsCall(`opening load unit ${unit.id}`, () =>
+        this.#documents.send(
+          new PutCommand({
+            TableName: this.#options.tableName,
+            Item: {
+              ...this.#unitKey(unit),
+              mode: unit.mode,
+              members: unit.members,
+              state: 'open',
+              attempt: unit.attempt,
+              leaseUntil: unit.leaseUntil,
+              runId: unit.runId,
+              createdAt: unit.createdAt,
+              ...(expires === undefined ? {} : { [LEDGER_TTL_ATTRIBUTE]: expires }),
+            },
+            ConditionExpression: 'attribute_not_exists(pk) OR #state = :abandoned',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':abandoned': 'abandoned' },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  sealUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id'>, attempt: Attempt): Promise<boolean> {
+    return this.#conditional(`sealing load unit ${unit.id}`, {
+      Key: this.#unitKey(unit),
+      UpdateExpression: 'SET #state = :sealed',
+      ConditionExpression: '#state = :open AND attempt = :attempt',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':sealed': 'sealed', ':open': 'open', ':attempt': attempt.id },
+    });
+  }
+
+  async abandonUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id'>, now: Date): Promise<boolean> {
+    try {
+      await awsCall(`abandoning load unit ${unit.id}`, () =>
+        this.#documents.send(
+          new UpdateCommand({
+            TableName: this.#options.tableName,
+            Key: this.#unitKey(unit),
+            UpdateExpression: 'SET #state = :abandoned',
+            ConditionExpression: 'attribute_not_exists(pk) OR (#state = :open AND leaseUntil < :now) OR #state = :abandoned',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':abandoned': 'abandoned', ':open': 'open', ':now': now.toISOString() },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  splitUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id'>): Promise<boolean> {
+    return this.#conditional(`splitting load unit ${unit.id}`, {
+      Key: this.#unitKey(unit),
+      UpdateExpression: 'SET #state = :split',
+      ConditionExpression: '#state = :sealed OR #state = :split',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':split': 'split', ':sealed': 'sealed' },
+    });
   }
 
   async getUnit(tenant: string, table: CanonicalTable, id: string): Promise<LoadUnit | undefined> {
     const { Item } = await awsCall(`reading load unit ${id}`, () =>
-      this.#documents.send(new GetCommand({ TableName: this.#options.tableName, Key: { pk: unitPartitionKey(tenant, table), sk: id }, ConsistentRead: true })),
+      this.#documents.send(new GetCommand({ TableName: this.#options.tableName, Key: this.#unitKey({ tenant, table, id }), ConsistentRead: true })),
     );
-    if (!Item) return undefined;
+    // A unit abandoned before it was ever opened has no members.
+    if (!Item || !Item.members) return Item ? { tenant, table, id, mode: 'unit', members: [], state: Item.state as UnitState, attempt: '', leaseUntil: '', runId: '', createdAt: '' } : undefined;
     const members = (Item.members as Record<string, unknown>[]).map(
       (m): UnitMember => ({ key: String(m.key), etag: String(m.etag), size: Number(m.size), generation: Number(m.generation) }),
     );
-    return { tenant, table, id, runId: String(Item.runId), members, createdAt: String(Item.createdAt) };
+    return {
+      tenant,
+      table,
+      id,
+      mode: Item.mode === 'alone' ? 'alone' : 'unit',
+      members,
+      state: Item.state as UnitState,
+      attempt: String(Item.attempt ?? ''),
+      leaseUntil: String(Item.leaseUntil ?? ''),
+      runId: String(Item.runId ?? ''),
+      createdAt: String(Item.createdAt ?? ''),
+    };
   }
 
-  async #finish(file: FileVersion, runId: string, status: 'loaded' | 'failed', extra: { rows?: number; error?: string }): Promise<void> {
+  async settle(file: FileVersion, attempt: Attempt, outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: string } | { status: 'superseded' }): Promise<boolean> {
     const now = this.#now();
-    const set = ['#status = :status', 'updatedAt = :now', '#ttl = :exp', 'runId = :run'];
-    const names: Record<string, string> = { '#status': 'status', '#ttl': LEDGER_TTL_ATTRIBUTE };
+    const expires = this.#expiresAt(now);
+    const set = ['#status = :status', 'updatedAt = :now', 'runId = :run'];
+    const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = {
-      ':status': status,
+      ':status': outcome.status,
       ':now': now.toISOString(),
-      ':exp': this.#expiresAt(now),
-      ':run': runId,
+      ':run': attempt.runId,
+      ':attempt': attempt.id,
       ':etag': file.etag,
+      ':gen': file.generation,
       ':loading': 'loading',
     };
-    if (extra.rows !== undefined) {
+    if (expires !== undefined) {
+      set.push('#ttl = :exp');
+      names['#ttl'] = LEDGER_TTL_ATTRIBUTE;
+      values[':exp'] = expires;
+    }
+    if (outcome.status === 'loaded') {
       set.push('#rows = :rows');
       names['#rows'] = 'rows';
-      values[':rows'] = extra.rows;
+      values[':rows'] = outcome.rows;
+      values[':version'] = new Set([versionName(file)]);
     }
-    if (extra.error !== undefined) {
+    if (outcome.status === 'failed') {
       set.push('#error = :error');
       names['#error'] = 'error';
-      values[':error'] = extra.error.slice(0, 4000);
+      values[':error'] = outcome.error.slice(0, 4000);
     }
-    const done = await this.#conditional(`recording ${file.key} as ${status}`, {
+    return this.#conditional(`recording ${file.key} as ${outcome.status}`, {
       Key: this.#key(file),
-      UpdateExpression: `SET ${set.join(', ')}`,
-      ConditionExpression: '#status = :loading AND runId = :run AND etag = :etag',
+      UpdateExpression: `SET ${set.join(', ')} REMOVE attempt, leaseUntil${outcome.status === 'loaded' ? ' ADD loadedVersions :version' : ''}`,
+      ConditionExpression: '#status = :loading AND attempt = :attempt AND etag = :etag AND generation = :gen',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     });
-    if (done) return;
-    const entry = await this.get(file);
-    if (entry?.status === status && entry.etag === file.etag) return;
-    throw new FileBusyError(`lost the claim on the file before recording it as ${status}`, {
-      tenant: file.tenant,
-      table: file.table,
-      file: file.key,
-    });
   }
 
-  markLoaded(file: FileVersion, runId: string, rows: number): Promise<void> {
-    return this.#finish(file, runId, 'loaded', { rows });
-  }
-
-  markFailed(file: FileVersion, runId: string, error: string): Promise<void> {
-    return this.#finish(file, runId, 'failed', { error });
-  }
-
-  async release(file: Pick<FileVersion, 'tenant' | 'table' | 'key'>, runId: string): Promise<void> {
+  async release(file: FileVersion, attempt: Attempt): Promise<void> {
     await this.#conditional(`releasing ${file.key}`, {
       Key: this.#key(file),
-      UpdateExpression: 'SET startedAt = :epoch',
-      ConditionExpression: '#status = :loading AND runId = :run',
+      UpdateExpression: 'SET leaseUntil = :epoch',
+      ConditionExpression: '#status = :loading AND attempt = :attempt AND etag = :etag AND generation = :gen',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':epoch': new Date(0).toISOString(), ':loading': 'loading', ':run': runId },
+      ExpressionAttributeValues: { ':epoch': new Date(0).toISOString(), ':loading': 'loading', ':attempt': attempt.id, ':etag': file.etag, ':gen': file.generation },
     });
+  }
+
+  async expireLeases(): Promise<number> {
+    let expired = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await awsCall('scanning the ledger for leases', () =>
+        this.#documents.send(
+          new ScanCommand({
+            TableName: this.#options.tableName,
+            FilterExpression: '#status = :loading OR #state = :open',
+            ExpressionAttributeNames: { '#status': 'status', '#state': 'state' },
+            ExpressionAttributeValues: { ':loading': 'loading', ':open': 'open' },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const isUnit = item.state !== undefined;
+        const done = await this.#conditional('ending a lease', {
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: 'SET leaseUntil = :epoch',
+          ConditionExpression: isUnit ? '#state = :open AND attempt = :attempt' : '#status = :loading AND attempt = :attempt',
+          ExpressionAttributeNames: isUnit ? { '#state': 'state' } : { '#status': 'status' },
+          ExpressionAttributeValues: { ':epoch': new Date(0).toISOString(), ':attempt': item.attempt, ...(isUnit ? { ':open': 'open' } : { ':loading': 'loading' }) },
+        });
+        if (done) expired++;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return expired;
   }
 
   async reset(params: { tenant: string; table: CanonicalTable; key?: string; status?: FileStatus }): Promise<number> {

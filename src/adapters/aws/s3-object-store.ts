@@ -61,7 +61,7 @@ export class S3ObjectStore implements ObjectStore {
         throw new PermanentError('NOT_FOUND', 'the file is no longer in the landing bucket', { file: key }, { cause: error });
       }
       if (error instanceof Error && (error.name === 'PreconditionFailed' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412)) {
-        throw new PermanentError('NOT_FOUND', 'this version of the file was replaced in the landing bucket; the new version loads on the next run', { file: key }, { cause: error });
+        throw new PermanentError('SUPERSEDED', 'this version of the file was replaced in the landing bucket; the new version loads on its own', { file: key }, { cause: error });
       }
       throw error;
     }

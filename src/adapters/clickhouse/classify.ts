@@ -69,6 +69,10 @@ export function classifyClickHouseError(error: unknown, context: ErrorContext = 
     return error;
   }
   const message = shortMessage(e.message);
+  // The object no longer holds the version the read was pinned to (If-Match).
+  if (/\b412\b/.test(e.message) && /precondition/i.test(e.message)) {
+    return new PermanentError('SUPERSEDED', 'this version of the file was replaced in the landing bucket; the new version loads on its own', context, { cause: e });
+  }
   if (TRANSIENT_CODES.has(numeric)) return new TransientError(`ClickHouse: ${message}`, context, { cause: e });
   if (numeric === S3_ERROR) {
     // ClickHouse reports the object store's HTTP status only inside the message.

@@ -25,6 +25,12 @@ export interface WarehouseOptions {
 
 type Params = Record<string, unknown>;
 
+/**
+ * The engine retries a failed HTTP read ten times over about a minute by default, a 412 of a
+ * replaced object included; a few quick tries are enough, the state machine retries the rest.
+ */
+const FEW_HTTP_TRIES = { http_max_tries: 3, http_retry_initial_backoff_ms: 100, http_retry_max_backoff_ms: 400 };
+
 /** Squashing thresholds no load unit reaches, so its insert writes one block (callers bound its size). */
 const ONE_BLOCK = 2 ** 50;
 
@@ -75,12 +81,22 @@ function urlPath(url: string): string {
 /** `url()` expands `{a,b}` and reads `..` inside braces as a numeric range: such a URL is read on its own. */
 const joinable = (url: string) => !url.includes('..');
 
-/** Groups of files one `url()` can read together: same format and compression, joinable URLs. */
-function urlGroups<T extends { url: string; format: string; compression: string }>(files: readonly T[]): T[][] {
+/**
+ * The `headers(...)` argument of a `url()` read pinned to one object version: S3 answers a
+ * replaced object with 412. ETags are checked to be plain tokens, so the literal is safe.
+ */
+function pinned(version: string | undefined): string {
+  if (version === undefined) return '';
+  if (!/^[0-9A-Za-z-]{1,128}$/.test(version)) throw new Error(`not an S3 ETag: ${JSON.stringify(version)}`);
+  return `, headers('If-Match'='"${version}"')`;
+}
+
+/** Groups of files one `url()` can read together: same format and compression, joinable URLs, none pinned (one If-Match a read). */
+function urlGroups<T extends { url: string; format: string; compression: string; file: FileRef }>(files: readonly T[]): T[][] {
   const groups = new Map<string, T[]>();
   const alone: T[][] = [];
   for (const file of files) {
-    if (!joinable(file.url)) {
+    if (!joinable(file.url) || file.file.version !== undefined) {
       alone.push([file]);
       continue;
     }
@@ -148,6 +164,7 @@ export class ClickHouseWarehouse implements Warehouse {
       session_timezone: 'UTC',
       // The size a HEAD request would tell is not needed; skipping it saves a round trip a file.
       http_make_head_request: 0,
+      ...FEW_HTTP_TRIES,
       max_threads: 1,
       max_insert_threads: 1,
       input_format_parallel_parsing: 0,
@@ -162,10 +179,10 @@ export class ClickHouseWarehouse implements Warehouse {
   async #source(file: FileRef, structure: string | undefined, n = ''): Promise<{ sql: string; params: Params }> {
     const { format, compression } = fileFormat(file.key);
     const params: Params = { [`url${n}`]: await this.#options.objectUrl(file.key), [`format${n}`]: format };
-    if (structure === undefined) return { sql: `url({url${n}:String}, {format${n}:String})`, params };
+    if (structure === undefined) return { sql: `url({url${n}:String}, {format${n}:String}${pinned(file.version)})`, params };
     // The URL's query string hides the extension, so compression is named, not inferred.
     Object.assign(params, { [`structure${n}`]: structure, [`compression${n}`]: compression === 'gzip' ? 'gzip' : 'none' });
-    return { sql: `url({url${n}:String}, {format${n}:String}, {structure${n}:String}, {compression${n}:String})`, params };
+    return { sql: `url({url${n}:String}, {format${n}:String}, {structure${n}:String}, {compression${n}:String}${pinned(file.version)})`, params };
   }
 
   async #rows<T>(query: string, params: Params, file?: FileRef): Promise<T[]> {
@@ -199,7 +216,7 @@ export class ClickHouseWarehouse implements Warehouse {
   async fileColumns(file: FileRef): Promise<string[]> {
     const source = await this.#source(file, undefined);
     const rows = await this.#rows<{ name: string }>(
-      `DESCRIBE TABLE ${source.sql}${settingsClause({ input_format_max_rows_to_read_for_schema_inference: 1000 })}`,
+      `DESCRIBE TABLE ${source.sql}${settingsClause({ input_format_max_rows_to_read_for_schema_inference: 1000, ...FEW_HTTP_TRIES })}`,
       source.params,
       file,
     );
@@ -275,7 +292,7 @@ export class ClickHouseWarehouse implements Warehouse {
         [`compression${g}`]: group[0]!.compression === 'gzip' ? 'gzip' : 'none',
       });
       return {
-        from: `url({url${g}:String}, {format${g}:String}, {structure${g}:String}, {compression${g}:String})`,
+        from: `url({url${g}:String}, {format${g}:String}, {structure${g}:String}, {compression${g}:String}${group.length === 1 ? pinned(group[0]!.file.version) : ''})`,
         // transform() looks the path up in a hash table; indexOf() would scan the array on every row.
         fileIndex: `(transform(_path, {paths:Array(String)}, {positions:Array(UInt32)}, 0) AS _n) + throwIf(_n = 0, 'a row came from a URL path of no file in the query')`,
         tenant: group[0]!.file.tenant,
@@ -375,13 +392,22 @@ export class ClickHouseWarehouse implements Warehouse {
     }
   }
 
+  async lineages(tenant: string, table: CanonicalTable): Promise<Map<string, Map<string, number>>> {
+    if ((await this.describeTables([table])).length === 0) return new Map();
+    return this.#byLineage(table, '', { tenant });
+  }
+
   async countRowsByFile(tenant: string, table: CanonicalTable, keys: readonly string[]): Promise<Map<string, Map<string, number>>> {
+    if (keys.length === 0) return new Map();
+    return this.#byLineage(table, 'AND _file IN {keys:Array(String)}', { tenant, keys });
+  }
+
+  async #byLineage(table: CanonicalTable, filter: string, params: Params): Promise<Map<string, Map<string, number>>> {
     const counts = new Map<string, Map<string, number>>();
-    if (keys.length === 0) return counts;
     const rows = await this.#rows<{ file: string; etag: string; rows: string }>(
       `SELECT _file AS file, _etag AS etag, count() AS rows FROM ${tableRef(table, this.#options.database)}
-       WHERE tenant_id = {tenant:String} AND _file IN {keys:Array(String)} GROUP BY _file, _etag`,
-      { tenant, keys },
+       WHERE tenant_id = {tenant:String} ${filter} GROUP BY _file, _etag`,
+      params,
     );
     for (const r of rows) {
       const byEtag = counts.get(r.file) ?? new Map<string, number>();

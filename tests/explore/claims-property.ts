@@ -1,0 +1,97 @@
+/**
+ * The claim protocol's property, for schedules nobody chose: 2 to 4 attempts load the same
+ * batch at once, and fast-check's scheduler decides the order of every ledger and warehouse
+ * call they make. Attempts die at a step it picks, outlive their leases when it moves the clock,
+ * and form units of different sizes (a setting changed between attempts); some files have a
+ * bad row. After each schedule no version has landed twice and the ledger never claims a load
+ * the table does not hold; after one clean attempt, every good version has landed exactly once
+ * and the ledger agrees.
+ */
+import fc from 'fast-check';
+import type { Ledger, Warehouse } from '../../src/ports.js';
+import { loadBatch } from '../../src/lib/load.js';
+import { attemptAt, batchDeps, batchOf, DedupWarehouse, fileOf, type LedgerBed } from '../unit/protocol-harness.js';
+
+const attemptArb = fc.record({
+  /** The attempt's process dies before its n-th store call. */
+  dieAt: fc.option(fc.nat({ max: 40 }), { nil: undefined }),
+  /** The unit size it forms with: 16 bytes makes every file load alone. */
+  unitMaxBytes: fc.constantFrom(16, 1000),
+  leaseSeconds: fc.constantFrom(10, 60),
+  /** Which of the files its batch holds (a plan of another round or run forms other units). */
+  picks: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+});
+
+export const scheduleArb = fc.record({
+  /** Rows of each file; a negative count is a bad row at that line. */
+  files: fc.array(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 9 }) }, { weight: 1, arbitrary: fc.constant(-2) }), { minLength: 1, maxLength: 4 }),
+  attempts: fc.array(attemptArb, { minLength: 2, maxLength: 4 }),
+  /** After this many store calls in all, the clock moves 100 s: every lease so far has ended. */
+  clockJumps: fc.uniqueArray(fc.nat({ max: 40 }), { minLength: 1, maxLength: 3 }),
+  scheduler: fc.scheduler(),
+});
+
+class Died extends Error {
+  override name = 'Died';
+}
+
+let runs = 0;
+
+/** Runs one schedule; throws (an assertion message) when an invariant breaks. */
+export type Schedule = typeof scheduleArb extends fc.Arbitrary<infer T> ? T : never;
+
+export async function checkSchedule(bed: LedgerBed, schedule: Schedule): Promise<void> {
+  const { scheduler: s } = schedule;
+  const tenant = `x${++runs}`;
+  const warehouse = new DedupWarehouse();
+  const files = schedule.files.map((rows, i) => {
+    const file = fileOf(tenant, `f${i}`);
+    warehouse.put(file, rows);
+    return file;
+  });
+  let calls = 0;
+  /** Every call of one attempt to a port becomes a task the scheduler releases in its own order. */
+  const through = <T extends object>(port: T, label: string, dieAt: number | undefined, mine: { calls: number }): T =>
+    new Proxy(port, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          await s.schedule(Promise.resolve(), `${label}.${String(name)}`);
+          if (schedule.clockJumps.includes(++calls)) bed.clock.advance(100);
+          if (dieAt !== undefined && ++mine.calls > dieAt) throw new Died(`${label} died`);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  const attempts = schedule.attempts.map((a, i) => {
+    const mine = { calls: 0 };
+    const ledger = through<Ledger>(bed.ledger, `A${i}`, a.dieAt, mine);
+    const wh = through<Warehouse>(warehouse, `A${i}`, a.dieAt, mine);
+    const picked = files.filter((_, j) => a.picks[j]);
+    return loadBatch(batchOf(picked.length > 0 ? picked : files), attemptAt(bed.clock, `${tenant}-A${i}`, a.leaseSeconds), batchDeps(ledger, wh, bed.clock, a.unitMaxBytes));
+  });
+  await s.waitFor(Promise.allSettled(attempts));
+
+  const check = async (when: string) => {
+    for (const file of files) {
+      const landed = warehouse.landed(file);
+      if (landed > 1) throw new Error(`${when}: ${file.key} landed ${landed} times`);
+      const entry = await bed.ledger.get(file);
+      if (entry?.status === 'loaded' && (landed !== 1 || entry.rows !== warehouse.rowsOf(file))) {
+        throw new Error(`${when}: ${file.key} is loaded in the ledger with ${entry.rows} rows, but landed ${landed} times of ${warehouse.rowsOf(file)} rows`);
+      }
+    }
+  };
+  await check('after the schedule');
+  // Every lease has ended: one clean attempt settles whatever is left.
+  bed.clock.advance(3600);
+  const results = await loadBatch(batchOf(files), attemptAt(bed.clock, `${tenant}-final`, 60), batchDeps(bed.ledger, warehouse, bed.clock));
+  await check('after a clean attempt');
+  for (const [i, file] of files.entries()) {
+    const good = warehouse.rowsOf(file) > 0;
+    const want = good ? 'loaded' : 'failed';
+    if (results[i]?.outcome !== want) throw new Error(`after a clean attempt: ${file.key} is ${results[i]?.outcome}, expected ${want}`);
+    if (warehouse.landed(file) !== (good ? 1 : 0)) throw new Error(`after a clean attempt: ${file.key} landed ${warehouse.landed(file)} times`);
+  }
+}

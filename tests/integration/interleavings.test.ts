@@ -1,0 +1,72 @@
+/**
+ * Attempts of the deployed Load handler interleaved by hand against the real embedded stores
+ * (dynalite, the local S3, chDB): one attempt is parked at a named step by a hold at its
+ * client, outlives its invocation, and another attempt runs the same batch meanwhile.
+ */
+import { expect, it } from 'vitest';
+import { handler as load } from '../../functions/load.js';
+import type { LoadBatchInput } from '../../src/lib/load.js';
+import type { FileResult } from '../../src/lib/results.js';
+import { lambdaContext } from '../../src/local/lambda-context.js';
+import { useFaultHarness } from './fault-harness.js';
+import type { Call } from './faults.js';
+import { companyRows, range, report } from './harness.js';
+
+const t = useFaultHarness('interleave');
+
+async function batchOf(tenant: string, runId: string): Promise<LoadBatchInput> {
+  await t.h.runtime.syncLanding();
+  const files = await t.deps.store.list(`${tenant}/canonical/companies/`);
+  return { runId, tenant, table: 'companies', round: 0, batch: 0, files: files.map((f) => ({ key: f.key, etag: f.etag, size: f.size, generation: 0 })) };
+}
+
+const invoke = (event: LoadBatchInput, timeoutSeconds: number) =>
+  (load as unknown as (e: unknown, c: unknown) => Promise<{ files: FileResult[] }>)(event, lambdaContext('onceload-load', timeoutSeconds));
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The first write of a load unit's record: where an attempt commits to a unit's composition. */
+const unitRecordWrite = (call: Call) => call.operation === 'PutItemCommand' && call.target === t.deps.config.ledgerTable;
+
+it('S1: an attempt parked before its unit is recorded, past its timeout, cannot insert once the retry has loaded its files', async () => {
+  const { tenant, rows } = await t.tenantWithFiles(2);
+  const event = await batchOf(tenant, 'run-s1');
+  let release!: () => void;
+  let reached!: () => void;
+  const parkedAt = new Promise<void>((resolve) => (reached = resolve));
+  t.faults.add({ store: 'dynamodb', when: (call) => unitRecordWrite(call) && (reached(), true), hold: new Promise<void>((resolve) => (release = resolve)) });
+
+  const first = invoke(event, 1).catch((error: Error) => error);
+  await parkedAt;
+  // The first invocation's time is up; Step Functions tries the batch again.
+  await sleep(1200);
+  const retry = await invoke(event, 30);
+  expect(retry.files.map((f) => f.outcome)).toEqual(['loaded', 'loaded']);
+  release();
+  await first;
+
+  expect(await t.h.rawCount('companies', tenant)).toBe(rows);
+  await t.expectExactlyOnce(tenant, rows);
+});
+
+it('S2/S4: a batch planned before its object was overwritten reads nothing of the new bytes: that version ends superseded, the new one loads once', async () => {
+  const { tenant } = await t.tenantWithFiles(2);
+  const stale = await batchOf(tenant, 'run-s2');
+  // The producer overwrites f0 between the plan and the Load: 100 other rows.
+  t.h.land(tenant, 'companies', 'f0.jsonl', companyRows(range(5001, 100), '2026-02-01T00:00:00Z'));
+  await t.h.runtime.syncLanding();
+  const out = await invoke(stale, 30);
+  expect(out.files.map((f) => [f.key.split('/').pop(), f.outcome])).toEqual([
+    ['f0.jsonl', 'superseded'],
+    ['f1.jsonl', 'loaded'],
+  ]);
+  // Nothing of either version of f0 was loaded under the planned version's lineage.
+  expect(await t.h.rawCount('companies', tenant)).toBe(250);
+  expect(report(await t.h.run({ tenants: [tenant] })).totals.loaded).toBe(1);
+  expect(await t.h.rawCount('companies', tenant)).toBe(350);
+  const byFile = await t.h.query<{ file: string; n: string }>(
+    "SELECT _file AS file, count() AS n FROM companies WHERE tenant_id = {tenant:String} GROUP BY _file ORDER BY _file",
+    { tenant },
+  );
+  expect(byFile.map((r) => Number(r.n))).toEqual([100, 250]);
+});
