@@ -5,7 +5,7 @@
  * cannot agree with itself. Validate runs it on the files its run loaded; `onceload verify` on
  * every loaded version, and also lists rows whose lineage is no loaded version (stray).
  */
-import { isFileProblem, isSuperseded } from '../errors.js';
+import { PermanentError, isSuperseded } from '../errors.js';
 import type { FileRef, Ledger, LedgerEntry, Warehouse } from '../ports.js';
 import type { CanonicalTable } from '../tables.js';
 import { lineageEtag } from './dedup-token.js';
@@ -20,26 +20,29 @@ export interface AuditFindings {
 
 const refOf = (e: LedgerEntry): FileRef => ({ tenant: e.tenant, table: e.table, key: e.key, etag: lineageEtag(e.etag, e.generation), version: e.etag });
 
+/** The object is no longer there to count (deleted, or replaced by another version). */
+const gone = (error: unknown) => isSuperseded(error) || (error instanceof PermanentError && error.code === 'NOT_FOUND');
+
 /** Each version's rows counted from its object; the ledger's count where the object is gone or replaced. */
 async function sourceRows(entries: readonly LedgerEntry[], warehouse: Warehouse): Promise<{ rows: number[]; gone: number }> {
   try {
     return { rows: await warehouse.countRows(entries.map(refOf)), gone: 0 };
   } catch (error) {
-    if (!isFileProblem(error) && !isSuperseded(error)) throw error;
+    if (!gone(error)) throw error;
   }
   // One object is gone: count them one by one.
-  let gone = 0;
+  let missing = 0;
   const rows: number[] = [];
   for (const entry of entries) {
     try {
       rows.push((await warehouse.countRows([refOf(entry)]))[0] ?? 0);
     } catch (error) {
-      if (!isFileProblem(error) && !isSuperseded(error)) throw error;
-      gone++;
+      if (!gone(error)) throw error;
+      missing++;
       rows.push(entry.rows ?? 0);
     }
   }
-  return { rows, gone };
+  return { rows, gone: missing };
 }
 
 /** Compares loaded versions of one tenant x table with the table. */

@@ -262,9 +262,11 @@ export class ClickHouseWarehouse implements Warehouse {
     const many = await this.#manySources(files);
     const parts = many.parts.map((part) => `SELECT ${part.fileIndex} AS i, count() AS rows FROM ${part.from} GROUP BY i`);
     const rows = await this.#rows<{ i: string; rows: string }>(
-      // The engine would answer from the row counts it keeps only after a HEAD request a file,
-      // and an insert without HEAD requests keeps none: a second GET costs less than two HEADs.
-      `${parts.join('\nUNION ALL\n')}${settingsClause({ ...this.#readSettings(), max_threads: 0 })}`,
+      // A count read from the object itself: never an answer the engine kept from an earlier
+      // read (the audit must not agree with the insert it checks), and no HEAD request a file.
+      `${parts.join('\nUNION ALL\n')}${settingsClause({ ...this.#readSettings(), max_threads: 0, use_cache_for_count_from_files: 0, optimize_count_from_files: 0,
+        // No column is read, so none is parsed: the reader only finds where each row ends.
+        input_format_skip_unknown_fields: 1 })}`,
       many.params,
       files.length === 1 ? files[0] : undefined,
     );
@@ -281,7 +283,7 @@ export class ClickHouseWarehouse implements Warehouse {
     const located = await Promise.all(
       files.map(async (file, i) => ({ file, i, url: await this.#options.objectUrl(file.key), ...fileFormat(file.key) })),
     );
-    const params: Params = { paths: located.map((f) => urlPath(f.url)), positions: located.map((_, i) => i + 1) };
+    const params: Params = {};
     const parts = urlGroups(located).map((group, g) => {
       const urls = group.map((f) => f.url);
       Object.assign(params, {
@@ -293,11 +295,16 @@ export class ClickHouseWarehouse implements Warehouse {
       });
       return {
         from: `url({url${g}:String}, {format${g}:String}, {structure${g}:String}, {compression${g}:String}${group.length === 1 ? pinned(group[0]!.file.version) : ''})`,
-        // transform() looks the path up in a hash table; indexOf() would scan the array on every row.
-        fileIndex: `(transform(_path, {paths:Array(String)}, {positions:Array(UInt32)}, 0) AS _n) + throwIf(_n = 0, 'a row came from a URL path of no file in the query')`,
+        // One file: its position. Several: transform() looks each row's path up in a hash table
+        // (indexOf() would scan the array on every row).
+        fileIndex:
+          group.length === 1
+            ? String(group[0]!.i + 1)
+            : `(transform(_path, {paths:Array(String)}, {positions:Array(UInt32)}, 0) AS _n) + throwIf(_n = 0, 'a row came from a URL path of no file in the query')`,
         tenant: group[0]!.file.tenant,
       };
     });
+    if (parts.some((p) => p.fileIndex.includes('{paths:'))) Object.assign(params, { paths: located.map((f) => urlPath(f.url)), positions: located.map((_, i) => i + 1) });
     return { parts, params };
   }
 
