@@ -148,8 +148,11 @@ export interface Ledger {
    * is bound to no unit), and this version was never loaded.
    */
   claim(file: FileVersion, attempt: Attempt, now: Date): Promise<ClaimOutcome>;
-  /** Takes over the claim `from` holds on this version, if its lease ended before `now`; the unit binding stays. */
-  takeOver(file: FileVersion, from: string, attempt: Attempt, now: Date): Promise<boolean>;
+  /**
+   * Takes over the claim `from` holds on this version if its lease ended before `now` and it is
+   * still bound to `unit` (or to none); the binding stays.
+   */
+  takeOver(file: FileVersion, from: { attempt: string; unit: string | undefined }, attempt: Attempt, now: Date): Promise<boolean>;
   /** Binds the attempt's claim to `unit` (or to none); false when the attempt no longer holds it. */
   bind(file: FileVersion, attempt: Attempt, unit: string | undefined): Promise<boolean>;
   /** Records the unit `open` for its attempt, if it is absent or abandoned; false otherwise. */

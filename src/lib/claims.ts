@@ -90,7 +90,7 @@ export async function acquire(files: readonly FileVersion[], attempt: Attempt, d
         inUnits.set(entry.unit!, [...(inUnits.get(entry.unit!) ?? []), { file: other, entry, other: true }]);
       } else if (claim.entry.unit === undefined) {
         // Its attempt died before binding it to a unit, so before any insert (rule 2).
-        (await deps.ledger.takeOver(file, claim.entry.attempt ?? '', attempt, nowOf(deps)) ? out.free : out.busy).push(file);
+        (await deps.ledger.takeOver(file, { attempt: claim.entry.attempt ?? '', unit: undefined }, attempt, nowOf(deps)) ? out.free : out.busy).push(file);
       } else inUnits.set(claim.entry.unit, [...(inUnits.get(claim.entry.unit) ?? []), { file, entry: claim.entry }]);
     },
     { concurrency: LEDGER_CONCURRENCY },
@@ -150,7 +150,7 @@ async function takeOverUnit(
     unit.members.map((m) => memberFile(unit, m)),
     async (file) => {
       const entry = await deps.ledger.get(file);
-      if (entry?.status === 'loading' && sameVersion(entry, file) && entry.unit === id && (await deps.ledger.takeOver(file, entry.attempt ?? '', attempt, nowOf(deps)))) held.push(file);
+      if (entry?.status === 'loading' && sameVersion(entry, file) && entry.unit === id && (await deps.ledger.takeOver(file, { attempt: entry.attempt ?? '', unit: id }, attempt, nowOf(deps)))) held.push(file);
     },
     { concurrency: LEDGER_CONCURRENCY },
   );
@@ -163,7 +163,7 @@ async function takeOverUnit(
  * free to load; another version (no longer the object's) ends superseded, freeing the key.
  */
 async function untie({ file, entry, other }: Held, attempt: Attempt, deps: ClaimDeps, out: Acquired): Promise<void> {
-  const taken = (await deps.ledger.takeOver(file, entry.attempt ?? '', attempt, nowOf(deps))) && (await deps.ledger.bind(file, attempt, undefined));
+  const taken = (await deps.ledger.takeOver(file, { attempt: entry.attempt ?? '', unit: entry.unit }, attempt, nowOf(deps))) && (await deps.ledger.bind(file, attempt, undefined));
   if (other) {
     if (taken) await deps.ledger.settle(file, attempt, { status: 'superseded' });
   } else if (taken) out.free.push(file);

@@ -15,6 +15,11 @@ import { attemptAt, batchDeps, batchOf, DedupWarehouse, fileOf, type LedgerBed }
 const attemptArb = fc.record({
   /** The attempt's process dies before its n-th store call. */
   dieAt: fc.option(fc.nat({ max: 40 }), { nil: undefined }),
+  /**
+   * The attempt is parked before its n-th store call until every attempt not parked has ended,
+   * and comes back after its lease: a zombie, as a Lambda whose INSERT outlived it.
+   */
+  parkAt: fc.option(fc.nat({ max: 25 }), { nil: undefined }),
   /** The unit size it forms with: 16 bytes makes every file load alone. */
   unitMaxBytes: fc.constantFrom(16, 1000),
   leaseSeconds: fc.constantFrom(10, 60),
@@ -50,26 +55,44 @@ export async function checkSchedule(bed: LedgerBed, schedule: Schedule): Promise
     return file;
   });
   let calls = 0;
+  let running = schedule.attempts.length;
+  const parked: (() => void)[] = [];
+  const wakeParked = () => {
+    if (parked.length === 0 || parked.length < running) return;
+    for (const wake of parked.splice(0)) wake();
+  };
   /** Every call of one attempt to a port becomes a task the scheduler releases in its own order. */
-  const through = <T extends object>(port: T, label: string, dieAt: number | undefined, mine: { calls: number }): T =>
+  const through = <T extends object>(port: T, label: string, at: { dieAt?: number | undefined; parkAt?: number | undefined }, mine: { calls: number }): T =>
     new Proxy(port, {
       get(target, name, receiver) {
         const value = Reflect.get(target, name, receiver) as unknown;
         if (typeof value !== 'function') return value;
         return async (...args: unknown[]) => {
+          const n = mine.calls++;
+          if (n === at.parkAt) {
+            // Its lease ends while it is away.
+            bed.clock.advance(100);
+            await new Promise<void>((wake) => {
+              parked.push(wake);
+              wakeParked();
+            });
+          }
           await s.schedule(Promise.resolve(), `${label}.${String(name)}`);
           if (schedule.clockJumps.includes(++calls)) bed.clock.advance(100);
-          if (dieAt !== undefined && ++mine.calls > dieAt) throw new Died(`${label} died`);
+          if (at.dieAt !== undefined && n >= at.dieAt) throw new Died(`${label} died`);
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
     });
   const attempts = schedule.attempts.map((a, i) => {
     const mine = { calls: 0 };
-    const ledger = through<Ledger>(bed.ledger, `A${i}`, a.dieAt, mine);
-    const wh = through<Warehouse>(warehouse, `A${i}`, a.dieAt, mine);
+    const ledger = through<Ledger>(bed.ledger, `A${i}`, a, mine);
+    const wh = through<Warehouse>(warehouse, `A${i}`, a, mine);
     const picked = files.filter((_, j) => a.picks[j]);
-    return loadBatch(batchOf(picked.length > 0 ? picked : files), attemptAt(bed.clock, `${tenant}-A${i}`, a.leaseSeconds), batchDeps(ledger, wh, bed.clock, a.unitMaxBytes));
+    return loadBatch(batchOf(picked.length > 0 ? picked : files), attemptAt(bed.clock, `${tenant}-A${i}`, a.leaseSeconds), batchDeps(ledger, wh, bed.clock, a.unitMaxBytes)).finally(() => {
+      running--;
+      wakeParked();
+    });
   });
   await s.waitFor(Promise.allSettled(attempts));
 

@@ -153,12 +153,15 @@ export class DynamoLedger implements Ledger {
     return { outcome: 'busy', entry };
   }
 
-  async takeOver(file: FileVersion, from: string, attempt: Attempt, now: Date): Promise<boolean> {
+  async takeOver(file: FileVersion, from: { attempt: string; unit: string | undefined }, attempt: Attempt, now: Date): Promise<boolean> {
     return this.#conditional(`taking over ${file.key}`, {
       Key: this.#key(file),
       UpdateExpression: 'SET attempt = :attempt, leaseUntil = :lease, runId = :run, updatedAt = :now',
-      ConditionExpression: '#status = :loading AND etag = :etag AND generation = :gen AND attempt = :from AND leaseUntil < :now',
-      ExpressionAttributeNames: { '#status': 'status' },
+      // The binding seen is a condition too: a claim bound to a unit since is that unit's to settle.
+      ConditionExpression:
+        '#status = :loading AND etag = :etag AND generation = :gen AND attempt = :from AND leaseUntil < :now AND ' +
+        (from.unit === undefined ? 'attribute_not_exists(#unit)' : '#unit = :unit'),
+      ExpressionAttributeNames: { '#status': 'status', '#unit': 'unit' },
       ExpressionAttributeValues: {
         ':attempt': attempt.id,
         ':lease': attempt.leaseUntil.toISOString(),
@@ -167,7 +170,8 @@ export class DynamoLedger implements Ledger {
         ':loading': 'loading',
         ':etag': file.etag,
         ':gen': file.generation,
-        ':from': from,
+        ':from': from.attempt,
+        ...(from.unit === undefined ? {} : { ':unit': from.unit }),
       },
     });
   }
