@@ -82,6 +82,8 @@ export async function acquire(files: readonly FileVersion[], attempt: Attempt, d
       if (claim.outcome === 'claimed') out.free.push(file);
       else if (claim.outcome === 'done') out.settled.push(recordedOutcome(file, claim.entry));
       else if (claim.outcome === 'busy') out.busy.push(file);
+      // Another generation of this version (a plan from before a reset): not this batch's to take.
+      else if (!sameVersion(claim.entry, file) && claim.entry.unit === undefined) out.busy.push(file);
       else if (!sameVersion(claim.entry, file)) {
         // Another version's dead claim, bound to a unit: that unit is settled first (below).
         const { entry } = claim;
