@@ -8,7 +8,7 @@
 import { PermanentError, isSuperseded } from '../errors.js';
 import type { FileRef, Ledger, LedgerEntry, Warehouse } from '../ports.js';
 import type { CanonicalTable } from '../tables.js';
-import { lineageEtag } from './dedup-token.js';
+import { lineageEtag, parseVersionName } from './dedup-token.js';
 
 export interface AuditFindings {
   lost: string[];
@@ -115,9 +115,9 @@ export async function strayRows(tenant: string, table: CanonicalTable, entries: 
   const known = new Set<string>();
   for (const e of entries) {
     if (e.status === 'loaded') known.add(`${e.key}\u0000${lineageEtag(e.etag, e.generation)}`);
-    for (const v of e.loadedVersions ?? []) {
-      const at = v.lastIndexOf('/');
-      known.add(`${e.key}\u0000${lineageEtag(v.slice(0, at), Number(v.slice(at + 1)))}`);
+    for (const name of e.loadedVersions ?? []) {
+      const v = parseVersionName(name);
+      known.add(`${e.key}\u0000${lineageEtag(v.etag, v.generation)}`);
     }
   }
   const stray: string[] = [];

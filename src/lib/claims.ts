@@ -19,12 +19,13 @@
  */
 import { createHash } from 'node:crypto';
 import pMap from 'p-map';
-import { FileBusyError } from '../errors.js';
+import { FileBusyError, type PermanentCode } from '../errors.js';
 import type { Attempt, FileVersion, Ledger, LedgerEntry, LoadUnit, UnitMember } from '../ports.js';
-import { recordedOutcome, type FileResult } from './results.js';
+import { versionName } from './dedup-token.js';
+import { failedResult, loadedResult, recordedOutcome, supersededResult, type FileResult } from './results.js';
 
 /** Ledger writes of one batch in flight at once. */
-const LEDGER_CONCURRENCY = 8;
+export const LEDGER_CONCURRENCY = 8;
 
 export interface ClaimDeps {
   ledger: Ledger;
@@ -97,11 +98,7 @@ export async function acquire(files: readonly FileVersion[], attempt: Attempt, d
     },
     { concurrency: LEDGER_CONCURRENCY },
   );
-  const first = files[0];
-  for (const [id, mine] of inUnits) {
-    if (!first) break;
-    await takeOverUnit(first.tenant, first.table, id, mine, attempt, deps, out);
-  }
+  for (const [id, mine] of inUnits) await takeOverUnit(files[0]!.tenant, files[0]!.table, id, mine, attempt, deps, out);
   // Once the other version's unit is finished (or abandoned), the key can be claimed for this one.
   for (const file of otherVersion) {
     const claim = await deps.ledger.claim(file, attempt, nowOf(deps));
@@ -167,6 +164,7 @@ async function takeOverUnit(
 async function untie({ file, entry, other }: Held, attempt: Attempt, deps: ClaimDeps, out: Acquired): Promise<void> {
   const taken = (await deps.ledger.takeOver(file, { attempt: entry.attempt ?? '', unit: entry.unit }, attempt, nowOf(deps))) && (await deps.ledger.bind(file, attempt, undefined));
   if (other) {
+    // Not this batch's version: its outcome is recorded, nobody waits for it.
     if (taken) await deps.ledger.settle(file, attempt, { status: 'superseded' });
   } else if (taken) out.free.push(file);
   else await settledOrBusy(file, deps, out);
@@ -220,14 +218,21 @@ export async function split(unit: LoadUnit, held: readonly FileVersion[], attemp
   return held.filter((_, i) => unbound[i]);
 }
 
-/** Records a held version's outcome (rule 5); if the claim was lost meanwhile, the ledger's outcome or a busy error. */
+/**
+ * Records a held version's outcome (rule 5) and returns the file's result; if the claim was lost
+ * meanwhile, the outcome the ledger records, or a busy error.
+ */
 export async function settle(
   file: FileVersion,
   attempt: Attempt,
-  outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: string } | { status: 'superseded' },
+  outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: { message: string; code: PermanentCode } } | { status: 'superseded' },
   deps: ClaimDeps,
-): Promise<FileResult | undefined> {
-  if (await deps.ledger.settle(file, attempt, outcome)) return undefined;
+): Promise<FileResult> {
+  const recorded = outcome.status === 'failed' ? { status: 'failed' as const, error: outcome.error.message } : outcome;
+  if (await deps.ledger.settle(file, attempt, recorded)) {
+    if (outcome.status === 'loaded') return loadedResult(file, attempt.runId, outcome.rows);
+    return outcome.status === 'failed' ? failedResult(file, attempt.runId, outcome.error) : supersededResult(file, attempt.runId);
+  }
   const settled = await settledOutcome(file, deps.ledger);
   if (settled) return settled;
   throw new FileBusyError(`lost the claim before recording the file as ${outcome.status}`, { tenant: file.tenant, table: file.table, file: file.key });
@@ -237,7 +242,7 @@ export async function settle(
 export async function settledOutcome(file: FileVersion, ledger: Ledger): Promise<FileResult | undefined> {
   const entry = await ledger.get(file);
   if (!entry) return undefined;
-  if (entry.loadedVersions?.includes(`${file.etag}/${file.generation}`) && !sameVersion(entry, file)) return recordedOutcome(file, { ...entry, status: 'loaded' });
+  if (entry.loadedVersions?.includes(versionName(file)) && !sameVersion(entry, file)) return recordedOutcome(file, { ...entry, status: 'loaded' });
   if (!sameVersion(entry, file)) return undefined;
   if (entry.status !== 'loaded' && entry.status !== 'failed' && entry.status !== 'superseded') return undefined;
   return recordedOutcome(file, entry);

@@ -10,13 +10,10 @@
 import pMap from 'p-map';
 import { PermanentError, isFileProblem, isSuperseded } from '../errors.js';
 import type { Attempt, FileVersion, LoadUnit, Warehouse } from '../ports.js';
-import { memberFile, seal, settle, split, unitToken, type ClaimDeps } from './claims.js';
+import { LEDGER_CONCURRENCY, memberFile, seal, settle, split, unitToken, type ClaimDeps } from './claims.js';
 import { checkFile } from './check-file.js';
 import { dedupToken, lineageEtag } from './dedup-token.js';
-import { failedResult, loadedResult, supersededResult, type FileResult } from './results.js';
-
-/** Ledger writes of one unit in flight at once. */
-const LEDGER_CONCURRENCY = 8;
+import type { FileResult } from './results.js';
 
 /** The lineage of a file version as the warehouse tags its rows. */
 export function fileRef(file: FileVersion) {
@@ -98,8 +95,7 @@ export async function runUnit(unit: LoadUnit, held: readonly FileVersion[], atte
     }
   }
   const rowsOf = new Map(files.map((f, i) => [f.key, rows[i] ?? 0]));
-  const results = await pMap(held, (file) => record(file, rowsOf.get(file.key) ?? 0, attempt, deps), { concurrency: LEDGER_CONCURRENCY });
-  return results;
+  return pMap(held, (file) => record(file, rowsOf.get(file.key) ?? 0, attempt, deps), { concurrency: LEDGER_CONCURRENCY });
 }
 
 async function eachAlone(files: readonly FileVersion[], attempt: Attempt, deps: UnitDeps): Promise<FileResult[]> {
@@ -113,18 +109,18 @@ async function runAlone(file: FileVersion, attempt: Attempt, deps: UnitDeps): Pr
   try {
     rows = await deps.path.loadAlone(file);
   } catch (error) {
-    if (isSuperseded(error)) return (await settle(file, attempt, { status: 'superseded' }, deps)) ?? supersededResult(file, attempt.runId);
+    if (isSuperseded(error)) return settle(file, attempt, { status: 'superseded' }, deps);
     if (!isFileProblem(error)) throw error;
-    return (await settle(file, attempt, { status: 'failed', error: error.message }, deps)) ?? failedResult(file, attempt.runId, error);
+    return settle(file, attempt, { status: 'failed', error }, deps);
   }
   return record(file, rows, attempt, deps);
 }
 
 /** Records a member's rows; a version with none fails as empty. */
 async function record(file: FileVersion, rows: number, attempt: Attempt, deps: UnitDeps): Promise<FileResult> {
-  if (rows > 0) return (await settle(file, attempt, { status: 'loaded', rows }, deps)) ?? loadedResult(file, attempt.runId, rows);
+  if (rows > 0) return settle(file, attempt, { status: 'loaded', rows }, deps);
   const empty = new PermanentError('EMPTY_FILE', 'the file has no rows', { tenant: file.tenant, table: file.table, file: file.key });
-  return (await settle(file, attempt, { status: 'failed', error: empty.message }, deps)) ?? failedResult(file, attempt.runId, empty);
+  return settle(file, attempt, { status: 'failed', error: empty }, deps);
 }
 
 /** Whether an earlier insert of the unit landed: any of its rows in the table (it lands whole or not at all). */

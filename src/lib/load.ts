@@ -10,11 +10,11 @@ import pMap from 'p-map';
 import { FileBusyError, isFileProblem, isSuperseded } from '../errors.js';
 import type { Attempt, FileVersion } from '../ports.js';
 import type { CanonicalTable } from '../tables.js';
-import { acquire, seal, settle, settledOutcome } from './claims.js';
+import { LEDGER_CONCURRENCY, acquire, seal, settle, settledOutcome } from './claims.js';
 import { checkBeforeUnit } from './check-file.js';
 import { fileRef, runUnit, type UnitDeps } from './load-unit.js';
 import type { PlannedFile } from './plan.js';
-import { failedResult, supersededResult, versionKey, type FileResult } from './results.js';
+import { versionKey, type FileResult } from './results.js';
 
 export interface LoadBatchInput {
   runId: string;
@@ -55,7 +55,7 @@ export async function loadBatch(input: LoadBatchInput, attempt: Attempt, deps: B
     for (const file of acquired.free.filter((f) => !inUnits.has(f))) add(await runUnit(await seal('alone', [file], attempt, deps), [file], attempt, false, deps));
   } catch (error) {
     // Let the retry take these claims over at once instead of waiting for the invocation to end.
-    await pMap(files, (f) => deps.ledger.release(f, attempt).catch(() => undefined), { concurrency: 8 });
+    await pMap(files, (f) => deps.ledger.release(f, attempt).catch(() => undefined), { concurrency: LEDGER_CONCURRENCY });
     throw error;
   }
   let busy: Error | undefined;
@@ -77,12 +77,9 @@ async function loadUnit(files: FileVersion[], attempt: Attempt, deps: BatchDeps)
       await checkBeforeUnit(fileRef(file), file.size, deps.warehouse);
       members.push(file);
     } catch (error) {
-      if (isSuperseded(error)) {
-        results.push((await settle(file, attempt, { status: 'superseded' }, deps)) ?? supersededResult(file, attempt.runId));
-        continue;
-      }
-      if (!isFileProblem(error)) throw error;
-      results.push((await settle(file, attempt, { status: 'failed', error: error.message }, deps)) ?? failedResult(file, attempt.runId, error));
+      if (isSuperseded(error)) results.push(await settle(file, attempt, { status: 'superseded' }, deps));
+      else if (isFileProblem(error)) results.push(await settle(file, attempt, { status: 'failed', error }, deps));
+      else throw error;
     }
   }
   if (members.length === 0) return results;

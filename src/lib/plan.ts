@@ -5,6 +5,7 @@
  */
 import type { LandedFile, Ledger, LedgerEntry, ObjectStore, Warehouse } from '../ports.js';
 import type { CanonicalTable } from '../tables.js';
+import { versionName } from './dedup-token.js';
 import { isLoadableKey, landingPrefix } from './file-format.js';
 
 export interface PlannedFile {
@@ -67,7 +68,7 @@ const SAMPLE = 20;
 function classify(file: LandedFile, entry: LedgerEntry | undefined): keyof PlanCounts {
   if (!entry) return 'new';
   // Loaded before, though a later claim of another version now fronts the key.
-  if (entry.etag !== file.etag && entry.loadedVersions?.includes(`${file.etag}/${entry.generation}`)) return 'unchanged';
+  if (entry.etag !== file.etag && entry.loadedVersions?.includes(versionName({ etag: file.etag, generation: entry.generation }))) return 'unchanged';
   if (entry.etag !== file.etag) return 'changed';
   switch (entry.status) {
     case 'loaded':

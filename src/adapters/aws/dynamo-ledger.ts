@@ -11,6 +11,7 @@ import type { CanonicalTable } from '../../tables.js';
 import { FileBusyError } from '../../errors.js';
 import { awsCall } from './classify.js';
 import { LEDGER_TTL_ATTRIBUTE } from '../../dynamo-schema.js';
+import { versionName } from '../../lib/dedup-token.js';
 
 const partitionKey = (tenant: string, table: string) => `${tenant}#${table}`;
 /** Load units live beside the files, in a partition of their own that listing the files never reads. */
@@ -38,9 +39,6 @@ function toEntry(item: Record<string, unknown>): LedgerEntry {
     updatedAt: String(item.updatedAt ?? ''),
   };
 }
-
-/** How a version is named in `loadedVersions`. */
-export const versionName = (file: Pick<FileVersion, 'etag' | 'generation'>) => `${file.etag}/${file.generation}`;
 
 export interface DynamoLedgerOptions {
   tableName: string;
