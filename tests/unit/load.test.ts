@@ -139,6 +139,32 @@ describe('attempts that overlap (each case of docs/exactly-once.md)', () => {
     expect(files.map((f) => warehouse.landed(f))).toEqual([1, 0, 1]);
   });
 
+  it('S3: a unit split, then its attempt died before loading any member alone: the retry loads them alone, it does not form the failed unit again', async () => {
+    const { warehouse, files } = scene({ a: 10, bad: -3, c: 8 });
+    const a = mortal(bed.ledger);
+    let held!: (hold: ReturnType<typeof a.hold>) => void;
+    const atFirstAlone = new Promise<ReturnType<typeof a.hold>>((resolve) => (held = resolve));
+    warehouse.beforeInsert = async (keys) => {
+      // The unit's insert: it fails on the bad row; the attempt dies as it starts on the members alone.
+      if (keys.length === 3) held(a.hold('openUnit'));
+    };
+    const first = loadBatch(batchOf(files), attemptAt(bed.clock, 'A', 60), batchDeps(a.ledger, warehouse, bed.clock)).catch((e: Error) => e);
+    const hold = await atFirstAlone;
+    await hold.reached;
+    a.kill();
+    hold.release();
+    await first;
+    warehouse.beforeInsert = async () => undefined;
+    bed.clock.advance(120);
+    const retry = await loadBatch(batchOf(files), attemptAt(bed.clock, 'B', 60), batchDeps(bed.ledger, warehouse, bed.clock));
+    expect(retry.map((r) => [r.outcome, r.rows])).toEqual([
+      ['loaded', 10],
+      ['failed', undefined],
+      ['loaded', 8],
+    ]);
+    expect(files.map((f) => warehouse.landed(f))).toEqual([1, 0, 1]);
+  });
+
   it('S7: the unit size changed between a killed attempt and its retry: the retry finishes the sealed unit, it does not load its files alone', async () => {
     const { warehouse, files } = scene({ a: 10, b: 10, c: 10 });
     const a = mortal(bed.ledger);
