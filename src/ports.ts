@@ -190,6 +190,15 @@ export interface FileScan {
   missingId: number;
   missingLastUpdated: number;
   foreignTenant: number;
+  /** Rows holding a value its column does not accept (see value-rules.ts). */
+  misfits: number;
+}
+
+/** The first value of a file its column does not accept. */
+export interface Misfit {
+  row: number;
+  column: string;
+  value: string;
 }
 
 export type RowProblem = 'missing_id' | 'missing_last_updated' | 'foreign_tenant';
@@ -221,6 +230,8 @@ export interface Warehouse {
   scanFiles(files: readonly FileRef[]): Promise<FileScan[]>;
   /** The first 1-based row with a problem, or undefined. */
   locateRow(file: FileRef, problem: RowProblem): Promise<number | undefined>;
+  /** The first value its column does not accept, or undefined. */
+  locateMisfit(file: FileRef): Promise<Misfit | undefined>;
   /** Inserts the file with its deduplication token, in blocks of the pinned size, so a redo adds nothing. */
   insertFile(file: FileRef, dedupToken: string): Promise<void>;
   /**

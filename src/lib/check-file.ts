@@ -7,6 +7,7 @@ import { PermanentError, type ErrorContext } from '../errors.js';
 import type { FileRef, FileScan, RowProblem, Warehouse } from '../ports.js';
 import { fileFormat } from './file-format.js';
 import { REQUIRED_COLUMNS, TABLE_COLUMNS } from '../tables.js';
+import { valueMessage, valueRule } from './value-rules.js';
 
 /** Columns a file may carry besides the table's own: a tenant_id equal to the work item's. */
 const EXTRA_ALLOWED = ['tenant_id'];
@@ -74,6 +75,19 @@ export async function checkBeforeUnit(file: FileRef, size: number, warehouse: Wa
   if (fileFormat(file.key).format === 'Parquet') await checkColumns(file, warehouse, context);
 }
 
+/** A value its column does not accept: the first one named by row, column, expected type and value. */
+async function misfitError(file: FileRef, count: number, warehouse: Warehouse, context: ErrorContext): Promise<PermanentError> {
+  const misfit = await warehouse.locateMisfit(file);
+  const rows = `${count} row${count === 1 ? '' : 's'}`;
+  if (!misfit) return new PermanentError('WRONG_TYPE', `a value does not fit its column (${rows})`, context);
+  const column = TABLE_COLUMNS[file.table].find((c) => c.name === misfit.column)!;
+  return new PermanentError('WRONG_TYPE', `${valueMessage(valueRule(column.type), misfit.value)} (${rows} with a value their column does not accept)`, {
+    ...context,
+    row: misfit.row,
+    column: misfit.column,
+  });
+}
+
 /**
  * Returns the number of rows in the file, or throws a PermanentError naming the problem.
  * `scanned` is the file's scan when a batch scan already read it.
@@ -100,5 +114,6 @@ export async function checkFile(file: FileRef, size: number, warehouse: Warehous
     const { code, column, message } = ROW_PROBLEMS[p.problem];
     throw new PermanentError(code, `${message} (${scan[p.field]} row${scan[p.field] === 1 ? '' : 's'})`, { ...context, ...(row ? { row } : {}), column });
   }
+  if (scan.misfits > 0) throw await misfitError(file, scan.misfits, warehouse, context);
   return scan.rows;
 }

@@ -5,7 +5,6 @@
  * costs no promise of its own; a malformed row fails with its row number.
  */
 import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { PermanentError, type ErrorContext } from '../errors.js';
@@ -16,7 +15,7 @@ import type { FileFormat } from './file-format.js';
  * `bytes`, about its size. A JSON row keeps its text (`line`) as well as its parsed value.
  */
 export type FileRecord = { row: number; bytes: number } & (
-  | { kind: 'json'; line: string; value: Record<string, unknown> }
+  | { kind: 'json'; line: string; value: Record<string, unknown>; /** Each number's text as written (JSON.parse would round it). */ numbers?: Record<string, string> }
   | { kind: 'csv'; header: string[]; value: string[] }
 );
 
@@ -44,27 +43,60 @@ export async function* readRecords(bytes: Readable, format: FileFormat, context:
 /** Splits text into whole records as pieces arrive, keeping an unfinished one for the next piece. */
 abstract class Splitter {
   #carry = '';
-  // A character split between two pieces is decoded once both have come.
-  readonly #decoder = new StringDecoder('utf8');
+  // A character split between two pieces is decoded once both have come; invalid UTF-8 is
+  // refused, never replaced by U+FFFD (a silently changed value).
+  readonly #decoder = new TextDecoder('utf-8', { fatal: true });
   protected rows = 0;
   constructor(protected readonly context: ErrorContext) {}
 
   push(piece: Buffer): FileRecord[] {
-    const text = this.#carry + this.#decoder.write(piece);
+    const text = this.#carry + this.#decode(piece, true);
     const end = this.recordsEnd(text);
     this.#carry = text.slice(end);
     return this.records(text.slice(0, end));
   }
 
   end(): FileRecord[] {
-    const rest = this.#carry + this.#decoder.end();
+    const rest = this.#carry + this.#decode(undefined, false);
     this.#carry = '';
     return this.records(rest);
+  }
+
+  #decode(piece: Buffer | undefined, stream: boolean): string {
+    try {
+      return this.#decoder.decode(piece, { stream });
+    } catch (error) {
+      throw this.#notUtf8(piece, error);
+    }
+  }
+
+  /** Names the first row (and field) holding bytes that are not UTF-8, read again leniently to find them. */
+  #notUtf8(piece: Buffer | undefined, cause: unknown): PermanentError {
+    const message = 'expected text (valid UTF-8); got bytes that are not UTF-8';
+    try {
+      for (const record of this.records(this.#carry + new TextDecoder().decode(piece))) {
+        const column = replacedField(record);
+        if (column !== undefined) return new PermanentError('WRONG_TYPE', message, { ...this.context, row: record.row, ...(column ? { column } : {}) }, { cause });
+      }
+    } catch {
+      // The lenient read found another problem first; the row after those read is as near as it gets.
+    }
+    return new PermanentError('WRONG_TYPE', message, { ...this.context, row: this.rows + 1 }, { cause });
   }
 
   /** Where the last whole record of `text` ends. */
   protected abstract recordsEnd(text: string): number;
   protected abstract records(text: string): FileRecord[];
+}
+
+/** The field of a leniently decoded record holding U+FFFD ('' when it is not in a field's value), or undefined. */
+function replacedField(record: FileRecord): string | undefined {
+  if (record.kind === 'csv') {
+    const i = record.value.findIndex((v) => v.includes('\uFFFD'));
+    return i === -1 ? undefined : (record.header[i] ?? '');
+  }
+  if (!record.line.includes('\uFFFD')) return undefined;
+  return Object.entries(record.value).find(([, v]) => typeof v === 'string' && v.includes('\uFFFD'))?.[0] ?? '';
 }
 
 class JsonLines extends Splitter {
@@ -80,15 +112,19 @@ class JsonLines extends Splitter {
       if (line.trim() === '') continue;
       const row = ++this.rows;
       let value: unknown;
+      let numbers: Record<string, string> | undefined;
       try {
-        value = JSON.parse(line);
+        value = JSON.parse(line, (key, v: unknown, context?: { source?: string }) => {
+          if (typeof v === 'number' && context?.source !== undefined) (numbers ??= {})[key] = context.source;
+          return v;
+        });
       } catch (error) {
         throw new PermanentError('PARSE_ERROR', `not a JSON object: ${(error as Error).message}`, { ...this.context, row }, { cause: error });
       }
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         throw new PermanentError('PARSE_ERROR', 'a line of a JSON lines file must be one JSON object', { ...this.context, row });
       }
-      out.push({ row, bytes: line.length, kind: 'json', line, value: value as Record<string, unknown> });
+      out.push({ row, bytes: line.length, kind: 'json', line, value: value as Record<string, unknown>, ...(numbers ? { numbers } : {}) });
     }
     return out;
   }

@@ -20,6 +20,8 @@ import { fileFormat } from './file-format.js';
 import { fileRef } from './load-unit.js';
 import { batchFiles } from './plan.js';
 import { readRecords, type FileRecord } from './record-stream.js';
+import { fitsRule, valueMessage, valueRule, type ValueRule } from './value-rules.js';
+import { TABLE_COLUMNS, type CanonicalTable } from '../tables.js';
 
 export interface StreamDeps {
   store: ObjectStore;
@@ -174,4 +176,29 @@ function checkRecord(record: FileRecord, file: FileVersion, context: ErrorContex
   if (field(record, 'last_updated') == null) throw rowProblem('missing_last_updated', { ...context, row: record.row });
   const tenant = field(record, 'tenant_id');
   if (tenant != null && tenant !== file.tenant) throw rowProblem('foreign_tenant', { ...context, row: record.row });
+  checkValues(record, file.table, context);
+}
+
+const RULES = new Map<CanonicalTable, { name: string; rule: ValueRule }[]>();
+const rulesOf = (table: CanonicalTable) => RULES.get(table) ?? RULES.set(table, TABLE_COLUMNS[table].map((c) => ({ name: c.name, rule: valueRule(c.type) }))).get(table)!;
+
+/** Each value's text as the file holds it: a JSON number as written, a boolean as `true`/`false`. */
+function valueText(record: FileRecord, name: string): string | undefined | { nested: true } {
+  if (record.kind === 'csv') return field(record, name) as string | undefined;
+  const value = record.value[name];
+  if (value == null) return undefined;
+  if (typeof value === 'object') return { nested: true };
+  if (typeof value === 'number') return record.numbers?.[name] ?? String(value);
+  return String(value);
+}
+
+/** Every value fits its column's rule (value-rules.ts), as the in-engine path checks in SQL. */
+function checkValues(record: FileRecord, table: CanonicalTable, context: ErrorContext): void {
+  for (const { name, rule } of rulesOf(table)) {
+    const text = valueText(record, name);
+    if (text === undefined) continue;
+    const at = { ...context, row: record.row, column: name };
+    if (typeof text === 'object') throw new PermanentError('WRONG_TYPE', `expected ${rule.expected}; got a JSON array or object`, at);
+    if (!fitsRule(rule, text)) throw new PermanentError('WRONG_TYPE', valueMessage(rule, text), at);
+  }
 }

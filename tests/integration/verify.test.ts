@@ -34,7 +34,7 @@ it('names exactly the file whose rows were deleted, copied, or that no loaded ve
 
 it('fails Validate when an insert drops every other row, though the rows it counted in its own part agree with it', async () => {
   const { tenant } = await t.tenantWithFiles(1);
-  t.faults.add({ store: 'clickhouse', when: isTableInsert, rewriteSql: (sql) => sql.replace(/\sSETTINGS /, ' AND id % 2 = 0 SETTINGS ') });
+  t.faults.add({ store: 'clickhouse', when: isTableInsert, rewriteSql: (sql) => sql.replace(/\sSETTINGS /, ' AND toUInt64(id) % 2 = 0 SETTINGS ') });
   const result = await t.h.run({ tenants: [tenant] });
   expect(result.status).toBe('FAILED');
   expect(result.cause).toMatch(/FAIL nothing-lost/);

@@ -2,6 +2,7 @@
 import { Readable } from 'node:stream';
 import type {
   FileScan,
+  Misfit,
   Ledger,
   LedgerEntry,
   LandedFile,
@@ -74,7 +75,7 @@ export class MemoryStore implements ObjectStore {
 export class ScriptedWarehouse implements Warehouse {
   readonly calls: string[] = [];
   columns: string[] = ['id', 'name', 'last_updated'];
-  scan: FileScan | Error = { rows: 3, missingId: 0, missingLastUpdated: 0, foreignTenant: 0 };
+  scan: FileScan | Error = { rows: 3, missingId: 0, missingLastUpdated: 0, foreignTenant: 0, misfits: 0 };
   insertError: Error | undefined;
   row = 2;
   tableRows = new Map<string, Map<string, number>>();
@@ -111,6 +112,11 @@ export class ScriptedWarehouse implements Warehouse {
   async locateRow() {
     this.calls.push('locateRow');
     return this.row;
+  }
+  misfit: Misfit | undefined;
+  async locateMisfit() {
+    this.calls.push('locateMisfit');
+    return this.misfit;
   }
   async insertFile(file: { key: string }, token: string) {
     this.calls.push('insertFile');

@@ -89,13 +89,17 @@ export class DedupWarehouse implements Warehouse {
   }
   async scanFile(ref: FileRef): Promise<FileScan> {
     const rows = this.rowsOf(ref);
-    return rows < 0 ? { rows: -rows, missingId: 1, missingLastUpdated: 0, foreignTenant: 0 } : { rows, missingId: 0, missingLastUpdated: 0, foreignTenant: 0 };
+    return rows < 0 ? { rows: -rows, missingId: 1, missingLastUpdated: 0, foreignTenant: 0, misfits: 0 } : { rows, missingId: 0, missingLastUpdated: 0, foreignTenant: 0, misfits: 0 };
   }
   async scanFiles(refs: readonly FileRef[]) {
     return Promise.all(refs.map((r) => this.scanFile(r)));
   }
   async locateRow(ref: FileRef, _problem: RowProblem) {
     return -this.rowsOf(ref);
+  }
+  /** Values are not modelled: a bad member is a row without an id. */
+  async locateMisfit() {
+    return undefined;
   }
   async insertFile(ref: FileRef, token: string) {
     await this.beforeInsert([ref.key]);

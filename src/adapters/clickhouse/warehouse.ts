@@ -15,6 +15,7 @@ import { quoteIdentifier, settingsClause, tableRef } from '../../sql.js';
 import { LINEAGE_COLUMNS, TABLE_COLUMNS, TENANT_COLUMN, type CanonicalTable } from '../../tables.js';
 import { classifyClickHouseError } from './classify.js';
 import { createTableSql } from './ddl.js';
+import { TEXT_READ_SETTINGS, convertSql, firstMisfitSql, textStructure, valueParams, valuesFitSql } from './value-sql.js';
 
 export interface WarehouseOptions {
   database: string;
@@ -60,12 +61,20 @@ function dedupInsertSettings(dedupToken: string): Record<string, string | number
   };
 }
 
-const nullable = (type: string) => (type.startsWith('Nullable(') ? type : `Nullable(${type})`);
-
-/** Every source column nullable, so a missing value is seen (and counted) rather than defaulted. */
+/**
+ * Every source column nullable text: a missing value is seen (and counted) rather than defaulted,
+ * and each value is checked against its column's rule before it is converted (value-sql.ts).
+ */
 function sourceStructure(table: CanonicalTable): string {
-  return [...TABLE_COLUMNS[table].map((c) => `${c.name} ${nullable(c.type)}`), 'tenant_id Nullable(String)'].join(', ');
+  return textStructure(TABLE_COLUMNS[table]);
 }
+
+/**
+ * The table's own columns converted from their checked text, in table order. Never aliased to
+ * the column's name: a WHERE beside it would then read the converted value, not the text.
+ */
+const converted = (table: CanonicalTable) => TABLE_COLUMNS[table].map((c) => convertSql(c));
+const convertedColumn = (table: CanonicalTable, name: string) => convertSql(TABLE_COLUMNS[table].find((c) => c.name === name)!);
 
 /**
  * The URL path `url()` reports as `_path` for a presigned URL: the path exactly as signed.
@@ -131,14 +140,18 @@ function csvBody(table: CanonicalTable, header: readonly string[], rows: readonl
   return Buffer.from(stringify(rows.map((row) => [lineage.tenant_id, ...at.map((i) => (i === -1 ? '' : row[i]!)), lineage._file, lineage._etag, lineage._loaded_at])));
 }
 
-/** A row no unit may insert; the same problems the check read of a file loaded alone counts. */
-const UNIT_ROW_CHECK = 'id IS NULL OR last_updated IS NULL OR (tenant_id IS NOT NULL AND tenant_id != {tenant:String})';
-
+/** An empty text is no value (an empty CSV field), as the value rules say. */
 const ROW_PROBLEM_SQL: Record<RowProblem, string> = {
-  missing_id: 'id IS NULL',
-  missing_last_updated: 'last_updated IS NULL',
+  missing_id: "(id IS NULL OR id = '')",
+  missing_last_updated: "(last_updated IS NULL OR last_updated = '')",
   foreign_tenant: 'tenant_id IS NOT NULL AND tenant_id != {tenant:String}',
 };
+
+/** A row no unit may insert; the same problems the check read of a file loaded alone counts. */
+function unitRowCheck(table: CanonicalTable): { sql: string; params: Params } {
+  const fit = valuesFitSql(TABLE_COLUMNS[table]);
+  return { sql: `${Object.values(ROW_PROBLEM_SQL).join(' OR ')} OR NOT (${fit.sql})`, params: fit.params };
+}
 
 export class ClickHouseWarehouse implements Warehouse {
   readonly #client: ClickHouseClient;
@@ -160,8 +173,10 @@ export class ClickHouseWarehouse implements Warehouse {
       input_format_skip_unknown_fields: 0,
       input_format_allow_errors_num: 0,
       input_format_allow_errors_ratio: 0,
+      // The streamed path's typed insert reads only values the value rules accepted (ISO-8601).
       date_time_input_format: 'best_effort',
       session_timezone: 'UTC',
+      ...TEXT_READ_SETTINGS,
       // The size a HEAD request would tell is not needed; skipping it saves a round trip a file.
       http_make_head_request: 0,
       ...FEW_HTTP_TRIES,
@@ -231,12 +246,15 @@ export class ClickHouseWarehouse implements Warehouse {
   async scanFiles(files: readonly FileRef[]): Promise<FileScan[]> {
     if (files.length === 0) return [];
     const many = await this.#manySources(files);
-    const params: Params = { ...many.params };
+    const fit = valuesFitSql(TABLE_COLUMNS[files[0]!.table]);
+    if (files.some((f) => f.table !== files[0]!.table)) throw new Error('one scan reads the files of one table');
+    const params: Params = { ...many.params, ...fit.params };
     const parts = many.parts.map(
       (part, i) =>
         // ignore(*) makes the engine parse every column: pruned columns would skip the checks.
-        `SELECT ${part.fileIndex} AS i, count() AS rows, countIf(id IS NULL) AS missing_id, countIf(last_updated IS NULL) AS missing_last_updated,
-                countIf(tenant_id IS NOT NULL AND tenant_id != {tenant${i}:String}) AS foreign_tenant, sum(ignore(*)) AS _all
+        `SELECT ${part.fileIndex} AS i, count() AS rows, countIf(${ROW_PROBLEM_SQL.missing_id}) AS missing_id,
+                countIf(${ROW_PROBLEM_SQL.missing_last_updated}) AS missing_last_updated,
+                countIf(tenant_id IS NOT NULL AND tenant_id != {tenant${i}:String}) AS foreign_tenant, countIf(NOT (${fit.sql})) AS misfits, sum(ignore(*)) AS _all
          FROM ${part.from} GROUP BY i`,
     );
     many.parts.forEach((part, i) => (params[`tenant${i}`] = part.tenant));
@@ -253,6 +271,7 @@ export class ClickHouseWarehouse implements Warehouse {
         missingId: Number(row?.missing_id ?? 0),
         missingLastUpdated: Number(row?.missing_last_updated ?? 0),
         foreignTenant: Number(row?.foreign_tenant ?? 0),
+        misfits: Number(row?.misfits ?? 0),
       };
     });
   }
@@ -320,15 +339,27 @@ export class ClickHouseWarehouse implements Warehouse {
     return row ? Number(row.row) : undefined;
   }
 
+  async locateMisfit(file: FileRef): Promise<{ row: number; column: string; value: string } | undefined> {
+    const source = await this.#source(file, sourceStructure(file.table));
+    const misfit = firstMisfitSql(TABLE_COLUMNS[file.table]);
+    const [row] = await this.#rows<{ row: string; column: string; value: string }>(
+      `SELECT row, column, value FROM (SELECT rowNumberInAllBlocks() + 1 AS row, ${misfit.column} AS column, ${misfit.value} AS value, ignore(*) AS _all FROM ${source.sql})
+       WHERE column != '' AND _all = 0 LIMIT 1${settingsClause(this.#readSettings())}`,
+      { ...source.params, ...valueParams(TABLE_COLUMNS[file.table]) },
+      file,
+    );
+    return row ? { row: Number(row.row), column: row.column, value: row.value } : undefined;
+  }
+
   async insertFile(file: FileRef, dedupToken: string): Promise<void> {
     checkToken(dedupToken);
     const source = await this.#source(file, sourceStructure(file.table));
-    const { columns, target } = insertColumns(file.table);
+    const { target } = insertColumns(file.table);
     await this.#command(
       `INSERT INTO ${tableRef(file.table, this.#options.database)} (${target})
-       SELECT {tenant:String}, ${columns.join(', ')}, {file:String}, {etag:String}, now64(3)
+       SELECT {tenant:String}, ${converted(file.table).join(', ')}, {file:String}, {etag:String}, now64(3)
        FROM ${source.sql}${settingsClause({ ...this.#readSettings(), ...dedupInsertSettings(dedupToken) })}`,
-      { ...source.params, tenant: file.tenant, file: file.key, etag: file.etag },
+      { ...source.params, ...valueParams(TABLE_COLUMNS[file.table]), tenant: file.tenant, file: file.key, etag: file.etag },
       file,
     );
   }
@@ -339,11 +370,12 @@ export class ClickHouseWarehouse implements Warehouse {
     const table = files[0]!.table;
     if (files.some((f) => f.table !== table || f.tenant !== files[0]!.tenant)) throw new Error('a load unit holds the files of one tenant x table');
     const many = await this.#manySources(files);
-    const { columns, target } = insertColumns(table);
+    const { target } = insertColumns(table);
+    const check = unitRowCheck(table);
     const selects = many.parts.map(
       (part) =>
-        `SELECT {tenant:String}, ${columns.join(', ')}, {keys:Array(String)}[${part.fileIndex}], {etags:Array(String)}[${part.fileIndex}], now64(3) FROM ${part.from}
-         WHERE throwIf(${UNIT_ROW_CHECK}, 'a row has no id or last_updated, or names another tenant') = 0`,
+        `SELECT {tenant:String}, ${converted(table).join(', ')}, {keys:Array(String)}[${part.fileIndex}], {etags:Array(String)}[${part.fileIndex}], now64(3) FROM ${part.from}
+         WHERE throwIf(${check.sql}, 'a row has no id or last_updated, names another tenant, or holds a value its column does not accept') = 0`,
     );
     const settings = settingsClause({
       ...this.#readSettings(),
@@ -359,7 +391,7 @@ export class ClickHouseWarehouse implements Warehouse {
     await this.#command(
       `INSERT INTO ${tableRef(table, this.#options.database)} (${target})
        ${selects.join('\nUNION ALL\n')}${settings}`,
-      { ...many.params, tenant: files[0]!.tenant, keys: files.map((f) => f.key), etags: files.map((f) => f.etag) },
+      { ...many.params, ...check.params, tenant: files[0]!.tenant, keys: files.map((f) => f.key), etags: files.map((f) => f.etag) },
       files.length === 1 ? files[0] : undefined,
     );
   }
@@ -453,15 +485,15 @@ export class ClickHouseWarehouse implements Warehouse {
   async uncoveredRows(file: FileRef): Promise<number> {
     const source = await this.#source(file, sourceStructure(file.table));
     const [row] = await this.#rows<{ uncovered: string }>(
-      `SELECT count() AS uncovered FROM ${source.sql} AS f
+      `SELECT count() AS uncovered FROM (SELECT ${convertedColumn(file.table, 'id')} AS file_id, ${convertedColumn(file.table, 'last_updated')} AS file_version FROM ${source.sql}) AS f
        LEFT JOIN (SELECT id, max(last_updated) AS newest FROM ${tableRef(file.table, this.#options.database)}
-                  WHERE tenant_id = {tenant:String} GROUP BY id) AS t ON f.id = t.id
-       WHERE t.newest IS NULL OR t.newest < f.last_updated${settingsClause({
+                  WHERE tenant_id = {tenant:String} GROUP BY id) AS t ON f.file_id = t.id
+       WHERE t.newest IS NULL OR t.newest < f.file_version${settingsClause({
          ...this.#readSettings(),
          input_format_skip_unknown_fields: 1,
          join_use_nulls: 1,
        })}`,
-      { ...source.params, tenant: file.tenant },
+      { ...source.params, ...valueParams(TABLE_COLUMNS[file.table]), tenant: file.tenant },
       file,
     );
     return Number(row?.uncovered ?? 0);

@@ -1,0 +1,76 @@
+/**
+ * The value rules (`src/lib/value-rules.ts`) in SQL: files are read with every column as text,
+ * each value is checked against its column's rule, and only a checked value is converted, by a
+ * conversion that cannot wrap or guess. Patterns and types are bound as query parameters.
+ */
+import type { ColumnSpec } from '../../tables.js';
+import { valueRule, type ValueRule } from '../../lib/value-rules.js';
+import { quoteIdentifier } from '../../sql.js';
+
+type Params = Record<string, unknown>;
+
+/** The source structure of a table's files: every column text, so no typed parser reads a value first. */
+export function textStructure(columns: readonly ColumnSpec[]): string {
+  return [...columns.map((c) => `${quoteIdentifier(c.name)} Nullable(String)`), 'tenant_id Nullable(String)'].join(', ');
+}
+
+/** How the JSON reader hands values over as text: numbers and booleans as written, never an array or object. */
+export const TEXT_READ_SETTINGS = {
+  input_format_json_read_numbers_as_strings: 1,
+  input_format_json_read_bools_as_strings: 1,
+  input_format_json_read_arrays_as_strings: 0,
+  input_format_json_read_objects_as_strings: 0,
+} as const;
+
+const param = (kind: string, column: ColumnSpec) => `${kind}_${column.name}`;
+
+/** Whether a column's value fits its rule; NULL (and an empty text outside string columns) is no value. */
+function fits(column: ColumnSpec, rule: ValueRule): string {
+  const q = quoteIdentifier(column.name);
+  if (rule.kind === 'string') return `(${q} IS NULL OR isValidUTF8(${q}))`;
+  const matches = `match(${q}, {${param('pattern', column)}:String})`;
+  const exact =
+    rule.kind === 'integer'
+      ? `${matches} AND accurateCastOrNull(${q}, {${param('type', column)}:String}) IS NOT NULL`
+      : rule.kind === 'timestamp'
+        ? // The pattern lets 2026-02-30 through; a day that exists prints back as itself.
+          `${matches} AND toString(toDate32OrNull(substring(${q}, 1, 10))) = substring(${q}, 1, 10)`
+        : matches;
+  return `(${q} IS NULL OR ${q} = '' OR (${exact}))`;
+}
+
+/** The column's value converted from its checked text. */
+export function convertSql(column: ColumnSpec): string {
+  const rule = valueRule(column.type);
+  const q = quoteIdentifier(column.name);
+  if (rule.kind === 'string') return q;
+  if (rule.kind === 'timestamp') return `parseDateTime64BestEffortOrNull(nullIf(${q}, ''), ${rule.precision!}, 'UTC')`;
+  return `accurateCastOrNull(nullIf(${q}, ''), {${param('type', column)}:String})`;
+}
+
+/** A row's values all fit their columns, as one SQL condition, with the parameters it binds. */
+export function valuesFitSql(columns: readonly ColumnSpec[]): { sql: string; params: Params } {
+  return { sql: columns.map((c) => fits(c, valueRule(c.type))).join(' AND '), params: valueParams(columns) };
+}
+
+/** The parameters the checks and conversions of `columns` bind. */
+export function valueParams(columns: readonly ColumnSpec[]): Params {
+  const params: Params = {};
+  for (const column of columns) {
+    const rule = valueRule(column.type);
+    if (rule.pattern) params[param('pattern', column)] = rule.pattern;
+    params[param('type', column)] = rule.type;
+    params[param('name', column)] = column.name;
+  }
+  return params;
+}
+
+/** The first column whose value does not fit (its name and its text), or '' for a row that fits. */
+export function firstMisfitSql(columns: readonly ColumnSpec[]): { column: string; value: string } {
+  const misfits = columns.map((c) => ({ c, bad: `NOT ${fits(c, valueRule(c.type))}` }));
+  return {
+    column: `multiIf(${misfits.map((m) => `${m.bad}, {${param('name', m.c)}:String}`).join(', ')}, '')`,
+    // Invalid UTF-8 is made printable, or the answer itself could not be read.
+    value: `toValidUTF8(multiIf(${misfits.map((m) => `${m.bad}, ${quoteIdentifier(m.c.name)}`).join(', ')}, ''))`,
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The textual forms a landed value may take, per column type: one rule, read by the engine's
+ * checks (as SQL, in the ClickHouse adapter) and by the streamed path's own checks (here), so a
+ * value loads as written in every format and on every path, or is refused. Every value is read
+ * as text first (JSON numbers and booleans as their source text, Parquet values in ClickHouse's
+ * canonical text), never by the engine's lenient typed parsers, which read a JSON number into a
+ * DateTime64 as milliseconds, `02/01/2026` as 2 January, and wrap an integer that overflows.
+ */
+
+export type ValueKind = 'string' | 'integer' | 'decimal' | 'timestamp';
+
+export interface ValueRule {
+  kind: ValueKind;
+  /** The column's ClickHouse type without `Nullable(...)`. */
+  type: string;
+  nullable: boolean;
+  /** A regular expression (the same text for RE2 and JavaScript) the whole value must match; none for strings. */
+  pattern?: string;
+  /** What the column accepts, in words for an error message. */
+  expected: string;
+  /** Integers: the inclusive range. */
+  min?: bigint;
+  max?: bigint;
+  /** Timestamps: the fraction digits the column keeps. */
+  precision?: number;
+}
+
+const INTEGER = /^(U?)Int(8|16|32|64)$/;
+const DECIMAL = /^Decimal\((\d+),\s*(\d+)\)$/;
+const TIMESTAMP = /^DateTime64\((\d)\)$/;
+
+/**
+ * ISO-8601 dates and times, with `T` or a space, optional seconds and fraction, and a zone only
+ * after a time. Years 1900-2299 are DateTime64's range. Fraction digits past the column's
+ * precision must be zeros: a value the column cannot hold is refused, not rounded.
+ */
+function timestampPattern(precision: number): string {
+  const fraction = precision === 0 ? '(\\.0*)?' : `(\\.[0-9]{1,${precision}}0*)?`;
+  const time = `([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]${fraction})?(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?)?`;
+  return `^(19[0-9]{2}|2[0-2][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])${time}$`;
+}
+
+function decimalPattern(precision: number, scale: number): string {
+  const whole = precision - scale;
+  const fraction = scale === 0 ? '(\\.0*)?' : `(\\.[0-9]{1,${scale}}0*)?`;
+  return `^-?[0-9]{1,${Math.max(whole, 1)}}${fraction}$`;
+}
+
+const RULES = new Map<string, ValueRule>();
+
+/** The rule of a column type; throws for a type onceload has no rule for (it cannot load it safely). */
+export function valueRule(columnType: string): ValueRule {
+  let rule = RULES.get(columnType);
+  if (!rule) RULES.set(columnType, (rule = makeRule(columnType)));
+  return rule;
+}
+
+function makeRule(columnType: string): ValueRule {
+  const nullable = columnType.startsWith('Nullable(') && columnType.endsWith(')');
+  const type = nullable ? columnType.slice('Nullable('.length, -1) : columnType;
+  if (type === 'String') return { kind: 'string', type, nullable, expected: 'text (valid UTF-8)' };
+  const integer = INTEGER.exec(type);
+  if (integer) {
+    const bits = BigInt(integer[2]!);
+    const signed = integer[1] === '';
+    const min = signed ? -(1n << (bits - 1n)) : 0n;
+    const max = signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
+    return { kind: 'integer', type, nullable, pattern: signed ? '^-?[0-9]+$' : '^[0-9]+$', min, max, expected: `a whole number from ${min} to ${max}` };
+  }
+  const decimal = DECIMAL.exec(type);
+  if (decimal) {
+    const [precision, scale] = [Number(decimal[1]), Number(decimal[2])];
+    return {
+      kind: 'decimal',
+      type,
+      nullable,
+      pattern: decimalPattern(precision, scale),
+      expected: `a decimal number with at most ${precision - scale} digits before the point and ${scale} after it`,
+    };
+  }
+  const timestamp = TIMESTAMP.exec(type);
+  if (timestamp) {
+    const precision = Number(timestamp[1]);
+    return {
+      kind: 'timestamp',
+      type,
+      nullable,
+      precision,
+      pattern: timestampPattern(precision),
+      expected: `an ISO-8601 date and time (YYYY-MM-DD, optionally [T ]hh:mm[:ss${precision ? `[.${'f'.repeat(precision)}]` : ''}] and Z or ±hh:mm); epoch numbers and other date orders are refused`,
+    };
+  }
+  throw new Error(`no value rule for the column type ${JSON.stringify(columnType)}`);
+}
+
+const REGEXPS = new Map<string, RegExp>();
+const regexp = (pattern: string) => REGEXPS.get(pattern) ?? REGEXPS.set(pattern, new RegExp(pattern)).get(pattern)!;
+
+/** Whether a YYYY-MM-DD prefix names a day that exists (the pattern lets 2026-02-30 through). */
+function dayExists(text: string): boolean {
+  const [y, m, d] = [Number(text.slice(0, 4)), Number(text.slice(5, 7)), Number(text.slice(8, 10))];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
+
+/**
+ * Whether `text`, a present value in its source form, fits the rule. An empty text is no value
+ * (an empty CSV field), except in a string column. The engine's checks say the same in SQL.
+ */
+export function fitsRule(rule: ValueRule, text: string): boolean {
+  if (rule.kind === 'string') return true;
+  if (text === '') return true;
+  if (!regexp(rule.pattern!).test(text)) return false;
+  if (rule.kind === 'integer') {
+    const n = BigInt(text);
+    return n >= rule.min! && n <= rule.max!;
+  }
+  if (rule.kind === 'timestamp') return dayExists(text);
+  return true;
+}
+
+/** A value shortened for a message. */
+export function shortValue(text: string, max = 40): string {
+  return JSON.stringify(text.length > max ? `${text.slice(0, max)}...` : text);
+}
+
+/** The message of a refused value, the same on every path. */
+export function valueMessage(rule: ValueRule, text: string): string {
+  return `expected ${rule.expected}; got ${shortValue(text)}`;
+}

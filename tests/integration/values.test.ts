@@ -1,0 +1,3 @@
+import { valueSuite } from './value-cases.js';
+
+valueSuite({}, { parquet: true });
