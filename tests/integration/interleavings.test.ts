@@ -70,3 +70,63 @@ it('S2/S4: a batch planned before its object was overwritten reads nothing of th
   );
   expect(byFile.map((r) => Number(r.n))).toEqual([100, 250]);
 });
+
+/** An insert of one file alone (a unit's insert names its files by an array). */
+const aloneInsert = (call: Call) => call.store === 'clickhouse' && /^\s*INSERT INTO/.test(call.sql ?? '') && (call.sql ?? '').includes('{file:String}');
+const unitInsert = (call: Call) => call.store === 'clickhouse' && /^\s*INSERT INTO/.test(call.sql ?? '') && (call.sql ?? '').includes('{keys:Array(String)}');
+
+it('S3: a unit split on a bad member, then its attempt died after loading one member alone: the retry loads the other, fails the bad one, and the dead attempt redone adds nothing', async () => {
+  const { tenant } = await t.tenantWithFiles(3);
+  // f1's 100th row has no id: the unit's insert fails, its members load alone.
+  const lines = companyRows(range(1001, 250)).trimEnd().split('\n');
+  lines[99] = JSON.stringify({ name: 'no id', last_updated: '2026-01-01T00:00:00Z' });
+  t.h.land(tenant, 'companies', 'f1.jsonl', lines.join('\n') + '\n');
+  const event = await batchOf(tenant, 'run-s3');
+  let aloneInserts = 0;
+  let release!: () => void;
+  let reached!: () => void;
+  const parkedAt = new Promise<void>((resolve) => (reached = resolve));
+  // The second member inserted alone never reaches the engine while the attempt lives.
+  t.faults.add({ store: 'clickhouse', when: (call) => aloneInsert(call) && ++aloneInserts === 2 && (reached(), true), hold: new Promise<void>((resolve) => (release = resolve)), times: 1 });
+
+  const first = invoke(event, 1).catch((error: Error) => error);
+  await parkedAt;
+  expect(await t.h.rawCount('companies', tenant)).toBe(250);
+  await sleep(1200);
+  const retry = await invoke(event, 30);
+  expect(retry.files.map((f) => [f.key.split('/').pop(), f.outcome, f.rows])).toEqual([
+    ['f0.jsonl', 'loaded', 250],
+    ['f1.jsonl', 'failed', undefined],
+    ['f2.jsonl', 'loaded', 250],
+  ]);
+  release();
+  await first;
+  expect(await t.h.rawCount('companies', tenant)).toBe(500);
+  const byFile = await t.h.query<{ file: string; n: string }>('SELECT _file AS file, toString(count()) AS n FROM companies WHERE tenant_id = {tenant:String} GROUP BY _file ORDER BY _file', { tenant });
+  expect(byFile.map((r) => [r.file.split('/').pop(), r.n])).toEqual([
+    ['f0.jsonl', '250'],
+    ['f2.jsonl', '250'],
+  ]);
+});
+
+it('S7: a retry whose batch holds only some members of a sealed unit finishes that unit exactly, with the dead attempt\'s insert, and loads none alone', async () => {
+  const { tenant, rows } = await t.tenantWithFiles(3);
+  const event = await batchOf(tenant, 'run-s7');
+  let release!: () => void;
+  let reached!: () => void;
+  const parkedAt = new Promise<void>((resolve) => (reached = resolve));
+  t.faults.add({ store: 'clickhouse', when: (call) => unitInsert(call) && (reached(), true), hold: new Promise<void>((resolve) => (release = resolve)), times: 1 });
+  t.faults.record = true;
+
+  const first = invoke(event, 1).catch((error: Error) => error);
+  await parkedAt;
+  await sleep(1200);
+  // The plan of the retry batched differently: one member of the sealed unit.
+  const retry = await invoke({ ...event, files: event.files.slice(0, 1) }, 30);
+  expect(retry.files.map((f) => f.outcome)).toEqual(['loaded']);
+  release();
+  await first;
+  t.faults.record = false;
+  expect(t.faults.calls.filter(aloneInsert)).toHaveLength(0);
+  await t.expectExactlyOnce(tenant, rows);
+});
