@@ -1,21 +1,20 @@
 /**
  * The Warehouse port on `@clickhouse/client`: the same code talks to embedded chDB and to a
  * ClickHouse server. Files are read in-engine by the `url()` table function from a presigned
- * GET URL, so rows never pass through the JS heap and ClickHouse needs no credentials for the
- * bucket. (`s3()` would read glob characters in a key, `*?{}`, as patterns.) Several files are
- * read by one `url()` of the alternation `{url1,url2,...}`, in parallel, each row knowing its
- * file by `_path`.
+ * GET URL (url-source.ts), so rows never pass through the JS heap and ClickHouse needs no
+ * credentials for the bucket. (`s3()` would read glob characters in a key, `*?{}`, as patterns.)
  */
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { stringify } from 'csv-stringify/sync';
 import type { FileRef, FileScan, RecordChunk, RowProblem, TableEngine, Warehouse } from '../../ports.js';
-import { fileFormat } from '../../lib/file-format.js';
 import { quoteIdentifier, settingsClause, tableRef } from '../../sql.js';
 import { LINEAGE_COLUMNS, TABLE_COLUMNS, TENANT_COLUMN, type CanonicalTable } from '../../tables.js';
 import { classifyClickHouseError } from './classify.js';
 import { createTableSql } from './ddl.js';
-import { TEXT_READ_SETTINGS, convertSql, firstMisfitSql, textStructure, valueParams, valuesFitSql } from './value-sql.js';
+import { ONE_BLOCK, ROW_PROBLEM_SQL, checkToken, converted, convertedColumn, dedupInsertSettings, insertColumns, sourceStructure, unitRowCheck } from './file-sql.js';
+import { csvBody, jsonBody, lineage } from './record-body.js';
+import { FEW_HTTP_TRIES, fileSource, manySources } from './url-source.js';
+import { TEXT_READ_SETTINGS, firstMisfitSql, valueParams, valuesFitSql } from './value-sql.js';
 
 export interface WarehouseOptions {
   database: string;
@@ -25,133 +24,6 @@ export interface WarehouseOptions {
 }
 
 type Params = Record<string, unknown>;
-
-/**
- * The engine retries a failed HTTP read ten times over about a minute by default, a 412 of a
- * replaced object included; a few quick tries are enough, the state machine retries the rest.
- */
-const FEW_HTTP_TRIES = { http_max_tries: 3, http_retry_initial_backoff_ms: 100, http_retry_max_backoff_ms: 400 };
-
-/** Squashing thresholds no load unit reaches, so its insert writes one block (callers bound its size). */
-const ONE_BLOCK = 2 ** 50;
-
-function checkToken(dedupToken: string): void {
-  if (!/^[0-9a-f]{16,128}$/.test(dedupToken)) throw new Error('deduplication token must be lowercase hex');
-}
-
-/** The columns an insert writes, quoted: the tenant, the table's own, then the lineage. */
-function insertColumns(table: CanonicalTable): { columns: string[]; target: string } {
-  const columns = TABLE_COLUMNS[table].map((c) => quoteIdentifier(c.name));
-  return { columns, target: [quoteIdentifier('tenant_id'), ...columns, ...LINEAGE_COLUMNS.map((c) => quoteIdentifier(c.name))].join(', ') };
-}
-
-/**
- * What an `INSERT ... SELECT` of landed files sets, whether a file alone or a unit: deduplicated
- * under the token, and every row lands (merges pick the newest), skipping the insert's own sorting
- * out of replaced rows, which costs a third more memory.
- */
-function dedupInsertSettings(dedupToken: string): Record<string, string | number> {
-  return {
-    insert_deduplicate: 1,
-    // Fail loudly rather than insert without deduplication if the engine deems the SELECT unstable.
-    deduplicate_insert_select: 'force_enable',
-    insert_deduplication_token: dedupToken,
-    insert_null_as_default: 1,
-    optimize_on_insert: 0,
-  };
-}
-
-/**
- * Every source column nullable text: a missing value is seen (and counted) rather than defaulted,
- * and each value is checked against its column's rule before it is converted (value-sql.ts).
- */
-function sourceStructure(table: CanonicalTable): string {
-  return textStructure(TABLE_COLUMNS[table]);
-}
-
-/**
- * The table's own columns converted from their checked text, in table order. Never aliased to
- * the column's name: a WHERE beside it would then read the converted value, not the text.
- */
-const converted = (table: CanonicalTable) => TABLE_COLUMNS[table].map((c) => convertSql(c));
-const convertedColumn = (table: CanonicalTable, name: string) => convertSql(TABLE_COLUMNS[table].find((c) => c.name === name)!);
-
-/**
- * The URL path `url()` reports as `_path` for a presigned URL: the path exactly as signed.
- * Presigned paths percent-encode everything but unreserved characters and `/`.
- */
-function urlPath(url: string): string {
-  const afterScheme = url.indexOf('//') + 2;
-  const start = url.indexOf('/', afterScheme);
-  const query = url.indexOf('?', start);
-  return url.slice(start, query === -1 ? undefined : query);
-}
-
-/** `url()` expands `{a,b}` and reads `..` inside braces as a numeric range: such a URL is read on its own. */
-const joinable = (url: string) => !url.includes('..');
-
-/**
- * The `headers(...)` argument of a `url()` read pinned to one object version: S3 answers a
- * replaced object with 412. ETags are checked to be plain tokens, so the literal is safe.
- */
-function pinned(version: string | undefined): string {
-  if (version === undefined) return '';
-  if (!/^[0-9A-Za-z-]{1,128}$/.test(version)) throw new Error(`not an S3 ETag: ${JSON.stringify(version)}`);
-  return `, headers('If-Match'='"${version}"')`;
-}
-
-/** Groups of files one `url()` can read together: same format and compression, joinable URLs, none pinned (one If-Match a read). */
-function urlGroups<T extends { url: string; format: string; compression: string; file: FileRef }>(files: readonly T[]): T[][] {
-  const groups = new Map<string, T[]>();
-  const alone: T[][] = [];
-  for (const file of files) {
-    if (!joinable(file.url) || file.file.version !== undefined) {
-      alone.push([file]);
-      continue;
-    }
-    const key = `${file.format}/${file.compression}`;
-    groups.set(key, [...(groups.get(key) ?? []), file]);
-  }
-  return [...groups.values(), ...alone];
-}
-
-type Lineage = { tenant_id: string; _file: string; _etag: string; _loaded_at: string };
-
-const lineage = (file: FileRef, loadedAt: string): Lineage => ({ tenant_id: file.tenant, _file: file.key, _etag: file.etag, _loaded_at: loadedAt });
-
-/**
- * JSON lines of the rows with their lineage, written in front of each object's own fields (a
- * checked row has some). A row that names tenant_id itself (checked equal) is rewritten instead,
- * since a field may appear only once.
- */
-function jsonBody(rows: readonly string[], lineage: Lineage): Buffer {
-  const fields = JSON.stringify(lineage).slice(0, -1) + ',';
-  return Buffer.from(
-    rows.map((row) => (row.includes('"tenant_id"') ? JSON.stringify({ ...(JSON.parse(row) as object), ...lineage }) : fields + row.trimStart().slice(1))).join('\n') + '\n',
-  );
-}
-
-/**
- * CSV rows in the table's column order, whatever the file's: a column the file lacks is an empty
- * field, which the engine reads as the column's default, as it reads a missing column in-engine.
- */
-function csvBody(table: CanonicalTable, header: readonly string[], rows: readonly string[][], lineage: Lineage): Buffer {
-  const at = TABLE_COLUMNS[table].map((c) => header.indexOf(c.name));
-  return Buffer.from(stringify(rows.map((row) => [lineage.tenant_id, ...at.map((i) => (i === -1 ? '' : row[i]!)), lineage._file, lineage._etag, lineage._loaded_at])));
-}
-
-/** An empty text is no value (an empty CSV field), as the value rules say. */
-const ROW_PROBLEM_SQL: Record<RowProblem, string> = {
-  missing_id: "(id IS NULL OR id = '')",
-  missing_last_updated: "(last_updated IS NULL OR last_updated = '')",
-  foreign_tenant: 'tenant_id IS NOT NULL AND tenant_id != {tenant:String}',
-};
-
-/** A row no unit may insert; the same problems the check read of a file loaded alone counts. */
-function unitRowCheck(table: CanonicalTable): { sql: string; params: Params } {
-  const fit = valuesFitSql(TABLE_COLUMNS[table]);
-  return { sql: `${Object.values(ROW_PROBLEM_SQL).join(' OR ')} OR NOT (${fit.sql})`, params: fit.params };
-}
 
 export class ClickHouseWarehouse implements Warehouse {
   readonly #client: ClickHouseClient;
@@ -190,16 +62,6 @@ export class ClickHouseWarehouse implements Warehouse {
     };
   }
 
-  /** The `url()` table function reading one file; `n` keeps parameter names apart when several files share a query. */
-  async #source(file: FileRef, structure: string | undefined, n = ''): Promise<{ sql: string; params: Params }> {
-    const { format, compression } = fileFormat(file.key);
-    const params: Params = { [`url${n}`]: await this.#options.objectUrl(file.key), [`format${n}`]: format };
-    if (structure === undefined) return { sql: `url({url${n}:String}, {format${n}:String}${pinned(file.version)})`, params };
-    // The URL's query string hides the extension, so compression is named, not inferred.
-    Object.assign(params, { [`structure${n}`]: structure, [`compression${n}`]: compression === 'gzip' ? 'gzip' : 'none' });
-    return { sql: `url({url${n}:String}, {format${n}:String}, {structure${n}:String}, {compression${n}:String}${pinned(file.version)})`, params };
-  }
-
   async #rows<T>(query: string, params: Params, file?: FileRef): Promise<T[]> {
     try {
       const result = await this.#client.query({ query, query_params: params, format: 'JSONEachRow' });
@@ -229,7 +91,7 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async fileColumns(file: FileRef): Promise<string[]> {
-    const source = await this.#source(file, undefined);
+    const source = await fileSource(file, this.#options.objectUrl, undefined);
     const rows = await this.#rows<{ name: string }>(
       `DESCRIBE TABLE ${source.sql}${settingsClause({ input_format_max_rows_to_read_for_schema_inference: 1000, ...FEW_HTTP_TRIES })}`,
       source.params,
@@ -245,7 +107,7 @@ export class ClickHouseWarehouse implements Warehouse {
 
   async scanFiles(files: readonly FileRef[]): Promise<FileScan[]> {
     if (files.length === 0) return [];
-    const many = await this.#manySources(files);
+    const many = await manySources(files, this.#options.objectUrl, sourceStructure);
     const fit = valuesFitSql(TABLE_COLUMNS[files[0]!.table]);
     if (files.some((f) => f.table !== files[0]!.table)) throw new Error('one scan reads the files of one table');
     const params: Params = { ...many.params, ...fit.params };
@@ -278,7 +140,7 @@ export class ClickHouseWarehouse implements Warehouse {
 
   async countRows(files: readonly FileRef[]): Promise<number[]> {
     if (files.length === 0) return [];
-    const many = await this.#manySources(files);
+    const many = await manySources(files, this.#options.objectUrl, sourceStructure);
     const parts = many.parts.map((part) => `SELECT ${part.fileIndex} AS i, count() AS rows FROM ${part.from} GROUP BY i`);
     const rows = await this.#rows<{ i: string; rows: string }>(
       // A count read from the object itself: never an answer the engine kept from an earlier
@@ -293,42 +155,8 @@ export class ClickHouseWarehouse implements Warehouse {
     return files.map((_, i) => byIndex.get(i + 1) ?? 0);
   }
 
-  /**
-   * `url()` sources reading `files`, as few as their formats and URLs allow. Each part's
-   * `fileIndex` is an SQL expression giving the row's 1-based position in `files`, found by the
-   * row's `_path`; a row from any other path fails the query rather than go unattributed.
-   */
-  async #manySources(files: readonly FileRef[]): Promise<{ parts: { from: string; fileIndex: string; tenant: string }[]; params: Params }> {
-    const located = await Promise.all(
-      files.map(async (file, i) => ({ file, i, url: await this.#options.objectUrl(file.key), ...fileFormat(file.key) })),
-    );
-    const params: Params = {};
-    const parts = urlGroups(located).map((group, g) => {
-      const urls = group.map((f) => f.url);
-      Object.assign(params, {
-        [`url${g}`]: urls.length === 1 ? urls[0] : `{${urls.join(',')}}`,
-        [`format${g}`]: group[0]!.format,
-        [`structure${g}`]: sourceStructure(group[0]!.file.table),
-        // The URL's query string hides the extension, so compression is named, not inferred.
-        [`compression${g}`]: group[0]!.compression === 'gzip' ? 'gzip' : 'none',
-      });
-      return {
-        from: `url({url${g}:String}, {format${g}:String}, {structure${g}:String}, {compression${g}:String}${group.length === 1 ? pinned(group[0]!.file.version) : ''})`,
-        // One file: its position. Several: transform() looks each row's path up in a hash table
-        // (indexOf() would scan the array on every row).
-        fileIndex:
-          group.length === 1
-            ? String(group[0]!.i + 1)
-            : `(transform(_path, {paths:Array(String)}, {positions:Array(UInt32)}, 0) AS _n) + throwIf(_n = 0, 'a row came from a URL path of no file in the query')`,
-        tenant: group[0]!.file.tenant,
-      };
-    });
-    if (parts.some((p) => p.fileIndex.includes('{paths:'))) Object.assign(params, { paths: located.map((f) => urlPath(f.url)), positions: located.map((_, i) => i + 1) });
-    return { parts, params };
-  }
-
   async locateRow(file: FileRef, problem: RowProblem): Promise<number | undefined> {
-    const source = await this.#source(file, sourceStructure(file.table));
+    const source = await fileSource(file, this.#options.objectUrl, sourceStructure(file.table));
     const [row] = await this.#rows<{ row: string }>(
       // The outer query uses _all so the engine still parses every column (see scanFile).
       `SELECT row FROM (SELECT rowNumberInAllBlocks() + 1 AS row, (${ROW_PROBLEM_SQL[problem]}) AS bad, ignore(*) AS _all FROM ${source.sql})
@@ -340,7 +168,7 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async locateMisfit(file: FileRef): Promise<{ row: number; column: string; value: string } | undefined> {
-    const source = await this.#source(file, sourceStructure(file.table));
+    const source = await fileSource(file, this.#options.objectUrl, sourceStructure(file.table));
     const misfit = firstMisfitSql(TABLE_COLUMNS[file.table]);
     const [row] = await this.#rows<{ row: string; column: string; value: string }>(
       `SELECT row, column, value FROM (SELECT rowNumberInAllBlocks() + 1 AS row, ${misfit.column} AS column, ${misfit.value} AS value, ignore(*) AS _all FROM ${source.sql})
@@ -353,7 +181,7 @@ export class ClickHouseWarehouse implements Warehouse {
 
   async insertFile(file: FileRef, dedupToken: string): Promise<void> {
     checkToken(dedupToken);
-    const source = await this.#source(file, sourceStructure(file.table));
+    const source = await fileSource(file, this.#options.objectUrl, sourceStructure(file.table));
     const { target } = insertColumns(file.table);
     await this.#command(
       `INSERT INTO ${tableRef(file.table, this.#options.database)} (${target})
@@ -369,7 +197,7 @@ export class ClickHouseWarehouse implements Warehouse {
     if (files.length === 0) return;
     const table = files[0]!.table;
     if (files.some((f) => f.table !== table || f.tenant !== files[0]!.tenant)) throw new Error('a load unit holds the files of one tenant x table');
-    const many = await this.#manySources(files);
+    const many = await manySources(files, this.#options.objectUrl, sourceStructure);
     const { target } = insertColumns(table);
     const check = unitRowCheck(table);
     const selects = many.parts.map(
@@ -483,7 +311,7 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async uncoveredRows(file: FileRef): Promise<number> {
-    const source = await this.#source(file, sourceStructure(file.table));
+    const source = await fileSource(file, this.#options.objectUrl, sourceStructure(file.table));
     const [row] = await this.#rows<{ uncovered: string }>(
       `SELECT count() AS uncovered FROM (SELECT ${convertedColumn(file.table, 'id')} AS file_id, ${convertedColumn(file.table, 'last_updated')} AS file_version FROM ${source.sql}) AS f
        LEFT JOIN (SELECT id, max(last_updated) AS newest FROM ${tableRef(file.table, this.#options.database)}

@@ -1,0 +1,69 @@
+/**
+ * The SQL a load reads and writes a landed file with: the text structure its columns are read
+ * in, the conversions of checked values, the row problems, the insert's columns and its
+ * deduplication settings. Identifiers are quoted; values are bound parameters.
+ */
+import type { RowProblem } from '../../ports.js';
+import { quoteIdentifier } from '../../sql.js';
+import { LINEAGE_COLUMNS, TABLE_COLUMNS, type CanonicalTable } from '../../tables.js';
+import { convertSql, textStructure, valuesFitSql } from './value-sql.js';
+
+type Params = Record<string, unknown>;
+
+/** Squashing thresholds no load unit reaches, so its insert writes one block (callers bound its size). */
+export const ONE_BLOCK = 2 ** 50;
+
+export function checkToken(dedupToken: string): void {
+  if (!/^[0-9a-f]{16,128}$/.test(dedupToken)) throw new Error('deduplication token must be lowercase hex');
+}
+
+/** The columns an insert writes, quoted: the tenant, the table's own, then the lineage. */
+export function insertColumns(table: CanonicalTable): { columns: string[]; target: string } {
+  const columns = TABLE_COLUMNS[table].map((c) => quoteIdentifier(c.name));
+  return { columns, target: [quoteIdentifier('tenant_id'), ...columns, ...LINEAGE_COLUMNS.map((c) => quoteIdentifier(c.name))].join(', ') };
+}
+
+/**
+ * What an `INSERT ... SELECT` of landed files sets, whether a file alone or a unit: deduplicated
+ * under the token, and every row lands (merges pick the newest), skipping the insert's own sorting
+ * out of replaced rows, which costs a third more memory.
+ */
+export function dedupInsertSettings(dedupToken: string): Record<string, string | number> {
+  return {
+    insert_deduplicate: 1,
+    // Fail loudly rather than insert without deduplication if the engine deems the SELECT unstable.
+    deduplicate_insert_select: 'force_enable',
+    insert_deduplication_token: dedupToken,
+    insert_null_as_default: 1,
+    optimize_on_insert: 0,
+  };
+}
+
+/**
+ * Every source column nullable text: a missing value is seen (and counted) rather than defaulted,
+ * and each value is checked against its column's rule before it is converted (value-sql.ts).
+ */
+export function sourceStructure(table: CanonicalTable): string {
+  return textStructure(TABLE_COLUMNS[table]);
+}
+
+/**
+ * The table's own columns converted from their checked text, in table order. Never aliased to
+ * the column's name: a WHERE beside it would then read the converted value, not the text.
+ */
+export const converted = (table: CanonicalTable) => TABLE_COLUMNS[table].map((c) => convertSql(c));
+export const convertedColumn = (table: CanonicalTable, name: string) => convertSql(TABLE_COLUMNS[table].find((c) => c.name === name)!);
+
+/** An empty text is no value (an empty CSV field), as the value rules say. */
+export const ROW_PROBLEM_SQL: Record<RowProblem, string> = {
+  missing_id: "(id IS NULL OR id = '')",
+  missing_last_updated: "(last_updated IS NULL OR last_updated = '')",
+  foreign_tenant: 'tenant_id IS NOT NULL AND tenant_id != {tenant:String}',
+};
+
+/** A row no unit may insert; the same problems the check read of a file loaded alone counts. */
+export function unitRowCheck(table: CanonicalTable): { sql: string; params: Params } {
+  const fit = valuesFitSql(TABLE_COLUMNS[table]);
+  return { sql: `${Object.values(ROW_PROBLEM_SQL).join(' OR ')} OR NOT (${fit.sql})`, params: fit.params };
+}
+

@@ -1,0 +1,33 @@
+/**
+ * The bodies of the streamed path's inserts: rows the Load read and checked itself, with their
+ * lineage, as JSON lines or CSV in the table's column order.
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { FileRef } from '../../ports.js';
+import { TABLE_COLUMNS, type CanonicalTable } from '../../tables.js';
+
+export type Lineage = { tenant_id: string; _file: string; _etag: string; _loaded_at: string };
+
+export const lineage = (file: FileRef, loadedAt: string): Lineage => ({ tenant_id: file.tenant, _file: file.key, _etag: file.etag, _loaded_at: loadedAt });
+
+/**
+ * JSON lines of the rows with their lineage, written in front of each object's own fields (a
+ * checked row has some). A row that names tenant_id itself (checked equal) is rewritten instead,
+ * since a field may appear only once.
+ */
+export function jsonBody(rows: readonly string[], lineage: Lineage): Buffer {
+  const fields = JSON.stringify(lineage).slice(0, -1) + ',';
+  return Buffer.from(
+    rows.map((row) => (row.includes('"tenant_id"') ? JSON.stringify({ ...(JSON.parse(row) as object), ...lineage }) : fields + row.trimStart().slice(1))).join('\n') + '\n',
+  );
+}
+
+/**
+ * CSV rows in the table's column order, whatever the file's: a column the file lacks is an empty
+ * field, which the engine reads as the column's default, as it reads a missing column in-engine.
+ */
+export function csvBody(table: CanonicalTable, header: readonly string[], rows: readonly string[][], lineage: Lineage): Buffer {
+  const at = TABLE_COLUMNS[table].map((c) => header.indexOf(c.name));
+  return Buffer.from(stringify(rows.map((row) => [lineage.tenant_id, ...at.map((i) => (i === -1 ? '' : row[i]!)), lineage._file, lineage._etag, lineage._loaded_at])));
+}
+
