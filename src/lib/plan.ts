@@ -7,6 +7,7 @@ import type { LandedFile, Ledger, LedgerEntry, ObjectStore, Warehouse } from '..
 import type { CanonicalTable } from '../tables.js';
 import { versionName } from './dedup-token.js';
 import { isLoadableKey, landingPrefix } from './file-format.js';
+import { reconcileIgnored, SAMPLE_IGNORED, type Ignored, type IgnoredLedger } from './ignored.js';
 
 export interface PlannedFile {
   key: string;
@@ -55,6 +56,8 @@ export interface PlanResult {
   wouldLoad: string[];
   /** Keys that failed in an earlier run and are not retried (a sample). */
   failedBefore: string[];
+  /** Objects of the table folder that are not a loadable file type (a sample); recorded as ignored. */
+  ignored: string[];
 }
 
 export interface PlanLimits {
@@ -82,6 +85,9 @@ function classify(file: LandedFile, entry: LedgerEntry | undefined): keyof PlanC
     case 'superseded':
       // The object holds this version again (identical bytes after a change and back).
       return 'changed';
+    case 'gone':
+      // Deleted, then landed again with the same bytes.
+      return 'new';
   }
 }
 
@@ -105,7 +111,7 @@ export function batchFiles<T extends { size: number }>(files: readonly T[], limi
 
 export async function plan(
   input: PlanInput,
-  deps: { store: ObjectStore; ledger: Pick<Ledger, 'listItem'>; warehouse: Warehouse; limits: PlanLimits; now?: () => Date },
+  deps: { store: ObjectStore; ledger: Pick<Ledger, 'listItem'> & IgnoredLedger; warehouse: Warehouse; limits: PlanLimits; now?: () => Date },
 ): Promise<PlanResult> {
   const round = input.previous.nextRound;
   const [listed, ledger] = await Promise.all([
@@ -115,9 +121,11 @@ export async function plan(
   const counts: PlanCounts = { listed: listed.length, toLoad: 0, new: 0, changed: 0, reset: 0, resumed: 0, unchanged: 0, failedBefore: 0, ignored: 0 };
   const due: PlannedFile[] = [];
   const failedBefore: string[] = [];
+  const ignored: Ignored[] = [];
   for (const file of [...listed].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
     if (!isLoadableKey(file.key)) {
       counts.ignored++;
+      ignored.push({ file, reason: 'unknown-extension' });
       continue;
     }
     const entry = ledger.get(file.key);
@@ -145,7 +153,12 @@ export async function plan(
     countFinalBefore: input.previous.countFinalBefore ?? null,
     wouldLoad: [],
     failedBefore,
+    ignored: ignored.slice(0, SAMPLE_IGNORED).map((i) => i.file.key),
   };
+  // Recorded once a run, from the listing Plan reads anyway: one Query of this folder's records.
+  if (round === 0 && !input.dryRun) {
+    await reconcileIgnored(input.tenant, ignored, { runId: input.runId, now: new Date(plannedAt), prefix: landingPrefix(input.tenant, input.table) }, deps.ledger);
+  }
   if (input.dryRun) {
     return { ...result, wouldLoad: due.slice(0, SAMPLE).map((f) => f.key) };
   }
