@@ -209,7 +209,8 @@ export interface Ledger {
   /**
    * Retires the entry of a deleted object as `gone`, if it still holds this version and is
    * failed, reset, superseded, or a claim bound to no unit whose lease ended before `now`;
-   * never a loaded one (its rows are in the table). False when the condition did not hold.
+   * never a loaded one (its rows are in the table). The entry takes the next generation, so an
+   * object landed again is loaded as new work. False when the condition did not hold.
    */
   retireGone(entry: Pick<LedgerEntry, 'tenant' | 'table' | 'key' | 'etag' | 'generation'>, now: Date): Promise<boolean>;
   /** Marks entries for reloading under a new generation; returns how many. */

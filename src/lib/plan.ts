@@ -3,6 +3,7 @@
  * (one Query for the whole item, never one request per file), and hands out the files that
  * are new, changed, reset or left mid-load, in batches.
  */
+import pMap from 'p-map';
 import type { LandedFile, Ledger, LedgerEntry, ObjectStore, Warehouse } from '../ports.js';
 import type { CanonicalTable } from '../tables.js';
 import { versionName } from './dedup-token.js';
@@ -29,6 +30,8 @@ export interface PlanCounts {
   failedBefore: number;
   /** Objects under the prefix that are not a loadable file type. */
   ignored: number;
+  /** Entries of deleted objects retired as `gone` this round (failed, reset, superseded or an abandoned claim). */
+  gone: number;
 }
 
 export interface PlanInput {
@@ -91,6 +94,22 @@ function classify(file: LandedFile, entry: LedgerEntry | undefined): keyof PlanC
   }
 }
 
+/**
+ * Entries whose object is no longer listed, and that hold nothing in the table, end `gone`;
+ * a loaded entry is never touched (its rows are in the table), nor a claim that may still insert.
+ */
+async function retireDeleted(listed: readonly LandedFile[], ledger: Map<string, LedgerEntry>, deps: { ledger: Pick<Ledger, 'retireGone'>; now?: () => Date }): Promise<number> {
+  const landed = new Set(listed.map((f) => f.key));
+  const now = deps.now?.() ?? new Date();
+  const retirable = [...ledger.values()].filter(
+    (e) =>
+      !landed.has(e.key) &&
+      (e.status === 'failed' || e.status === 'reset' || e.status === 'superseded' || (e.status === 'loading' && e.unit === undefined && (e.leaseUntil ?? '') < now.toISOString())),
+  );
+  const retired = await pMap(retirable, (e) => deps.ledger.retireGone(e, now), { concurrency: 8 });
+  return retired.filter(Boolean).length;
+}
+
 /** Groups files into Load batches: small files together, a large file alone. */
 export function batchFiles<T extends { size: number }>(files: readonly T[], limits: Pick<PlanLimits, 'batchMaxFiles' | 'batchMaxBytes'>): T[][] {
   const batches: T[][] = [];
@@ -111,14 +130,14 @@ export function batchFiles<T extends { size: number }>(files: readonly T[], limi
 
 export async function plan(
   input: PlanInput,
-  deps: { store: ObjectStore; ledger: Pick<Ledger, 'listItem'> & IgnoredLedger; warehouse: Warehouse; limits: PlanLimits; now?: () => Date },
+  deps: { store: ObjectStore; ledger: Pick<Ledger, 'listItem' | 'retireGone'> & IgnoredLedger; warehouse: Warehouse; limits: PlanLimits; now?: () => Date },
 ): Promise<PlanResult> {
   const round = input.previous.nextRound;
   const [listed, ledger] = await Promise.all([
     deps.store.list(landingPrefix(input.tenant, input.table)),
     deps.ledger.listItem(input.tenant, input.table),
   ]);
-  const counts: PlanCounts = { listed: listed.length, toLoad: 0, new: 0, changed: 0, reset: 0, resumed: 0, unchanged: 0, failedBefore: 0, ignored: 0 };
+  const counts: PlanCounts = { listed: listed.length, toLoad: 0, new: 0, changed: 0, reset: 0, resumed: 0, unchanged: 0, failedBefore: 0, ignored: 0, gone: 0 };
   const due: PlannedFile[] = [];
   const failedBefore: string[] = [];
   const ignored: Ignored[] = [];
@@ -157,6 +176,7 @@ export async function plan(
   };
   // Recorded once a run, from the listing Plan reads anyway: one Query of this folder's records.
   if (round === 0 && !input.dryRun) {
+    counts.gone = await retireDeleted(listed, ledger, deps);
     await reconcileIgnored(input.tenant, ignored, { runId: input.runId, now: new Date(plannedAt), prefix: landingPrefix(input.tenant, input.table) }, deps.ledger);
   }
   if (input.dryRun) {

@@ -419,7 +419,9 @@ export class DynamoLedger implements Ledger {
   retireGone(entry: Pick<LedgerEntry, 'tenant' | 'table' | 'key' | 'etag' | 'generation'>, now: Date): Promise<boolean> {
     return this.#conditional(`retiring ${entry.key} as gone`, {
       Key: this.#key(entry),
-      UpdateExpression: 'SET #status = :gone, updatedAt = :now REMOVE attempt, leaseUntil',
+      // A new generation, as a reset gives: if the object lands again, its load is new work (new
+      // unit ids, a new token), never the earlier attempts' records of this version.
+      UpdateExpression: 'SET #status = :gone, generation = :next, updatedAt = :now REMOVE attempt, leaseUntil',
       // Never a loaded entry, nor a claim a live attempt holds or a unit may still insert.
       ConditionExpression:
         'etag = :etag AND generation = :gen AND (#status IN (:failed, :reset, :superseded) OR (#status = :loading AND leaseUntil < :now AND attribute_not_exists(#unit)))',
@@ -429,6 +431,7 @@ export class DynamoLedger implements Ledger {
         ':now': now.toISOString(),
         ':etag': entry.etag,
         ':gen': entry.generation,
+        ':next': entry.generation + 1,
         ':failed': 'failed',
         ':reset': 'reset',
         ':superseded': 'superseded',
