@@ -1,6 +1,11 @@
-/** Task "Discover tenants and tables": validates the execution input and lists the work items. */
+/**
+ * Task "Discover tenants and tables": validates the execution input, lists the work items, and
+ * accounts for the landed objects no item will list (see src/lib/landing-census.ts).
+ */
 import middy from '@middy/core';
 import { discover, type Discovery } from '../src/lib/discover.js';
+import { parseExecutionInput } from '../src/lib/execution-input.js';
+import { takeCensus, type Census } from '../src/lib/landing-census.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler, keyUnlessDryRun } from '../src/runtime/idempotency.js';
 import { logger, observability } from '../src/runtime/observability.js';
@@ -12,11 +17,26 @@ export interface DiscoverEvent {
   now?: string;
 }
 
-export const handler = middy(async (event: DiscoverEvent): Promise<Discovery> => {
+export const handler = middy(async (event: DiscoverEvent): Promise<Discovery & Census> => {
   const deps = await getDeps();
-  const discovery = await discover({ runId: event.runId, input: event.input, now: event.now ? new Date(event.now) : new Date() }, deps.tenants);
-  logger.info('discovered', { items: discovery.items.length, tables: discovery.tables, notDue: discovery.notDue.length, dryRun: discovery.dryRun });
-  return discovery;
+  const now = event.now ? new Date(event.now) : new Date();
+  const registered = await deps.tenants.list();
+  const discovery = await discover({ runId: event.runId, input: event.input, now }, { list: async () => registered });
+  const inRun = new Set(discovery.items.map((i) => i.tenant));
+  // A run of named tenants reads only their folders; the bucket's top level is read by runs of all tenants.
+  const census = await takeCensus(
+    {
+      runId: event.runId,
+      now,
+      dryRun: discovery.dryRun,
+      runTenants: registered.filter((t) => inRun.has(t.tenantId)),
+      registered,
+      wholeBucket: parseExecutionInput(event.input).tenants === undefined,
+    },
+    { store: deps.store, ledger: deps.ledger },
+  );
+  logger.info('discovered', { items: discovery.items.length, tables: discovery.tables, notDue: discovery.notDue.length, dryRun: discovery.dryRun, ignored: census.ignored.count });
+  return { ...discovery, ...census };
 })
   .use(observability())
   .use(idempotentHandler('discover', keyUnlessDryRun(['runId'], 'input.dryRun')));

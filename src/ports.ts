@@ -33,16 +33,42 @@ export interface LandedFile {
   size: number;
 }
 
+/** One level of a prefix: the folders just under it, and the objects directly in it. */
+export interface FolderListing {
+  folders: string[];
+  files: LandedFile[];
+}
+
 export interface ObjectStore {
   list(prefix: string): Promise<LandedFile[]>;
+  /** The folders and objects one level under `prefix` (a delimiter listing: folders cost no listing of their objects). */
+  listFolder(prefix: string): Promise<FolderListing>;
   /** A URL that lets its holder GET one object for a short while. */
   presignGet(key: string): Promise<string>;
   /** The bytes of the object's version `etag`, as they arrive; a NOT_FOUND PermanentError once that version is gone. */
   read(key: string, etag: string): Promise<Readable>;
 }
 
-/** `superseded`: the object changed before this version's insert read it; neither loaded nor failed. */
-export type FileStatus = 'loading' | 'loaded' | 'failed' | 'reset' | 'superseded';
+/**
+ * `superseded`: the object changed before this version's insert read it; neither loaded nor failed.
+ * `gone`: the object was deleted from the bucket while its entry was failed, reset, superseded or an
+ * unbound claim whose lease had ended: nothing of it is in the table, and it is no longer warned about.
+ */
+export type FileStatus = 'loading' | 'loaded' | 'failed' | 'reset' | 'superseded' | 'gone';
+
+/** Why a landed object is not loaded (see README, "Every landed object is accounted for"). */
+export type IgnoreReason = 'unknown-extension' | 'unknown-table' | 'table-not-enabled' | 'unregistered-tenant' | 'outside-layout';
+
+/** A landed object onceload does not load, recorded once per version. */
+export interface IgnoredObject {
+  key: string;
+  etag: string;
+  size: number;
+  reason: IgnoreReason;
+  /** The run that first saw this version, and when. */
+  runId: string;
+  seenAt: string;
+}
 
 export interface LedgerEntry {
   tenant: string;
@@ -170,6 +196,23 @@ export interface Ledger {
   release(file: FileVersion, attempt: Attempt): Promise<void>;
   /** Ends every lease at once (their owners are known to be dead); returns how many. */
   expireLeases(): Promise<number>;
+  /**
+   * The ignored objects recorded in one scope (a tenant's folder, or `*` for the bucket's top
+   * level), those whose key starts with `prefix` when given. They live apart from the file
+   * entries, so an ignored record never stands in the way of a claim.
+   */
+  listIgnored(scope: string, prefix?: string): Promise<IgnoredObject[]>;
+  /** Records (or replaces) one ignored object version. */
+  recordIgnored(scope: string, object: IgnoredObject): Promise<void>;
+  /** Forgets an ignored object that is no longer landed, or no longer ignored. */
+  forgetIgnored(scope: string, key: string): Promise<void>;
+  /**
+   * Retires the entry of a deleted object as `gone`, if it still holds this version and is
+   * failed, reset, superseded, or a claim bound to no unit whose lease ended before `now`;
+   * never a loaded one (its rows are in the table). The entry takes the next generation, so an
+   * object landed again is loaded as new work. False when the condition did not hold.
+   */
+  retireGone(entry: Pick<LedgerEntry, 'tenant' | 'table' | 'key' | 'etag' | 'generation'>, now: Date): Promise<boolean>;
   /** Marks entries for reloading under a new generation; returns how many. */
   reset(params: { tenant: string; table: CanonicalTable; key?: string; status?: FileStatus }): Promise<number>;
 }

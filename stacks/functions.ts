@@ -68,10 +68,12 @@ export function createFunctions(stack: Stack, storage: Storage, secret: ISecret,
   }
 
   storage.tenants.grantReadData(fns.discover);
+  storage.landing.grantRead(fns.discover); // lists folders, to account for objects outside the tables
+  storage.ledger.grantReadWriteData(fns.discover); // records those objects as ignored
   storage.tenants.grantReadWriteData(fns.validate); // records each tenant's last successful run
   storage.landing.grantRead(fns.plan); // lists a tenant x table prefix
   storage.landing.grantRead(fns.load); // signs the GET URLs ClickHouse reads the files with
-  storage.ledger.grantReadData(fns.plan);
+  storage.ledger.grantReadWriteData(fns.plan); // records ignored objects, retires deleted ones as gone
   storage.ledger.grantReadWriteData(fns.load);
   storage.ledger.grantReadData(fns.validate);
   return fns;

@@ -4,6 +4,7 @@
  * Exit codes: 0 success, 1 a run failed or did not validate, 2 bad usage or bad input.
  */
 import { verify, verifyText } from '../lib/audit.js';
+import { listIgnoredObjects, REASONS } from '../lib/ignored.js';
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { InputError } from '../errors.js';
@@ -191,12 +192,20 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       .description('list the file ledger (the default)')
       .option('--tenant <id>', 'one tenant')
       .option('--table <name>', 'one table', (v: string) => tablesOption(v)[0]!)
-      .addOption(new Option('--status <status>', 'one status').choices(['loading', 'loaded', 'failed', 'reset']))
+      .addOption(new Option('--status <status>', 'one status').choices(['loading', 'loaded', 'failed', 'reset', 'superseded', 'gone', 'ignored']))
       .addOption(dataDirOption()),
-  ).action(async (flags: StoreFlags & { tenant?: string; table?: CanonicalTable; status?: FileStatus }) => {
+  ).action(async (flags: StoreFlags & { tenant?: string; table?: CanonicalTable; status?: FileStatus | 'ignored' }) => {
     await withStores(flags, 'dynamodb:Query', async (deps) => {
       const tenantIds = flags.tenant ? [flags.tenant] : (await deps.tenants.list()).map((t) => t.tenantId);
       const lines = ['tenant\ttable\tstatus\trows\tkey\tetag\trun\terror'];
+      if (flags.status === 'ignored') {
+        // Ignored objects are kept apart from the file entries; the reason stands in the error column.
+        for (const o of await listIgnoredObjects(deps.ledger, { tenants: tenantIds, wholeBucket: flags.tenant === undefined })) {
+          if (flags.table && !o.key.includes(`/canonical/${flags.table}/`)) continue;
+          lines.push([o.key.split('/')[0], '', 'ignored', '', o.key, o.etag, o.runId, `${o.reason}: ${REASONS[o.reason]}`].join('\t'));
+        }
+        return out(lines.join('\n'));
+      }
       for (const tenant of tenantIds) {
         for (const table of flags.table ? [flags.table] : CANONICAL_TABLES) {
           for (const e of (await deps.ledger.listItem(tenant, table)).values()) {

@@ -27,7 +27,7 @@ export interface Discovery {
 }
 
 /** `now` is the execution's start time, so a retried or replayed Discover picks the same tenants. */
-export async function discover(params: { runId: string; input: unknown; now: Date }, tenants: TenantDirectory): Promise<Discovery> {
+export async function discover(params: { runId: string; input: unknown; now: Date }, tenants: Pick<TenantDirectory, 'list'>): Promise<Discovery> {
   const input = parseExecutionInput(params.input);
   if (Number.isNaN(params.now.getTime())) throw new Error('discover needs the execution start time as now; got an invalid date');
   const known = await tenants.list();

@@ -1,6 +1,8 @@
 /**
  * What a landed file's name says about how to read it:
- * `<tenant>/canonical/<table>/<any/path>.<jsonl|ndjson|csv|parquet>[.gz]`.
+ * `<tenant>/canonical/<table>/<any/path>.<jsonl|ndjson|json|csv|parquet>[.gz]`.
+ * `.json` is read as JSONEachRow, which takes JSON lines and a JSON array of objects alike
+ * (naming a JSON lines file `.json` is the likeliest first mistake, so it simply loads).
  */
 import { PermanentError } from '../errors.js';
 import { isCanonicalTable, type CanonicalTable } from '../tables.js';
@@ -15,6 +17,7 @@ export interface FileFormat {
 const FORMATS: Record<string, EngineFormat> = {
   jsonl: 'JSONEachRow',
   ndjson: 'JSONEachRow',
+  json: 'JSONEachRow',
   csv: 'CSVWithNames',
   parquet: 'Parquet',
 };
@@ -25,13 +28,13 @@ export function fileFormat(key: string): FileFormat {
   const extension = base.slice(base.lastIndexOf('.') + 1).toLowerCase();
   const format = FORMATS[extension];
   if (!format || !base.includes('.')) {
-    throw new PermanentError('UNSUPPORTED_FORMAT', `unsupported file type; expected .jsonl, .ndjson, .csv or .parquet, optionally .gz`, { file: key });
+    throw new PermanentError('UNSUPPORTED_FORMAT', `unsupported file type; expected .jsonl, .ndjson, .json, .csv or .parquet, optionally .gz`, { file: key });
   }
   return { format, compression: gz ? 'gzip' : 'none' };
 }
 
 export function isLoadableKey(key: string): boolean {
-  return /\.(jsonl|ndjson|csv|parquet)(\.gz)?$/i.test(key);
+  return /\.(jsonl|ndjson|json|csv|parquet)(\.gz)?$/i.test(key);
 }
 
 /** The landing prefix of one tenant x table. */

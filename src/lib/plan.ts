@@ -3,10 +3,12 @@
  * (one Query for the whole item, never one request per file), and hands out the files that
  * are new, changed, reset or left mid-load, in batches.
  */
+import pMap from 'p-map';
 import type { LandedFile, Ledger, LedgerEntry, ObjectStore, Warehouse } from '../ports.js';
 import type { CanonicalTable } from '../tables.js';
 import { versionName } from './dedup-token.js';
 import { isLoadableKey, landingPrefix } from './file-format.js';
+import { reconcileIgnored, SAMPLE_IGNORED, type Ignored, type IgnoredLedger } from './ignored.js';
 
 export interface PlannedFile {
   key: string;
@@ -28,6 +30,8 @@ export interface PlanCounts {
   failedBefore: number;
   /** Objects under the prefix that are not a loadable file type. */
   ignored: number;
+  /** Entries of deleted objects retired as `gone` this round (failed, reset, superseded or an abandoned claim). */
+  gone: number;
 }
 
 export interface PlanInput {
@@ -55,6 +59,8 @@ export interface PlanResult {
   wouldLoad: string[];
   /** Keys that failed in an earlier run and are not retried (a sample). */
   failedBefore: string[];
+  /** Objects of the table folder that are not a loadable file type (a sample); recorded as ignored. */
+  ignored: string[];
 }
 
 export interface PlanLimits {
@@ -82,7 +88,26 @@ function classify(file: LandedFile, entry: LedgerEntry | undefined): keyof PlanC
     case 'superseded':
       // The object holds this version again (identical bytes after a change and back).
       return 'changed';
+    case 'gone':
+      // Deleted, then landed again with the same bytes.
+      return 'new';
   }
+}
+
+/**
+ * Entries whose object is no longer listed, and that hold nothing in the table, end `gone`;
+ * a loaded entry is never touched (its rows are in the table), nor a claim that may still insert.
+ */
+async function retireDeleted(listed: readonly LandedFile[], ledger: Map<string, LedgerEntry>, deps: { ledger: Pick<Ledger, 'retireGone'>; now?: () => Date }): Promise<number> {
+  const landed = new Set(listed.map((f) => f.key));
+  const now = deps.now?.() ?? new Date();
+  const retirable = [...ledger.values()].filter(
+    (e) =>
+      !landed.has(e.key) &&
+      (e.status === 'failed' || e.status === 'reset' || e.status === 'superseded' || (e.status === 'loading' && e.unit === undefined && (e.leaseUntil ?? '') < now.toISOString())),
+  );
+  const retired = await pMap(retirable, (e) => deps.ledger.retireGone(e, now), { concurrency: 8 });
+  return retired.filter(Boolean).length;
 }
 
 /** Groups files into Load batches: small files together, a large file alone. */
@@ -105,19 +130,21 @@ export function batchFiles<T extends { size: number }>(files: readonly T[], limi
 
 export async function plan(
   input: PlanInput,
-  deps: { store: ObjectStore; ledger: Pick<Ledger, 'listItem'>; warehouse: Warehouse; limits: PlanLimits; now?: () => Date },
+  deps: { store: ObjectStore; ledger: Pick<Ledger, 'listItem' | 'retireGone'> & IgnoredLedger; warehouse: Warehouse; limits: PlanLimits; now?: () => Date },
 ): Promise<PlanResult> {
   const round = input.previous.nextRound;
   const [listed, ledger] = await Promise.all([
     deps.store.list(landingPrefix(input.tenant, input.table)),
     deps.ledger.listItem(input.tenant, input.table),
   ]);
-  const counts: PlanCounts = { listed: listed.length, toLoad: 0, new: 0, changed: 0, reset: 0, resumed: 0, unchanged: 0, failedBefore: 0, ignored: 0 };
+  const counts: PlanCounts = { listed: listed.length, toLoad: 0, new: 0, changed: 0, reset: 0, resumed: 0, unchanged: 0, failedBefore: 0, ignored: 0, gone: 0 };
   const due: PlannedFile[] = [];
   const failedBefore: string[] = [];
+  const ignored: Ignored[] = [];
   for (const file of [...listed].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
     if (!isLoadableKey(file.key)) {
       counts.ignored++;
+      ignored.push({ file, reason: 'unknown-extension' });
       continue;
     }
     const entry = ledger.get(file.key);
@@ -145,7 +172,13 @@ export async function plan(
     countFinalBefore: input.previous.countFinalBefore ?? null,
     wouldLoad: [],
     failedBefore,
+    ignored: ignored.slice(0, SAMPLE_IGNORED).map((i) => i.file.key),
   };
+  // Recorded once a run, from the listing Plan reads anyway: one Query of this folder's records.
+  if (round === 0 && !input.dryRun) {
+    counts.gone = await retireDeleted(listed, ledger, deps);
+    await reconcileIgnored(input.tenant, ignored, { runId: input.runId, now: new Date(plannedAt), prefix: landingPrefix(input.tenant, input.table) }, deps.ledger);
+  }
   if (input.dryRun) {
     return { ...result, wouldLoad: due.slice(0, SAMPLE).map((f) => f.key) };
   }

@@ -110,6 +110,10 @@ class JsonLines extends Splitter {
       let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (this.rows === 0 && line.startsWith('\uFEFF')) line = line.slice(1);
       if (line.trim() === '') continue;
+      // A JSON array (a `.json` file) cannot be cut into rows as it streams: refuse it by name.
+      if (this.rows === 0 && line.trimStart().startsWith('[')) {
+        throw new PermanentError('UNSUPPORTED_FORMAT', 'a JSON array cannot be streamed; land it as JSON lines (one object a line) or load it in-engine', this.context);
+      }
       const row = ++this.rows;
       let value: unknown;
       let numbers: Record<string, string> | undefined;

@@ -14,7 +14,7 @@ export function renderReport(report: Omit<RunReport, 'text'>): string {
   if (report.dryRun) {
     lines.push(`  ${n(t.items)} tenant x table item(s), ${n(t.listed)} file(s) listed, ${n(t.wouldLoad)} would load, ${n(t.unchanged)} unchanged`);
   } else {
-    lines.push(`  ${n(t.items)} tenant x table item(s): ${n(t.loaded)} file(s) loaded (${n(t.rows)} rows), ${n(t.failed)} failed, ${n(t.unchanged)} unchanged`);
+    lines.push(`  ${n(t.items)} tenant x table item(s): ${n(t.loaded)} file(s) loaded (${n(t.rows)} rows), ${n(t.failed)} failed, ${n(t.unchanged)} unchanged, ${n(t.ignored)} ignored`);
   }
   const busy = report.items.filter((i) => i.loaded || i.failed || i.wouldLoad);
   if (busy.length > 0) {

@@ -6,7 +6,8 @@
  * - engine DDL: every canonical table touched is a ReplacingMergeTree(last_updated) ordered by (tenant_id, id).
  */
 import pMap from 'p-map';
-import type { Ledger, LedgerEntry, Warehouse, TableEngine } from '../ports.js';
+import type { IgnoreReason, Ledger, LedgerEntry, Warehouse, TableEngine } from '../ports.js';
+import { REASONS, SAMPLE_IGNORED, type IgnoredSummary } from './ignored.js';
 import { SORTING_KEY, VERSION_COLUMN, type CanonicalTable } from '../tables.js';
 import type { PlanCounts } from './plan.js';
 import { auditLoaded } from './audit.js';
@@ -16,11 +17,13 @@ export interface ItemSummary {
   tenant: string;
   table: CanonicalTable;
   /** The counts validation reads; the summary carries no more, so each item's state stays small. */
-  countsAtStart?: Pick<PlanCounts, 'listed' | 'toLoad' | 'unchanged' | 'failedBefore'>;
+  countsAtStart?: Pick<PlanCounts, 'listed' | 'toLoad' | 'unchanged' | 'failedBefore'> & Partial<Pick<PlanCounts, 'ignored'>>;
   plannedAt?: string;
   countFinalBefore?: number | null;
   wouldLoad?: string[];
   failedBefore?: string[];
+  /** Objects of the table folder that are not a loadable file type (a sample). */
+  ignored?: string[];
   /** Set when the item's sub-workflow failed outside any file (caught by the state machine). */
   failure?: { Error?: string; Cause?: unknown };
 }
@@ -31,6 +34,10 @@ export interface ValidateInput {
   items: ItemSummary[];
   /** Tenants a `due` run left out, and when each is next due (from Discover). */
   notDue?: { tenant: string; dueAt: string }[];
+  /** Landed objects outside every item's table folder that are not loaded (from Discover). */
+  ignored?: IgnoredSummary;
+  /** Disabled tenants with landed files, which wait until the tenant is enabled. */
+  disabledWithFiles?: string[];
 }
 
 export type CheckName = 'files' | 'nothing-lost' | 'nothing-doubled' | 'reruns-move-nothing' | 'engine-ddl' | 'items';
@@ -50,6 +57,8 @@ export interface ItemReport {
   rows: number;
   failed: number;
   unchanged: number;
+  /** Objects of the table folder that are not a loadable file type. */
+  ignored: number;
   wouldLoad: number;
 }
 
@@ -64,7 +73,9 @@ export interface RunReport {
   ok: boolean;
   runId: string;
   dryRun: boolean;
-  totals: { items: number; listed: number; loaded: number; rows: number; failed: number; unchanged: number; wouldLoad: number };
+  totals: { items: number; listed: number; loaded: number; rows: number; failed: number; unchanged: number; wouldLoad: number; ignored: number };
+  /** A few of the ignored objects of the run, with why. */
+  ignored: { key: string; reason: IgnoreReason }[];
   items: ItemReport[];
   failures: FileFailure[];
   checks: Check[];
@@ -119,6 +130,7 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
     rows: 0,
     failed: 0,
     unchanged: counts?.unchanged ?? 0,
+    ignored: counts?.ignored ?? 0,
     wouldLoad: input.dryRun ? (counts?.toLoad ?? 0) : 0,
   };
   const findings: ItemFindings = { report, failures: [], lost: [], doubled: [], moved: [], warnings: [], filesChecked: 0 };
@@ -216,9 +228,23 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
       failed: t.failed + i.failed,
       unchanged: t.unchanged + i.unchanged,
       wouldLoad: t.wouldLoad + i.wouldLoad,
+      ignored: t.ignored + i.ignored,
     }),
-    { items: 0, listed: 0, loaded: 0, rows: 0, failed: 0, unchanged: 0, wouldLoad: 0 },
+    { items: 0, listed: 0, loaded: 0, rows: 0, failed: 0, unchanged: 0, wouldLoad: 0, ignored: input.ignored?.count ?? 0 },
   );
+  const ignored = [
+    ...(input.ignored?.sample ?? []),
+    ...input.items.flatMap((i) => (i.ignored ?? []).map((key) => ({ key, reason: 'unknown-extension' as const }))),
+  ].slice(0, SAMPLE_IGNORED);
+  const warnings = findings.flatMap((f) => f.warnings);
+  // Ignored objects are not failures, but never silent: a line every run while they are landed.
+  if (totals.ignored > 0) {
+    const few = ignored.slice(0, 3).map((o) => `${o.key} (${REASONS[o.reason]})`).join('; ');
+    warnings.unshift(`${totals.ignored} object(s) ignored, not loaded, e.g. ${few}; list them: onceload files --status ignored`);
+  }
+  if (input.disabledWithFiles?.length) {
+    warnings.push(`tenant(s) disabled, their landed files wait until enabled: ${input.disabledWithFiles.slice(0, 10).join(', ')}`);
+  }
   const report: Omit<RunReport, 'text'> = {
     ok: checks.every((c) => c.ok),
     runId: input.runId,
@@ -227,7 +253,8 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
     items,
     failures: failures.slice(0, MAX_LISTED),
     checks,
-    warnings: findings.flatMap((f) => f.warnings).slice(0, MAX_LISTED),
+    warnings: warnings.slice(0, MAX_LISTED),
+    ignored,
     notDue: input.notDue ?? [],
     cost: { seconds: Math.round(performance.now() - started) / 1000, warehouseQueries: queries.calls, ledgerReads: ledgerReads.calls },
   };

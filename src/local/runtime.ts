@@ -89,7 +89,7 @@ export class LocalRuntime {
     return getDeps();
   }
 
-  async syncLanding(): Promise<{ uploaded: number; unchanged: number }> {
+  async syncLanding(): Promise<{ uploaded: number; unchanged: number; deleted: number }> {
     const deps = await this.deps();
     return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket: deps.config.landingBucket, store: deps.store });
   }

@@ -24,6 +24,23 @@ server.middleware.unshift(async (ctx, next) => {
   ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-Match</Condition></Error>`;
 });
 
+// s3rver's delimiter listing misses a folder holding only folders (it never walks below one),
+// where S3 lists it as a common prefix: list the whole prefix and group it as S3 does.
+const listObjects = server.store.listObjects.bind(server.store);
+server.store.listObjects = async (bucket, options) => {
+  if (!options.delimiter) return listObjects(bucket, options);
+  const { delimiter, prefix = '', startAfter = '' } = options;
+  const all = await listObjects(bucket, { prefix, startAfter });
+  const commonPrefixes = new Set();
+  const objects = [];
+  for (const object of all.objects) {
+    const idx = object.key.slice(prefix.length).indexOf(delimiter);
+    if (idx === -1) objects.push(object);
+    else commonPrefixes.add(object.key.slice(0, prefix.length + idx + delimiter.length));
+  }
+  return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated: false };
+};
+
 const { port } = await server.run();
 process.send?.({ port });
 // Leave with the parent, even when it was killed without a chance to stop us.

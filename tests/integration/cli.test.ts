@@ -59,6 +59,18 @@ describe('the onceload CLI', () => {
     expect(onceload('files', '--tenant', 'dropbox', '--status', 'reset').stdout).toContain('bad.jsonl');
   });
 
+  it('lists the objects a run ignored, each with its reason', () => {
+    writeFileSync(join(dataDir, 'landing', 'dropbox', 'canonical', 'companies', 'notes.txt'), 'not rows\n');
+    mkdirSync(join(dataDir, 'landing', 'nobody', 'canonical', 'companies'), { recursive: true });
+    writeFileSync(join(dataDir, 'landing', 'nobody', 'canonical', 'companies', 'a.jsonl'), '{"id":1,"last_updated":"2026-01-01T00:00:00Z"}\n');
+    const run = onceload('run');
+    expect(run.stdout).toMatch(/2 object\(s\) ignored/);
+    const ignored = onceload('files', '--status', 'ignored');
+    expect(ignored.code).toBe(0);
+    expect(ignored.stdout).toContain('dropbox/canonical/companies/notes.txt');
+    expect(ignored.stdout).toMatch(/nobody\/canonical\/companies\/a\.jsonl.*unregistered-tenant/);
+  });
+
   it('exits 2 for bad usage and bad input, and writes nothing', () => {
     expect(onceload('tenants', 'add', "evil'; DROP TABLE companies; --").code).toBe(2);
     expect(onceload('tenants', 'add', 'Upper').code).toBe(2);

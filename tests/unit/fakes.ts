@@ -2,6 +2,8 @@
 import { Readable } from 'node:stream';
 import type {
   FileScan,
+  FolderListing,
+  IgnoredObject,
   Misfit,
   Ledger,
   LedgerEntry,
@@ -19,8 +21,31 @@ import type { CanonicalTable } from '../../src/tables.js';
  * The ledger as Plan reads it: entries by key. Claims and outcomes are tested against the real
  * adapter on dynalite (see protocol tests), never against a stand-in.
  */
-export class LedgerListing implements Pick<Ledger, 'listItem'> {
+export class LedgerListing implements Pick<Ledger, 'listItem' | 'listIgnored' | 'recordIgnored' | 'forgetIgnored'> {
   readonly entries = new Map<string, LedgerEntry>();
+  /** Ignored records by scope, then key. */
+  readonly ignored = new Map<string, Map<string, IgnoredObject>>();
+  async listIgnored(scope: string, prefix = '') {
+    this.calls.push('listIgnored');
+    return [...(this.ignored.get(scope)?.values() ?? [])].filter((o) => o.key.startsWith(prefix));
+  }
+  async recordIgnored(scope: string, object: IgnoredObject) {
+    this.calls.push('recordIgnored');
+    if (!this.ignored.has(scope)) this.ignored.set(scope, new Map());
+    this.ignored.get(scope)!.set(object.key, object);
+  }
+  async retireGone(entry: Pick<LedgerEntry, 'tenant' | 'table' | 'key' | 'etag' | 'generation'>) {
+    this.calls.push('retireGone');
+    const current = this.entries.get(this.#k(entry));
+    if (!current || current.status === 'loaded' || current.etag !== entry.etag) return false;
+    current.status = 'gone';
+    current.generation++;
+    return true;
+  }
+  async forgetIgnored(scope: string, key: string) {
+    this.calls.push('forgetIgnored');
+    this.ignored.get(scope)?.delete(key);
+  }
   readonly calls: string[] = [];
   #k = (f: { tenant: string; table: string; key: string }) => `${f.tenant}#${f.table}#${f.key}`;
 
@@ -65,6 +90,15 @@ export class MemoryStore implements ObjectStore {
   }
   async list(prefix: string) {
     return this.files.filter((f) => f.key.startsWith(prefix));
+  }
+  async listFolder(prefix: string) {
+    const out: FolderListing = { folders: [], files: [] };
+    for (const f of this.files.filter((f) => f.key.startsWith(prefix))) {
+      const slash = f.key.indexOf('/', prefix.length);
+      if (slash < 0) out.files.push(f);
+      else if (!out.folders.includes(f.key.slice(0, slash + 1))) out.folders.push(f.key.slice(0, slash + 1));
+    }
+    return out;
   }
   async presignGet(key: string) {
     return `http://store.invalid/${encodeURIComponent(key)}`;

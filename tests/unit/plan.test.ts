@@ -37,9 +37,21 @@ describe('plan', () => {
     expect(planned.find((f) => f.key.endsWith('reset.jsonl'))?.generation).toBe(1);
     expect(result.counts).toMatchObject({ listed: 7, toLoad: 4, new: 1, changed: 1, reset: 1, resumed: 1, unchanged: 1, failedBefore: 1, ignored: 1 });
     expect(result.failedBefore).toEqual([`${prefix}failed.jsonl`]);
-    expect(deps.ledger.calls).toEqual(['listItem']);
+    expect(deps.ledger.calls).toEqual(['listItem', 'listIgnored', 'recordIgnored']);
+    expect(result.ignored).toEqual([`${prefix}notes.txt`]);
+    expect([...deps.ledger.ignored.get('acme')!.values()]).toMatchObject([{ key: `${prefix}notes.txt`, etag: 'e-txt', reason: 'unknown-extension', runId: 'run-1' }]);
     expect(result.batches.map((b) => b.length)).toEqual([2, 2]);
     expect(result.countFinalBefore).toBeNull();
+  });
+
+  it('records an ignored object once per version, and forgets it once it is no longer landed', async () => {
+    const deps = setup();
+    await plan(input(), deps);
+    await plan(input({ runId: 'run-2' }), deps);
+    expect(deps.ledger.calls.filter((c) => c === 'recordIgnored')).toHaveLength(1);
+    deps.store.files.splice(deps.store.files.findIndex((f) => f.key.endsWith('notes.txt')), 1);
+    await plan(input({ runId: 'run-3' }), deps);
+    expect(deps.ledger.ignored.get('acme')?.size).toBe(0);
   });
 
   it('a dry run returns what would load, and no batches', async () => {

@@ -139,4 +139,9 @@ describe('readRecords', () => {
     await expect(read('a.jsonl', '{"id":1}\n[1]\n')).rejects.toMatchObject({ code: 'PARSE_ERROR', context: { row: 2 } });
     await expect(read('a.jsonl.gz', 'plain')).rejects.toMatchObject({ code: 'UNREADABLE_FILE' });
   });
+
+  it('reads a .json file of JSON lines, and refuses a .json array by name instead of failing on its first line', async () => {
+    expect(await read('a.json', '{"id":1}\n{"id":2}\n')).toEqual([[1, { id: 1 }], [2, { id: 2 }]]);
+    await expect(read('a.json', '[\n {"id":1},\n {"id":2}\n]\n')).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT', message: expect.stringMatching(/JSON array.*in-engine/) });
+  });
 });

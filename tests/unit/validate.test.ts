@@ -3,7 +3,7 @@ import { engineProblem, validateRun, type ItemSummary } from '../../src/lib/vali
 import type { PlanCounts } from '../../src/lib/plan.js';
 import { LedgerListing, ScriptedWarehouse, replacing } from './fakes.js';
 
-const counts = (toLoad: number): PlanCounts => ({ listed: 1, toLoad, new: toLoad, changed: 0, reset: 0, resumed: 0, unchanged: 1 - toLoad, failedBefore: 0, ignored: 0 });
+const counts = (toLoad: number): PlanCounts => ({ listed: 1, toLoad, new: toLoad, changed: 0, reset: 0, resumed: 0, unchanged: 1 - toLoad, failedBefore: 0, ignored: 0, gone: 0 });
 const key = 'acme/canonical/companies/a.jsonl';
 
 function setup(item: Partial<ItemSummary> = {}) {

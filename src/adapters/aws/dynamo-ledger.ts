@@ -5,8 +5,8 @@
  * conditions encode are drawn in docs/exactly-once.md.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Attempt, ClaimOutcome, FileStatus, FileVersion, Ledger, LedgerEntry, LoadUnit, UnitMember, UnitState } from '../../ports.js';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Attempt, ClaimOutcome, FileStatus, FileVersion, IgnoredObject, IgnoreReason, Ledger, LedgerEntry, LoadUnit, UnitMember, UnitState } from '../../ports.js';
 import type { CanonicalTable } from '../../tables.js';
 import { FileBusyError } from '../../errors.js';
 import { awsCall } from './classify.js';
@@ -16,6 +16,8 @@ import { versionName } from '../../lib/dedup-token.js';
 const partitionKey = (tenant: string, table: string) => `${tenant}#${table}`;
 /** Load units live beside the files, in a partition of their own that listing the files never reads. */
 const unitPartitionKey = (tenant: string, table: string) => `${tenant}#${table}#unit`;
+/** Ignored objects, per scope; `~` cannot begin a tenant id, so no file partition is ever read as one. */
+const ignoredPartitionKey = (scope: string) => `~ignored#${scope}`;
 
 
 function toEntry(item: Record<string, unknown>): LedgerEntry {
@@ -122,7 +124,9 @@ export class DynamoLedger implements Ledger {
         // The object came back to a version that was superseded before it loaded.
         ' OR (#status = :superseded AND etag = :etag AND generation = :gen)' +
         // Another version, settled or abandoned before any unit held it; and this one never loaded.
-        ' OR (etag <> :etag AND (#status <> :loading OR (leaseUntil < :now AND attribute_not_exists(#unit))) AND NOT contains(loadedVersions, :version))',
+        ' OR (etag <> :etag AND (#status <> :loading OR (leaseUntil < :now AND attribute_not_exists(#unit))) AND NOT contains(loadedVersions, :version))' +
+        // The object was deleted and landed again with these bytes: nothing of a gone version was inserted.
+        ' OR (#status = :gone AND etag = :etag AND generation = :gen AND NOT contains(loadedVersions, :version))',
       ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#rows': 'rows', '#size': 'size', '#unit': 'unit', ...(expires === undefined ? {} : { '#ttl': LEDGER_TTL_ATTRIBUTE }) },
       ExpressionAttributeValues: {
         ':tenant': file.tenant,
@@ -133,6 +137,7 @@ export class DynamoLedger implements Ledger {
         ':loading': 'loading',
         ':reset': 'reset',
         ':superseded': 'superseded',
+        ':gone': 'gone',
         ':run': attempt.runId,
         ':attempt': attempt.id,
         ':lease': attempt.leaseUntil.toISOString(),
@@ -369,9 +374,76 @@ export class DynamoLedger implements Ledger {
     return expired;
   }
 
+  async listIgnored(scope: string, prefix?: string): Promise<IgnoredObject[]> {
+    const out: IgnoredObject[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await awsCall(`reading the ignored objects of ${scope}`, () =>
+        this.#documents.send(
+          new QueryCommand({
+            TableName: this.#options.tableName,
+            KeyConditionExpression: prefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': ignoredPartitionKey(scope), ...(prefix === undefined ? {} : { ':prefix': prefix }) },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        out.push({
+          key: String(item.sk),
+          etag: String(item.etag),
+          size: Number(item.size ?? 0),
+          reason: item.reason as IgnoreReason,
+          runId: String(item.runId ?? ''),
+          seenAt: String(item.seenAt ?? ''),
+        });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async recordIgnored(scope: string, object: IgnoredObject): Promise<void> {
+    await awsCall(`recording ${object.key} as ignored`, () =>
+      this.#documents.send(new PutCommand({ TableName: this.#options.tableName, Item: { pk: ignoredPartitionKey(scope), sk: object.key, etag: object.etag, size: object.size, reason: object.reason, runId: object.runId, seenAt: object.seenAt } })),
+    );
+  }
+
+  async forgetIgnored(scope: string, key: string): Promise<void> {
+    await awsCall(`forgetting the ignored object ${key}`, () =>
+      this.#documents.send(new DeleteCommand({ TableName: this.#options.tableName, Key: { pk: ignoredPartitionKey(scope), sk: key } })),
+    );
+  }
+
+  retireGone(entry: Pick<LedgerEntry, 'tenant' | 'table' | 'key' | 'etag' | 'generation'>, now: Date): Promise<boolean> {
+    return this.#conditional(`retiring ${entry.key} as gone`, {
+      Key: this.#key(entry),
+      // A new generation, as a reset gives: if the object lands again, its load is new work (new
+      // unit ids, a new token), never the earlier attempts' records of this version.
+      UpdateExpression: 'SET #status = :gone, generation = :next, updatedAt = :now REMOVE attempt, leaseUntil',
+      // Never a loaded entry, nor a claim a live attempt holds or a unit may still insert.
+      ConditionExpression:
+        'etag = :etag AND generation = :gen AND (#status IN (:failed, :reset, :superseded) OR (#status = :loading AND leaseUntil < :now AND attribute_not_exists(#unit)))',
+      ExpressionAttributeNames: { '#status': 'status', '#unit': 'unit' },
+      ExpressionAttributeValues: {
+        ':gone': 'gone',
+        ':now': now.toISOString(),
+        ':etag': entry.etag,
+        ':gen': entry.generation,
+        ':next': entry.generation + 1,
+        ':failed': 'failed',
+        ':reset': 'reset',
+        ':superseded': 'superseded',
+        ':loading': 'loading',
+      },
+    });
+  }
+
   async reset(params: { tenant: string; table: CanonicalTable; key?: string; status?: FileStatus }): Promise<number> {
     const entries = [...(await this.listItem(params.tenant, params.table)).values()].filter(
-      (e) => (params.key === undefined || e.key === params.key) && (params.status === undefined || e.status === params.status),
+      // A gone entry has no object to load again.
+      (e) => e.status !== 'gone' && (params.key === undefined || e.key === params.key) && (params.status === undefined || e.status === params.status),
     );
     let count = 0;
     for (const entry of entries) {

@@ -1,9 +1,9 @@
-/** The ObjectStore port on S3: lists a prefix of the landing bucket and presigns reads. */
+/** The ObjectStore port on S3: lists a prefix of the landing bucket (or one level of it) and presigns reads. */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { PassThrough, type Readable } from 'node:stream';
 import { PermanentError } from '../../errors.js';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { LandedFile, ObjectStore } from '../../ports.js';
+import type { FolderListing, LandedFile, ObjectStore } from '../../ports.js';
 import { awsCall, classifyAwsError } from './classify.js';
 
 /** A presigned URL is valid an hour; one is reused for ten minutes, so each use has 50 left. */
@@ -38,6 +38,23 @@ export class S3ObjectStore implements ObjectStore {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return files;
+  }
+
+  async listFolder(prefix: string): Promise<FolderListing> {
+    const out: FolderListing = { folders: [], files: [] };
+    let token: string | undefined;
+    do {
+      const page = await awsCall(`listing the folders of s3://${this.#bucket}/${prefix}`, () =>
+        this.#s3.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token })),
+      );
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.folders.push(p.Prefix);
+      for (const object of page.Contents ?? []) {
+        if (!object.Key || object.Key.endsWith('/')) continue;
+        out.files.push({ key: object.Key, etag: (object.ETag ?? '').replaceAll('"', ''), size: object.Size ?? 0 });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
   }
 
   async read(key: string, etag: string): Promise<Readable> {

@@ -1,0 +1,45 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { companyRows, openHarness, range, report, type Harness } from './harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await openHarness();
+});
+afterAll(async () => h?.close());
+
+const ledgerOf = async (tenant: string) => (await h.runtime.deps()).ledger.listItem(tenant, 'companies');
+const BAD = '{"id":1,"created_date":"2026-01-01","last_updated":"2026-01-01T00:00:00Z"}\n';
+
+describe('objects deleted from the bucket', () => {
+  it('retires a failed file deleted from landing/ as gone, leaves a loaded one alone, and loads it again if it comes back', async () => {
+    await h.addTenant('vanish', ['companies']);
+    const good = h.land('vanish', 'companies', 'good.jsonl', companyRows(range(1, 4)));
+    const bad = h.land('vanish', 'companies', 'bad.jsonl', BAD);
+    expect((await h.run({ tenants: ['vanish'] })).status).toBe('FAILED');
+
+    // Deleting the files from the landing folder deletes them from the local S3.
+    rmSync(join(h.runtime.landingDir, bad));
+    rmSync(join(h.runtime.landingDir, good));
+    expect(existsSync(join(h.runtime.landingDir, bad))).toBe(false);
+    const sync = await h.runtime.syncLanding();
+    expect(sync.deleted).toBe(2);
+    expect((await (await h.runtime.deps()).store.list('vanish/')).map((f) => f.key)).toEqual([]);
+
+    const after = report(await h.run({ tenants: ['vanish'] }));
+    expect(after.ok).toBe(true);
+    expect(after.warnings.join('\n')).not.toContain('bad.jsonl');
+    const ledger = await ledgerOf('vanish');
+    expect(ledger.get(bad)?.status).toBe('gone');
+    expect(ledger.get(good)?.status).toBe('loaded');
+    expect(await h.rawCount('companies', 'vanish')).toBe(4);
+
+    // Landed again with the same bytes: claimed and checked again, not stuck behind its gone entry.
+    h.land('vanish', 'companies', 'bad.jsonl', BAD);
+    const back = await h.run({ tenants: ['vanish'] });
+    expect(back.status).toBe('FAILED');
+    expect(back.cause).toContain('created_date');
+    expect((await ledgerOf('vanish')).get(bad)?.status).toBe('failed');
+  });
+});
