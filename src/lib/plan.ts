@@ -182,7 +182,9 @@ export async function plan(
   if (input.dryRun) {
     return { ...result, wouldLoad: due.slice(0, SAMPLE).map((f) => f.key) };
   }
-  if (round === 0 && due.length === 0) {
+  // Idle items keep their count (re-runs move nothing); items with files loaded earlier need it
+  // too, so Validate sees a table emptied or dropped behind onceload's back.
+  if (round === 0 && (due.length === 0 || counts.unchanged > 0)) {
     result.countFinalBefore = await deps.warehouse.countFinal(input.tenant, input.table);
   }
   const thisRound = due.slice(0, deps.limits.planMaxFiles);

@@ -161,6 +161,13 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
   findings.lost.push(...audit.lost);
   findings.doubled.push(...audit.doubled);
 
+  // Every loaded file has rows (an empty one fails), so files loaded earlier and no row of the
+  // tenant in the table means the table was dropped or emptied outside onceload.
+  if (counts && counts.unchanged > 0 && item.countFinalBefore === 0) {
+    findings.lost.push(
+      `${where}: the table holds no row of this tenant, yet the ledger records ${counts.unchanged} file(s) loaded earlier: ${item.table} was dropped or emptied outside onceload; load them again with: onceload files reset --tenant ${item.tenant} --table ${item.table} --status loaded`,
+    );
+  }
   if (counts && counts.toLoad === 0 && typeof item.countFinalBefore === 'number') {
     const before = item.countFinalBefore;
     const after = await deps.warehouse.countFinal(item.tenant, item.table);

@@ -81,3 +81,22 @@ describe('each count check fails on a crafted case', () => {
     expect(check?.problems[0]).toContain('was 20 before the run and 21 after');
   });
 });
+
+it('fails the run naming the table and the reset when a table was dropped behind onceload, and the reset loads its files again once', async () => {
+  await h.addTenant('dropped', ['tickets']);
+  const rows = range(1, 30).map((id) => JSON.stringify({ id, company_id: 1, last_updated: '2026-01-01T00:00:00Z' })).join('\n');
+  h.land('dropped', 'tickets', 'a.jsonl', rows);
+  expect((await h.run({ tenants: ['dropped'] })).status).toBe('SUCCEEDED');
+  await h.command('DROP TABLE tickets');
+
+  const result = await h.run({ tenants: ['dropped'] });
+  expect(result.status).toBe('FAILED');
+  expect(result.cause).toMatch(/FAIL nothing-lost/);
+  expect(result.cause).toContain('dropped/tickets: the table holds no row of this tenant, yet the ledger records 1 file(s) loaded earlier');
+  expect(result.cause).toContain('onceload files reset --tenant dropped --table tickets --status loaded');
+
+  const deps = await h.runtime.deps();
+  expect(await deps.ledger.reset({ tenant: 'dropped', table: 'tickets', status: 'loaded' })).toBe(1);
+  expect((await h.run({ tenants: ['dropped'] })).status).toBe('SUCCEEDED');
+  expect(await h.rawCount('tickets', 'dropped')).toBe(30);
+});
