@@ -6,6 +6,7 @@
 import { verify, verifyText } from '../lib/audit.js';
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
+import { ConfigError } from '../config.js';
 import { InputError } from '../errors.js';
 import { assertTenantId } from '../lib/execution-input.js';
 import { DataDirBusyError } from '../local/data-dir-lock.js';
@@ -300,7 +301,7 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
     if (error instanceof CommanderError) {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (error instanceof InputError) {
+    if (error instanceof InputError || error instanceof ConfigError) {
       process.stderr.write(`onceload: ${error.message}\n`);
       return EXIT_USAGE;
     }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { loadConfig } from '../config.js';
 import { closeDeps, getDeps, type Deps } from '../runtime/deps.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { recoverAbandonedWork } from './recover.js';
@@ -27,6 +28,27 @@ export interface LocalRuntimeOptions {
   env?: Record<string, string>;
   /** Every function's timeout as its Lambda context reports it; tests shorten it. */
   lambdaTimeoutSeconds?: number;
+}
+
+/** The handlers' configuration, pointed at the data dir's stores. */
+function handlerEnv(dataDir: string, endpoints: Pick<RunningStores, 'dynamodbEndpoint' | 's3Endpoint'>, options: LocalRuntimeOptions): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    ONCELOAD_TENANTS_TABLE: NAMES.tenantsTable,
+    ONCELOAD_LEDGER_TABLE: NAMES.ledgerTable,
+    ONCELOAD_IDEMPOTENCY_TABLE: NAMES.idempotencyTable,
+    ONCELOAD_LANDING_BUCKET: NAMES.landingBucket,
+    ONCELOAD_DYNAMODB_ENDPOINT: endpoints.dynamodbEndpoint,
+    ONCELOAD_S3_ENDPOINT: endpoints.s3Endpoint,
+    // Powertools metrics and traces are for CloudWatch and X-Ray; the CLI prints its own progress.
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    // A ClickHouse server named by ONCELOAD_CLICKHOUSE_URL wins over the embedded engine.
+    ...(process.env.ONCELOAD_CLICKHOUSE_URL ? {} : { ONCELOAD_CHDB_PATH: join(dataDir, 'clickhouse') }),
+    ...options.env,
+  };
 }
 
 /** An execution name in the form Step Functions accepts, sortable by start time. */
@@ -52,34 +74,23 @@ export class LocalRuntime {
 
   static async open(options: LocalRuntimeOptions): Promise<LocalRuntime> {
     const dataDir = resolve(options.dataDir);
+    // A bad setting is refused before the lock is taken or any store started.
+    loadConfig({ ...process.env, ...handlerEnv(dataDir, { dynamodbEndpoint: 'http://127.0.0.1:1', s3Endpoint: 'http://127.0.0.1:1' }, options) });
     const { unlock, tookOverFromDeadHolder } = lockDataDir(dataDir);
+    let stores: RunningStores | undefined;
     try {
       mkdirSync(join(dataDir, 'landing'), { recursive: true });
-      const stores = await startStores(dataDir, NAMES);
-      const env: Record<string, string> = {
-        AWS_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        ONCELOAD_TENANTS_TABLE: NAMES.tenantsTable,
-        ONCELOAD_LEDGER_TABLE: NAMES.ledgerTable,
-        ONCELOAD_IDEMPOTENCY_TABLE: NAMES.idempotencyTable,
-        ONCELOAD_LANDING_BUCKET: NAMES.landingBucket,
-        ONCELOAD_DYNAMODB_ENDPOINT: stores.dynamodbEndpoint,
-        ONCELOAD_S3_ENDPOINT: stores.s3Endpoint,
-        // Powertools metrics and traces are for CloudWatch and X-Ray; the CLI prints its own progress.
-        POWERTOOLS_METRICS_DISABLED: 'true',
-        POWERTOOLS_TRACE_ENABLED: 'false',
-        // A ClickHouse server named by ONCELOAD_CLICKHOUSE_URL wins over the embedded engine.
-        ...(process.env.ONCELOAD_CLICKHOUSE_URL ? {} : { ONCELOAD_CHDB_PATH: join(dataDir, 'clickhouse') }),
-        ...options.env,
-      };
-      Object.assign(process.env, env);
+      stores = await startStores(dataDir, NAMES);
+      Object.assign(process.env, handlerEnv(dataDir, stores, options));
       await closeDeps();
       const runtime = new LocalRuntime(dataDir, stores, unlock, options);
       const deps = await runtime.deps();
       if (tookOverFromDeadHolder) await recoverAbandonedWork(deps);
       return runtime;
     } catch (error) {
+      // Whatever started is stopped, or its sockets and child process keep the CLI alive.
+      await closeDeps().catch(() => undefined);
+      await stores?.stop().catch(() => undefined);
       unlock();
       throw error;
     }
