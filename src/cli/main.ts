@@ -20,6 +20,7 @@ import { withStageStores, type Stores } from '../remote/stage-stores.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../remote/watch.js';
 import { CANONICAL_TABLES, isCanonicalTable, type CanonicalTable } from '../tables.js';
 import { formatEvery, parseEvery } from './every.js';
+import { assertClickHouseAnswers, describeClickHouse } from './clickhouse-target.js';
 import { RunProgress } from './progress.js';
 
 const EXIT_FAILED = 1;
@@ -90,6 +91,7 @@ async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text:
     ...(flags.dryRun ? { dryRun: true } : {}),
     ...(flags.due ? { due: true } : {}),
   };
+  await assertClickHouseAnswers(await runtime.deps());
   const sync = await runtime.syncLanding();
   if (!flags.json && sync.uploaded > 0) process.stderr.write(`synced ${sync.uploaded} new or changed landing file(s)\n`);
   const progress = new RunProgress(!flags.json && process.stderr.isTTY === true);
@@ -244,6 +246,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       if (flags.tenant !== undefined) assertTenantId(flags.tenant);
       await withRuntime(flags.dataDir, async (runtime) => {
         const deps = await runtime.deps();
+        await assertClickHouseAnswers(deps);
         const tenants = flags.tenant ? [flags.tenant] : (await deps.tenants.list()).map((t) => t.tenantId);
         const report = await verify({ tenants, tables: flags.table ? [flags.table] : CANONICAL_TABLES }, deps);
         out(flags.json ? JSON.stringify(report, null, 2) : verifyText(report));
@@ -253,13 +256,15 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
 
   program
     .command('sql <query>')
-    .description('run a query on the embedded ClickHouse and print the result')
+    .description('run a query on the ClickHouse that runs load into (chDB in the data dir, or ONCELOAD_CLICKHOUSE_URL) and print the result')
     .option('--format <format>', 'ClickHouse output format', 'TabSeparated')
     .addOption(dataDirOption())
     .action(async (query: string, flags: { format: string; dataDir: string }) => {
       await withRuntime(flags.dataDir, async (runtime) => {
-        const { clickhouse } = await runtime.deps();
-        const result = await clickhouse.exec({ query, clickhouse_settings: { default_format: flags.format as 'TabSeparated' } });
+        const deps = await runtime.deps();
+        process.stderr.write(`querying ${describeClickHouse(deps.config)}\n`);
+        await assertClickHouseAnswers(deps);
+        const result = await deps.clickhouse.exec({ query, clickhouse_settings: { default_format: flags.format as 'TabSeparated' } });
         const chunks: Buffer[] = [];
         for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Buffer));
         process.stdout.write(Buffer.concat(chunks));
