@@ -1,7 +1,8 @@
 /**
  * The `onceload` command line: the embedded runtime's front door, and `trigger` and `status` to
  * start and watch executions of a stage's state machine deployed on AWS.
- * Exit codes: 0 success, 1 a run failed or did not validate, 2 bad usage or bad input.
+ * Exit codes: 0 success, 1 a run failed or did not validate, 2 bad usage, bad input or a bad setting.
+ * Every problem is one stderr line, `onceload: <what is wrong>`; reports go to stdout.
  */
 import { verify, verifyText } from '../lib/audit.js';
 import { Command, CommanderError, Option } from 'commander';
@@ -257,6 +258,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .option('--json', 'print the execution output(s) as JSON')
     .addOption(dataDirOption())
     .action(async (flags: RunFlags) => {
+      LocalRuntime.checkSettings({ dataDir: flags.dataDir });
       // A data dir that is not there is not made just to report an empty run.
       if (!existsSync(flags.dataDir)) throw noTenants(flags.dataDir);
       await withRuntime(flags.dataDir, async (runtime) => {

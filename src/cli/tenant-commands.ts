@@ -41,7 +41,7 @@ export async function addTenant(directory: TenantDirectory, tenantId: string, se
     ...(settings.every ? { everySeconds: settings.every } : {}),
   };
   await directory.put(tenant);
-  return `tenant ${tenantId} added: ${summary(tenant)}`;
+  return `tenant ${tenantId} added${tenant.enabled ? '' : ' (disabled)'}${tenant.everySeconds ? `, due every ${formatEvery(tenant.everySeconds)}` : ''}`;
 }
 
 export async function updateTenant(directory: TenantDirectory, tenantId: string, settings: TenantSettings): Promise<string> {

@@ -72,10 +72,16 @@ export class LocalRuntime {
     this.#unlock = unlock;
   }
 
+  /** Throws a ConfigError naming the first bad ONCELOAD_* variable; starts nothing. */
+  static checkSettings(options: LocalRuntimeOptions): void {
+    const placeholder = 'http://127.0.0.1:1';
+    loadConfig({ ...process.env, ...handlerEnv(resolve(options.dataDir), { dynamodbEndpoint: placeholder, s3Endpoint: placeholder }, options) });
+  }
+
   static async open(options: LocalRuntimeOptions): Promise<LocalRuntime> {
     const dataDir = resolve(options.dataDir);
     // A bad setting is refused before the lock is taken or any store started.
-    loadConfig({ ...process.env, ...handlerEnv(dataDir, { dynamodbEndpoint: 'http://127.0.0.1:1', s3Endpoint: 'http://127.0.0.1:1' }, options) });
+    LocalRuntime.checkSettings(options);
     const { unlock, tookOverFromDeadHolder } = lockDataDir(dataDir);
     let stores: RunningStores | undefined;
     try {
