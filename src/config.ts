@@ -55,7 +55,34 @@ export type LoadPath = (typeof LOAD_PATHS)[number];
  */
 export const DEFAULT_LEDGER_TTL_DAYS = 0;
 
+/** A setting that is wrong: the CLI exits 2 on it before starting anything. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const WHOLE = 'a whole number of at least 1';
+const URL_HINT = 'a URL such as http://localhost:8123';
+/** What each checked variable accepts, said in the message instead of the schema library's own words. */
+const ACCEPTS: Record<string, string> = {
+  ONCELOAD_DYNAMODB_ENDPOINT: URL_HINT,
+  ONCELOAD_S3_ENDPOINT: URL_HINT,
+  ONCELOAD_CLICKHOUSE_URL: URL_HINT,
+  ONCELOAD_CLICKHOUSE_DATABASE: 'a database name: letters, digits and _, not starting with a digit',
+  ONCELOAD_INSERT_BLOCK_ROWS: WHOLE,
+  ONCELOAD_PLAN_MAX_FILES: WHOLE,
+  ONCELOAD_BATCH_MAX_FILES: 'a whole number from 1 to 200',
+  ONCELOAD_BATCH_MAX_BYTES: WHOLE,
+  ONCELOAD_LEDGER_TTL_DAYS: 'a whole number of days, 0 or more',
+  ONCELOAD_LOAD_PATH: `one of ${LOAD_PATHS.join(', ')}`,
+  ONCELOAD_STREAM_CHUNK_BYTES: WHOLE,
+};
+
+/** The value as it may be shown: never a URL's password. */
+function shown(value: unknown): string {
+  return JSON.stringify(String(value).replace(/(\/\/[^/:@]*:)[^/@]*@/, '$1***@'));
+}
 
 const schema = z.object({
   AWS_REGION: z.string().min(1).default('us-east-1'),
@@ -85,7 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new Error(`configuration: ${issue.path.join('.')}: ${issue.message}`);
+    const name = issue.path.join('.');
+    throw new ConfigError(`${name} is ${shown(env[name])}: expected ${ACCEPTS[name] ?? 'a non-empty value'}`);
   }
   const e = parsed.data;
   let clickhouse: ClickHouseTarget;
@@ -102,8 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig
   } else if (e.ONCELOAD_CHDB_PATH) {
     clickhouse = { kind: 'chdb', path: e.ONCELOAD_CHDB_PATH };
   } else {
-    throw new Error(
-      'configuration: set ONCELOAD_CLICKHOUSE_SECRET (a Secrets Manager secret), ONCELOAD_CLICKHOUSE_URL (a ClickHouse server) or ONCELOAD_CHDB_PATH (embedded chDB)',
+    throw new ConfigError(
+      'set ONCELOAD_CLICKHOUSE_SECRET (a Secrets Manager secret), ONCELOAD_CLICKHOUSE_URL (a ClickHouse server) or ONCELOAD_CHDB_PATH (embedded chDB)',
     );
   }
   return {

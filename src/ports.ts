@@ -24,6 +24,8 @@ export interface TenantDirectory {
   put(tenant: TenantRecord): Promise<void>;
   /** Sets the tenants' last success to `at` (ISO) where it is older, so a late, older run never moves it back. */
   recordSuccess(tenantIds: string[], at: string): Promise<void>;
+  /** Deletes the tenant (its ledger items stay); false when there was none. */
+  remove(tenantId: string): Promise<boolean>;
 }
 
 /** An object in the landing bucket. */

@@ -1,18 +1,20 @@
 /**
  * The `onceload` command line: the embedded runtime's front door, and `trigger` and `status` to
  * start and watch executions of a stage's state machine deployed on AWS.
- * Exit codes: 0 success, 1 a run failed or did not validate, 2 bad usage or bad input.
+ * Exit codes: 0 success, 1 a run failed or did not validate, 2 bad usage, bad input or a bad setting.
+ * Every problem is one stderr line, `onceload: <what is wrong>`; reports go to stdout.
  */
 import { verify, verifyText } from '../lib/audit.js';
 import { listIgnoredObjects, REASONS } from '../lib/ignored.js';
 import { Command, CommanderError, Option } from 'commander';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { ConfigError } from '../config.js';
 import { InputError } from '../errors.js';
 import { assertTenantId } from '../lib/execution-input.js';
 import { DataDirBusyError } from '../local/data-dir-lock.js';
 import { DEMO_TENANTS, writeDemoLanding } from '../local/demo-data.js';
-import { DEFAULT_DATA_DIR, LocalRuntime } from '../local/runtime.js';
-import type { ExecutionResult } from '../local/state-machine.js';
+import { DEFAULT_DATA_DIR, LocalRuntime, newExecutionName } from '../local/runtime.js';
+import type { ExecutionResult, LocalEvent } from '../local/state-machine.js';
 import type { FileStatus } from '../ports.js';
 import { defaultRemoteDeps, nonNegativeSeconds, statusCommand, triggerCommand, type RemoteDeps, type TriggerFlags } from '../remote/commands.js';
 import { RemoteError } from '../remote/errors.js';
@@ -20,6 +22,9 @@ import { withStageStores, type Stores } from '../remote/stage-stores.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../remote/watch.js';
 import { CANONICAL_TABLES, isCanonicalTable, type CanonicalTable } from '../tables.js';
 import { formatEvery, parseEvery } from './every.js';
+import { demoNextSteps } from './demo-next.js';
+import { addTenant, removeTenant, updateTenant } from './tenant-commands.js';
+import { assertClickHouseAnswers, describeClickHouse } from './clickhouse-target.js';
 import { RunProgress } from './progress.js';
 
 const EXIT_FAILED = 1;
@@ -29,8 +34,16 @@ function list(value: string): string[] {
   return value.split(',').map((v) => v.trim()).filter(Boolean);
 }
 
+/** A comma-separated option that must name at least one thing: `--tenants ""` is a mistake, not "all". */
+const nonEmptyList = (flag: string, example: string) => (value: string) => {
+  const items = list(value);
+  if (items.length === 0) throw new InputError(`give at least one, e.g. ${flag} ${example}`, flag);
+  return items;
+};
+const tenantsOption = nonEmptyList('--tenants', 'acme,globex');
+
 function tablesOption(value: string): CanonicalTable[] {
-  const tables = list(value);
+  const tables = nonEmptyList('--tables', 'companies,tickets')(value);
   for (const t of tables) {
     if (!isCanonicalTable(t)) throw new InputError(`unknown table ${JSON.stringify(t)}; expected one of ${CANONICAL_TABLES.join(', ')}`, '--tables');
   }
@@ -67,6 +80,12 @@ async function withRuntime<T>(dataDir: string, fn: (runtime: LocalRuntime) => Pr
   }
 }
 
+function noTenants(dataDir: string): InputError {
+  return new InputError(
+    `no tenants in the data dir ${dataDir}: add one with \`onceload tenants add <tenant-id>\` and drop its files in ${dataDir}/landing/<tenant-id>/canonical/<table>/, or try \`onceload demo\``,
+  );
+}
+
 interface RunFlags {
   tenants?: string[];
   tables?: CanonicalTable[];
@@ -77,9 +96,31 @@ interface RunFlags {
   dataDir: string;
 }
 
-function reportText(result: ExecutionResult): string {
+/** The report's text for stdout; an execution that ended with no report is said on stderr. */
+function reportText(result: ExecutionResult): string | undefined {
   if (result.status === 'SUCCEEDED') return (result.output as { text?: string } | undefined)?.text ?? JSON.stringify(result.output, null, 2);
-  return `${result.error ?? 'Error'}: ${result.cause ?? ''}`;
+  if (result.error === 'ValidationFailed') return result.cause ?? '';
+  const why = result.status === 'ABORTED' ? 'was aborted' : `failed: ${result.cause ?? result.error ?? 'no cause given'}`;
+  // The input's own refusal already names the field; other failures name the execution.
+  process.stderr.write(result.error === 'InputError' ? `onceload: ${result.cause}\n` : `onceload: execution ${result.executionName} ${why}\n`);
+  return undefined;
+}
+
+const FAIL_WITH_REPORT = 'Fail with the run report';
+
+/** Collects the structured report a failing execution carries into its Fail state, whose cause holds only the text. */
+function failedReports(onEvent: (event: LocalEvent) => void) {
+  const reports = new Map<string, unknown>();
+  return {
+    reports,
+    onEvent(executionName: string) {
+      return (event: LocalEvent) => {
+        const report = (event.state?.input as { report?: unknown } | undefined)?.report;
+        if (event.state?.name === FAIL_WITH_REPORT && report !== undefined) reports.set(executionName, report);
+        onEvent(event);
+      };
+    },
+  };
 }
 
 /** Runs N executions at once with the same input; returns the exit code. */
@@ -90,31 +131,56 @@ async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text:
     ...(flags.dryRun ? { dryRun: true } : {}),
     ...(flags.due ? { due: true } : {}),
   };
+  await assertClickHouseAnswers(await runtime.deps());
   const sync = await runtime.syncLanding();
   if (!flags.json && sync.uploaded > 0) process.stderr.write(`synced ${sync.uploaded} new or changed landing file(s)\n`);
   const progress = new RunProgress(!flags.json && process.stderr.isTTY === true);
+  const failed = failedReports(progress.onEvent);
   let results: ExecutionResult[];
   try {
-    results = await Promise.all(Array.from({ length: flags.executions }, () => runtime.execute(input, { onEvent: progress.onEvent })));
+    results = await Promise.all(
+      Array.from({ length: flags.executions }, () => {
+        const executionName = newExecutionName();
+        return runtime.execute(input, { executionName, onEvent: failed.onEvent(executionName) });
+      }),
+    );
   } finally {
     progress.stop();
   }
-  if (flags.json) out(JSON.stringify(results.length === 1 ? results[0] : results, null, 2));
-  else out(results.map(reportText).join('\n\n'));
+  if (flags.json) {
+    // The structured report whatever the outcome: a failed run's replaces the text in its cause.
+    const structured = results.map((r) => {
+      const report = failed.reports.get(r.executionName);
+      if (report === undefined) return r;
+      const { cause: _text, ...rest } = r;
+      return { ...rest, output: report };
+    });
+    out(JSON.stringify(structured.length === 1 ? structured[0] : structured, null, 2));
+  } else {
+    const texts = results.map(reportText).filter((t) => t !== undefined);
+    if (texts.length) out(texts.join('\n\n'));
+  }
   if (results.some((r) => r.status === 'FAILED' && r.error === 'InputError')) return EXIT_USAGE;
   return results.every((r) => r.status === 'SUCCEEDED') ? 0 : EXIT_FAILED;
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 /** `remote` replaces parts of what trigger and status use on AWS (the Step Functions client, stderr, the clock). */
 export function buildProgram(out: (text: string) => void, setExit: (code: number) => void, remote: Partial<RemoteDeps> = {}): Command {
   const program = new Command('onceload')
     .description('Load every landed file of every enabled tenant into ClickHouse exactly once: locally on the embedded runtime, or on a deployed stage (trigger, status).')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    // One style for every message: `onceload: <what is wrong>` (commander's own say `error: ...`).
+    .configureOutput({ outputError: (text, write) => write(`onceload: ${text.replace(/^error: /, '')}`) })
     .exitOverride()
     .showHelpAfterError();
 
   program
     .command('demo')
-    .description('seed demo tenants and landing files (when the data dir has none), run, and print the report')
+    .description('seed demo tenants and landing files (when the data dir has none), run, print the report and what to try next')
     .addOption(dataDirOption())
     .action(async (flags: { dataDir: string }) => {
       await withRuntime(flags.dataDir, async (runtime) => {
@@ -125,7 +191,9 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
           const seeded = writeDemoLanding(runtime.landingDir);
           process.stderr.write(`seeded ${DEMO_TENANTS.length} demo tenants and ${seeded.files} landing files (${seeded.rows} rows) in ${runtime.landingDir}\n`);
         }
-        setExit(await runExecutions(runtime, { executions: 1, dataDir: flags.dataDir }, out));
+        const code = await runExecutions(runtime, { executions: 1, dataDir: flags.dataDir }, out);
+        if (code === 0) out(demoNextSteps(runtime.dataDir, flags.dataDir, deps.config));
+        setExit(code);
       });
     });
 
@@ -134,28 +202,37 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     command
       .option('--stage <stage>', "a deployed stage's tables instead of the embedded runtime's")
       .option('--region <region>', "the AWS region of the stage (default: AWS_REGION or the profile's)");
+  const settingOptions = (command: Command) =>
+    command
+      .option('--service <name>', 'the service the tenant uses (add: default)')
+      .option('--tables <list>', 'comma-separated canonical tables (add: all)', tablesOption)
+      .option('--every <duration>', 'run --due takes it once this long has passed since its last success: 15m, 1h, 1d (add: every run)', parseEvery)
+      .addOption(dataDirOption());
+  type SettingFlags = StoreFlags & { service?: string; tables?: CanonicalTable[]; every?: number | false; disabled?: boolean; enable?: boolean; disable?: boolean };
   stageOptions(
-    tenants
-      .command('add <tenant-id>')
-      .description('add or update a tenant')
-      .option('--service <name>', 'the service the tenant uses', 'default')
-      .option('--tables <list>', 'comma-separated canonical tables (default: all)', tablesOption)
-      .option('--disabled', 'add it disabled: runs skip it')
-      .option('--every <duration>', 'run --due takes it once this long has passed since its last success: 15m, 1h, 1d (default: every run)', parseEvery)
-      .addOption(dataDirOption()),
-  ).action(
-    async (id: string, flags: StoreFlags & { service: string; tables?: CanonicalTable[]; disabled?: boolean; every?: number }) => {
+    settingOptions(tenants.command('add <tenant-id>').description('add a new tenant (an existing one is refused: use tenants update)')).option('--disabled', 'add it disabled: runs skip it'),
+  ).action(async (id: string, flags: SettingFlags) => {
+    assertTenantId(id);
+    await withStores(flags, 'dynamodb:UpdateItem', async ({ tenants: directory }) => {
+      out(await addTenant(directory, id, { ...flags, ...(flags.disabled ? { enabled: false } : {}) }));
+    });
+  });
+  stageOptions(
+    settingOptions(tenants.command('update <tenant-id>').description("change a tenant's settings: only the ones given"))
+      .option('--no-every', 'remove its schedule: every run takes it')
+      .addOption(new Option('--enable', 'enable it'))
+      .addOption(new Option('--disable', 'disable it: runs skip it').conflicts('enable')),
+  ).action(async (id: string, flags: SettingFlags) => {
+    assertTenantId(id);
+    await withStores(flags, 'dynamodb:UpdateItem', async ({ tenants: directory }) => {
+      const enabled = flags.enable ? true : flags.disable ? false : undefined;
+      out(await updateTenant(directory, id, { ...flags, ...(enabled !== undefined ? { enabled } : {}) }));
+    });
+  });
+  stageOptions(tenants.command('remove <tenant-id>').description('remove a tenant; its file ledger is kept').addOption(dataDirOption())).action(
+    async (id: string, flags: StoreFlags) => {
       assertTenantId(id);
-      await withStores(flags, 'dynamodb:UpdateItem', async ({ tenants: directory }) => {
-        await directory.put({
-          tenantId: id,
-          service: flags.service,
-          enabled: !flags.disabled,
-          ...(flags.tables ? { tables: flags.tables } : {}),
-          ...(flags.every !== undefined ? { everySeconds: flags.every } : {}),
-        });
-        out(`tenant ${id} ${flags.disabled ? 'added (disabled)' : 'added'}${flags.every !== undefined ? `, due every ${formatEvery(flags.every)}` : ''}`);
-      });
+      await withStores(flags, 'dynamodb:DeleteItem', async ({ tenants: directory }) => out(await removeTenant(directory, id)));
     },
   );
   stageOptions(tenants.command('list').description('list the tenants').addOption(dataDirOption())).action(async (flags: StoreFlags) => {
@@ -174,15 +251,21 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
   program
     .command('run')
     .description('sync the landing folder and run the state machine')
-    .option('--tenants <list>', 'comma-separated tenant ids (default: every enabled tenant)', list)
-    .option('--tables <list>', 'comma-separated canonical tables (default: all)', list)
+    .option('--tenants <list>', 'comma-separated tenant ids (default: every enabled tenant)', tenantsOption)
+    .option('--tables <list>', 'comma-separated canonical tables (default: all)', nonEmptyList('--tables', 'companies,tickets'))
     .option('--executions <n>', 'start N executions at once with the same input', positiveInt, 1)
     .option('--dry-run', 'plan and report what would load; write nothing')
-    .option('--due', 'only the tenants whose schedule (tenants add --every) says they are due, as the schedule rule runs')
+    .option('--due', 'only the tenants whose schedule (tenants add/update --every) says they are due, as the schedule rule runs')
     .option('--json', 'print the execution output(s) as JSON')
     .addOption(dataDirOption())
     .action(async (flags: RunFlags) => {
-      await withRuntime(flags.dataDir, async (runtime) => setExit(await runExecutions(runtime, flags, out)));
+      LocalRuntime.checkSettings({ dataDir: flags.dataDir });
+      // A data dir that is not there is not made just to report an empty run.
+      if (!existsSync(flags.dataDir)) throw noTenants(flags.dataDir);
+      await withRuntime(flags.dataDir, async (runtime) => {
+        if ((await (await runtime.deps()).tenants.list()).length === 0) throw noTenants(flags.dataDir);
+        setExit(await runExecutions(runtime, flags, out));
+      });
     });
 
   const files = program.command('files').description('the file ledger: list it, or reset files to load them again');
@@ -193,27 +276,30 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       .option('--tenant <id>', 'one tenant')
       .option('--table <name>', 'one table', (v: string) => tablesOption(v)[0]!)
       .addOption(new Option('--status <status>', 'one status').choices(['loading', 'loaded', 'failed', 'reset', 'superseded', 'gone', 'ignored']))
+      .option('--json', 'print the entries as a JSON array')
       .addOption(dataDirOption()),
-  ).action(async (flags: StoreFlags & { tenant?: string; table?: CanonicalTable; status?: FileStatus | 'ignored' }) => {
+  ).action(async (flags: StoreFlags & { tenant?: string; table?: CanonicalTable; status?: FileStatus | 'ignored'; json?: boolean }) => {
     await withStores(flags, 'dynamodb:Query', async (deps) => {
       const tenantIds = flags.tenant ? [flags.tenant] : (await deps.tenants.list()).map((t) => t.tenantId);
-      const lines = ['tenant\ttable\tstatus\trows\tkey\tetag\trun\terror'];
       if (flags.status === 'ignored') {
         // Ignored objects are kept apart from the file entries; the reason stands in the error column.
-        for (const o of await listIgnoredObjects(deps.ledger, { tenants: tenantIds, wholeBucket: flags.tenant === undefined })) {
-          if (flags.table && !o.key.includes(`/canonical/${flags.table}/`)) continue;
-          lines.push([o.key.split('/')[0], '', 'ignored', '', o.key, o.etag, o.runId, `${o.reason}: ${REASONS[o.reason]}`].join('\t'));
-        }
+        const objects = (await listIgnoredObjects(deps.ledger, { tenants: tenantIds, wholeBucket: flags.tenant === undefined })).filter(
+          (o) => !flags.table || o.key.includes(`/canonical/${flags.table}/`),
+        );
+        if (flags.json) return out(JSON.stringify(objects, null, 2));
+        const lines = ['tenant\ttable\tstatus\trows\tkey\tetag\trun\terror'];
+        for (const o of objects) lines.push([o.key.split('/')[0], '', 'ignored', '', o.key, o.etag, o.runId, `${o.reason}: ${REASONS[o.reason]}`].join('\t'));
         return out(lines.join('\n'));
       }
+      const entries = [];
       for (const tenant of tenantIds) {
         for (const table of flags.table ? [flags.table] : CANONICAL_TABLES) {
-          for (const e of (await deps.ledger.listItem(tenant, table)).values()) {
-            if (flags.status && e.status !== flags.status) continue;
-            lines.push([e.tenant, e.table, e.status, e.rows ?? '', e.key, e.etag, e.runId, e.error ?? ''].join('\t'));
-          }
+          for (const e of (await deps.ledger.listItem(tenant, table)).values()) if (!flags.status || e.status === flags.status) entries.push(e);
         }
       }
+      if (flags.json) return out(JSON.stringify(entries, null, 2));
+      const lines = ['tenant\ttable\tstatus\trows\tkey\tetag\trun\terror'];
+      for (const e of entries) lines.push([e.tenant, e.table, e.status, e.rows ?? '', e.key, e.etag, e.runId, e.error ?? ''].join('\t'));
       out(lines.join('\n'));
     });
   });
@@ -230,6 +316,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     if ((flags.key === undefined) === (flags.status === undefined)) throw new InputError('give exactly one of --key and --status', '--key');
     assertTenantId(flags.tenant);
     await withStores(flags, 'dynamodb:UpdateItem', async (deps) => {
+      if (!(await deps.tenants.list()).some((t) => t.tenantId === flags.tenant)) throw new InputError(`no tenant ${JSON.stringify(flags.tenant)}`, '--tenant');
       const count = await deps.ledger.reset({
         tenant: flags.tenant,
         table: flags.table,
@@ -252,6 +339,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       if (flags.tenant !== undefined) assertTenantId(flags.tenant);
       await withRuntime(flags.dataDir, async (runtime) => {
         const deps = await runtime.deps();
+        await assertClickHouseAnswers(deps);
         const tenants = flags.tenant ? [flags.tenant] : (await deps.tenants.list()).map((t) => t.tenantId);
         const report = await verify({ tenants, tables: flags.table ? [flags.table] : CANONICAL_TABLES }, deps);
         out(flags.json ? JSON.stringify(report, null, 2) : verifyText(report));
@@ -261,13 +349,15 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
 
   program
     .command('sql <query>')
-    .description('run a query on the embedded ClickHouse and print the result')
+    .description('run a query on the ClickHouse that runs load into (chDB in the data dir, or ONCELOAD_CLICKHOUSE_URL) and print the result')
     .option('--format <format>', 'ClickHouse output format', 'TabSeparated')
     .addOption(dataDirOption())
     .action(async (query: string, flags: { format: string; dataDir: string }) => {
       await withRuntime(flags.dataDir, async (runtime) => {
-        const { clickhouse } = await runtime.deps();
-        const result = await clickhouse.exec({ query, clickhouse_settings: { default_format: flags.format as 'TabSeparated' } });
+        const deps = await runtime.deps();
+        process.stderr.write(`querying ${describeClickHouse(deps.config)}\n`);
+        await assertClickHouseAnswers(deps);
+        const result = await deps.clickhouse.exec({ query, clickhouse_settings: { default_format: flags.format as 'TabSeparated' } });
         const chunks: Buffer[] = [];
         for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Buffer));
         process.stdout.write(Buffer.concat(chunks));
@@ -280,7 +370,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .description('start an execution of the state machine a stage deployed on AWS; an identical trigger in the same minute starts nothing new')
     .option('--stage <stage>', 'the SST stage whose state machine to start')
     .addOption(new Option('--state-machine-arn <arn>', 'start this state machine instead of looking the stage up').conflicts('stage'))
-    .option('--tenants <list>', 'comma-separated tenant ids (default: every enabled tenant)', list)
+    .option('--tenants <list>', 'comma-separated tenant ids (default: every enabled tenant)', tenantsOption)
     .option('--tables <list>', 'comma-separated canonical tables (default: all)', tablesOption)
     .option('--due', 'only the tenants whose schedule is due (what the schedule rule starts)')
     .option('--dry-run', 'plan and report what would load; write nothing')
@@ -309,7 +399,7 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
     if (error instanceof CommanderError) {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (error instanceof InputError) {
+    if (error instanceof InputError || error instanceof ConfigError) {
       process.stderr.write(`onceload: ${error.message}\n`);
       return EXIT_USAGE;
     }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { loadConfig } from '../config.js';
 import { closeDeps, getDeps, type Deps } from '../runtime/deps.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { recoverAbandonedWork } from './recover.js';
@@ -29,6 +30,27 @@ export interface LocalRuntimeOptions {
   lambdaTimeoutSeconds?: number;
 }
 
+/** The handlers' configuration, pointed at the data dir's stores. */
+function handlerEnv(dataDir: string, endpoints: Pick<RunningStores, 'dynamodbEndpoint' | 's3Endpoint'>, options: LocalRuntimeOptions): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    ONCELOAD_TENANTS_TABLE: NAMES.tenantsTable,
+    ONCELOAD_LEDGER_TABLE: NAMES.ledgerTable,
+    ONCELOAD_IDEMPOTENCY_TABLE: NAMES.idempotencyTable,
+    ONCELOAD_LANDING_BUCKET: NAMES.landingBucket,
+    ONCELOAD_DYNAMODB_ENDPOINT: endpoints.dynamodbEndpoint,
+    ONCELOAD_S3_ENDPOINT: endpoints.s3Endpoint,
+    // Powertools metrics and traces are for CloudWatch and X-Ray; the CLI prints its own progress.
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    // A ClickHouse server named by ONCELOAD_CLICKHOUSE_URL wins over the embedded engine.
+    ...(process.env.ONCELOAD_CLICKHOUSE_URL ? {} : { ONCELOAD_CHDB_PATH: join(dataDir, 'clickhouse') }),
+    ...options.env,
+  };
+}
+
 /** An execution name in the form Step Functions accepts, sortable by start time. */
 export function newExecutionName(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -50,36 +72,31 @@ export class LocalRuntime {
     this.#unlock = unlock;
   }
 
+  /** Throws a ConfigError naming the first bad ONCELOAD_* variable; starts nothing. */
+  static checkSettings(options: LocalRuntimeOptions): void {
+    const placeholder = 'http://127.0.0.1:1';
+    loadConfig({ ...process.env, ...handlerEnv(resolve(options.dataDir), { dynamodbEndpoint: placeholder, s3Endpoint: placeholder }, options) });
+  }
+
   static async open(options: LocalRuntimeOptions): Promise<LocalRuntime> {
     const dataDir = resolve(options.dataDir);
+    // A bad setting is refused before the lock is taken or any store started.
+    LocalRuntime.checkSettings(options);
     const { unlock, tookOverFromDeadHolder } = lockDataDir(dataDir);
+    let stores: RunningStores | undefined;
     try {
       mkdirSync(join(dataDir, 'landing'), { recursive: true });
-      const stores = await startStores(dataDir, NAMES);
-      const env: Record<string, string> = {
-        AWS_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        ONCELOAD_TENANTS_TABLE: NAMES.tenantsTable,
-        ONCELOAD_LEDGER_TABLE: NAMES.ledgerTable,
-        ONCELOAD_IDEMPOTENCY_TABLE: NAMES.idempotencyTable,
-        ONCELOAD_LANDING_BUCKET: NAMES.landingBucket,
-        ONCELOAD_DYNAMODB_ENDPOINT: stores.dynamodbEndpoint,
-        ONCELOAD_S3_ENDPOINT: stores.s3Endpoint,
-        // Powertools metrics and traces are for CloudWatch and X-Ray; the CLI prints its own progress.
-        POWERTOOLS_METRICS_DISABLED: 'true',
-        POWERTOOLS_TRACE_ENABLED: 'false',
-        // A ClickHouse server named by ONCELOAD_CLICKHOUSE_URL wins over the embedded engine.
-        ...(process.env.ONCELOAD_CLICKHOUSE_URL ? {} : { ONCELOAD_CHDB_PATH: join(dataDir, 'clickhouse') }),
-        ...options.env,
-      };
-      Object.assign(process.env, env);
+      stores = await startStores(dataDir, NAMES);
+      Object.assign(process.env, handlerEnv(dataDir, stores, options));
       await closeDeps();
       const runtime = new LocalRuntime(dataDir, stores, unlock, options);
       const deps = await runtime.deps();
       if (tookOverFromDeadHolder) await recoverAbandonedWork(deps);
       return runtime;
     } catch (error) {
+      // Whatever started is stopped, or its sockets and child process keep the CLI alive.
+      await closeDeps().catch(() => undefined);
+      await stores?.stop().catch(() => undefined);
       unlock();
       throw error;
     }

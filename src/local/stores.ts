@@ -77,15 +77,27 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
     dynamo.listen(0, '127.0.0.1', () => resolve());
   });
   const dynamodbEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
-  const s3 = await startS3rver(s3Dir, names.landingBucket);
-  await ensureTables(dynamodbEndpoint, names);
+  const closeDynamo = async () => {
+    dynamo.closeAllConnections?.();
+    await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+  };
+  let s3: { child: ChildProcess; port: number } | undefined;
+  try {
+    s3 = await startS3rver(s3Dir, names.landingBucket);
+    await ensureTables(dynamodbEndpoint, names);
+  } catch (error) {
+    // A half-started set of stores is stopped, so the process can still exit.
+    s3?.child.kill();
+    await closeDynamo();
+    throw error;
+  }
+  const child = s3.child;
   return {
     dynamodbEndpoint,
     s3Endpoint: `http://127.0.0.1:${s3.port}`,
     async stop() {
-      s3.child.kill();
-      dynamo.closeAllConnections?.();
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      child.kill();
+      await closeDynamo();
     },
   };
 }

@@ -77,6 +77,9 @@ export class MemoryTenants implements TenantDirectory {
       if (tenant && (tenant.lastSuccessAt === undefined || tenant.lastSuccessAt < at)) tenant.lastSuccessAt = at;
     }
   }
+  async remove(tenantId: string) {
+    return this.tenants.delete(tenantId);
+  }
 }
 
 export class MemoryStore implements ObjectStore {

@@ -30,6 +30,8 @@ const dynamoError = (name: string) => new DynamoDBServiceException({ name, messa
 
 describe('tenants and files of a deployed stage', () => {
   it("adds a tenant to the stage's TenantServices table, schedule included", async () => {
+    // add reads the table first: an existing tenant is refused.
+    documents.on(ScanCommand).resolves({ Items: [] });
     documents.on(UpdateCommand).resolves({});
     const { code, out } = await run('tenants', 'add', 'acme', '--stage', 'prod', '--region', 'eu-west-1', '--every', '1h', '--tables', 'companies,tickets');
     expect(code).toBe(0);
@@ -58,6 +60,7 @@ describe('tenants and files of a deployed stage', () => {
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('table onceload-nope-tenants or onceload-nope-file-ledger does not exist in eu-west-1: is stage nope deployed there (npx sst deploy --stage nope)?');
 
+    documents.on(ScanCommand).resolves({ Items: [] });
     documents.on(UpdateCommand).rejects(dynamoError('AccessDeniedException'));
     const denied = await run('tenants', 'add', 'acme', '--stage', 'prod', '--region', 'eu-west-1');
     expect(denied.code).toBe(1);
@@ -67,6 +70,7 @@ describe('tenants and files of a deployed stage', () => {
   it("lists a tenant's files from the stage's ledger, and resets a failed one", async () => {
     const failed = { pk: 'acme#companies', sk: 'acme/canonical/companies/a.jsonl', tenant: 'acme', tbl: 'companies', etag: 'e1', size: 10, status: 'failed', generation: 0, runId: 'r1', error: 'bad row' };
     documents.on(QueryCommand, { TableName: 'onceload-prod-file-ledger' }).resolves({ Items: [failed] });
+    documents.on(ScanCommand, { TableName: 'onceload-prod-tenants' }).resolves({ Items: [{ tenant_id: 'acme', service: 'halo', enabled: true }] });
     documents.on(UpdateCommand).resolves({});
     const listed = await run('files', '--stage', 'prod', '--region', 'eu-west-1', '--tenant', 'acme', '--table', 'companies');
     expect(listed.code).toBe(0);

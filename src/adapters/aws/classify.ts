@@ -2,6 +2,7 @@
  * Maps AWS SDK errors onto onceload's contract by the SDK's error name and HTTP status,
  * never by message text.
  */
+import { redactError } from '../../lib/redact.js';
 import { PermanentError, TransientError } from '../../errors.js';
 
 const TRANSIENT_NAMES = new Set([
@@ -28,6 +29,11 @@ interface SdkErrorShape {
 
 /** Returns the error to throw in place of an SDK error. */
 export function classifyAwsError(error: unknown, what: string): unknown {
+  // An SDK message may quote a signed request; none reaches a ledger item, a report or a log.
+  return redactError(classify(error, what));
+}
+
+function classify(error: unknown, what: string): unknown {
   if (!(error instanceof Error)) return error;
   const e = error as Error & SdkErrorShape;
   const status = e.$metadata?.httpStatusCode ?? 0;

@@ -1,6 +1,6 @@
 /** The TenantDirectory port on the TenantServices DynamoDB table (key `tenant_id`). */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TenantDirectory, TenantRecord } from '../../ports.js';
 import { isCanonicalTable, type CanonicalTable } from '../../tables.js';
 import { awsCall } from './classify.js';
@@ -85,5 +85,12 @@ export class DynamoTenantDirectory implements TenantDirectory {
         }
       }),
     );
+  }
+
+  async remove(tenantId: string): Promise<boolean> {
+    const result = await awsCall(`removing tenant ${tenantId}`, () =>
+      this.#documents.send(new DeleteCommand({ TableName: this.#tableName, Key: { tenant_id: tenantId }, ReturnValues: 'ALL_OLD' })),
+    );
+    return result.Attributes !== undefined;
   }
 }

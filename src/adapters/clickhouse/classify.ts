@@ -2,6 +2,7 @@
  * Turns what ClickHouse throws into onceload's error contract, by the error's numeric code
  * (never by its wording): transient codes are retried, file-data codes fail the file.
  */
+import { redactError } from '../../lib/redact.js';
 import { PermanentError, TransientError, type ErrorContext, type PermanentCode } from '../../errors.js';
 
 /** Codes that say "try again later": load, timeouts, the network, a cluster in motion. */
@@ -60,6 +61,11 @@ function columnOf(message: string): string | undefined {
  * neither (a bug or a misconfiguration, which must surface as it is).
  */
 export function classifyClickHouseError(error: unknown, context: ErrorContext = {}, options: { rowOffset?: number } = {}): unknown {
+  // An in-engine read names the presigned URL it read from: no message carries its signature on.
+  return redactError(classify(error, context, options));
+}
+
+function classify(error: unknown, context: ErrorContext, options: { rowOffset?: number }): unknown {
   if (!(error instanceof Error)) return error;
   const e = error as ClickHouseLikeError & Error;
   const numeric = typeof e.code === 'string' && /^\d+$/.test(e.code) ? Number(e.code) : typeof e.code === 'number' ? e.code : undefined;

@@ -3,17 +3,21 @@
  * process through its Connection. chDB is imported only when used, so a deployed function
  * never loads the native engine.
  */
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseTarget } from '../../config.js';
 
 export async function createClickHouseClient(target: Exclude<ClickHouseTarget, { kind: 'secret' }>): Promise<ClickHouseClient> {
   if (target.kind === 'server') {
+    // Credentials in the URL win; passing ours too only earns a warning per client.
+    const inUrl = new URL(target.url).username !== '';
     return createClient({
       url: target.url,
-      username: target.username,
-      password: target.password,
+      ...(inUrl ? {} : { username: target.username, password: target.password }),
       database: target.database,
       request_timeout: 600_000,
+      // Every error it would log is thrown to the caller, which classifies and reports it; its
+      // own dumps (16 lines a failed request) only repeat them.
+      log: { level: ClickHouseLogLevel.OFF },
     });
   }
   const { createChdbConnection } = await import('chdb/connection');

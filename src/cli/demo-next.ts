@@ -1,0 +1,20 @@
+/** What the demo prints after its report: where the data is and what to run next. */
+import { relative } from 'node:path';
+import type { OnceloadConfig } from '../config.js';
+import { DEFAULT_DATA_DIR } from '../local/runtime.js';
+import { describeClickHouse } from './clickhouse-target.js';
+
+export function demoNextSteps(dataDir: string, givenDataDir: string, config: OnceloadConfig): string {
+  const near = relative(process.cwd(), dataDir);
+  const shown = near === '' ? '.' : near.startsWith('..') ? dataDir : near;
+  // Commands a user can paste as they are: a data dir other than the default has to be named.
+  const flag = givenDataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${JSON.stringify(givenDataDir)}`;
+  return [
+    '',
+    'Next:',
+    `  the data       ${shown}/ (landing files in ${shown}/landing/), loaded into ${describeClickHouse(config)}`,
+    `  query it       onceload sql${flag} "SELECT tenant_id, count() AS companies FROM companies FINAL GROUP BY tenant_id ORDER BY tenant_id"`,
+    `  the ledger     onceload files${flag} --tenant acme`,
+    `  your own data  onceload tenants add <tenant-id>${flag}, drop files in ${shown}/landing/<tenant-id>/canonical/<table>/, then onceload run${flag}`,
+  ].join('\n');
+}

@@ -1,0 +1,67 @@
+/**
+ * `tenants add`, `update` and `remove`: add creates and refuses an existing tenant, update
+ * changes only the settings given, remove keeps the tenant's file ledger.
+ */
+import { InputError } from '../errors.js';
+import type { TenantDirectory, TenantRecord } from '../ports.js';
+import type { CanonicalTable } from '../tables.js';
+import { formatEvery } from './every.js';
+
+export interface TenantSettings {
+  service?: string;
+  tables?: CanonicalTable[];
+  /** true: enabled; false: disabled (runs skip it). */
+  enabled?: boolean;
+  /** Seconds between due runs; false removes the schedule. */
+  every?: number | false;
+}
+
+async function find(directory: TenantDirectory, tenantId: string): Promise<TenantRecord | undefined> {
+  return (await directory.list()).find((t) => t.tenantId === tenantId);
+}
+
+function unknownTenant(tenantId: string): InputError {
+  return new InputError(`no tenant ${JSON.stringify(tenantId)}; add it with \`onceload tenants add ${tenantId}\``);
+}
+
+function summary(t: TenantRecord): string {
+  const tables = t.tables ? t.tables.join(',') : 'all tables';
+  return `service ${t.service}, ${tables}, ${t.enabled ? 'enabled' : 'disabled'}${t.everySeconds ? `, due every ${formatEvery(t.everySeconds)}` : ''}`;
+}
+
+export async function addTenant(directory: TenantDirectory, tenantId: string, settings: TenantSettings): Promise<string> {
+  if (await find(directory, tenantId)) {
+    throw new InputError(`tenant ${tenantId} exists; change its settings with \`onceload tenants update ${tenantId} [--service S] [--tables a,b] [--every 1h] ...\``);
+  }
+  const tenant: TenantRecord = {
+    tenantId,
+    service: settings.service ?? 'default',
+    enabled: settings.enabled ?? true,
+    ...(settings.tables ? { tables: settings.tables } : {}),
+    ...(settings.every ? { everySeconds: settings.every } : {}),
+  };
+  await directory.put(tenant);
+  return `tenant ${tenantId} added${tenant.enabled ? '' : ' (disabled)'}${tenant.everySeconds ? `, due every ${formatEvery(tenant.everySeconds)}` : ''}`;
+}
+
+export async function updateTenant(directory: TenantDirectory, tenantId: string, settings: TenantSettings): Promise<string> {
+  const current = await find(directory, tenantId);
+  if (!current) throw unknownTenant(tenantId);
+  const { everySeconds, lastSuccessAt: _kept, ...rest } = current;
+  const every = settings.every === undefined ? everySeconds : settings.every || undefined;
+  const tenant: TenantRecord = {
+    ...rest,
+    ...(settings.service !== undefined ? { service: settings.service } : {}),
+    ...(settings.enabled !== undefined ? { enabled: settings.enabled } : {}),
+    ...(settings.tables ? { tables: settings.tables } : {}),
+    ...(every ? { everySeconds: every } : {}),
+  };
+  // put keeps the last success; it writes every field, so unchanged ones are written as they were.
+  await directory.put(tenant);
+  return `tenant ${tenantId} updated: ${summary(tenant)}`;
+}
+
+export async function removeTenant(directory: TenantDirectory, tenantId: string): Promise<string> {
+  if (!(await directory.remove(tenantId))) throw unknownTenant(tenantId);
+  return `tenant ${tenantId} removed; its file ledger is kept (onceload files --tenant ${tenantId}), so adding it again loads no file twice`;
+}
