@@ -66,6 +66,7 @@ describe('bad files', () => {
     ['an empty file', 'empty.jsonl', '', /empty/],
     ['a CSV with a wrong header', 'bad.csv', 'id,last_updated,nme\n1,2026-01-01 00:00:00,x\n', /nme/],
     ['a corrupt gzip', 'corrupt.jsonl.gz', 'this is not gzip', /corrupt\.jsonl\.gz/],
+    ['a truncated gzip', 'truncated.jsonl.gz', gzipSync(companyRows(range(1, 5000))).subarray(0, 9000), /^[^,]*, table companies, file "[^"]+truncated\.jsonl\.gz": not a readable gzip file \(truncated or corrupt\)/],
     ['a truncated parquet file', 'short.parquet', 'PAR1 truncated', /short\.parquet/],
     ['another tenant in tenant_id', 'foreign.jsonl', '{"id":1,"tenant_id":"someone-else","last_updated":"2026-01-01T00:00:00Z"}\n', /tenant_id/],
   ])('fails a file with %s, names the problem, and inserts nothing of it', async (_what, name, content, message) => {

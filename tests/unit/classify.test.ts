@@ -21,6 +21,16 @@ describe('ClickHouse errors', () => {
     expect(classifyClickHouseError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBeInstanceOf(TransientError);
   });
 
+  it('calls a truncated gzip unreadable, naming no row or column the decompressor happened to be at', () => {
+    const error = classifyClickHouseError(
+      ch('354', 'inflate failed: buffer error: While reading from: /x.jsonl.gz: (while reading the value of key id): (in file/uri /x.jsonl.gz): While executing File.'),
+      { file: 'k' },
+    );
+    expect(error).toMatchObject({ code: 'UNREADABLE_FILE', context: { file: 'k' } });
+    expect((error as PermanentError).context).not.toHaveProperty('column');
+    expect((error as PermanentError).message).toBe('file "k": not a readable gzip file (truncated or corrupt): inflate failed: buffer error');
+  });
+
   it('leaves a bug or a misconfiguration as it is', () => {
     const syntax = ch('62', 'Syntax error');
     expect(classifyClickHouseError(syntax)).toBe(syntax);

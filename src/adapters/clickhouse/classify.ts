@@ -88,6 +88,12 @@ function classify(error: unknown, context: ErrorContext, options: { rowOffset?: 
     return new TransientError(`object store: ${message}`, context, { cause: e });
   }
   const code = FILE_CODES.get(numeric);
+  if (code === 'UNREADABLE_FILE') {
+    // The bytes could not be decompressed or decoded: the row and key the parser was at say
+    // nothing about the file's content, so none is named.
+    const what = numeric === 354 ? 'not a readable gzip file (truncated or corrupt)' : 'not a readable file';
+    return new PermanentError(code, `${what}: ${message.replace(/: While reading from: .*$/, '').replace(/ \(while reading the value of key \w+\)/, '')}`, context, { cause: e });
+  }
   if (code) {
     // A query that read part of a file numbers its rows from the part's first.
     const offset = options.rowOffset ?? 0;
