@@ -23,6 +23,7 @@ export function renderReport(report: Omit<RunReport, 'text'>): string {
       lines.push(`  ${`${i.tenant} / ${i.table}`.padEnd(38)} ${n(i.loaded).padStart(7)} ${n(i.rows).padStart(10)} ${n(i.failed).padStart(7)} ${n(i.wouldLoad).padStart(11)}`);
     }
     if (busy.length > 40) lines.push(`  ... and ${busy.length - 40} more item(s)`);
+    if (report.itemsNotListed > 0) lines.push(`  (${n(report.itemsNotListed)} more item(s), the idle first, are counted in the totals, not listed)`);
   }
   const c = report.cost;
   lines.push('', `  checks (${c.seconds.toFixed(2)} s, ${n(c.warehouseQueries)} ClickHouse ${c.warehouseQueries === 1 ? 'query' : 'queries'}, ${n(c.ledgerReads)} ledger ${c.ledgerReads === 1 ? 'read' : 'reads'}):`);
@@ -30,10 +31,10 @@ export function renderReport(report: Omit<RunReport, 'text'>): string {
     lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
     for (const p of c.problems) lines.push(`         - ${p}`);
   }
-  if (report.notDue.length > 0) {
-    lines.push('', `  not due, skipped: ${n(report.notDue.length)} tenant(s)`);
+  if (report.notDueCount > 0) {
+    lines.push('', `  not due, skipped: ${n(report.notDueCount)} tenant(s)`);
     for (const t of report.notDue.slice(0, 40)) lines.push(`  - ${t.tenant}: next due ${t.dueAt}`);
-    if (report.notDue.length > 40) lines.push(`  ... and ${report.notDue.length - 40} more`);
+    if (report.notDueCount > 40) lines.push(`  ... and ${report.notDueCount - 40} more`);
   }
   if (report.warnings.length > 0) {
     lines.push('', '  warnings:');

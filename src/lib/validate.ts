@@ -76,17 +76,29 @@ export interface RunReport {
   totals: { items: number; listed: number; loaded: number; rows: number; failed: number; unchanged: number; wouldLoad: number; ignored: number };
   /** A few of the ignored objects of the run, with why. */
   ignored: { key: string; reason: IgnoreReason }[];
+  /** Up to MAX_REPORTED_ITEMS items, those with work first. */
   items: ItemReport[];
+  /** Items counted in the totals but not listed. */
+  itemsNotListed: number;
   failures: FileFailure[];
   checks: Check[];
   warnings: string[];
+  /** Up to 50 of the tenants a `due` run left out; `notDueCount` counts them all. */
   notDue: { tenant: string; dueAt: string }[];
+  notDueCount: number;
   /** What validation itself cost: it reads only the tenant x table rows of the files the run loaded. */
   cost: { seconds: number; warehouseQueries: number; ledgerReads: number };
   text: string;
 }
 
 const MAX_LISTED = 50;
+
+/**
+ * Items the report lists (those with work first): the report is the Validate state's output, and
+ * Step Functions caps a state's output at 256 KiB (about 250 bytes an item); totals count them all.
+ */
+export const MAX_REPORTED_ITEMS = 400;
+const active = (i: ItemReport) => i.loaded + i.failed + i.wouldLoad + i.ignored > 0;
 
 /** The expected engine, for messages. */
 export const EXPECTED_ENGINE = `ReplacingMergeTree(${VERSION_COLUMN}) ORDER BY (${SORTING_KEY.join(', ')})`;
@@ -257,12 +269,14 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
     runId: input.runId,
     dryRun: input.dryRun,
     totals,
-    items,
+    items: [...items.filter(active), ...items.filter((i) => !active(i))].slice(0, MAX_REPORTED_ITEMS),
+    itemsNotListed: Math.max(0, items.length - MAX_REPORTED_ITEMS),
     failures: failures.slice(0, MAX_LISTED),
     checks,
     warnings: warnings.slice(0, MAX_LISTED),
     ignored,
-    notDue: input.notDue ?? [],
+    notDue: (input.notDue ?? []).slice(0, MAX_LISTED),
+    notDueCount: input.notDue?.length ?? 0,
     cost: { seconds: Math.round(performance.now() - started) / 1000, warehouseQueries: queries.calls, ledgerReads: ledgerReads.calls },
   };
   return { ...report, text: renderReport(report) };

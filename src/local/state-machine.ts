@@ -5,6 +5,7 @@
 import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { FUNCTION_PLACEHOLDERS, readDefinition, substituteDefinition, type FunctionName } from '../definition.js';
 import { FUNCTION_SETTINGS } from '../function-settings.js';
+import { ExecutionMeter, type ExecutionUsage } from './execution-limits.js';
 import { lambdaContext } from './lambda-context.js';
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
@@ -79,6 +80,8 @@ export interface ExecutionResult {
   output?: unknown;
   error?: string;
   cause?: string;
+  /** What the execution used, counted from its event log as AWS would count it. */
+  usage: ExecutionUsage;
 }
 
 export interface LocalStateMachineOptions {
@@ -131,21 +134,29 @@ export function createLocalStateMachine(machineOptions: LocalStateMachineOptions
       },
     });
     options.signal?.addEventListener('abort', () => execution.abort(), { once: true });
-    const events = options.onEvent
-      ? (async () => {
-          for await (const event of execution.eventLogs) options.onEvent!(event as never);
-        })()
-      : Promise.resolve();
+    // Every event is metered: AWS's payload and history limits end the execution as they would there.
+    const meter = new ExecutionMeter();
+    const events = (async () => {
+      for await (const event of execution.eventLogs) {
+        if (meter.observe(event as never)) execution.abort();
+        options.onEvent?.(event as never);
+      }
+    })();
+    const ended = (result: Omit<ExecutionResult, 'executionName' | 'usage'>): ExecutionResult => {
+      const breach = meter.breach;
+      const outcome = breach ? { status: 'FAILED' as const, error: breach.error, cause: breach.cause } : result;
+      return { executionName: options.executionName, ...outcome, usage: meter.usage };
+    };
     try {
       const output = await execution.result;
       await events;
-      return { executionName: options.executionName, status: 'SUCCEEDED', output };
+      return ended({ status: 'SUCCEEDED', output });
     } catch (error) {
       await events.catch(() => undefined);
-      if (error instanceof ExecutionAbortedError) return { executionName: options.executionName, status: 'ABORTED' };
+      if (error instanceof ExecutionAbortedError) return ended({ status: 'ABORTED' });
       if (error instanceof ExecutionError) {
         const cause = (error as { cause?: { name?: string; message?: string } }).cause;
-        return { executionName: options.executionName, status: 'FAILED', error: cause?.name ?? 'Error', cause: cause?.message ?? error.message };
+        return ended({ status: 'FAILED', error: cause?.name ?? 'Error', cause: cause?.message ?? error.message });
       }
       throw error;
     }

@@ -48,6 +48,12 @@ it('runs one execution over 200 tenants x 4 tables with a bounded Map, well insi
   expect(run.totals.items).toBe(800);
   expect(run.totals.loaded).toBe(40);
   expect(run.totals.rows).toBe(80);
+  // The report (Validate's output, under AWS's cap, which the local runtime enforces) lists the
+  // items with work first and counts the rest.
+  expect(run.items.filter((i) => i.loaded > 0)).toHaveLength(40);
+  expect(run.items).toHaveLength(400);
+  expect(run.itemsNotListed).toBe(400);
+  expect(result.usage.largestPayloadBytes).toBeLessThan(256 * 1024);
   const map = localDefinition().States['Plan and load every tenant and table'] as { MaxConcurrency: number };
   expect(peak).toBeGreaterThan(1);
   expect(peak).toBeLessThanOrEqual(map.MaxConcurrency);
@@ -63,4 +69,15 @@ it('plans a tenant x table of more files than one S3 listing page holds', async 
   for (const n of range(0, files)) h.land(tenant, 'companies', `f${n}.jsonl`, `{"id":${n + 1},"last_updated":"2026-01-01T00:00:00Z"}\n`);
   const dry = report(await h.run({ tenants: [tenant], dryRun: true }));
   expect(dry.totals.wouldLoad).toBe(files);
+});
+
+it('fails as AWS does, with States.DataLimitExceeded naming the state, when a state returns more than 256 KiB', async () => {
+  const deps = await h.runtime.deps();
+  // About 39 bytes an item: 2,000 tenants x 4 tables make Discover's output about 300 KiB.
+  for (const n of range(0, 1800)) await deps.tenants.put({ tenantId: `u${String(n).padStart(4, '0')}`, service: 'scale', enabled: true });
+  const result = await h.runtime.execute({}, { retryIntervalMs: 20 });
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('States.DataLimitExceeded');
+  expect(result.cause).toMatch(/^The state\/task 'Discover tenants and tables' returned a result with a size exceeding the maximum number of bytes service limit/);
+  expect(result.usage.largestPayloadBytes).toBeGreaterThan(256 * 1024);
 });
