@@ -1,9 +1,8 @@
-/** Task "Create missing canonical tables": CREATE TABLE IF NOT EXISTS, never a DROP or ALTER. */
+/** Task "Create missing canonical tables": CREATE TABLE IF NOT EXISTS of the configured tables, never a DROP or ALTER. */
 import middy from '@middy/core';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler } from '../src/runtime/idempotency.js';
 import { logger, observability } from '../src/runtime/observability.js';
-import { CANONICAL_TABLES, isCanonicalTable } from '../src/tables.js';
 
 export interface EnsureSchemaEvent {
   runId: string;
@@ -12,9 +11,10 @@ export interface EnsureSchemaEvent {
 
 export const handler = middy(async (event: EnsureSchemaEvent): Promise<{ created: string[] }> => {
   const deps = await getDeps();
-  const tables = (event.tables ?? [...CANONICAL_TABLES]).filter(isCanonicalTable);
+  const configured = deps.config.tables;
+  const tables = (event.tables ?? configured.names).filter((t) => configured.has(t));
   const created = await deps.warehouse.ensureTables(tables);
-  logger.info('canonical tables in place', { tables, created });
+  logger.info('tables in place', { tables, created });
   return { created };
 })
   .use(observability())

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Deps } from '../src/runtime/deps.js';
 import type { FileRef } from '../src/ports.js';
 import { createTableSql } from '../src/adapters/clickhouse/ddl.js';
-import { TABLE_COLUMNS } from '../src/tables.js';
+import { CANONICAL_TABLES } from '../src/table-config.js';
 
 export interface StepCost {
   wallMs: number;
@@ -72,14 +72,14 @@ export async function measureComponents(deps: Deps, files: FileRef[], rowsPerFil
   });
   await deps.clickhouse.command({ query: 'DROP DATABASE IF EXISTS bench_parts' });
   await deps.clickhouse.command({ query: 'CREATE DATABASE bench_parts' });
-  await deps.clickhouse.command({ query: createTableSql('companies', 'bench_parts') });
-  const columns = TABLE_COLUMNS.companies.map((c) => c.name);
+  await deps.clickhouse.command({ query: createTableSql(CANONICAL_TABLES, 'companies', 'bench_parts') });
+  const columns = CANONICAL_TABLES.get('companies').columns.map((c) => c.name);
   await time('the raw engine: one glob query over all the files', files.length, async () => {
     await deps.clickhouse.command({
       query: `INSERT INTO bench_parts.companies (tenant_id, ${columns.join(', ')}, _file, _etag, _loaded_at)
               SELECT 't', ${columns.join(', ')}, _path, '', now64(3)
               FROM s3({url:String}, 'S3RVER', 'S3RVER', 'JSONEachRow', {structure:String}) SETTINGS date_time_input_format = 'best_effort', session_timezone = 'UTC'`,
-      query_params: { url: `${s3Prefix}*.jsonl`, structure: TABLE_COLUMNS.companies.map((c) => `${c.name} ${c.type}`).join(', ') },
+      query_params: { url: `${s3Prefix}*.jsonl`, structure: CANONICAL_TABLES.get('companies').columns.map((c) => `${c.name} ${c.type}`).join(', ') },
     });
   });
   await deps.clickhouse.command({ query: 'DROP DATABASE IF EXISTS bench_parts' });

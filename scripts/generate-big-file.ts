@@ -6,6 +6,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { demoRow, jsonLines } from '../src/local/demo-data.js';
+import { CANONICAL_TABLES } from '../src/table-config.js';
 
 const [path, size] = process.argv.slice(2);
 const target = Number(size);
@@ -14,7 +15,7 @@ const out = createWriteStream(path);
 let bytes = 0;
 let id = 0;
 while (bytes < target) {
-  const chunk = jsonLines(Array.from({ length: 10_000 }, () => demoRow('time_entries', ++id, 1)));
+  const chunk = jsonLines(Array.from({ length: 10_000 }, () => demoRow(CANONICAL_TABLES.get('time_entries'), ++id, 1)));
   bytes += Buffer.byteLength(chunk);
   if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
 }

@@ -3,6 +3,9 @@
  * typed object. A bad value throws naming the variable and what it accepts.
  */
 import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { loadTables } from './table-config.js';
+import type { TableCatalog } from './tables.js';
 
 export type ClickHouseTarget =
   | { kind: 'chdb'; path: string }
@@ -20,8 +23,10 @@ export interface OnceloadConfig {
   dynamodbEndpoint: string | undefined;
   s3Endpoint: string | undefined;
   clickhouse: ClickHouseTarget;
-  /** Database holding the canonical tables. */
+  /** Database holding the configured tables. */
   database: string;
+  /** The tables onceload loads (`onceload.tables.json`, or the canonical four). */
+  tables: TableCatalog;
   /** A `loading` ledger claim older than this is taken over (the Load function's timeout). */
   /** Rows per insert block; pinned so a redone insert forms the same blocks and tokens. */
   insertBlockRows: number;
@@ -55,10 +60,7 @@ export type LoadPath = (typeof LOAD_PATHS)[number];
  */
 export const DEFAULT_LEDGER_TTL_DAYS = 0;
 
-/** A setting that is wrong: the CLI exits 2 on it before starting anything. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError } from './errors.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -151,5 +153,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig
     ledgerTtlDays: e.ONCELOAD_LEDGER_TTL_DAYS,
     loadPath: e.ONCELOAD_LOAD_PATH,
     streamChunkBytes: e.ONCELOAD_STREAM_CHUNK_BYTES,
+    tables: loadTables(env),
   };
 }

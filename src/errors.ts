@@ -92,3 +92,8 @@ export class InputError extends OnceloadError {
 export class FileBusyError extends OnceloadError {
   override readonly name = 'FileBusyError';
 }
+
+/** A setting that is wrong: the CLI exits 2 on it before starting anything. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}

@@ -4,14 +4,14 @@
  * they wire.
  */
 import type { Readable } from 'node:stream';
-import type { CanonicalTable } from './tables.js';
+import type { ColumnSpec, TableCatalog, TableName } from './tables.js';
 
 export interface TenantRecord {
   tenantId: string;
   service: string;
   enabled: boolean;
   /** Tables this tenant lands; all canonical tables when absent. */
-  tables?: CanonicalTable[];
+  tables?: TableName[];
   /** Its schedule: a `due` run takes it once this long has passed since its last success; every run when absent. */
   everySeconds?: number;
   /** Start time (ISO) of the latest execution that validated with this tenant in it. */
@@ -74,7 +74,7 @@ export interface IgnoredObject {
 
 export interface LedgerEntry {
   tenant: string;
-  table: CanonicalTable;
+  table: TableName;
   key: string;
   etag: string;
   size: number;
@@ -99,7 +99,7 @@ export interface LedgerEntry {
 /** One unit of exactly-once: a file version under a generation. */
 export interface FileVersion {
   tenant: string;
-  table: CanonicalTable;
+  table: TableName;
   key: string;
   etag: string;
   size: number;
@@ -148,7 +148,7 @@ export type UnitState = 'open' | 'sealed' | 'split' | 'abandoned';
  */
 export interface LoadUnit {
   tenant: string;
-  table: CanonicalTable;
+  table: TableName;
   id: string;
   mode: 'unit' | 'alone';
   members: UnitMember[];
@@ -167,9 +167,9 @@ export interface LoadUnit {
  */
 export interface Ledger {
   /** Every ledger entry of one tenant x table, by key (one Query, paginated). */
-  listItem(tenant: string, table: CanonicalTable): Promise<Map<string, LedgerEntry>>;
+  listItem(tenant: string, table: TableName): Promise<Map<string, LedgerEntry>>;
   /** One entry, read consistently. */
-  get(file: { tenant: string; table: CanonicalTable; key: string }): Promise<LedgerEntry | undefined>;
+  get(file: { tenant: string; table: TableName; key: string }): Promise<LedgerEntry | undefined>;
   /**
    * Claims the version for `attempt` (`loading`, bound to no unit) if it is new, reset at this
    * generation, or the key holds another version that is not loading (or whose abandoned claim
@@ -191,7 +191,7 @@ export interface Ledger {
   abandonUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id'>, now: Date): Promise<boolean>;
   /** `sealed` -> `split`. */
   splitUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id'>): Promise<boolean>;
-  getUnit(tenant: string, table: CanonicalTable, id: string): Promise<LoadUnit | undefined>;
+  getUnit(tenant: string, table: TableName, id: string): Promise<LoadUnit | undefined>;
   /** Records the outcome of a version whose claim `attempt` holds; false when it no longer does. */
   settle(file: FileVersion, attempt: Attempt, outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: string } | { status: 'superseded' }): Promise<boolean>;
   /** Ends the attempt's lease on its claim, so the next attempt may take it over at once. */
@@ -216,13 +216,13 @@ export interface Ledger {
    */
   retireGone(entry: Pick<LedgerEntry, 'tenant' | 'table' | 'key' | 'etag' | 'generation'>, now: Date): Promise<boolean>;
   /** Marks entries for reloading under a new generation; returns how many. */
-  reset(params: { tenant: string; table: CanonicalTable; key?: string; status?: FileStatus }): Promise<number>;
+  reset(params: { tenant: string; table: TableName; key?: string; status?: FileStatus }): Promise<number>;
 }
 
 /** A landed file as the warehouse reads it. */
 export interface FileRef {
   tenant: string;
-  table: CanonicalTable;
+  table: TableName;
   key: string;
   /** The `_etag` lineage value its rows carry (see `lineageEtag`). */
   etag: string;
@@ -233,7 +233,7 @@ export interface FileRef {
 export interface FileScan {
   rows: number;
   missingId: number;
-  missingLastUpdated: number;
+  missingVersion: number;
   foreignTenant: number;
   /** Rows holding a value its column does not accept (see value-rules.ts). */
   misfits: number;
@@ -246,7 +246,7 @@ export interface Misfit {
   value: string;
 }
 
-export type RowProblem = 'missing_id' | 'missing_last_updated' | 'foreign_tenant';
+export type RowProblem = 'missing_id' | 'missing_version' | 'foreign_tenant';
 
 /** Rows of one file the Load read itself: JSON objects as text, or CSV fields under the file's header. */
 export type RecordPart = { file: FileRef; /** The file's row number of the first row. */ firstRow: number } & (
@@ -264,9 +264,21 @@ export interface TableEngine {
   sortingKey: string;
 }
 
+/** A table's columns as the engine has them (`system.columns`), in table order. */
+export interface TableColumns {
+  table: string;
+  columns: { name: string; type: string }[];
+}
+
 export interface Warehouse {
-  /** Creates the missing canonical tables; never alters, drops or truncates one. Returns those created. */
-  ensureTables(tables: readonly CanonicalTable[]): Promise<string[]>;
+  /** The configured tables: the only ones it reads or writes, with their columns and keys. */
+  readonly tables: TableCatalog;
+  /** Creates the missing configured tables; never alters, drops or truncates one. Returns those created. */
+  ensureTables(tables: readonly TableName[]): Promise<string[]>;
+  /** Adds a configured column to its table (`tables migrate`, never a run); returns the statement. */
+  addColumn(table: TableName, column: ColumnSpec): Promise<string>;
+  /** The columns of those of `tables` that exist. */
+  describeColumns(tables: readonly TableName[]): Promise<TableColumns[]>;
   /** Column names of the file, by the engine's schema inference. */
   fileColumns(file: FileRef): Promise<string[]>;
   /** Reads the whole file once with the insert's parser, counting rows and problems. */
@@ -295,9 +307,9 @@ export interface Warehouse {
    */
   insertRecords(chunk: RecordChunk, dedupToken?: string): Promise<void>;
   /** Raw row counts of every lineage (`_file`, `_etag`) of one tenant x table in the table. */
-  lineages(tenant: string, table: CanonicalTable): Promise<Map<string, Map<string, number>>>;
+  lineages(tenant: string, table: TableName): Promise<Map<string, Map<string, number>>>;
   /** Raw row counts per file version (`_file`, `_etag`) of one tenant x table. */
-  countRowsByFile(tenant: string, table: CanonicalTable, keys: readonly string[]): Promise<Map<string, Map<string, number>>>;
+  countRowsByFile(tenant: string, table: TableName, keys: readonly string[]): Promise<Map<string, Map<string, number>>>;
   /**
    * Each file's rows, counted in the table, if the files' rows are all in one part written by one
    * insert that no merge has touched and that holds nothing else; otherwise undefined.
@@ -306,6 +318,6 @@ export interface Warehouse {
   /** Rows of the file with no row of the same id and an equal or newer version in the table. */
   uncoveredRows(file: FileRef): Promise<number>;
   /** `count() FINAL` of one tenant x table; 0 when the table does not exist. */
-  countFinal(tenant: string, table: CanonicalTable): Promise<number>;
-  describeTables(tables: readonly CanonicalTable[]): Promise<TableEngine[]>;
+  countFinal(tenant: string, table: TableName): Promise<number>;
+  describeTables(tables: readonly TableName[]): Promise<TableEngine[]>;
 }

@@ -1,7 +1,7 @@
 /**
  * The one place identifiers become SQL. Values never do: they are bound as query parameters.
  */
-import { isCanonicalTable, type CanonicalTable } from './tables.js';
+import type { TableCatalog } from './tables.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -13,12 +13,9 @@ export function quoteIdentifier(name: string): string {
   return `\`${name}\``;
 }
 
-/** Quotes a canonical table name, optionally qualified by a database. */
-export function tableRef(table: string, database?: string): string {
-  if (!isCanonicalTable(table)) {
-    throw new Error(`${JSON.stringify(table)} is not a canonical table`);
-  }
-  const quoted = quoteIdentifier(table satisfies CanonicalTable);
+/** Quotes the name of a configured table (any other is refused), optionally qualified by a database. */
+export function tableRef(table: string, tables: TableCatalog, database?: string): string {
+  const quoted = quoteIdentifier(tables.get(table).name);
   return database ? `${quoteIdentifier(database)}.${quoted}` : quoted;
 }
 

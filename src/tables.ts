@@ -1,10 +1,11 @@
 /**
- * The canonical tables: the only tables onceload writes, and the only identifiers
- * that ever reach SQL (validated and quoted by `sql.ts`).
+ * The tables onceload writes, as configured (`onceload.tables.json`, checked by
+ * `table-config.ts`): the only tables it touches, and the only table names that ever reach SQL
+ * (quoted by `sql.ts`). The four canonical tables are the built-in default.
  */
 
-export const CANONICAL_TABLES = ['companies', 'contacts', 'tickets', 'time_entries'] as const;
-export type CanonicalTable = (typeof CANONICAL_TABLES)[number];
+/** The name of a configured table: checked against the catalog wherever a name comes in. */
+export type TableName = string;
 
 export interface ColumnSpec {
   readonly name: string;
@@ -12,57 +13,20 @@ export interface ColumnSpec {
   readonly type: string;
 }
 
-const dt = 'DateTime64(3)';
+export interface TableSpec {
+  readonly name: TableName;
+  /** Source columns, in table order. */
+  readonly columns: readonly ColumnSpec[];
+  /** Columns every row must hold a value in: at least `id` and the version column. */
+  readonly required: readonly string[];
+  /** ReplacingMergeTree's version column: under FINAL the newest value per sorting key wins. */
+  readonly version: string;
+  readonly sortingKey: readonly string[];
+}
 
-/** Source columns per table, in table order. `id` and `last_updated` are required in every file. */
-export const TABLE_COLUMNS: Readonly<Record<CanonicalTable, readonly ColumnSpec[]>> = {
-  companies: [
-    { name: 'id', type: 'UInt64' },
-    { name: 'name', type: 'String' },
-    { name: 'status', type: 'String' },
-    { name: 'type', type: 'String' },
-    { name: 'phone', type: 'String' },
-    { name: 'website', type: 'String' },
-    { name: 'date_entered', type: dt },
-    { name: 'last_updated', type: dt },
-  ],
-  contacts: [
-    { name: 'id', type: 'UInt64' },
-    { name: 'company_id', type: 'UInt64' },
-    { name: 'first_name', type: 'String' },
-    { name: 'last_name', type: 'String' },
-    { name: 'email', type: 'String' },
-    { name: 'title', type: 'String' },
-    { name: 'date_entered', type: dt },
-    { name: 'last_updated', type: dt },
-  ],
-  tickets: [
-    { name: 'id', type: 'UInt64' },
-    { name: 'company_id', type: 'UInt64' },
-    { name: 'contact_id', type: 'Nullable(UInt64)' },
-    { name: 'summary', type: 'String' },
-    { name: 'status', type: 'String' },
-    { name: 'priority', type: 'String' },
-    { name: 'board', type: 'String' },
-    { name: 'date_entered', type: dt },
-    { name: 'closed_at', type: `Nullable(${dt})` },
-    { name: 'last_updated', type: dt },
-  ],
-  time_entries: [
-    { name: 'id', type: 'UInt64' },
-    { name: 'company_id', type: 'UInt64' },
-    { name: 'ticket_id', type: 'Nullable(UInt64)' },
-    { name: 'member', type: 'String' },
-    { name: 'hours', type: 'Decimal(9, 2)' },
-    { name: 'notes', type: 'String' },
-    { name: 'time_start', type: dt },
-    { name: 'time_end', type: `Nullable(${dt})` },
-    { name: 'date_entered', type: dt },
-    { name: 'last_updated', type: dt },
-  ],
-};
-
-export const REQUIRED_COLUMNS = ['id', 'last_updated'] as const;
+export const ID_COLUMN = 'id';
+export const DEFAULT_VERSION_COLUMN = 'last_updated';
+export const DEFAULT_SORTING_KEY: readonly string[] = ['tenant_id', 'id'];
 
 /**
  * Lineage columns onceload adds to every row; files may not carry them. A part holds few files,
@@ -72,19 +36,104 @@ export const REQUIRED_COLUMNS = ['id', 'last_updated'] as const;
 export const LINEAGE_COLUMNS: readonly ColumnSpec[] = [
   { name: '_file', type: 'LowCardinality(String)' },
   { name: '_etag', type: 'LowCardinality(String)' },
-  { name: '_loaded_at', type: dt },
+  { name: '_loaded_at', type: 'DateTime64(3)' },
 ];
 
 export const TENANT_COLUMN: ColumnSpec = { name: 'tenant_id', type: 'LowCardinality(String)' };
 
-/** Version column and sorting key every canonical table must have. */
-export const VERSION_COLUMN = 'last_updated';
-export const SORTING_KEY = ['tenant_id', 'id'] as const;
+/** The configured tables, looked up by name. Built only from a checked configuration. */
+export class TableCatalog {
+  readonly #specs: ReadonlyMap<TableName, TableSpec>;
 
-export function isCanonicalTable(name: string): name is CanonicalTable {
-  return (CANONICAL_TABLES as readonly string[]).includes(name);
+  /** `source` names where the configuration came from, for messages. */
+  constructor(
+    specs: readonly TableSpec[],
+    readonly source: string,
+  ) {
+    this.#specs = new Map(specs.map((s) => [s.name, s]));
+  }
+
+  get names(): TableName[] {
+    return [...this.#specs.keys()];
+  }
+
+  has(name: string): name is TableName {
+    return this.#specs.has(name);
+  }
+
+  /** The table's definition; throws for a name that is no configured table. */
+  get(name: string): TableSpec {
+    const spec = this.#specs.get(name);
+    if (!spec) throw new Error(`${JSON.stringify(name)} is not a configured table (${this.source}: ${this.names.join(', ')})`);
+    return spec;
+  }
+
+  /** The configuration as JSON, every default spelled out (what a deployed function reads). */
+  toJSON(): { tables: Record<string, { columns: ColumnSpec[]; required: string[]; version: string; sortingKey: string[] }> } {
+    const tables: ReturnType<TableCatalog['toJSON']>['tables'] = {};
+    for (const s of this.#specs.values()) {
+      tables[s.name] = { columns: s.columns.map((c) => ({ name: c.name, type: c.type })), required: [...s.required], version: s.version, sortingKey: [...s.sortingKey] };
+    }
+    return { tables };
+  }
 }
 
-export function sourceColumnNames(table: CanonicalTable): string[] {
-  return TABLE_COLUMNS[table].map((c) => c.name);
-}
+const dt = 'DateTime64(3)';
+
+/** The canonical tables, the configuration in force when no file declares others. */
+export const CANONICAL_TABLES_CONFIG = {
+  tables: {
+    companies: {
+      columns: [
+        { name: 'id', type: 'UInt64' },
+        { name: 'name', type: 'String' },
+        { name: 'status', type: 'String' },
+        { name: 'type', type: 'String' },
+        { name: 'phone', type: 'String' },
+        { name: 'website', type: 'String' },
+        { name: 'date_entered', type: dt },
+        { name: 'last_updated', type: dt },
+      ],
+    },
+    contacts: {
+      columns: [
+        { name: 'id', type: 'UInt64' },
+        { name: 'company_id', type: 'UInt64' },
+        { name: 'first_name', type: 'String' },
+        { name: 'last_name', type: 'String' },
+        { name: 'email', type: 'String' },
+        { name: 'title', type: 'String' },
+        { name: 'date_entered', type: dt },
+        { name: 'last_updated', type: dt },
+      ],
+    },
+    tickets: {
+      columns: [
+        { name: 'id', type: 'UInt64' },
+        { name: 'company_id', type: 'UInt64' },
+        { name: 'contact_id', type: 'Nullable(UInt64)' },
+        { name: 'summary', type: 'String' },
+        { name: 'status', type: 'String' },
+        { name: 'priority', type: 'String' },
+        { name: 'board', type: 'String' },
+        { name: 'date_entered', type: dt },
+        { name: 'closed_at', type: `Nullable(${dt})` },
+        { name: 'last_updated', type: dt },
+      ],
+    },
+    time_entries: {
+      columns: [
+        { name: 'id', type: 'UInt64' },
+        { name: 'company_id', type: 'UInt64' },
+        { name: 'ticket_id', type: 'Nullable(UInt64)' },
+        { name: 'member', type: 'String' },
+        { name: 'hours', type: 'Decimal(9, 2)' },
+        { name: 'notes', type: 'String' },
+        { name: 'time_start', type: dt },
+        { name: 'time_end', type: `Nullable(${dt})` },
+        { name: 'date_entered', type: dt },
+        { name: 'last_updated', type: dt },
+      ],
+    },
+  },
+} as const;

@@ -8,16 +8,19 @@ import { createFunctions } from './functions.js';
 import { createMonitoring } from './monitoring.js';
 import { createOrchestration } from './orchestration.js';
 import { stageConfig } from './stage-config.js';
+import { loadTables } from '../src/table-config.js';
 import { createStorage } from './storage.js';
 
 export function Pipeline({ stack, app }: StackContext) {
   const config = stageConfig(app.stage);
+  // The tables as this checkout configures them (onceload.tables.json): the functions get exactly these.
+  const tables = loadTables();
   const storage = createStorage(stack, app.stage, config);
   // Imported by name: the secret's value is set outside the stack and never enters the template.
   const secret = Secret.fromSecretNameV2(stack, 'ClickHouseSecret', config.clickhouseSecretName);
-  const fns = createFunctions(stack, storage, secret, config);
+  const fns = createFunctions(stack, storage, secret, config, tables);
   const { stateMachine, schedule } = createOrchestration(stack, app.stage, fns, config);
-  const { dashboard } = createMonitoring(stack, app.stage, stateMachine, config);
+  const { dashboard } = createMonitoring(stack, app.stage, stateMachine, config, tables.names);
 
   stack.addOutputs({
     StateMachineArn: stateMachine.stateMachineArn,

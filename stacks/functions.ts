@@ -8,6 +8,7 @@ import { Function, type Stack } from 'sst/constructs';
 import type { FunctionName } from '../src/definition.js';
 import { FUNCTION_SETTINGS } from '../src/function-settings.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../src/metric-names.js';
+import type { TableCatalog } from '../src/tables.js';
 import type { StageConfig } from './stage-config.js';
 import type { Storage } from './storage.js';
 
@@ -27,7 +28,19 @@ function logRetention(days: number): Lowercase<keyof typeof RetentionDays> {
   return name.toLowerCase() as Lowercase<keyof typeof RetentionDays>;
 }
 
-export function createFunctions(stack: Stack, storage: Storage, secret: ISecret, config: StageConfig): PipelineFunctions {
+/** A Lambda's environment holds 4 KB in all; the other variables take under 1 KB. */
+const MAX_TABLES_JSON = 3_000;
+
+/** The table configuration as the functions read it: checked at synth time, every default spelled out. */
+export function tablesEnvironment(tables: TableCatalog): string {
+  const json = JSON.stringify(tables);
+  if (json.length > MAX_TABLES_JSON) {
+    throw new Error(`${tables.source}: the tables' configuration is ${json.length} bytes as JSON; a function's environment holds ${MAX_TABLES_JSON} for it (fewer or shorter column declarations)`);
+  }
+  return json;
+}
+
+export function createFunctions(stack: Stack, storage: Storage, secret: ISecret, config: StageConfig, tables: TableCatalog): PipelineFunctions {
   const environment = {
     ONCELOAD_TENANTS_TABLE: storage.tenants.tableName,
     ONCELOAD_LEDGER_TABLE: storage.ledger.tableName,
@@ -37,6 +50,8 @@ export function createFunctions(stack: Stack, storage: Storage, secret: ISecret,
     ONCELOAD_CLICKHOUSE_SECRET: config.clickhouseSecretName,
     // A Load claim is taken over only after the function that holds it has surely ended.
     ONCELOAD_LOAD_PATH: config.loadPath,
+    // The tables the deploying checkout configures: a deployed function reads no file of its own.
+    ONCELOAD_TABLES: tablesEnvironment(tables),
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     NODE_OPTIONS: '--enable-source-maps',

@@ -10,7 +10,6 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../src/metric-names.js';
-import { CANONICAL_TABLES } from '../src/tables.js';
 import type { StageConfig } from './stage-config.js';
 
 const PERIOD = Duration.minutes(5);
@@ -19,11 +18,11 @@ function serviceMetric(name: string, dimensions: Record<string, string> = {}): M
   return new Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { service: SERVICE_NAME, ...dimensions }, statistic: 'Sum', period: PERIOD });
 }
 
-function perTable(name: string): IMetric[] {
-  return CANONICAL_TABLES.map((table) => serviceMetric(name, { table }).with({ label: table }));
+function perTable(name: string, tables: readonly string[]): IMetric[] {
+  return tables.map((table) => serviceMetric(name, { table }).with({ label: table }));
 }
 
-export function createMonitoring(scope: Construct, stage: string, stateMachine: StateMachine, config: StageConfig): { alarms: Alarm[]; dashboard: Dashboard } {
+export function createMonitoring(scope: Construct, stage: string, stateMachine: StateMachine, config: StageConfig, tables: readonly string[]): { alarms: Alarm[]; dashboard: Dashboard } {
   const topic = new Topic(scope, 'Alarms', { displayName: `onceload ${stage} alarms` });
   if (config.alarmEmail) topic.addSubscription(new EmailSubscription(config.alarmEmail));
   const failedExecutions = new MathExpression({
@@ -61,12 +60,12 @@ export function createMonitoring(scope: Construct, stage: string, stateMachine: 
     new TextWidget({ markdown: `# onceload ${stage}\nFiles and rows per table, per ${PERIOD.toMinutes()} minutes; alarms below.`, width: 24, height: 2 }),
   );
   dashboard.addWidgets(
-    new GraphWidget({ title: 'Files loaded', left: perTable(METRIC.filesLoaded), width: 8 }),
-    new GraphWidget({ title: 'Files skipped (already loaded)', left: perTable(METRIC.filesSkipped), width: 8 }),
-    new GraphWidget({ title: 'Rows inserted', left: perTable(METRIC.rowsInserted), width: 8 }),
+    new GraphWidget({ title: 'Files loaded', left: perTable(METRIC.filesLoaded, tables), width: 8 }),
+    new GraphWidget({ title: 'Files skipped (already loaded)', left: perTable(METRIC.filesSkipped, tables), width: 8 }),
+    new GraphWidget({ title: 'Rows inserted', left: perTable(METRIC.rowsInserted, tables), width: 8 }),
   );
   dashboard.addWidgets(
-    new GraphWidget({ title: 'File failures', left: perTable(METRIC.fileFailures), width: 8 }),
+    new GraphWidget({ title: 'File failures', left: perTable(METRIC.fileFailures, tables), width: 8 }),
     new GraphWidget({
       title: 'Executions',
       left: [

@@ -20,7 +20,9 @@ import { defaultRemoteDeps, nonNegativeSeconds, statusCommand, triggerCommand, t
 import { RemoteError } from '../remote/errors.js';
 import { withStageStores, type Stores } from '../remote/stage-stores.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../remote/watch.js';
-import { CANONICAL_TABLES, isCanonicalTable, type CanonicalTable } from '../tables.js';
+import { loadTables } from '../table-config.js';
+import type { TableName } from '../tables.js';
+import { addTableCommands } from './table-commands.js';
 import { formatEvery, parseEvery } from './every.js';
 import { demoNextSteps } from './demo-next.js';
 import { addTenant, removeTenant, updateTenant } from './tenant-commands.js';
@@ -42,12 +44,13 @@ const nonEmptyList = (flag: string, example: string) => (value: string) => {
 };
 const tenantsOption = nonEmptyList('--tenants', 'acme,globex');
 
-function tablesOption(value: string): CanonicalTable[] {
+function tablesOption(value: string): TableName[] {
   const tables = nonEmptyList('--tables', 'companies,tickets')(value);
+  const configured = loadTables();
   for (const t of tables) {
-    if (!isCanonicalTable(t)) throw new InputError(`unknown table ${JSON.stringify(t)}; expected one of ${CANONICAL_TABLES.join(', ')}`, '--tables');
+    if (!configured.has(t)) throw new InputError(`unknown table ${JSON.stringify(t)}; expected one of ${configured.names.join(', ')} (${configured.source})`, '--tables');
   }
-  return tables as CanonicalTable[];
+  return tables;
 }
 
 function positiveInt(value: string): number {
@@ -88,7 +91,7 @@ function noTenants(dataDir: string): InputError {
 
 interface RunFlags {
   tenants?: string[];
-  tables?: CanonicalTable[];
+  tables?: TableName[];
   executions: number;
   dryRun?: boolean;
   due?: boolean;
@@ -188,7 +191,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
         const hasLanding = existsSync(runtime.landingDir) && readdirSync(runtime.landingDir).length > 0;
         if ((await deps.tenants.list()).length === 0 && !hasLanding) {
           for (const tenantId of DEMO_TENANTS) await deps.tenants.put({ tenantId, service: 'demo', enabled: true });
-          const seeded = writeDemoLanding(runtime.landingDir);
+          const seeded = writeDemoLanding(runtime.landingDir, deps.config.tables);
           process.stderr.write(`seeded ${DEMO_TENANTS.length} demo tenants and ${seeded.files} landing files (${seeded.rows} rows) in ${runtime.landingDir}\n`);
         }
         const code = await runExecutions(runtime, { executions: 1, dataDir: flags.dataDir }, out);
@@ -205,10 +208,10 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
   const settingOptions = (command: Command) =>
     command
       .option('--service <name>', 'the service the tenant uses (add: default)')
-      .option('--tables <list>', 'comma-separated canonical tables (add: all)', tablesOption)
+      .option('--tables <list>', 'comma-separated configured tables (add: all)', tablesOption)
       .option('--every <duration>', 'run --due takes it once this long has passed since its last success: 15m, 1h, 1d (add: every run)', parseEvery)
       .addOption(dataDirOption());
-  type SettingFlags = StoreFlags & { service?: string; tables?: CanonicalTable[]; every?: number | false; disabled?: boolean; enable?: boolean; disable?: boolean };
+  type SettingFlags = StoreFlags & { service?: string; tables?: TableName[]; every?: number | false; disabled?: boolean; enable?: boolean; disable?: boolean };
   stageOptions(
     settingOptions(tenants.command('add <tenant-id>').description('add a new tenant (an existing one is refused: use tenants update)')).option('--disabled', 'add it disabled: runs skip it'),
   ).action(async (id: string, flags: SettingFlags) => {
@@ -242,7 +245,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       out(
         [
           'tenant\tservice\tenabled\ttables\tevery\tlast success',
-          ...rows.map((t) => `${t.tenantId}\t${t.service}\t${t.enabled}\t${(t.tables ?? CANONICAL_TABLES).join(',')}\t${schedule(t)}`),
+          ...rows.map((t) => `${t.tenantId}\t${t.service}\t${t.enabled}\t${(t.tables ?? loadTables().names).join(',')}\t${schedule(t)}`),
         ].join('\n'),
       );
     });
@@ -252,7 +255,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .command('run')
     .description('sync the landing folder and run the state machine')
     .option('--tenants <list>', 'comma-separated tenant ids (default: every enabled tenant)', tenantsOption)
-    .option('--tables <list>', 'comma-separated canonical tables (default: all)', nonEmptyList('--tables', 'companies,tickets'))
+    .option('--tables <list>', 'comma-separated configured tables (default: all)', nonEmptyList('--tables', 'companies,tickets'))
     .option('--executions <n>', 'start N executions at once with the same input', positiveInt, 1)
     .option('--dry-run', 'plan and report what would load; write nothing')
     .option('--due', 'only the tenants whose schedule (tenants add/update --every) says they are due, as the schedule rule runs')
@@ -278,7 +281,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       .addOption(new Option('--status <status>', 'one status').choices(['loading', 'loaded', 'failed', 'reset', 'superseded', 'gone', 'ignored']))
       .option('--json', 'print the entries as a JSON array')
       .addOption(dataDirOption()),
-  ).action(async (flags: StoreFlags & { tenant?: string; table?: CanonicalTable; status?: FileStatus | 'ignored'; json?: boolean }) => {
+  ).action(async (flags: StoreFlags & { tenant?: string; table?: TableName; status?: FileStatus | 'ignored'; json?: boolean }) => {
     await withStores(flags, 'dynamodb:Query', async (deps) => {
       const tenantIds = flags.tenant ? [flags.tenant] : (await deps.tenants.list()).map((t) => t.tenantId);
       if (flags.status === 'ignored') {
@@ -293,7 +296,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       }
       const entries = [];
       for (const tenant of tenantIds) {
-        for (const table of flags.table ? [flags.table] : CANONICAL_TABLES) {
+        for (const table of flags.table ? [flags.table] : loadTables().names) {
           for (const e of (await deps.ledger.listItem(tenant, table)).values()) if (!flags.status || e.status === flags.status) entries.push(e);
         }
       }
@@ -312,7 +315,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       .option('--key <key>', 'one S3 key')
       .addOption(new Option('--status <status>', 'every file with this status').choices(['loaded', 'failed']))
       .addOption(dataDirOption()),
-  ).action(async (flags: StoreFlags & { tenant: string; table: CanonicalTable; key?: string; status?: 'loaded' | 'failed' }) => {
+  ).action(async (flags: StoreFlags & { tenant: string; table: TableName; key?: string; status?: 'loaded' | 'failed' }) => {
     if ((flags.key === undefined) === (flags.status === undefined)) throw new InputError('give exactly one of --key and --status', '--key');
     assertTenantId(flags.tenant);
     await withStores(flags, 'dynamodb:UpdateItem', async (deps) => {
@@ -335,13 +338,13 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .option('--table <name>', 'one table', (v: string) => tablesOption(v)[0]!)
     .option('--json', 'print the findings as JSON')
     .addOption(dataDirOption())
-    .action(async (flags: { tenant?: string; table?: CanonicalTable; json?: boolean; dataDir: string }) => {
+    .action(async (flags: { tenant?: string; table?: TableName; json?: boolean; dataDir: string }) => {
       if (flags.tenant !== undefined) assertTenantId(flags.tenant);
       await withRuntime(flags.dataDir, async (runtime) => {
         const deps = await runtime.deps();
         await assertClickHouseAnswers(deps);
         const tenants = flags.tenant ? [flags.tenant] : (await deps.tenants.list()).map((t) => t.tenantId);
-        const report = await verify({ tenants, tables: flags.table ? [flags.table] : CANONICAL_TABLES }, deps);
+        const report = await verify({ tenants, tables: flags.table ? [flags.table] : deps.config.tables.names }, deps);
         out(flags.json ? JSON.stringify(report, null, 2) : verifyText(report));
         if (!report.ok) setExit(EXIT_FAILED);
       });
@@ -364,6 +367,8 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       });
     });
 
+  addTableCommands(program, { out, setExit, dataDirOption, withRuntime });
+
   const remoteDeps = (): RemoteDeps => ({ ...defaultRemoteDeps(), ...remote });
   program
     .command('trigger')
@@ -371,7 +376,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .option('--stage <stage>', 'the SST stage whose state machine to start')
     .addOption(new Option('--state-machine-arn <arn>', 'start this state machine instead of looking the stage up').conflicts('stage'))
     .option('--tenants <list>', 'comma-separated tenant ids (default: every enabled tenant)', tenantsOption)
-    .option('--tables <list>', 'comma-separated canonical tables (default: all)', tablesOption)
+    .option('--tables <list>', 'comma-separated configured tables (default: all)', tablesOption)
     .option('--due', 'only the tenants whose schedule is due (what the schedule rule starts)')
     .option('--dry-run', 'plan and report what would load; write nothing')
     .option('--watch', 'show progress until the execution ends, print the report and exit like run')

@@ -4,12 +4,12 @@
  */
 import { InputError } from '../errors.js';
 import type { TenantDirectory, TenantRecord } from '../ports.js';
-import type { CanonicalTable } from '../tables.js';
+import type { TableName } from '../tables.js';
 import { formatEvery } from './every.js';
 
 export interface TenantSettings {
   service?: string;
-  tables?: CanonicalTable[];
+  tables?: TableName[];
   /** true: enabled; false: disabled (runs skip it). */
   enabled?: boolean;
   /** Seconds between due runs; false removes the schedule. */

@@ -7,7 +7,7 @@
  */
 import { PermanentError, isSuperseded } from '../errors.js';
 import type { FileRef, Ledger, LedgerEntry, Warehouse } from '../ports.js';
-import type { CanonicalTable } from '../tables.js';
+import type { TableName } from '../tables.js';
 import { lineageEtag, parseVersionName } from './dedup-token.js';
 
 export interface AuditFindings {
@@ -46,7 +46,7 @@ async function sourceRows(entries: readonly LedgerEntry[], warehouse: Warehouse)
 }
 
 /** Compares loaded versions of one tenant x table with the table. */
-export async function auditLoaded(tenant: string, table: CanonicalTable, loaded: readonly LedgerEntry[], warehouse: Warehouse): Promise<AuditFindings> {
+export async function auditLoaded(tenant: string, table: TableName, loaded: readonly LedgerEntry[], warehouse: Warehouse): Promise<AuditFindings> {
   const where = `${tenant}/${table}`;
   const findings: AuditFindings = { lost: [], doubled: [], stray: [], sourceGone: 0 };
   if (loaded.length === 0) return findings;
@@ -78,7 +78,7 @@ export interface VerifyReport {
 
 /** Audits every loaded version of the given tenants x tables, and the table's rows of no loaded version. */
 export async function verify(
-  scope: { tenants: readonly string[]; tables: readonly CanonicalTable[] },
+  scope: { tenants: readonly string[]; tables: readonly TableName[] },
   deps: { ledger: Pick<Ledger, 'listItem'>; warehouse: Warehouse },
 ): Promise<VerifyReport> {
   const report: VerifyReport = { ok: true, filesChecked: 0, lost: [], doubled: [], stray: [], sourceGone: 0 };
@@ -111,7 +111,7 @@ export function verifyText(report: VerifyReport): string {
 }
 
 /** Rows of the table whose lineage is no version the ledger records as loaded. */
-export async function strayRows(tenant: string, table: CanonicalTable, entries: readonly LedgerEntry[], warehouse: Warehouse): Promise<string[]> {
+export async function strayRows(tenant: string, table: TableName, entries: readonly LedgerEntry[], warehouse: Warehouse): Promise<string[]> {
   const known = new Set<string>();
   for (const e of entries) {
     if (e.status === 'loaded') known.add(`${e.key}\u0000${lineageEtag(e.etag, e.generation)}`);

@@ -6,37 +6,40 @@
 import { PermanentError, type ErrorContext } from '../errors.js';
 import type { FileRef, FileScan, RowProblem, Warehouse } from '../ports.js';
 import { fileFormat } from './file-format.js';
-import { REQUIRED_COLUMNS, TABLE_COLUMNS } from '../tables.js';
+import type { TableSpec } from '../tables.js';
 import { valueMessage, valueRule } from './value-rules.js';
 
 /** Columns a file may carry besides the table's own: a tenant_id equal to the work item's. */
 const EXTRA_ALLOWED = ['tenant_id'];
 
 /** What is wrong with a row, in the words every load path uses. */
-export const ROW_PROBLEMS: Record<RowProblem, { code: 'MISSING_VALUE' | 'FOREIGN_TENANT'; column: string; message: string }> = {
-  missing_id: { code: 'MISSING_VALUE', column: 'id', message: 'id is missing or null' },
-  missing_last_updated: { code: 'MISSING_VALUE', column: 'last_updated', message: 'last_updated is missing or null' },
-  foreign_tenant: { code: 'FOREIGN_TENANT', column: 'tenant_id', message: "tenant_id names another tenant; a file's rows always belong to the tenant it landed under" },
-};
+export function rowProblems(spec: TableSpec): Record<RowProblem, { code: 'MISSING_VALUE' | 'FOREIGN_TENANT'; column: string; message: string }> {
+  return {
+    missing_id: { code: 'MISSING_VALUE', column: 'id', message: 'id is missing or null' },
+    missing_version: { code: 'MISSING_VALUE', column: spec.version, message: `${spec.version} is missing or null` },
+    foreign_tenant: { code: 'FOREIGN_TENANT', column: 'tenant_id', message: "tenant_id names another tenant; a file's rows always belong to the tenant it landed under" },
+  };
+}
 
-const PROBLEMS: { field: 'missingId' | 'missingLastUpdated' | 'foreignTenant'; problem: RowProblem }[] = [
+const PROBLEMS: { field: 'missingId' | 'missingVersion' | 'foreignTenant'; problem: RowProblem }[] = [
   { field: 'missingId', problem: 'missing_id' },
-  { field: 'missingLastUpdated', problem: 'missing_last_updated' },
+  { field: 'missingVersion', problem: 'missing_version' },
   { field: 'foreignTenant', problem: 'foreign_tenant' },
 ];
 
-const ALLOWED = new Map<string, ReadonlySet<string>>();
+const ALLOWED = new WeakMap<TableSpec, ReadonlySet<string>>();
 
-/** The columns a file of `table` may carry. */
-export function allowedColumns(table: FileRef['table']): ReadonlySet<string> {
-  let allowed = ALLOWED.get(table);
-  if (!allowed) ALLOWED.set(table, (allowed = new Set([...TABLE_COLUMNS[table].map((c) => c.name), ...EXTRA_ALLOWED])));
+/** The columns a file of the table may carry. */
+export function allowedColumns(spec: TableSpec): ReadonlySet<string> {
+  let allowed = ALLOWED.get(spec);
+  if (!allowed) ALLOWED.set(spec, (allowed = new Set([...spec.columns.map((c) => c.name), ...EXTRA_ALLOWED])));
   return allowed;
 }
 
 /** A column the table lacks, or a required column the file lacks; undefined when the names fit. */
-export function columnProblem(table: FileRef['table'], columns: readonly string[], context: ErrorContext, required = true): PermanentError | undefined {
-  const allowed = allowedColumns(table);
+export function columnProblem(spec: TableSpec, columns: readonly string[], context: ErrorContext, required = true): PermanentError | undefined {
+  const table = spec.name;
+  const allowed = allowedColumns(spec);
   const unknown = columns.filter((c) => !allowed.has(c));
   if (unknown.length > 0) {
     return new PermanentError(
@@ -45,14 +48,14 @@ export function columnProblem(table: FileRef['table'], columns: readonly string[
       { ...context, column: unknown[0]! },
     );
   }
-  const missing = required ? REQUIRED_COLUMNS.filter((c) => !columns.includes(c)) : [];
+  const missing = required ? spec.required.filter((c) => !columns.includes(c)) : [];
   if (missing.length > 0) return new PermanentError('MISSING_COLUMN', `required column ${missing.join(' and ')} is missing`, { ...context, column: missing[0]! });
   return undefined;
 }
 
 /** Checks the file's column names (read by the engine's schema inference) against the table. */
 async function checkColumns(file: FileRef, warehouse: Warehouse, context: ErrorContext): Promise<void> {
-  const problem = columnProblem(file.table, await warehouse.fileColumns(file), context);
+  const problem = columnProblem(warehouse.tables.get(file.table), await warehouse.fileColumns(file), context);
   if (problem) throw problem;
 }
 
@@ -80,7 +83,12 @@ async function misfitError(file: FileRef, count: number, warehouse: Warehouse, c
   const misfit = await warehouse.locateMisfit(file);
   const rows = `${count} row${count === 1 ? '' : 's'}`;
   if (!misfit) return new PermanentError('WRONG_TYPE', `a value does not fit its column (${rows})`, context);
-  const column = TABLE_COLUMNS[file.table].find((c) => c.name === misfit.column)!;
+  const spec = warehouse.tables.get(file.table);
+  const column = spec.columns.find((c) => c.name === misfit.column)!;
+  const where = { ...context, row: misfit.row, column: misfit.column };
+  if (misfit.value === '' && spec.required.includes(column.name)) {
+    return new PermanentError('MISSING_VALUE', `${column.name} is required and has no value (${rows} with a required value missing or a value their column does not accept)`, where);
+  }
   return new PermanentError('WRONG_TYPE', `${valueMessage(valueRule(column.type), misfit.value)} (${rows} with a value their column does not accept)`, {
     ...context,
     row: misfit.row,
@@ -107,11 +115,11 @@ export async function checkFile(file: FileRef, size: number, warehouse: Warehous
     throw error;
   }
   if (scan.rows === 0) throw new PermanentError('EMPTY_FILE', 'the file has no rows', context);
-  if (scan.missingId === scan.rows || scan.missingLastUpdated === scan.rows) await explainColumns(file, warehouse, context);
+  if (scan.missingId === scan.rows || scan.missingVersion === scan.rows) await explainColumns(file, warehouse, context);
   for (const p of PROBLEMS) {
     if (scan[p.field] === 0) continue;
     const row = await warehouse.locateRow(file, p.problem);
-    const { code, column, message } = ROW_PROBLEMS[p.problem];
+    const { code, column, message } = rowProblems(warehouse.tables.get(file.table))[p.problem];
     throw new PermanentError(code, `${message} (${scan[p.field]} row${scan[p.field] === 1 ? '' : 's'})`, { ...context, ...(row ? { row } : {}), column });
   }
   if (scan.misfits > 0) throw await misfitError(file, scan.misfits, warehouse, context);

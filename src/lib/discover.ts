@@ -4,19 +4,19 @@
  */
 import { InputError } from '../errors.js';
 import type { TenantDirectory, TenantRecord } from '../ports.js';
-import { CANONICAL_TABLES, type CanonicalTable } from '../tables.js';
+import type { TableCatalog, TableName } from '../tables.js';
 import { isDue, nextDueAt } from './due.js';
 import { parseExecutionInput } from './execution-input.js';
 
 export interface WorkItem {
   tenant: string;
-  table: CanonicalTable;
+  table: TableName;
 }
 
 export interface Discovery {
   runId: string;
   dryRun: boolean;
-  tables: CanonicalTable[];
+  tables: TableName[];
   items: WorkItem[];
   /** Whether the run took only the tenants that are due. */
   due: boolean;
@@ -26,9 +26,14 @@ export interface Discovery {
   scheduled: string[];
 }
 
+/** A tenant's tables that are configured: a table dropped from the configuration is no work. */
+export function tenantTables(tenant: Pick<TenantRecord, 'tables'>, tables: TableCatalog): TableName[] {
+  return tenant.tables ? tenant.tables.filter((t) => tables.has(t)) : tables.names;
+}
+
 /** `now` is the execution's start time, so a retried or replayed Discover picks the same tenants. */
-export async function discover(params: { runId: string; input: unknown; now: Date }, tenants: Pick<TenantDirectory, 'list'>): Promise<Discovery> {
-  const input = parseExecutionInput(params.input);
+export async function discover(params: { runId: string; input: unknown; now: Date }, tenants: Pick<TenantDirectory, 'list'>, catalog: TableCatalog): Promise<Discovery> {
+  const input = parseExecutionInput(params.input, catalog);
   if (Number.isNaN(params.now.getTime())) throw new Error('discover needs the execution start time as now; got an invalid date');
   const known = await tenants.list();
   const byId = new Map(known.map((t) => [t.tenantId, t]));
@@ -38,7 +43,7 @@ export async function discover(params: { runId: string; input: unknown; now: Dat
     if (!tenant.enabled) throw new InputError(`tenant ${JSON.stringify(id)} is disabled`, `tenants[${index}]`);
   }
   const chosen = input.tenants ? new Set(input.tenants) : undefined;
-  const wantedTables = new Set<CanonicalTable>(input.tables ?? CANONICAL_TABLES);
+  const wantedTables = new Set<TableName>(input.tables ?? catalog.names);
   const due = input.due ?? false;
   const items: WorkItem[] = [];
   const notDue: Discovery['notDue'] = [];
@@ -48,14 +53,14 @@ export async function discover(params: { runId: string; input: unknown; now: Dat
       notDue.push({ tenant: tenant.tenantId, dueAt: nextDueAt(tenant)!.toISOString() });
       continue;
     }
-    for (const table of tenant.tables ?? CANONICAL_TABLES) {
+    for (const table of tenantTables(tenant, catalog)) {
       if (wantedTables.has(table)) items.push({ tenant: tenant.tenantId, table });
     }
   }
-  const tables = CANONICAL_TABLES.filter((t) => items.some((i) => i.table === t));
+  const tables = catalog.names.filter((t) => items.some((i) => i.table === t));
   // A run of some of a tenant's tables (`tables` in the input) does not restart its schedule.
   const inRun = new Set(items.map((i) => `${i.tenant}#${i.table}`));
-  const covered = (t: TenantRecord) => (t.tables ?? CANONICAL_TABLES).every((table) => inRun.has(`${t.tenantId}#${table}`));
+  const covered = (t: TenantRecord) => tenantTables(t, catalog).every((table) => inRun.has(`${t.tenantId}#${table}`));
   const scheduled = known.filter((t) => t.everySeconds && covered(t)).map((t) => t.tenantId);
   return { runId: params.runId, dryRun: input.dryRun ?? false, tables, items, due, notDue, scheduled };
 }

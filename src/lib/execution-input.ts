@@ -4,24 +4,26 @@
  */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { CANONICAL_TABLES, type CanonicalTable } from '../tables.js';
+import type { TableCatalog, TableName } from '../tables.js';
 
 /** Tenant ids become S3 prefixes and ledger keys: lowercase letters, digits, `-` and `_`. */
 export const TENANT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 const tenantId = z.string().regex(TENANT_ID, 'a tenant id is 1-63 lowercase letters, digits, - or _, starting with a letter or digit');
-const tableName = z.enum(CANONICAL_TABLES, { error: `expected one of ${CANONICAL_TABLES.join(', ')}` });
-
-export const executionInputSchema = z.strictObject({
-  tenants: z.array(tenantId).min(1).optional(),
-  tables: z.array(tableName).min(1).optional(),
-  dryRun: z.boolean().optional(),
-  due: z.boolean().optional(),
-});
+/** The input's schema; `tables` names configured tables only. */
+export function executionInputSchema(tables: TableCatalog) {
+  const tableName = z.enum(tables.names as [string, ...string[]], { error: `expected one of ${tables.names.join(', ')}` });
+  return z.strictObject({
+    tenants: z.array(tenantId).min(1).optional(),
+    tables: z.array(tableName).min(1).optional(),
+    dryRun: z.boolean().optional(),
+    due: z.boolean().optional(),
+  });
+}
 
 export interface ExecutionInput {
   tenants?: string[];
-  tables?: CanonicalTable[];
+  tables?: TableName[];
   dryRun?: boolean;
   /** Only the tenants whose schedule says they are due (the schedule rule's input). */
   due?: boolean;
@@ -31,8 +33,8 @@ function fieldOf(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
 }
 
-export function parseExecutionInput(input: unknown): ExecutionInput {
-  const parsed = executionInputSchema.safeParse(input ?? {});
+export function parseExecutionInput(input: unknown, tables: TableCatalog): ExecutionInput {
+  const parsed = executionInputSchema(tables).safeParse(input ?? {});
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {

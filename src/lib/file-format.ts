@@ -5,7 +5,7 @@
  * (naming a JSON lines file `.json` is the likeliest first mistake, so it simply loads).
  */
 import { PermanentError } from '../errors.js';
-import { isCanonicalTable, type CanonicalTable } from '../tables.js';
+import type { TableName } from '../tables.js';
 
 export type EngineFormat = 'JSONEachRow' | 'CSVWithNames' | 'Parquet';
 
@@ -38,13 +38,6 @@ export function isLoadableKey(key: string): boolean {
 }
 
 /** The landing prefix of one tenant x table. */
-export function landingPrefix(tenant: string, table: CanonicalTable): string {
+export function landingPrefix(tenant: string, table: TableName): string {
   return `${tenant}/canonical/${table}/`;
-}
-
-/** The tenant and table a key belongs to, or undefined when it is outside the layout. */
-export function parseLandingKey(key: string): { tenant: string; table: CanonicalTable } | undefined {
-  const [tenant, canonical, table] = key.split('/');
-  if (!tenant || canonical !== 'canonical' || !table || !isCanonicalTable(table)) return undefined;
-  return { tenant, table };
 }

@@ -9,7 +9,8 @@
  */
 import pMap from 'p-map';
 import type { LandedFile, ObjectStore, TenantRecord } from '../ports.js';
-import { CANONICAL_TABLES, isCanonicalTable } from '../tables.js';
+import type { TableCatalog } from '../tables.js';
+import { tenantTables } from './discover.js';
 import { BUCKET_SCOPE, reconcileIgnored, summarise, type Ignored, type IgnoredLedger, type IgnoredSummary } from './ignored.js';
 import { landingPrefix } from './file-format.js';
 
@@ -22,7 +23,7 @@ export interface Census {
 const as = (reason: Ignored['reason']) => (file: LandedFile): Ignored => ({ file, reason });
 
 /** A tenant's objects outside its table folders. */
-async function strayOfTenant(tenant: TenantRecord, store: ObjectStore): Promise<Ignored[]> {
+async function strayOfTenant(tenant: TenantRecord, store: ObjectStore, catalog: TableCatalog): Promise<Ignored[]> {
   const root = `${tenant.tenantId}/`;
   const canonical = `${root}canonical/`;
   const top = await store.listFolder(root);
@@ -31,18 +32,18 @@ async function strayOfTenant(tenant: TenantRecord, store: ObjectStore): Promise<
   if (!top.folders.includes(canonical)) return found;
   const tables = await store.listFolder(canonical);
   found.push(...tables.files.map(as('outside-layout')));
-  const enabled = new Set<string>(tenant.tables ?? CANONICAL_TABLES);
+  const enabled = new Set<string>(tenantTables(tenant, catalog));
   for (const folder of tables.folders) {
     const name = folder.slice(canonical.length, -1);
     if (enabled.has(name)) continue;
-    found.push(...(await store.list(folder)).map(as(isCanonicalTable(name) ? 'table-not-enabled' : 'unknown-table')));
+    found.push(...(await store.list(folder)).map(as(catalog.has(name) ? 'table-not-enabled' : 'unknown-table')));
   }
   return found;
 }
 
 export async function takeCensus(
   params: { runId: string; now: Date; dryRun: boolean; runTenants: readonly TenantRecord[]; registered: readonly TenantRecord[]; wholeBucket: boolean },
-  deps: { store: ObjectStore; ledger: IgnoredLedger },
+  deps: { store: ObjectStore; ledger: IgnoredLedger; tables: TableCatalog },
 ): Promise<Census> {
   const write = (scope: string, found: Ignored[], owns?: (key: string) => boolean) =>
     params.dryRun ? Promise.resolve() : reconcileIgnored(scope, found, { runId: params.runId, now: params.now, ...(owns ? { owns } : {}) }, deps.ledger);
@@ -63,8 +64,8 @@ export async function takeCensus(
   const perTenant = await pMap(
     params.runTenants,
     async (tenant) => {
-      const found = await strayOfTenant(tenant, deps.store);
-      const tables = tenant.tables ?? CANONICAL_TABLES;
+      const found = await strayOfTenant(tenant, deps.store, deps.tables);
+      const tables = tenantTables(tenant, deps.tables);
       // Keys under the tenant's own table folders are Plan's to record (unknown extensions).
       await write(tenant.tenantId, found, (key) => !tables.some((t) => key.startsWith(landingPrefix(tenant.tenantId, t))));
       return found;

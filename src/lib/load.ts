@@ -9,17 +9,18 @@
 import pMap from 'p-map';
 import { FileBusyError, isFileProblem, isSuperseded } from '../errors.js';
 import type { Attempt, FileVersion } from '../ports.js';
-import type { CanonicalTable } from '../tables.js';
+import type { TableName } from '../tables.js';
 import { LEDGER_CONCURRENCY, acquire, seal, settle, settledOutcome } from './claims.js';
 import { checkBeforeUnit } from './check-file.js';
 import { fileRef, runUnit, type UnitDeps } from './load-unit.js';
+import { assertNoDrift } from './schema-drift.js';
 import type { PlannedFile } from './plan.js';
 import { versionKey, type FileResult } from './results.js';
 
 export interface LoadBatchInput {
   runId: string;
   tenant: string;
-  table: CanonicalTable;
+  table: TableName;
   round: number;
   batch: number;
   files: PlannedFile[];
@@ -42,6 +43,8 @@ export const isBusy = (error: unknown): error is Error => error instanceof Error
  * lease has ended, and the finished files answer from the ledger.
  */
 export async function loadBatch(input: LoadBatchInput, attempt: Attempt, deps: BatchDeps): Promise<FileResult[]> {
+  // A table behind its configuration would fail every insert: claim nothing, and say what to run.
+  await assertNoDrift(input.tenant, input.table, deps.warehouse);
   const files: FileVersion[] = input.files.map((planned) => ({ tenant: input.tenant, table: input.table, ...planned }));
   const results = new Map<string, FileResult>();
   const add = (rs: readonly FileResult[]) => rs.forEach((r) => results.set(versionKey(r), r));

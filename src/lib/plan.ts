@@ -5,7 +5,7 @@
  */
 import pMap from 'p-map';
 import type { LandedFile, Ledger, LedgerEntry, ObjectStore, Warehouse } from '../ports.js';
-import type { CanonicalTable } from '../tables.js';
+import type { TableName } from '../tables.js';
 import { versionName } from './dedup-token.js';
 import { isLoadableKey, landingPrefix } from './file-format.js';
 import { reconcileIgnored, SAMPLE_IGNORED, type Ignored, type IgnoredLedger } from './ignored.js';
@@ -38,7 +38,7 @@ export interface PlanInput {
   runId: string;
   dryRun: boolean;
   tenant: string;
-  table: CanonicalTable;
+  table: TableName;
   /** The previous round's plan; `{ nextRound: 0 }` on the first. */
   previous: { nextRound: number; countsAtStart?: PlanCounts; countFinalBefore?: number | null; plannedAt?: string };
 }

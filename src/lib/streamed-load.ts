@@ -14,14 +14,14 @@
 import { createHash } from 'node:crypto';
 import { PermanentError, type ErrorContext } from '../errors.js';
 import type { FileVersion, ObjectStore, RecordPart, Warehouse } from '../ports.js';
-import { ROW_PROBLEMS, allowedColumns, columnProblem } from './check-file.js';
+import { allowedColumns, columnProblem, rowProblems } from './check-file.js';
 import { dedupToken } from './dedup-token.js';
 import { fileFormat } from './file-format.js';
 import { fileRef } from './load-unit.js';
 import { batchFiles } from './plan.js';
 import { readRecords, type FileRecord } from './record-stream.js';
 import { fitsRule, valueMessage, valueRule, type ValueRule } from './value-rules.js';
-import { TABLE_COLUMNS, type CanonicalTable } from '../tables.js';
+import type { TableSpec } from '../tables.js';
 
 export interface StreamDeps {
   store: ObjectStore;
@@ -122,6 +122,7 @@ function refuseUnstreamable(file: FileVersion, context: ErrorContext): void {
 /** The file's checked rows in parts of at most `chunkRows` rows and about `chunkBytes` bytes. */
 async function* partsOf(file: FileVersion, deps: StreamDeps, context: ErrorContext): AsyncGenerator<RecordPart> {
   const ref = fileRef(file);
+  const spec = deps.warehouse.tables.get(file.table);
   let json: string[] = [];
   let csv: string[][] = [];
   let header: string[] | undefined;
@@ -139,10 +140,10 @@ async function* partsOf(file: FileVersion, deps: StreamDeps, context: ErrorConte
     for (const record of records) {
       if (record.kind === 'csv' && !header) {
         header = record.header;
-        const problem = columnProblem(file.table, header, context);
+        const problem = columnProblem(spec, header, context);
         if (problem) throw problem;
       }
-      checkRecord(record, file, context);
+      checkRecord(record, file, spec, context);
       if (record.kind === 'json') json.push(record.line);
       else csv.push(record.value);
       bytes += record.bytes;
@@ -159,28 +160,29 @@ function field(record: FileRecord, name: string): unknown {
   return i === -1 || record.value[i] === '' ? undefined : record.value[i];
 }
 
-function rowProblem(problem: keyof typeof ROW_PROBLEMS, context: ErrorContext): PermanentError {
-  const { code, column, message } = ROW_PROBLEMS[problem];
+function rowProblem(spec: TableSpec, problem: keyof ReturnType<typeof rowProblems>, context: ErrorContext): PermanentError {
+  const { code, column, message } = rowProblems(spec)[problem];
   return new PermanentError(code, message, { ...context, column });
 }
 
 /** The checks of a row the engine's insert would not make: an id and a version, no other tenant, no unknown field. */
-function checkRecord(record: FileRecord, file: FileVersion, context: ErrorContext): void {
+function checkRecord(record: FileRecord, file: FileVersion, spec: TableSpec, context: ErrorContext): void {
   if (record.kind === 'json') {
-    const allowed = allowedColumns(file.table);
+    const allowed = allowedColumns(spec);
     for (const key in record.value) {
-      if (!allowed.has(key)) throw columnProblem(file.table, Object.keys(record.value), { ...context, row: record.row }, false)!;
+      if (!allowed.has(key)) throw columnProblem(spec, Object.keys(record.value), { ...context, row: record.row }, false)!;
     }
   }
-  if (field(record, 'id') == null) throw rowProblem('missing_id', { ...context, row: record.row });
-  if (field(record, 'last_updated') == null) throw rowProblem('missing_last_updated', { ...context, row: record.row });
+  if (field(record, 'id') == null) throw rowProblem(spec, 'missing_id', { ...context, row: record.row });
+  if (field(record, spec.version) == null) throw rowProblem(spec, 'missing_version', { ...context, row: record.row });
   const tenant = field(record, 'tenant_id');
-  if (tenant != null && tenant !== file.tenant) throw rowProblem('foreign_tenant', { ...context, row: record.row });
-  checkValues(record, file.table, context);
+  if (tenant != null && tenant !== file.tenant) throw rowProblem(spec, 'foreign_tenant', { ...context, row: record.row });
+  checkValues(record, spec, context);
 }
 
-const RULES = new Map<CanonicalTable, { name: string; rule: ValueRule }[]>();
-const rulesOf = (table: CanonicalTable) => RULES.get(table) ?? RULES.set(table, TABLE_COLUMNS[table].map((c) => ({ name: c.name, rule: valueRule(c.type) }))).get(table)!;
+const RULES = new WeakMap<TableSpec, { name: string; rule: ValueRule; required: boolean }[]>();
+const rulesOf = (spec: TableSpec) =>
+  RULES.get(spec) ?? RULES.set(spec, spec.columns.map((c) => ({ name: c.name, rule: valueRule(c.type), required: spec.required.includes(c.name) }))).get(spec)!;
 
 /** Each value's text as the file holds it: a JSON number as written, a boolean as `true`/`false`. */
 function valueText(record: FileRecord, name: string): string | undefined | { nested: true } {
@@ -193,11 +195,13 @@ function valueText(record: FileRecord, name: string): string | undefined | { nes
 }
 
 /** Every value fits its column's rule (value-rules.ts), as the in-engine path checks in SQL. */
-function checkValues(record: FileRecord, table: CanonicalTable, context: ErrorContext): void {
-  for (const { name, rule } of rulesOf(table)) {
+function checkValues(record: FileRecord, spec: TableSpec, context: ErrorContext): void {
+  for (const { name, rule, required } of rulesOf(spec)) {
     const text = valueText(record, name);
-    if (text === undefined) continue;
     const at = { ...context, row: record.row, column: name };
+    // A required value is missing as the engine's check sees it: no value, null, or an empty text.
+    if (required && (text === undefined || text === '')) throw new PermanentError('MISSING_VALUE', `${name} is required and has no value`, at);
+    if (text === undefined) continue;
     if (typeof text === 'object') throw new PermanentError('WRONG_TYPE', `expected ${rule.expected}; got a JSON array or object`, at);
     if (!fitsRule(rule, text)) throw new PermanentError('WRONG_TYPE', valueMessage(rule, text), at);
   }

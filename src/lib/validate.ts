@@ -3,19 +3,21 @@
  * - nothing lost: every file this run loaded has all its rows in the table, or newer versions of them;
  * - nothing doubled: no file version has more rows in the table than the ledger recorded;
  * - re-runs move nothing: an item with no new files has the same count() FINAL before and after;
- * - engine DDL: every canonical table touched is a ReplacingMergeTree(last_updated) ordered by (tenant_id, id).
+ * - engine DDL: every table touched is a ReplacingMergeTree of its version column ordered by its sorting key;
+ * - schema: every table touched has the configured columns and types (schema-drift.ts).
  */
 import pMap from 'p-map';
 import type { IgnoreReason, Ledger, LedgerEntry, Warehouse, TableEngine } from '../ports.js';
 import { REASONS, SAMPLE_IGNORED, type IgnoredSummary } from './ignored.js';
-import { SORTING_KEY, VERSION_COLUMN, type CanonicalTable } from '../tables.js';
+import type { TableName, TableSpec } from '../tables.js';
+import { schemaCheck } from './schema-drift.js';
 import type { PlanCounts } from './plan.js';
 import { auditLoaded } from './audit.js';
 import { renderReport } from './report-text.js';
 
 export interface ItemSummary {
   tenant: string;
-  table: CanonicalTable;
+  table: TableName;
   /** The counts validation reads; the summary carries no more, so each item's state stays small. */
   countsAtStart?: Pick<PlanCounts, 'listed' | 'toLoad' | 'unchanged' | 'failedBefore'> & Partial<Pick<PlanCounts, 'ignored'>>;
   plannedAt?: string;
@@ -40,7 +42,7 @@ export interface ValidateInput {
   disabledWithFiles?: string[];
 }
 
-export type CheckName = 'files' | 'nothing-lost' | 'nothing-doubled' | 'reruns-move-nothing' | 'engine-ddl' | 'items';
+export type CheckName = 'files' | 'nothing-lost' | 'nothing-doubled' | 'reruns-move-nothing' | 'engine-ddl' | 'schema' | 'items';
 
 export interface Check {
   name: CheckName;
@@ -51,7 +53,7 @@ export interface Check {
 
 export interface ItemReport {
   tenant: string;
-  table: CanonicalTable;
+  table: TableName;
   listed: number;
   loaded: number;
   rows: number;
@@ -64,7 +66,7 @@ export interface ItemReport {
 
 export interface FileFailure {
   tenant: string;
-  table: CanonicalTable;
+  table: TableName;
   key?: string;
   error: string;
 }
@@ -100,19 +102,20 @@ const MAX_LISTED = 50;
 export const MAX_REPORTED_ITEMS = 400;
 const active = (i: ItemReport) => i.loaded + i.failed + i.wouldLoad + i.ignored > 0;
 
-/** The expected engine, for messages. */
-export const EXPECTED_ENGINE = `ReplacingMergeTree(${VERSION_COLUMN}) ORDER BY (${SORTING_KEY.join(', ')})`;
+/** The engine a table must have, for messages. */
+export const expectedEngine = (spec: TableSpec) => `ReplacingMergeTree(${spec.version}) ORDER BY (${spec.sortingKey.join(', ')})`;
 
 /** A DDL problem of one table, or undefined when it is of the ReplacingMergeTree family as required. */
-export function engineProblem(table: string, engine: TableEngine | undefined): string | undefined {
-  if (!engine) return `${table}: the table does not exist; expected ${EXPECTED_ENGINE}`;
+export function engineProblem(spec: TableSpec, engine: TableEngine | undefined): string | undefined {
+  const table = spec.name;
+  if (!engine) return `${table}: the table does not exist; expected ${expectedEngine(spec)}`;
   const family = /^(Replicated|Shared)?ReplacingMergeTree$/.test(engine.engine);
   // The version column is the engine's last argument (Replicated engines put the path and replica first).
   const args = /ReplacingMergeTree\((.*?)\)/.exec(engine.engineFull)?.[1] ?? '';
   const version = args.split(',').pop()?.trim().replaceAll('`', '');
   const sorting = engine.sortingKey.replaceAll(' ', '').replaceAll('`', '');
-  if (!family || version !== VERSION_COLUMN || sorting !== SORTING_KEY.join(',')) {
-    return `${table}: engine is ${engine.engine}(${args}) ORDER BY (${engine.sortingKey}); expected ${EXPECTED_ENGINE}. onceload never rewrites a table: recreate it and move the rows yourself`;
+  if (!family || version !== spec.version || sorting !== spec.sortingKey.join(',')) {
+    return `${table}: engine is ${engine.engine}(${args}) ORDER BY (${engine.sortingKey}); expected ${expectedEngine(spec)}. onceload never rewrites a table: recreate it and move the rows yourself`;
   }
   return undefined;
 }
@@ -225,6 +228,7 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
   const itemFailures = failures.filter((f) => f.key === undefined);
   const fileFailures = failures.filter((f) => f.key !== undefined);
   checks.push(check('items', itemFailures.map((f) => `${f.tenant}/${f.table}: ${f.error}`), `${input.items.length - itemFailures.length} of ${input.items.length} tenant x table items completed`));
+  const schemaWarnings: string[] = [];
   if (!input.dryRun) {
     const filesChecked = findings.reduce((n, f) => n + f.filesChecked, 0);
     checks.push(check('files', fileFailures.map((f) => `${f.tenant}/${f.table} ${f.key}: ${f.error}`), `${fileFailures.length} file(s) failed`));
@@ -234,8 +238,11 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
     checks.push(check('reruns-move-nothing', findings.flatMap((f) => f.moved), `${idle} item(s) with no new file kept their count() FINAL`));
     const tables = [...new Set(input.items.map((i) => i.table))];
     const engines = new Map((await deps.warehouse.describeTables(tables)).map((e) => [e.table, e]));
-    const ddl = tables.map((t) => engineProblem(t, engines.get(t))).filter((p): p is string => p !== undefined);
-    checks.push(check('engine-ddl', ddl, `${tables.length} table(s) are ${EXPECTED_ENGINE}`));
+    const ddl = tables.map((t) => engineProblem(deps.warehouse.tables.get(t), engines.get(t))).filter((p): p is string => p !== undefined);
+    checks.push(check('engine-ddl', ddl, `${tables.length} table(s) are ReplacingMergeTree of their version column, ordered by their sorting key`));
+    const schema = await schemaCheck(tables, deps.warehouse);
+    checks.push(check('schema', schema.problems, schema.detail));
+    schemaWarnings.push(...schema.warnings);
   }
   const items = findings.map((f) => f.report);
   const totals = items.reduce(
@@ -255,7 +262,7 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
     ...(input.ignored?.sample ?? []),
     ...input.items.flatMap((i) => (i.ignored ?? []).map((key) => ({ key, reason: 'unknown-extension' as const }))),
   ].slice(0, SAMPLE_IGNORED);
-  const warnings = findings.flatMap((f) => f.warnings);
+  const warnings = [...findings.flatMap((f) => f.warnings), ...schemaWarnings];
   // Ignored objects are not failures, but never silent: a line every run while they are landed.
   if (totals.ignored > 0) {
     const few = ignored.slice(0, 3).map((o) => `${o.key} (${REASONS[o.reason]})`).join('; ');

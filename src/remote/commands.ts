@@ -5,8 +5,9 @@
 import type { DescribeExecutionOutput, SFNClient } from '@aws-sdk/client-sfn';
 import { InputError } from '../errors.js';
 import { parseExecutionInput } from '../lib/execution-input.js';
+import { loadTables } from '../table-config.js';
 import { assertStageName } from '../naming.js';
-import type { CanonicalTable } from '../tables.js';
+import type { TableName } from '../tables.js';
 import { parseExecutionArn, parseStateMachineArn } from './arn.js';
 import { createSfnClient } from './client.js';
 import { RemoteError } from './errors.js';
@@ -35,7 +36,7 @@ export interface TriggerFlags {
   stage?: string;
   stateMachineArn?: string;
   tenants?: string[];
-  tables?: CanonicalTable[];
+  tables?: TableName[];
   /** Only the tenants whose schedule is due, as the schedule rule runs them. */
   due?: boolean;
   dryRun?: boolean;
@@ -71,7 +72,8 @@ export async function triggerCommand(flags: TriggerFlags, deps: RemoteDeps, out:
     ...(flags.tables ? { tables: flags.tables } : {}),
     ...(flags.due ? { due: true } : {}),
     ...(flags.dryRun ? { dryRun: true } : {}),
-  });
+    // The tables this checkout configures, as it deploys them (the stage checks again).
+  }, loadTables());
   if (flags.stateMachineArn === undefined && flags.stage === undefined) throw new InputError('give --stage <stage> or --state-machine-arn <arn>');
   if (flags.stage !== undefined) assertStageName(flags.stage);
   const arnRegion = flags.stateMachineArn === undefined ? undefined : parseStateMachineArn(flags.stateMachineArn).region;

@@ -46,6 +46,7 @@ export async function createDeps(config: OnceloadConfig): Promise<Deps> {
       database,
       objectUrl: (key) => store.presignGet(key),
       insertBlockRows: config.insertBlockRows,
+      tables: config.tables,
     }),
   };
 }

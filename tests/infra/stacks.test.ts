@@ -17,6 +17,7 @@ import { ledgerTableName, stateMachineName, tenantsTableName } from '../../src/n
 import { lambdaContext } from '../../src/local/lambda-context.js';
 import { LocalRuntime } from '../../src/local/runtime.js';
 import { DEFAULT_SCHEDULE } from '../../stacks/stage-config.js';
+import { CANONICAL_TABLES, loadTables } from '../../src/table-config.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
@@ -63,7 +64,13 @@ let prod: Template;
 
 beforeAll(async () => {
   dev = await synth('dev');
-  prod = await synth('prod', { ONCELOAD_SCHEDULE_ENABLED: 'false', ONCELOAD_SCHEDULE: 'cron(0 2 * * ? *)', ONCELOAD_LANDING_BUCKET_NAME: 'acme-landing', ONCELOAD_LOAD_PATH: 'streamed' });
+  prod = await synth('prod', {
+    ONCELOAD_SCHEDULE_ENABLED: 'false',
+    ONCELOAD_SCHEDULE: 'cron(0 2 * * ? *)',
+    ONCELOAD_LANDING_BUCKET_NAME: 'acme-landing',
+    ONCELOAD_LOAD_PATH: 'streamed',
+    ONCELOAD_TABLES_FILE: 'onceload.tables.example.json',
+  });
 }, 180_000);
 
 describe('the state machine', () => {
@@ -198,6 +205,19 @@ describe('the functions', () => {
     };
     expect(loadPath(dev)).toEqual(new Set(['in-engine']));
     expect(loadPath(prod)).toEqual(new Set(['streamed']));
+  });
+
+  it('carry the tables configured where the stage was deployed from, checked, each reading the same', () => {
+    const tablesOf = (template: Template) => {
+      const fns = resourcesOf(template, 'AWS::Lambda::Function');
+      const values = new Set(Object.values(functionIdByHandler(template)).map((id) => (fns[id]!.Properties.Environment.Variables as Record<string, string>).ONCELOAD_TABLES));
+      expect(values.size).toBe(1);
+      return loadTables({ ONCELOAD_TABLES: [...values][0]! });
+    };
+    expect(tablesOf(dev).toJSON()).toEqual(CANONICAL_TABLES.toJSON());
+    const example = tablesOf(prod);
+    expect(example.names).toEqual([...CANONICAL_TABLES.names, 'invoices']);
+    expect(example.get('invoices').columns.find((c) => c.name === 'amount')?.type).toBe('Decimal(12, 2)');
   });
 
   it('read the ClickHouse connection from the secret named in their environment, never from plain variables', () => {

@@ -10,18 +10,18 @@ import { dirname, join } from 'node:path';
 import { LocalRuntime } from '../../src/local/runtime.js';
 import type { ExecutionResult } from '../../src/local/state-machine.js';
 import type { RunReport } from '../../src/lib/validate.js';
-import { CANONICAL_TABLES, type CanonicalTable } from '../../src/tables.js';
+import type { TableName } from '../../src/tables.js';
 
 export interface Harness {
   runtime: LocalRuntime;
-  addTenant(id: string, tables?: CanonicalTable[]): Promise<void>;
-  land(tenant: string, table: CanonicalTable, name: string, content: string | Buffer): string;
+  addTenant(id: string, tables?: TableName[]): Promise<void>;
+  land(tenant: string, table: TableName, name: string, content: string | Buffer): string;
   run(input?: unknown): Promise<ExecutionResult>;
   runMany(n: number, input?: unknown): Promise<ExecutionResult[]>;
   query<T = Record<string, string>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   command(sql: string): Promise<void>;
-  rawCount(table: CanonicalTable, tenant: string): Promise<number>;
-  finalCount(table: CanonicalTable, tenant: string): Promise<number>;
+  rawCount(table: TableName, tenant: string): Promise<number>;
+  finalCount(table: TableName, tenant: string): Promise<number>;
   stopMerges(): Promise<void>;
   idempotencyRecords(): Promise<number>;
   close(): Promise<void>;
@@ -90,8 +90,8 @@ export async function openHarness(env: Record<string, string> = {}, options: Har
     },
     async stopMerges() {
       // ReplacingMergeTree would hide a second insert of the same rows: count inserts with merges off.
-      await deps.warehouse.ensureTables(CANONICAL_TABLES);
-      for (const table of CANONICAL_TABLES) {
+      await deps.warehouse.ensureTables(deps.config.tables.names);
+      for (const table of deps.config.tables.names) {
         await deps.clickhouse.command({ query: `ALTER TABLE ${table} MODIFY SETTING max_bytes_to_merge_at_max_space_in_pool = 1` });
         await deps.clickhouse.command({ query: `SYSTEM STOP MERGES ${table}` });
       }

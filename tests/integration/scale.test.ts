@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CANONICAL_TABLES } from '../../src/tables.js';
+import { CANONICAL_TABLES as CANONICAL } from '../../src/table-config.js';
+
+const CANONICAL_TABLES = CANONICAL.names;
 import { localDefinition } from '../../src/local/state-machine.js';
 import { openHarness, range, report, type Harness } from './harness.js';
 

@@ -24,7 +24,7 @@ describe('checkFile', () => {
 
   it('uses the batch scan when it has one', async () => {
     const warehouse = new ScriptedWarehouse();
-    expect(await checkFile(ref(), 10, warehouse, { rows: 9, missingId: 0, missingLastUpdated: 0, foreignTenant: 0, misfits: 0 })).toBe(9);
+    expect(await checkFile(ref(), 10, warehouse, { rows: 9, missingId: 0, missingVersion: 0, foreignTenant: 0, misfits: 0 })).toBe(9);
     expect(warehouse.calls).toEqual([]);
   });
 
@@ -63,11 +63,11 @@ describe('checkFile', () => {
   it('reports a missing id column, and a missing id value with its row', async () => {
     const absent = new ScriptedWarehouse();
     absent.columns = ['name', 'last_updated'];
-    absent.scan = { rows: 2, missingId: 2, missingLastUpdated: 0, foreignTenant: 0, misfits: 0 };
+    absent.scan = { rows: 2, missingId: 2, missingVersion: 0, foreignTenant: 0, misfits: 0 };
     expect((await problem(absent)).code).toBe('MISSING_COLUMN');
 
     const one = new ScriptedWarehouse();
-    one.scan = { rows: 5, missingId: 1, missingLastUpdated: 0, foreignTenant: 0, misfits: 0 };
+    one.scan = { rows: 5, missingId: 1, missingVersion: 0, foreignTenant: 0, misfits: 0 };
     one.row = 4;
     const error = await problem(one);
     expect([error.code, error.context.row, error.context.column]).toEqual(['MISSING_VALUE', 4, 'id']);
@@ -75,10 +75,10 @@ describe('checkFile', () => {
 
   it('rejects rows claiming another tenant, and a file with no rows', async () => {
     const foreign = new ScriptedWarehouse();
-    foreign.scan = { rows: 5, missingId: 0, missingLastUpdated: 0, foreignTenant: 2, misfits: 0 };
+    foreign.scan = { rows: 5, missingId: 0, missingVersion: 0, foreignTenant: 2, misfits: 0 };
     expect((await problem(foreign)).code).toBe('FOREIGN_TENANT');
     const empty = new ScriptedWarehouse();
-    empty.scan = { rows: 0, missingId: 0, missingLastUpdated: 0, foreignTenant: 0, misfits: 0 };
+    empty.scan = { rows: 0, missingId: 0, missingVersion: 0, foreignTenant: 0, misfits: 0 };
     expect((await problem(empty)).code).toBe('EMPTY_FILE');
   });
 });

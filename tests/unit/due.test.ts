@@ -1,3 +1,4 @@
+import { CANONICAL_TABLES } from '../../src/table-config.js';
 import { describe, expect, it } from 'vitest';
 import { formatEvery, parseEvery } from '../../src/cli/every.js';
 import { InputError } from '../../src/errors.js';
@@ -47,42 +48,42 @@ describe('discover in a due run', () => {
   const tenantsOf = (items: { tenant: string }[]) => [...new Set(items.map((i) => i.tenant))];
 
   it('keeps only the tenants that are due, and names the others with when they are next due', async () => {
-    const half = await discover({ runId: 'r', input: { due: true }, now: at(T0, 1800) }, tenants());
+    const half = await discover({ runId: 'r', input: { due: true }, now: at(T0, 1800) }, tenants(), CANONICAL_TABLES);
     expect(half.due).toBe(true);
     expect(tenantsOf(half.items)).toEqual(['always', 'fresh']);
     expect(half.notDue).toEqual([{ tenant: 'hourly', dueAt: '2026-03-01T11:00:00.000Z' }]);
 
-    const later = await discover({ runId: 'r', input: { due: true }, now: at(T0, 3600) }, tenants());
+    const later = await discover({ runId: 'r', input: { due: true }, now: at(T0, 3600) }, tenants(), CANONICAL_TABLES);
     expect(tenantsOf(later.items)).toEqual(['always', 'fresh', 'hourly']);
     expect(later.notDue).toEqual([]);
   });
 
   it('ignores schedules when the run is not a due run', async () => {
-    const all = await discover({ runId: 'r', input: {}, now: at(T0) }, tenants());
+    const all = await discover({ runId: 'r', input: {}, now: at(T0) }, tenants(), CANONICAL_TABLES);
     expect(all.due).toBe(false);
     expect(tenantsOf(all.items)).toEqual(['always', 'fresh', 'hourly']);
     expect(all.notDue).toEqual([]);
   });
 
   it('takes the due ones among the tenants named', async () => {
-    const named = await discover({ runId: 'r', input: { due: true, tenants: ['hourly', 'fresh'] }, now: at(T0, 60) }, tenants());
+    const named = await discover({ runId: 'r', input: { due: true, tenants: ['hourly', 'fresh'] }, now: at(T0, 60) }, tenants(), CANONICAL_TABLES);
     expect(tenantsOf(named.items)).toEqual(['fresh']);
     expect(named.notDue.map((n) => n.tenant)).toEqual(['hourly']);
-    const none = await discover({ runId: 'r', input: { due: true, tenants: ['hourly'] }, now: at(T0, 60) }, tenants());
+    const none = await discover({ runId: 'r', input: { due: true, tenants: ['hourly'] }, now: at(T0, 60) }, tenants(), CANONICAL_TABLES);
     expect(none.items).toEqual([]);
     expect(none.tables).toEqual([]);
   });
 
   it('names the scheduled tenants the run covers whole: a run of some of their tables does not restart their schedule', async () => {
-    const all = await discover({ runId: 'r', input: {}, now: at(T0) }, tenants());
+    const all = await discover({ runId: 'r', input: {}, now: at(T0) }, tenants(), CANONICAL_TABLES);
     // hourly lands every table; fresh only companies; always has no schedule.
     expect(all.scheduled).toEqual(['fresh', 'hourly']);
-    const some = await discover({ runId: 'r', input: { tables: ['companies'] }, now: at(T0) }, tenants());
+    const some = await discover({ runId: 'r', input: { tables: ['companies'] }, now: at(T0) }, tenants(), CANONICAL_TABLES);
     expect(some.scheduled).toEqual(['fresh']);
   });
 
   it('refuses an unreadable clock rather than skipping everyone', async () => {
-    await expect(discover({ runId: 'r', input: { due: true }, now: new Date('soon') }, tenants())).rejects.toThrow(/start time/);
+    await expect(discover({ runId: 'r', input: { due: true }, now: new Date('soon') }, tenants(), CANONICAL_TABLES)).rejects.toThrow(/start time/);
   });
 });
 

@@ -1,10 +1,11 @@
+import { CANONICAL_TABLES } from '../../src/table-config.js';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { assertTenantId, parseExecutionInput } from '../../src/lib/execution-input.js';
 
 function fieldOf(input: unknown): string | undefined {
   try {
-    parseExecutionInput(input);
+    parseExecutionInput(input, CANONICAL_TABLES);
   } catch (error) {
     expect(error).toBeInstanceOf(InputError);
     return (error as InputError).field;
@@ -14,19 +15,19 @@ function fieldOf(input: unknown): string | undefined {
 
 describe('the execution input', () => {
   it('accepts an empty input and a full one', () => {
-    expect(parseExecutionInput({})).toEqual({});
-    expect(parseExecutionInput(undefined)).toEqual({});
-    expect(parseExecutionInput({ tenants: ['acme', 'b-2_c'], tables: ['companies'], dryRun: true })).toEqual({ tenants: ['acme', 'b-2_c'], tables: ['companies'], dryRun: true });
+    expect(parseExecutionInput({}, CANONICAL_TABLES)).toEqual({});
+    expect(parseExecutionInput(undefined, CANONICAL_TABLES)).toEqual({});
+    expect(parseExecutionInput({ tenants: ['acme', 'b-2_c'], tables: ['companies'], dryRun: true }, CANONICAL_TABLES)).toEqual({ tenants: ['acme', 'b-2_c'], tables: ['companies'], dryRun: true });
   });
 
   it('takes due, alone or with tenants (the due ones among them)', () => {
-    expect(parseExecutionInput({ due: true })).toEqual({ due: true });
-    expect(parseExecutionInput({ due: false })).toEqual({ due: false });
-    expect(parseExecutionInput({ due: true, tenants: ['acme'] })).toEqual({ due: true, tenants: ['acme'] });
+    expect(parseExecutionInput({ due: true }, CANONICAL_TABLES)).toEqual({ due: true });
+    expect(parseExecutionInput({ due: false }, CANONICAL_TABLES)).toEqual({ due: false });
+    expect(parseExecutionInput({ due: true, tenants: ['acme'] }, CANONICAL_TABLES)).toEqual({ due: true, tenants: ['acme'] });
   });
 
   it('lists due among the fields it takes when it refuses an unknown one', () => {
-    expect(() => parseExecutionInput({ Due: true })).toThrow(/takes tenants, tables, dryRun and due/);
+    expect(() => parseExecutionInput({ Due: true }, CANONICAL_TABLES)).toThrow(/takes tenants, tables, dryRun and due/);
   });
 
   it.each([

@@ -1,4 +1,5 @@
 /** Small in-memory stand-ins for the ports, for unit tests of the pipeline's logic. */
+import { CANONICAL_TABLES } from '../../src/table-config.js';
 import { Readable } from 'node:stream';
 import type {
   FileScan,
@@ -15,7 +16,7 @@ import type {
   TenantRecord,
   Warehouse,
 } from '../../src/ports.js';
-import type { CanonicalTable } from '../../src/tables.js';
+import type { TableName } from '../../src/tables.js';
 
 /**
  * The ledger as Plan reads it: entries by key. Claims and outcomes are tested against the real
@@ -52,7 +53,7 @@ export class LedgerListing implements Pick<Ledger, 'listItem' | 'listIgnored' | 
   put(entry: Partial<LedgerEntry> & Pick<LedgerEntry, 'tenant' | 'table' | 'key' | 'etag' | 'status'>): void {
     this.entries.set(this.#k(entry), { size: 1, generation: 0, runId: 'earlier', startedAt: '', updatedAt: '', ...entry });
   }
-  async listItem(tenant: string, table: CanonicalTable) {
+  async listItem(tenant: string, table: TableName) {
     this.calls.push('listItem');
     return new Map([...this.entries.values()].filter((e) => e.tenant === tenant && e.table === table).map((e) => [e.key, e]));
   }
@@ -110,9 +111,16 @@ export class MemoryStore implements ObjectStore {
 
 /** A warehouse whose answers a test sets; unset methods throw so a test sees unexpected calls. */
 export class ScriptedWarehouse implements Warehouse {
+  readonly tables = CANONICAL_TABLES;
+  async addColumn(): Promise<string> {
+    throw new Error('not scripted');
+  }
+  async describeColumns() {
+    return [];
+  }
   readonly calls: string[] = [];
   columns: string[] = ['id', 'name', 'last_updated'];
-  scan: FileScan | Error = { rows: 3, missingId: 0, missingLastUpdated: 0, foreignTenant: 0, misfits: 0 };
+  scan: FileScan | Error = { rows: 3, missingId: 0, missingVersion: 0, foreignTenant: 0, misfits: 0 };
   insertError: Error | undefined;
   row = 2;
   tableRows = new Map<string, Map<string, number>>();

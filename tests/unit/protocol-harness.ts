@@ -4,6 +4,7 @@
  * insert under a token the table has seen adds nothing. It counts, per file version, how many
  * inserts landed its rows, so a double is seen however it came about.
  */
+import { CANONICAL_TABLES } from '../../src/table-config.js';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
@@ -53,6 +54,13 @@ const versionOf = (ref: Pick<FileRef, 'key' | 'etag'>) => `${ref.key}@${ref.etag
  * how many accepted inserts carried each version's rows. Tokens the table has seen are dropped.
  */
 export class DedupWarehouse implements Warehouse {
+  readonly tables = CANONICAL_TABLES;
+  async addColumn(): Promise<string> {
+    throw new Error('not scripted');
+  }
+  async describeColumns() {
+    return [];
+  }
   /** Rows of each version by `key@lineageEtag`; a negative number: a bad row at that line. */
   readonly content = new Map<string, number>();
   readonly landings = new Map<string, number>();
@@ -89,7 +97,7 @@ export class DedupWarehouse implements Warehouse {
   }
   async scanFile(ref: FileRef): Promise<FileScan> {
     const rows = this.rowsOf(ref);
-    return rows < 0 ? { rows: -rows, missingId: 1, missingLastUpdated: 0, foreignTenant: 0, misfits: 0 } : { rows, missingId: 0, missingLastUpdated: 0, foreignTenant: 0, misfits: 0 };
+    return rows < 0 ? { rows: -rows, missingId: 1, missingVersion: 0, foreignTenant: 0, misfits: 0 } : { rows, missingId: 0, missingVersion: 0, foreignTenant: 0, misfits: 0 };
   }
   async scanFiles(refs: readonly FileRef[]) {
     return Promise.all(refs.map((r) => this.scanFile(r)));

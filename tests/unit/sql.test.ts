@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { quoteIdentifier, settingsClause, tableRef } from '../../src/sql.js';
 import { createTableSql } from '../../src/adapters/clickhouse/ddl.js';
+import { CANONICAL_TABLES, parseTablesConfig } from '../../src/table-config.js';
 
 describe('SQL identifiers and settings', () => {
   it('quotes plain identifiers and refuses anything else', () => {
@@ -8,9 +9,12 @@ describe('SQL identifiers and settings', () => {
     for (const bad of ['a b', 'a;b', "a'b", 'a`b', '1a', '', 'a-b']) expect(() => quoteIdentifier(bad)).toThrow(/identifier/);
   });
 
-  it('refers only to canonical tables', () => {
-    expect(tableRef('companies', 'db')).toBe('`db`.`companies`');
-    expect(() => tableRef('system.users')).toThrow(/canonical/);
+  it('refers only to configured tables', () => {
+    expect(tableRef('companies', CANONICAL_TABLES, 'db')).toBe('`db`.`companies`');
+    expect(() => tableRef('system.users', CANONICAL_TABLES)).toThrow(/not a configured table/);
+    const invoices = parseTablesConfig({ tables: { invoices: { columns: [{ name: 'id', type: 'String' }, { name: 'last_updated', type: 'DateTime64(3)' }] } } }, 'test');
+    expect(tableRef('invoices', invoices)).toBe('`invoices`');
+    expect(() => tableRef('companies', invoices)).toThrow(/"companies" is not a configured table \(test: invoices\)/);
   });
 
   it('renders settings and refuses unsafe values', () => {
@@ -21,7 +25,7 @@ describe('SQL identifiers and settings', () => {
   });
 
   it('creates a ReplacingMergeTree keyed by tenant and id with a deduplication window, only if missing', () => {
-    const ddl = createTableSql('tickets');
+    const ddl = createTableSql(CANONICAL_TABLES, 'tickets');
     expect(ddl).toMatch(/^CREATE TABLE IF NOT EXISTS `tickets`/);
     expect(ddl).toContain('ENGINE = ReplacingMergeTree(`last_updated`)');
     expect(ddl).toContain('ORDER BY (`tenant_id`, `id`)');

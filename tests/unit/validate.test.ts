@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CANONICAL_TABLES } from '../../src/table-config.js';
 import { engineProblem, validateRun, type ItemSummary } from '../../src/lib/validate.js';
 import type { PlanCounts } from '../../src/lib/plan.js';
 import { LedgerListing, ScriptedWarehouse, replacing } from './fakes.js';
@@ -26,10 +27,11 @@ describe('validation', () => {
     expect(report.totals).toMatchObject({ loaded: 1, rows: 10 });
   });
 
-  it('reports its own cost: one ledger read and three engine queries for one item that loaded a file', async () => {
+  it('reports its own cost: one ledger read and four engine queries for one item that loaded a file', async () => {
     const report = await validateRun(setup().input, setup());
-    expect(report.cost).toMatchObject({ warehouseQueries: 3, ledgerReads: 1 });
-    expect(report.text).toMatch(/checks \(\d+\.\d\d s, 3 ClickHouse queries, 1 ledger read\):/);
+    // The file's rows, its count from the object, the engines and the columns of the tables.
+    expect(report.cost).toMatchObject({ warehouseQueries: 4, ledgerReads: 1 });
+    expect(report.text).toMatch(/checks \(\d+\.\d\d s, 4 ClickHouse queries, 1 ledger read\):/);
     // An item with nothing to load reads no ledger: only its count() FINAL and the engines.
     const idle = setup({ countsAtStart: counts(0), countFinalBefore: 5 });
     idle.warehouse.finalCount = 5;
@@ -86,15 +88,15 @@ describe('validation', () => {
 
 describe('engineProblem', () => {
   it('accepts the ReplacingMergeTree family with the version column and sorting key', () => {
-    expect(engineProblem('companies', replacing('companies'))).toBeUndefined();
-    expect(engineProblem('companies', { table: 'companies', engine: 'ReplicatedReplacingMergeTree', engineFull: "ReplicatedReplacingMergeTree('/ch/{shard}', '{replica}', last_updated) ORDER BY (tenant_id, id)", sortingKey: 'tenant_id, id' })).toBeUndefined();
-    expect(engineProblem('companies', { table: 'companies', engine: 'SharedReplacingMergeTree', engineFull: 'SharedReplacingMergeTree(last_updated)', sortingKey: 'tenant_id, id' })).toBeUndefined();
+    expect(engineProblem(CANONICAL_TABLES.get('companies'), replacing('companies'))).toBeUndefined();
+    expect(engineProblem(CANONICAL_TABLES.get('companies'), { table: 'companies', engine: 'ReplicatedReplacingMergeTree', engineFull: "ReplicatedReplacingMergeTree('/ch/{shard}', '{replica}', last_updated) ORDER BY (tenant_id, id)", sortingKey: 'tenant_id, id' })).toBeUndefined();
+    expect(engineProblem(CANONICAL_TABLES.get('companies'), { table: 'companies', engine: 'SharedReplacingMergeTree', engineFull: 'SharedReplacingMergeTree(last_updated)', sortingKey: 'tenant_id, id' })).toBeUndefined();
   });
 
   it('names the table and the expected engine when it drifted', () => {
-    expect(engineProblem('contacts', { table: 'contacts', engine: 'MergeTree', engineFull: 'MergeTree ORDER BY (tenant_id, id)', sortingKey: 'tenant_id, id' })).toMatch(/^contacts: .*expected ReplacingMergeTree\(last_updated\) ORDER BY \(tenant_id, id\)/);
-    expect(engineProblem('contacts', { ...replacing('contacts'), engineFull: 'ReplacingMergeTree(date_entered)' })).toMatch(/contacts/);
-    expect(engineProblem('contacts', { ...replacing('contacts'), sortingKey: 'id' })).toMatch(/contacts/);
-    expect(engineProblem('contacts', undefined)).toMatch(/does not exist/);
+    expect(engineProblem(CANONICAL_TABLES.get('contacts'), { table: 'contacts', engine: 'MergeTree', engineFull: 'MergeTree ORDER BY (tenant_id, id)', sortingKey: 'tenant_id, id' })).toMatch(/^contacts: .*expected ReplacingMergeTree\(last_updated\) ORDER BY \(tenant_id, id\)/);
+    expect(engineProblem(CANONICAL_TABLES.get('contacts'), { ...replacing('contacts'), engineFull: 'ReplacingMergeTree(date_entered)' })).toMatch(/contacts/);
+    expect(engineProblem(CANONICAL_TABLES.get('contacts'), { ...replacing('contacts'), sortingKey: 'id' })).toMatch(/contacts/);
+    expect(engineProblem(CANONICAL_TABLES.get('contacts'), undefined)).toMatch(/does not exist/);
   });
 });

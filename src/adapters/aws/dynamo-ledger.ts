@@ -7,7 +7,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Attempt, ClaimOutcome, FileStatus, FileVersion, IgnoredObject, IgnoreReason, Ledger, LedgerEntry, LoadUnit, UnitMember, UnitState } from '../../ports.js';
-import type { CanonicalTable } from '../../tables.js';
+import type { TableName } from '../../tables.js';
 import { FileBusyError } from '../../errors.js';
 import { awsCall } from './classify.js';
 import { LEDGER_TTL_ATTRIBUTE } from '../../dynamo-schema.js';
@@ -24,7 +24,7 @@ function toEntry(item: Record<string, unknown>): LedgerEntry {
   const versions = item.loadedVersions as Set<string> | undefined;
   return {
     tenant: String(item.tenant),
-    table: item.tbl as CanonicalTable,
+    table: item.tbl as TableName,
     key: String(item.sk),
     etag: String(item.etag),
     size: Number(item.size ?? 0),
@@ -71,7 +71,7 @@ export class DynamoLedger implements Ledger {
     return { pk: partitionKey(file.tenant, file.table), sk: file.key };
   }
 
-  async listItem(tenant: string, table: CanonicalTable): Promise<Map<string, LedgerEntry>> {
+  async listItem(tenant: string, table: TableName): Promise<Map<string, LedgerEntry>> {
     const entries = new Map<string, LedgerEntry>();
     let start: Record<string, unknown> | undefined;
     do {
@@ -92,7 +92,7 @@ export class DynamoLedger implements Ledger {
     return entries;
   }
 
-  async get(file: { tenant: string; table: CanonicalTable; key: string }): Promise<LedgerEntry | undefined> {
+  async get(file: { tenant: string; table: TableName; key: string }): Promise<LedgerEntry | undefined> {
     const { Item } = await awsCall(`reading the ledger item of ${file.key}`, () =>
       this.#documents.send(new GetCommand({ TableName: this.#options.tableName, Key: this.#key(file), ConsistentRead: true })),
     );
@@ -271,7 +271,7 @@ export class DynamoLedger implements Ledger {
     });
   }
 
-  async getUnit(tenant: string, table: CanonicalTable, id: string): Promise<LoadUnit | undefined> {
+  async getUnit(tenant: string, table: TableName, id: string): Promise<LoadUnit | undefined> {
     const { Item } = await awsCall(`reading load unit ${id}`, () =>
       this.#documents.send(new GetCommand({ TableName: this.#options.tableName, Key: this.#unitKey({ tenant, table, id }), ConsistentRead: true })),
     );
@@ -440,7 +440,7 @@ export class DynamoLedger implements Ledger {
     });
   }
 
-  async reset(params: { tenant: string; table: CanonicalTable; key?: string; status?: FileStatus }): Promise<number> {
+  async reset(params: { tenant: string; table: TableName; key?: string; status?: FileStatus }): Promise<number> {
     const entries = [...(await this.listItem(params.tenant, params.table)).values()].filter(
       // A gone entry has no object to load again.
       (e) => e.status !== 'gone' && (params.key === undefined || e.key === params.key) && (params.status === undefined || e.status === params.status),

@@ -2,7 +2,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TenantDirectory, TenantRecord } from '../../ports.js';
-import { isCanonicalTable, type CanonicalTable } from '../../tables.js';
 import { awsCall } from './classify.js';
 
 export class DynamoTenantDirectory implements TenantDirectory {
@@ -22,7 +21,7 @@ export class DynamoTenantDirectory implements TenantDirectory {
         this.#documents.send(new ScanCommand({ TableName: this.#tableName, ExclusiveStartKey: start, ConsistentRead: true })),
       );
       for (const item of page.Items ?? []) {
-        const tables = Array.isArray(item.tables) ? (item.tables as unknown[]).filter((t): t is CanonicalTable => typeof t === 'string' && isCanonicalTable(t)) : undefined;
+        const tables = Array.isArray(item.tables) ? (item.tables as unknown[]).filter((t): t is string => typeof t === 'string') : undefined;
         const every = item.every_seconds;
         tenants.push({
           tenantId: String(item.tenant_id),

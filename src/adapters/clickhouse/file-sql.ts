@@ -5,7 +5,7 @@
  */
 import type { RowProblem } from '../../ports.js';
 import { quoteIdentifier } from '../../sql.js';
-import { LINEAGE_COLUMNS, TABLE_COLUMNS, type CanonicalTable } from '../../tables.js';
+import { LINEAGE_COLUMNS, type TableSpec } from '../../tables.js';
 import { convertSql, textStructure, valuesFitSql } from './value-sql.js';
 
 type Params = Record<string, unknown>;
@@ -18,8 +18,8 @@ export function checkToken(dedupToken: string): void {
 }
 
 /** The columns an insert writes, quoted: the tenant, the table's own, then the lineage. */
-export function insertColumns(table: CanonicalTable): { columns: string[]; target: string } {
-  const columns = TABLE_COLUMNS[table].map((c) => quoteIdentifier(c.name));
+export function insertColumns(spec: TableSpec): { columns: string[]; target: string } {
+  const columns = spec.columns.map((c) => quoteIdentifier(c.name));
   return { columns, target: [quoteIdentifier('tenant_id'), ...columns, ...LINEAGE_COLUMNS.map((c) => quoteIdentifier(c.name))].join(', ') };
 }
 
@@ -43,27 +43,31 @@ export function dedupInsertSettings(dedupToken: string): Record<string, string |
  * Every source column nullable text: a missing value is seen (and counted) rather than defaulted,
  * and each value is checked against its column's rule before it is converted (value-sql.ts).
  */
-export function sourceStructure(table: CanonicalTable): string {
-  return textStructure(TABLE_COLUMNS[table]);
+export function sourceStructure(spec: TableSpec): string {
+  return textStructure(spec.columns);
 }
 
 /**
  * The table's own columns converted from their checked text, in table order. Never aliased to
  * the column's name: a WHERE beside it would then read the converted value, not the text.
  */
-export const converted = (table: CanonicalTable) => TABLE_COLUMNS[table].map((c) => convertSql(c));
-export const convertedColumn = (table: CanonicalTable, name: string) => convertSql(TABLE_COLUMNS[table].find((c) => c.name === name)!);
+export const converted = (spec: TableSpec) => spec.columns.map((c) => convertSql(c));
+export const convertedColumn = (spec: TableSpec, name: string) => convertSql(spec.columns.find((c) => c.name === name)!);
+
+const missing = (column: string) => `(${quoteIdentifier(column)} IS NULL OR ${quoteIdentifier(column)} = '')`;
 
 /** An empty text is no value (an empty CSV field), as the value rules say. */
-export const ROW_PROBLEM_SQL: Record<RowProblem, string> = {
-  missing_id: "(id IS NULL OR id = '')",
-  missing_last_updated: "(last_updated IS NULL OR last_updated = '')",
-  foreign_tenant: 'tenant_id IS NOT NULL AND tenant_id != {tenant:String}',
-};
+export function rowProblemSql(spec: TableSpec): Record<RowProblem, string> {
+  return {
+    missing_id: missing('id'),
+    missing_version: missing(spec.version),
+    foreign_tenant: 'tenant_id IS NOT NULL AND tenant_id != {tenant:String}',
+  };
+}
 
 /** A row no unit may insert; the same problems the check read of a file loaded alone counts. */
-export function unitRowCheck(table: CanonicalTable): { sql: string; params: Params } {
-  const fit = valuesFitSql(TABLE_COLUMNS[table]);
-  return { sql: `${Object.values(ROW_PROBLEM_SQL).join(' OR ')} OR NOT (${fit.sql})`, params: fit.params };
+export function unitRowCheck(spec: TableSpec): { sql: string; params: Params } {
+  const fit = valuesFitSql(spec.columns, spec.required);
+  return { sql: `${Object.values(rowProblemSql(spec)).join(' OR ')} OR NOT (${fit.sql})`, params: fit.params };
 }
 

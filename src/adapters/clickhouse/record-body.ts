@@ -4,7 +4,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { FileRef } from '../../ports.js';
-import { TABLE_COLUMNS, type CanonicalTable } from '../../tables.js';
+import type { TableSpec } from '../../tables.js';
 
 export type Lineage = { tenant_id: string; _file: string; _etag: string; _loaded_at: string };
 
@@ -26,8 +26,8 @@ export function jsonBody(rows: readonly string[], lineage: Lineage): Buffer {
  * CSV rows in the table's column order, whatever the file's: a column the file lacks is an empty
  * field, which the engine reads as the column's default, as it reads a missing column in-engine.
  */
-export function csvBody(table: CanonicalTable, header: readonly string[], rows: readonly string[][], lineage: Lineage): Buffer {
-  const at = TABLE_COLUMNS[table].map((c) => header.indexOf(c.name));
+export function csvBody(spec: TableSpec, header: readonly string[], rows: readonly string[][], lineage: Lineage): Buffer {
+  const at = spec.columns.map((c) => header.indexOf(c.name));
   return Buffer.from(stringify(rows.map((row) => [lineage.tenant_id, ...at.map((i) => (i === -1 ? '' : row[i]!)), lineage._file, lineage._etag, lineage._loaded_at])));
 }
 

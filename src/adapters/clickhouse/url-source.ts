@@ -5,7 +5,7 @@
  */
 import type { FileRef } from '../../ports.js';
 import { fileFormat } from '../../lib/file-format.js';
-import type { CanonicalTable } from '../../tables.js';
+import type { TableName } from '../../tables.js';
 
 type Params = Record<string, unknown>;
 export type ObjectUrl = (key: string) => Promise<string>;
@@ -71,7 +71,7 @@ export async function fileSource(file: FileRef, objectUrl: ObjectUrl, structure:
  * `fileIndex` is an SQL expression giving the row's 1-based position in `files`, found by the
  * row's `_path`; a row from any other path fails the query rather than go unattributed.
  */
-export async function manySources(files: readonly FileRef[], objectUrl: ObjectUrl, structureOf: (table: CanonicalTable) => string): Promise<{ parts: { from: string; fileIndex: string; tenant: string }[]; params: Params }> {
+export async function manySources(files: readonly FileRef[], objectUrl: ObjectUrl, structureOf: (table: TableName) => string): Promise<{ parts: { from: string; fileIndex: string; tenant: string }[]; params: Params }> {
   const located = await Promise.all(
     files.map(async (file, i) => ({ file, i, url: await objectUrl(file.key), ...fileFormat(file.key) })),
   );

@@ -24,9 +24,13 @@ export const TEXT_READ_SETTINGS = {
 
 const param = (kind: string, column: ColumnSpec) => `${kind}_${column.name}`;
 
-/** Whether a column's value fits its rule; NULL (and an empty text outside string columns) is no value. */
-function fits(column: ColumnSpec, rule: ValueRule): string {
+/**
+ * Whether a column's value fits its rule; NULL (and an empty text outside string columns) is no
+ * value, which fits unless the column is required.
+ */
+function fits(column: ColumnSpec, rule: ValueRule, required: boolean): string {
   const q = quoteIdentifier(column.name);
+  if (required) return `(${q} IS NOT NULL AND ${q} != '' AND ${fits(column, rule, false)})`;
   if (rule.kind === 'string') return `(${q} IS NULL OR isValidUTF8(${q}))`;
   const matches = `match(${q}, {${param('pattern', column)}:String})`;
   const exact =
@@ -48,9 +52,9 @@ export function convertSql(column: ColumnSpec): string {
   return `accurateCastOrNull(nullIf(${q}, ''), {${param('type', column)}:String})`;
 }
 
-/** A row's values all fit their columns, as one SQL condition, with the parameters it binds. */
-export function valuesFitSql(columns: readonly ColumnSpec[]): { sql: string; params: Params } {
-  return { sql: columns.map((c) => fits(c, valueRule(c.type))).join(' AND '), params: valueParams(columns) };
+/** A row's values all fit their columns (a value in each `required` one), as one SQL condition, with the parameters it binds. */
+export function valuesFitSql(columns: readonly ColumnSpec[], required: readonly string[] = []): { sql: string; params: Params } {
+  return { sql: columns.map((c) => fits(c, valueRule(c.type), required.includes(c.name))).join(' AND '), params: valueParams(columns) };
 }
 
 /** The parameters the checks and conversions of `columns` bind. */
@@ -66,11 +70,11 @@ export function valueParams(columns: readonly ColumnSpec[]): Params {
 }
 
 /** The first column whose value does not fit (its name and its text), or '' for a row that fits. */
-export function firstMisfitSql(columns: readonly ColumnSpec[]): { column: string; value: string } {
-  const misfits = columns.map((c) => ({ c, bad: `NOT ${fits(c, valueRule(c.type))}` }));
+export function firstMisfitSql(columns: readonly ColumnSpec[], required: readonly string[] = []): { column: string; value: string } {
+  const misfits = columns.map((c) => ({ c, bad: `NOT ${fits(c, valueRule(c.type), required.includes(c.name))}` }));
   return {
     column: `multiIf(${misfits.map((m) => `${m.bad}, {${param('name', m.c)}:String}`).join(', ')}, '')`,
     // Invalid UTF-8 is made printable, or the answer itself could not be read.
-    value: `toValidUTF8(multiIf(${misfits.map((m) => `${m.bad}, ${quoteIdentifier(m.c.name)}`).join(', ')}, ''))`,
+    value: `toValidUTF8(multiIf(${misfits.map((m) => `${m.bad}, ifNull(${quoteIdentifier(m.c.name)}, '')`).join(', ')}, ''))`,
   };
 }

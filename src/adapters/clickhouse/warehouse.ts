@@ -6,12 +6,12 @@
  */
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { FileRef, FileScan, RecordChunk, RowProblem, TableEngine, Warehouse } from '../../ports.js';
+import type { FileRef, FileScan, RecordChunk, RowProblem, TableColumns, TableEngine, Warehouse } from '../../ports.js';
 import { quoteIdentifier, settingsClause, tableRef } from '../../sql.js';
-import { LINEAGE_COLUMNS, TABLE_COLUMNS, TENANT_COLUMN, type CanonicalTable } from '../../tables.js';
+import { LINEAGE_COLUMNS, TENANT_COLUMN, type ColumnSpec, type TableCatalog, type TableName } from '../../tables.js';
 import { classifyClickHouseError } from './classify.js';
-import { createTableSql } from './ddl.js';
-import { ONE_BLOCK, ROW_PROBLEM_SQL, checkToken, converted, convertedColumn, dedupInsertSettings, insertColumns, sourceStructure, unitRowCheck } from './file-sql.js';
+import { addColumnSql, createTableSql } from './ddl.js';
+import { ONE_BLOCK, rowProblemSql, checkToken, converted, convertedColumn, dedupInsertSettings, insertColumns, sourceStructure, unitRowCheck } from './file-sql.js';
 import { csvBody, jsonBody, lineage } from './record-body.js';
 import { FEW_HTTP_TRIES, fileSource, manySources } from './url-source.js';
 import { TEXT_READ_SETTINGS, firstMisfitSql, valueParams, valuesFitSql } from './value-sql.js';
@@ -21,6 +21,8 @@ export interface WarehouseOptions {
   /** A short-lived URL ClickHouse can GET the object from (a presigned S3 URL). */
   objectUrl: (key: string) => Promise<string>;
   insertBlockRows: number;
+  /** The configured tables: the only ones it reads or writes. */
+  tables: TableCatalog;
 }
 
 type Params = Record<string, unknown>;
@@ -33,6 +35,21 @@ export class ClickHouseWarehouse implements Warehouse {
     this.#client = client;
     this.#options = options;
   }
+
+  get tables(): TableCatalog {
+    return this.#options.tables;
+  }
+
+  #spec(table: TableName) {
+    return this.#options.tables.get(table);
+  }
+
+  #ref(table: TableName): string {
+    return tableRef(table, this.#options.tables, this.#options.database);
+  }
+
+  /** Every file's text structure, read in the columns of its table. */
+  readonly #structure = (table: TableName) => sourceStructure(this.#spec(table));
 
   /**
    * Parser settings shared by the scan and the insert, so both read the file the same way.
@@ -79,15 +96,32 @@ export class ClickHouseWarehouse implements Warehouse {
     }
   }
 
-  async ensureTables(tables: readonly CanonicalTable[]): Promise<string[]> {
+  async ensureTables(tables: readonly TableName[]): Promise<string[]> {
     const existing = new Set((await this.describeTables(tables)).map((t) => t.table));
     const created: string[] = [];
     for (const table of tables) {
       if (existing.has(table)) continue;
-      await this.#command(createTableSql(table, this.#options.database), {});
+      await this.#command(createTableSql(this.#options.tables, table, this.#options.database), {});
       created.push(table);
     }
     return created;
+  }
+
+  async addColumn(table: TableName, column: ColumnSpec): Promise<string> {
+    const sql = addColumnSql(this.#options.tables, table, column, this.#options.database);
+    await this.#command(sql, {});
+    return sql;
+  }
+
+  async describeColumns(tables: readonly TableName[]): Promise<TableColumns[]> {
+    const rows = await this.#rows<{ table: string; name: string; type: string }>(
+      `SELECT table, name, type FROM system.columns WHERE database = {database:String} AND table IN {names:Array(String)} ORDER BY table, position`,
+      { database: this.#options.database, names: [...tables] },
+    );
+    return tables.flatMap((table) => {
+      const columns = rows.filter((r) => r.table === table).map((r) => ({ name: r.name, type: r.type }));
+      return columns.length ? [{ table, columns }] : [];
+    });
   }
 
   async fileColumns(file: FileRef): Promise<string[]> {
@@ -107,15 +141,17 @@ export class ClickHouseWarehouse implements Warehouse {
 
   async scanFiles(files: readonly FileRef[]): Promise<FileScan[]> {
     if (files.length === 0) return [];
-    const many = await manySources(files, this.#options.objectUrl, sourceStructure);
-    const fit = valuesFitSql(TABLE_COLUMNS[files[0]!.table]);
+    const many = await manySources(files, this.#options.objectUrl, this.#structure);
+    const spec = this.#spec(files[0]!.table);
+    const fit = valuesFitSql(spec.columns, spec.required);
+    const problems = rowProblemSql(spec);
     if (files.some((f) => f.table !== files[0]!.table)) throw new Error('one scan reads the files of one table');
     const params: Params = { ...many.params, ...fit.params };
     const parts = many.parts.map(
       (part, i) =>
         // ignore(*) makes the engine parse every column: pruned columns would skip the checks.
-        `SELECT ${part.fileIndex} AS i, count() AS rows, countIf(${ROW_PROBLEM_SQL.missing_id}) AS missing_id,
-                countIf(${ROW_PROBLEM_SQL.missing_last_updated}) AS missing_last_updated,
+        `SELECT ${part.fileIndex} AS i, count() AS rows, countIf(${problems.missing_id}) AS missing_id,
+                countIf(${problems.missing_version}) AS missing_version,
                 countIf(tenant_id IS NOT NULL AND tenant_id != {tenant${i}:String}) AS foreign_tenant, countIf(NOT (${fit.sql})) AS misfits, sum(ignore(*)) AS _all
          FROM ${part.from} GROUP BY i`,
     );
@@ -131,7 +167,7 @@ export class ClickHouseWarehouse implements Warehouse {
       return {
         rows: Number(row?.rows ?? 0),
         missingId: Number(row?.missing_id ?? 0),
-        missingLastUpdated: Number(row?.missing_last_updated ?? 0),
+        missingVersion: Number(row?.missing_version ?? 0),
         foreignTenant: Number(row?.foreign_tenant ?? 0),
         misfits: Number(row?.misfits ?? 0),
       };
@@ -140,7 +176,7 @@ export class ClickHouseWarehouse implements Warehouse {
 
   async countRows(files: readonly FileRef[]): Promise<number[]> {
     if (files.length === 0) return [];
-    const many = await manySources(files, this.#options.objectUrl, sourceStructure);
+    const many = await manySources(files, this.#options.objectUrl, this.#structure);
     const parts = many.parts.map((part) => `SELECT ${part.fileIndex} AS i, count() AS rows FROM ${part.from} GROUP BY i`);
     const rows = await this.#rows<{ i: string; rows: string }>(
       // A count read from the object itself: never an answer the engine kept from an earlier
@@ -156,10 +192,10 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async locateRow(file: FileRef, problem: RowProblem): Promise<number | undefined> {
-    const source = await fileSource(file, this.#options.objectUrl, sourceStructure(file.table));
+    const source = await fileSource(file, this.#options.objectUrl, this.#structure(file.table));
     const [row] = await this.#rows<{ row: string }>(
       // The outer query uses _all so the engine still parses every column (see scanFile).
-      `SELECT row FROM (SELECT rowNumberInAllBlocks() + 1 AS row, (${ROW_PROBLEM_SQL[problem]}) AS bad, ignore(*) AS _all FROM ${source.sql})
+      `SELECT row FROM (SELECT rowNumberInAllBlocks() + 1 AS row, (${rowProblemSql(this.#spec(file.table))[problem]}) AS bad, ignore(*) AS _all FROM ${source.sql})
        WHERE bad AND _all = 0 LIMIT 1${settingsClause(this.#readSettings())}`,
       { ...source.params, tenant: file.tenant },
       file,
@@ -168,12 +204,13 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async locateMisfit(file: FileRef): Promise<{ row: number; column: string; value: string } | undefined> {
-    const source = await fileSource(file, this.#options.objectUrl, sourceStructure(file.table));
-    const misfit = firstMisfitSql(TABLE_COLUMNS[file.table]);
+    const source = await fileSource(file, this.#options.objectUrl, this.#structure(file.table));
+    const spec = this.#spec(file.table);
+    const misfit = firstMisfitSql(spec.columns, spec.required);
     const [row] = await this.#rows<{ row: string; column: string; value: string }>(
       `SELECT row, column, value FROM (SELECT rowNumberInAllBlocks() + 1 AS row, ${misfit.column} AS column, ${misfit.value} AS value, ignore(*) AS _all FROM ${source.sql})
        WHERE column != '' AND _all = 0 LIMIT 1${settingsClause(this.#readSettings())}`,
-      { ...source.params, ...valueParams(TABLE_COLUMNS[file.table]) },
+      { ...source.params, ...valueParams(spec.columns) },
       file,
     );
     return row ? { row: Number(row.row), column: row.column, value: row.value } : undefined;
@@ -181,13 +218,14 @@ export class ClickHouseWarehouse implements Warehouse {
 
   async insertFile(file: FileRef, dedupToken: string): Promise<void> {
     checkToken(dedupToken);
-    const source = await fileSource(file, this.#options.objectUrl, sourceStructure(file.table));
-    const { target } = insertColumns(file.table);
+    const source = await fileSource(file, this.#options.objectUrl, this.#structure(file.table));
+    const spec = this.#spec(file.table);
+    const { target } = insertColumns(spec);
     await this.#command(
-      `INSERT INTO ${tableRef(file.table, this.#options.database)} (${target})
-       SELECT {tenant:String}, ${converted(file.table).join(', ')}, {file:String}, {etag:String}, now64(3)
+      `INSERT INTO ${this.#ref(file.table)} (${target})
+       SELECT {tenant:String}, ${converted(spec).join(', ')}, {file:String}, {etag:String}, now64(3)
        FROM ${source.sql}${settingsClause({ ...this.#readSettings(), ...dedupInsertSettings(dedupToken) })}`,
-      { ...source.params, ...valueParams(TABLE_COLUMNS[file.table]), tenant: file.tenant, file: file.key, etag: file.etag },
+      { ...source.params, ...valueParams(spec.columns), tenant: file.tenant, file: file.key, etag: file.etag },
       file,
     );
   }
@@ -197,13 +235,14 @@ export class ClickHouseWarehouse implements Warehouse {
     if (files.length === 0) return;
     const table = files[0]!.table;
     if (files.some((f) => f.table !== table || f.tenant !== files[0]!.tenant)) throw new Error('a load unit holds the files of one tenant x table');
-    const many = await manySources(files, this.#options.objectUrl, sourceStructure);
-    const { target } = insertColumns(table);
-    const check = unitRowCheck(table);
+    const many = await manySources(files, this.#options.objectUrl, this.#structure);
+    const spec = this.#spec(table);
+    const { target } = insertColumns(spec);
+    const check = unitRowCheck(spec);
     const selects = many.parts.map(
       (part) =>
-        `SELECT {tenant:String}, ${converted(table).join(', ')}, {keys:Array(String)}[${part.fileIndex}], {etags:Array(String)}[${part.fileIndex}], now64(3) FROM ${part.from}
-         WHERE throwIf(${check.sql}, 'a row has no id or last_updated, names another tenant, or holds a value its column does not accept') = 0`,
+        `SELECT {tenant:String}, ${converted(spec).join(', ')}, {keys:Array(String)}[${part.fileIndex}], {etags:Array(String)}[${part.fileIndex}], now64(3) FROM ${part.from}
+         WHERE throwIf(${check.sql}, 'a row has no id or version, names another tenant, or holds a value its column does not accept') = 0`,
     );
     const settings = settingsClause({
       ...this.#readSettings(),
@@ -217,7 +256,7 @@ export class ClickHouseWarehouse implements Warehouse {
       ...dedupInsertSettings(dedupToken),
     });
     await this.#command(
-      `INSERT INTO ${tableRef(table, this.#options.database)} (${target})
+      `INSERT INTO ${this.#ref(table)} (${target})
        ${selects.join('\nUNION ALL\n')}${settings}`,
       { ...many.params, ...check.params, tenant: files[0]!.tenant, keys: files.map((f) => f.key), etags: files.map((f) => f.etag) },
       files.length === 1 ? files[0] : undefined,
@@ -230,9 +269,9 @@ export class ClickHouseWarehouse implements Warehouse {
     if (!first) return;
     const { table } = first.file;
     if (chunk.some((p) => p.file.table !== table || p.format !== first.format)) throw new Error('one insert takes rows of one table, in one format');
-    const columns = [TENANT_COLUMN, ...TABLE_COLUMNS[table], ...LINEAGE_COLUMNS];
+    const columns = [TENANT_COLUMN, ...this.#spec(table).columns, ...LINEAGE_COLUMNS];
     const loadedAt = new Date().toISOString();
-    const body = Buffer.concat(chunk.map((part) => (part.format === 'json' ? jsonBody(part.rows, lineage(part.file, loadedAt)) : csvBody(table, part.header, part.rows, lineage(part.file, loadedAt)))));
+    const body = Buffer.concat(chunk.map((part) => (part.format === 'json' ? jsonBody(part.rows, lineage(part.file, loadedAt)) : csvBody(this.#spec(table), part.header, part.rows, lineage(part.file, loadedAt)))));
     const settings = settingsClause({
       ...this.#readSettings(),
       // One chunk is one block: the parser's and the squashing thresholds are out of its reach.
@@ -244,7 +283,7 @@ export class ClickHouseWarehouse implements Warehouse {
     });
     const list = `(${columns.map((c) => quoteIdentifier(c.name)).join(', ')})`;
     // Without a token the rows go to a table function that keeps nothing: the parse is the check.
-    const target = dedupToken === undefined ? `FUNCTION null({structure:String}) ${list}` : `${tableRef(table, this.#options.database)} ${list}`;
+    const target = dedupToken === undefined ? `FUNCTION null({structure:String}) ${list}` : `${this.#ref(table)} ${list}`;
     try {
       const result = await this.#client.exec({
         query: `INSERT INTO ${target}${settings} FORMAT ${first.format === 'json' ? 'JSONEachRow' : 'CSV'}`,
@@ -259,20 +298,20 @@ export class ClickHouseWarehouse implements Warehouse {
     }
   }
 
-  async lineages(tenant: string, table: CanonicalTable): Promise<Map<string, Map<string, number>>> {
+  async lineages(tenant: string, table: TableName): Promise<Map<string, Map<string, number>>> {
     if ((await this.describeTables([table])).length === 0) return new Map();
     return this.#byLineage(table, '', { tenant });
   }
 
-  async countRowsByFile(tenant: string, table: CanonicalTable, keys: readonly string[]): Promise<Map<string, Map<string, number>>> {
+  async countRowsByFile(tenant: string, table: TableName, keys: readonly string[]): Promise<Map<string, Map<string, number>>> {
     if (keys.length === 0) return new Map();
     return this.#byLineage(table, 'AND _file IN {keys:Array(String)}', { tenant, keys });
   }
 
-  async #byLineage(table: CanonicalTable, filter: string, params: Params): Promise<Map<string, Map<string, number>>> {
+  async #byLineage(table: TableName, filter: string, params: Params): Promise<Map<string, Map<string, number>>> {
     const counts = new Map<string, Map<string, number>>();
     const rows = await this.#rows<{ file: string; etag: string; rows: string }>(
-      `SELECT _file AS file, _etag AS etag, count() AS rows FROM ${tableRef(table, this.#options.database)}
+      `SELECT _file AS file, _etag AS etag, count() AS rows FROM ${this.#ref(table)}
        WHERE tenant_id = {tenant:String} ${filter} GROUP BY _file, _etag`,
       params,
     );
@@ -296,7 +335,7 @@ export class ClickHouseWarehouse implements Warehouse {
     );
     if (fresh.length === 0) return undefined;
     const rows = await this.#rows<{ part: string; file: string; etag: string; rows: string }>(
-      `SELECT _part AS part, _file AS file, _etag AS etag, count() AS rows FROM ${tableRef(first.table, this.#options.database)}
+      `SELECT _part AS part, _file AS file, _etag AS etag, count() AS rows FROM ${this.#ref(first.table)}
        WHERE _part IN {parts:Array(String)} AND tenant_id = {tenant:String} AND _file IN {keys:Array(String)} GROUP BY part, file, etag`,
       { parts: fresh.map((p) => p.name), tenant: first.tenant, keys: files.map((f) => f.key) },
     );
@@ -311,32 +350,33 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async uncoveredRows(file: FileRef): Promise<number> {
-    const source = await fileSource(file, this.#options.objectUrl, sourceStructure(file.table));
+    const source = await fileSource(file, this.#options.objectUrl, this.#structure(file.table));
+    const spec = this.#spec(file.table);
     const [row] = await this.#rows<{ uncovered: string }>(
-      `SELECT count() AS uncovered FROM (SELECT ${convertedColumn(file.table, 'id')} AS file_id, ${convertedColumn(file.table, 'last_updated')} AS file_version FROM ${source.sql}) AS f
-       LEFT JOIN (SELECT id, max(last_updated) AS newest FROM ${tableRef(file.table, this.#options.database)}
+      `SELECT count() AS uncovered FROM (SELECT ${convertedColumn(spec, 'id')} AS file_id, ${convertedColumn(spec, spec.version)} AS file_version FROM ${source.sql}) AS f
+       LEFT JOIN (SELECT id, max(${quoteIdentifier(spec.version)}) AS newest FROM ${this.#ref(file.table)}
                   WHERE tenant_id = {tenant:String} GROUP BY id) AS t ON f.file_id = t.id
        WHERE t.newest IS NULL OR t.newest < f.file_version${settingsClause({
          ...this.#readSettings(),
          input_format_skip_unknown_fields: 1,
          join_use_nulls: 1,
        })}`,
-      { ...source.params, ...valueParams(TABLE_COLUMNS[file.table]), tenant: file.tenant },
+      { ...source.params, ...valueParams(spec.columns), tenant: file.tenant },
       file,
     );
     return Number(row?.uncovered ?? 0);
   }
 
-  async countFinal(tenant: string, table: CanonicalTable): Promise<number> {
+  async countFinal(tenant: string, table: TableName): Promise<number> {
     if ((await this.describeTables([table])).length === 0) return 0;
     const [row] = await this.#rows<{ n: string }>(
-      `SELECT count() AS n FROM ${tableRef(table, this.#options.database)} FINAL WHERE tenant_id = {tenant:String}`,
+      `SELECT count() AS n FROM ${this.#ref(table)} FINAL WHERE tenant_id = {tenant:String}`,
       { tenant },
     );
     return Number(row?.n ?? 0);
   }
 
-  async describeTables(tables: readonly CanonicalTable[]): Promise<TableEngine[]> {
+  async describeTables(tables: readonly TableName[]): Promise<TableEngine[]> {
     const rows = await this.#rows<{ name: string; engine: string; engine_full: string; sorting_key: string }>(
       `SELECT name, engine, engine_full, sorting_key FROM system.tables
        WHERE database = {database:String} AND name IN {names:Array(String)}`,

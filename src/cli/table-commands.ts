@@ -1,0 +1,87 @@
+/**
+ * `tables list` and `tables migrate`: the configured tables, and the additive changes that bring
+ * ClickHouse in line with them. Migrate creates missing tables and adds missing columns, and
+ * nothing else: a changed type or a column the configuration dropped is said, never fixed.
+ */
+import type { Command, Option } from 'commander';
+import type { LocalRuntime } from '../local/runtime.js';
+import type { Warehouse } from '../ports.js';
+import { loadTables } from '../table-config.js';
+import { assertClickHouseAnswers, describeClickHouse } from './clickhouse-target.js';
+import { describeDrift, driftProblems, driftWarnings } from '../lib/schema-drift.js';
+import type { TableCatalog } from '../tables.js';
+
+/** One line a column: table, column, type, and what the configuration makes of it. */
+export function tablesListText(tables: TableCatalog): string {
+  const lines = [`tables of ${tables.source}`, 'table\tcolumn\ttype\tnotes'];
+  for (const name of tables.names) {
+    const spec = tables.get(name);
+    for (const column of spec.columns) {
+      const notes = [
+        spec.required.includes(column.name) ? 'required' : '',
+        column.name === spec.version ? 'version' : '',
+        spec.sortingKey.includes(column.name) ? 'sorting key' : '',
+      ].filter(Boolean);
+      lines.push([name, column.name, column.type, notes.join(', ')].join('\t'));
+    }
+  }
+  return lines.join('\n');
+}
+
+export interface MigrateResult {
+  /** What was done, one line each (the statements run). */
+  done: string[];
+  /** Drift left as it is, and why: fails the runs of its table (a changed type). */
+  refused: string[];
+  /** Drift that loads anyway (a column the configuration no longer declares). */
+  notes: string[];
+}
+
+/** Creates the missing tables and adds the missing columns; running it again does nothing. */
+export async function migrateTables(warehouse: Pick<Warehouse, 'tables' | 'ensureTables' | 'describeColumns' | 'addColumn'>): Promise<MigrateResult> {
+  const { tables } = warehouse;
+  const done = (await warehouse.ensureTables(tables.names)).map((t) => `created table ${t}`);
+  const refused: string[] = [];
+  const notes: string[] = [];
+  for (const drift of await describeDrift(tables.names, warehouse)) {
+    for (const column of drift.missing) done.push(`added column ${drift.table}.${column.name}: ${await warehouse.addColumn(drift.table, column)}`);
+    refused.push(...driftProblems({ ...drift, missing: [] }, tables.source));
+    notes.push(...driftWarnings(drift, tables.source));
+  }
+  return { done, refused, notes };
+}
+
+export function migrateText(result: MigrateResult, tables: TableCatalog): string {
+  const done = result.done.length ? result.done : [`nothing to do: the ${tables.names.length} table(s) of ${tables.source} have every configured column`];
+  return [...done, ...result.notes].join('\n');
+}
+
+export interface TableCommandHelpers {
+  out: (text: string) => void;
+  setExit: (code: number) => void;
+  dataDirOption: () => Option;
+  withRuntime: <T>(dataDir: string, fn: (runtime: LocalRuntime) => Promise<T>) => Promise<T>;
+}
+
+export function addTableCommands(program: Command, { out, setExit, dataDirOption, withRuntime }: TableCommandHelpers): void {
+  const tables = program.command('tables').description('the configured tables (onceload.tables.json, or ONCELOAD_TABLES_FILE): list them, or migrate ClickHouse to them');
+  tables
+    .command('list', { isDefault: true })
+    .description('list the configured tables and their columns (the default)')
+    .action(() => out(tablesListText(loadTables())));
+  tables
+    .command('migrate')
+    .description('create the missing tables and add the missing columns; never drops a column or changes a type')
+    .addOption(dataDirOption())
+    .action(async (flags: { dataDir: string }) => {
+      await withRuntime(flags.dataDir, async (runtime) => {
+        const deps = await runtime.deps();
+        process.stderr.write(`migrating ${describeClickHouse(deps.config)} to ${deps.config.tables.source}\n`);
+        await assertClickHouseAnswers(deps);
+        const result = await migrateTables(deps.warehouse);
+        out(migrateText(result, deps.config.tables));
+        for (const line of result.refused) process.stderr.write(`onceload: ${line}\n`);
+        if (result.refused.length > 0) setExit(1);
+      });
+    });
+}

@@ -1,0 +1,3 @@
+import { configuredTableSuite } from './configured-tables.js';
+
+configuredTableSuite();
