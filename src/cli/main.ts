@@ -310,23 +310,40 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     files
       .command('reset')
       .description('mark files to load again on the next run, under a new deduplication token')
-      .requiredOption('--tenant <id>', 'the tenant')
-      .requiredOption('--table <name>', 'the table', (v: string) => tablesOption(v)[0]!)
-      .option('--key <key>', 'one S3 key')
+      .option('--tenant <id>', 'the tenant')
+      .option('--table <name>', 'the table', (v: string) => tablesOption(v)[0]!)
+      .option('--all-tables', "every table of --tenant")
+      .option('--all', 'every tenant and table')
+      .option('--key <key>', 'one S3 key (with --tenant and --table)')
       .addOption(new Option('--status <status>', 'every file with this status').choices(['loaded', 'failed']))
       .addOption(dataDirOption()),
-  ).action(async (flags: StoreFlags & { tenant: string; table: TableName; key?: string; status?: 'loaded' | 'failed' }) => {
+  ).action(async (flags: StoreFlags & { tenant?: string; table?: TableName; allTables?: boolean; all?: boolean; key?: string; status?: 'loaded' | 'failed' }) => {
     if ((flags.key === undefined) === (flags.status === undefined)) throw new InputError('give exactly one of --key and --status', '--key');
-    assertTenantId(flags.tenant);
+    const scopes = [flags.tenant !== undefined && flags.table !== undefined, flags.tenant !== undefined && flags.allTables === true, flags.all === true];
+    if (scopes.filter(Boolean).length !== 1 || (flags.all && (flags.tenant !== undefined || flags.table !== undefined || flags.allTables))) {
+      throw new InputError('name the files: --tenant T --table X, --tenant T --all-tables, or --all', '--tenant');
+    }
+    if (flags.key !== undefined && (flags.all || flags.allTables)) throw new InputError('--key names one file: give it with --tenant and --table', '--key');
+    if (flags.tenant !== undefined) assertTenantId(flags.tenant);
     await withStores(flags, 'dynamodb:UpdateItem', async (deps) => {
-      if (!(await deps.tenants.list()).some((t) => t.tenantId === flags.tenant)) throw new InputError(`no tenant ${JSON.stringify(flags.tenant)}`, '--tenant');
-      const count = await deps.ledger.reset({
-        tenant: flags.tenant,
-        table: flags.table,
-        ...(flags.key !== undefined ? { key: flags.key } : {}),
-        ...(flags.status !== undefined ? { status: flags.status } : {}),
-      });
-      out(`reset ${count} file(s) of ${flags.tenant}/${flags.table}; the next run loads them again`);
+      const known = await deps.tenants.list();
+      if (flags.tenant !== undefined && !known.some((t) => t.tenantId === flags.tenant)) throw new InputError(`no tenant ${JSON.stringify(flags.tenant)}`, '--tenant');
+      const tenants = flags.all ? known : known.filter((t) => t.tenantId === flags.tenant);
+      let count = 0;
+      for (const tenant of tenants) {
+        const tables = flags.table !== undefined ? [flags.table] : (tenant.tables ?? loadTables().names);
+        for (const table of tables) {
+          const reset = await deps.ledger.reset({
+            tenant: tenant.tenantId,
+            table,
+            ...(flags.key !== undefined ? { key: flags.key } : {}),
+            ...(flags.status !== undefined ? { status: flags.status } : {}),
+          });
+          if (reset > 0 && flags.table === undefined) out(`reset ${reset} file(s) of ${tenant.tenantId}/${table}`);
+          count += reset;
+        }
+      }
+      out(tenants.length === 1 && flags.table !== undefined ? `reset ${count} file(s) of ${flags.tenant}/${flags.table}; the next run loads them again` : `reset ${count} file(s) in all; the next run loads them again`);
       if (count === 0) setExit(EXIT_FAILED);
     });
   });

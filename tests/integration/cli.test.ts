@@ -59,6 +59,25 @@ describe('the onceload CLI', () => {
     expect(onceload('files', '--tenant', 'dropbox', '--status', 'reset').stdout).toContain('bad.jsonl');
   });
 
+  it('resets every table of a tenant with --all-tables, and every tenant with --all; a scope that names nothing is refused', () => {
+    // The demo loaded acme's four tables (two files each) and two other tenants'.
+    const tenant = onceload('files', 'reset', '--tenant', 'acme', '--all-tables', '--status', 'loaded');
+    expect(tenant.code).toBe(0);
+    expect(tenant.stdout).toContain('reset 2 file(s) of acme/companies');
+    expect(tenant.stdout).toContain('reset 2 file(s) of acme/time_entries');
+    expect(tenant.stdout).toContain('reset 8 file(s) in all');
+    const all = onceload('files', 'reset', '--all', '--status', 'loaded');
+    expect(all.code).toBe(0);
+    expect(all.stdout).not.toContain('acme/');
+    expect(all.stdout).toMatch(/reset \d+ file\(s\) in all/);
+    expect(onceload('files', 'reset', '--status', 'loaded').code).toBe(2);
+    expect(onceload('files', 'reset', '--all', '--tenant', 'acme', '--status', 'loaded').code).toBe(2);
+    expect(onceload('files', 'reset', '--tenant', 'acme', '--all-tables', '--key', 'k').code).toBe(2);
+    // The next run loads each reset file again, once.
+    const rerun = onceload('run', '--tenants', 'acme', '--json');
+    expect(JSON.parse(rerun.stdout).output.totals.loaded).toBe(8);
+  });
+
   it('lists the objects a run ignored, each with its reason', () => {
     writeFileSync(join(dataDir, 'landing', 'dropbox', 'canonical', 'companies', 'notes.txt'), 'not rows\n');
     mkdirSync(join(dataDir, 'landing', 'nobody', 'canonical', 'companies'), { recursive: true });

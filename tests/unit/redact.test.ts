@@ -28,7 +28,7 @@ describe('redactSecrets', () => {
 describe('the classifiers redact what they pass on', () => {
   it('ClickHouse: a file error and an unclassified error both lose the signed query', () => {
     const fileError = Object.assign(new Error(`Code: 354. DB::Exception: inflate failed: buffer error: While reading from: ${PRESIGNED}`), { code: '354' });
-    const classified = classifyClickHouseError(fileError, { tenant: 'acme' }) as Error;
+    const classified = classifyClickHouseError(fileError, { tenant: 'acme', file: 'acme/canonical/companies/trunc.jsonl.gz' }) as Error;
     expect(classified.message).not.toMatch(SECRETS);
     expect(classified.message).toContain('trunc.jsonl.gz');
     const other = Object.assign(new Error(`Code: 1. something odd at ${PRESIGNED}`), { code: '1' });
