@@ -27,7 +27,9 @@ import { formatEvery, parseEvery } from './every.js';
 import { demoNextSteps } from './demo-next.js';
 import { addTenant, removeTenant, updateTenant } from './tenant-commands.js';
 import { assertClickHouseAnswers, describeClickHouse } from './clickhouse-target.js';
-import { RunProgress } from './progress.js';
+import { progressIntervalMs, RunProgress } from './progress.js';
+import { interruptedText } from './progress-text.js';
+import { onInterrupt } from './interrupt.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -135,20 +137,26 @@ async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text:
     ...(flags.due ? { due: true } : {}),
   };
   await assertClickHouseAnswers(await runtime.deps());
-  const sync = await runtime.syncLanding();
-  if (!flags.json && sync.uploaded > 0) process.stderr.write(`synced ${sync.uploaded} new or changed landing file(s)\n`);
-  const progress = new RunProgress(!flags.json && process.stderr.isTTY === true);
+  const names = Array.from({ length: flags.executions }, () => newExecutionName());
+  // --json keeps stderr for problems only: no bar, no lines.
+  const progress = new RunProgress({ stream: process.stderr, tty: !flags.json && process.stderr.isTTY === true, intervalMs: flags.json ? 0 : progressIntervalMs() });
+  const stopInterrupt = onInterrupt(async () => {
+    progress.stop();
+    process.stderr.write(`onceload: ${interruptedText(names, progress.phase, progress.syncProgress, progress.load.snapshot())}\n`);
+    await runtime.abandon();
+  });
+  const stopReads = runtime.onObjectRead(progress.onRead);
   const failed = failedReports(progress.onEvent);
   let results: ExecutionResult[];
   try {
-    results = await Promise.all(
-      Array.from({ length: flags.executions }, () => {
-        const executionName = newExecutionName();
-        return runtime.execute(input, { executionName, onEvent: failed.onEvent(executionName) });
-      }),
-    );
+    const sync = await runtime.syncLanding(progress.onSync);
+    if (!flags.json && sync.uploaded > 0) progress.log(`synced ${sync.uploaded} new or changed landing file(s)`);
+    progress.loading();
+    results = await Promise.all(names.map((executionName) => runtime.execute(input, { executionName, onEvent: failed.onEvent(executionName) })));
   } finally {
     progress.stop();
+    stopReads();
+    stopInterrupt();
   }
   if (flags.json) {
     // The structured report whatever the outcome: a failed run's replaces the text in its cause.
@@ -263,6 +271,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .addOption(dataDirOption())
     .action(async (flags: RunFlags) => {
       LocalRuntime.checkSettings({ dataDir: flags.dataDir });
+      progressIntervalMs();
       // A data dir that is not there is not made just to report an empty run.
       if (!existsSync(flags.dataDir)) throw noTenants(flags.dataDir);
       await withRuntime(flags.dataDir, async (runtime) => {

@@ -14,13 +14,23 @@ export function renderReport(report: Omit<RunReport, 'text'>): string {
   if (report.dryRun) {
     lines.push(`  ${n(t.items)} tenant x table item(s), ${n(t.listed)} file(s) listed, ${n(t.wouldLoad)} would load, ${n(t.unchanged)} unchanged`);
   } else {
-    lines.push(`  ${n(t.items)} tenant x table item(s): ${n(t.loaded)} file(s) loaded (${n(t.rows)} rows), ${n(t.failed)} failed, ${n(t.unchanged)} unchanged, ${n(t.ignored)} ignored`);
+    // The rarer counters only when non-zero, so every listed file is accounted for without noise.
+    const extra = [
+      t.byOther ? `${n(t.byOther)} loaded by another execution` : '',
+      `${n(t.failed)} failed`,
+      t.failedBefore ? `${n(t.failedBefore)} failed before` : '',
+      t.superseded ? `${n(t.superseded)} superseded` : '',
+    ].filter(Boolean);
+    lines.push(`  ${n(t.items)} tenant x table item(s): ${n(t.loaded)} file(s) loaded (${n(t.rows)} rows), ${extra.join(', ')}, ${n(t.unchanged)} unchanged, ${n(t.ignored)} ignored`);
   }
-  const busy = report.items.filter((i) => i.loaded || i.failed || i.wouldLoad);
+  const busy = report.items.filter((i) => i.loaded || i.byOther || i.failed || i.wouldLoad);
   if (busy.length > 0) {
-    lines.push('', '  tenant / table                          loaded       rows  failed  would load');
+    // The "by other" column only when another execution loaded some of this run's files.
+    const other = busy.some((i) => i.byOther);
+    lines.push('', `  tenant / table                          loaded       rows${other ? '  by other' : ''}  failed  would load`);
     for (const i of busy.slice(0, 40)) {
-      lines.push(`  ${`${i.tenant} / ${i.table}`.padEnd(38)} ${n(i.loaded).padStart(7)} ${n(i.rows).padStart(10)} ${n(i.failed).padStart(7)} ${n(i.wouldLoad).padStart(11)}`);
+      const byOther = other ? ` ${n(i.byOther).padStart(9)}` : '';
+      lines.push(`  ${`${i.tenant} / ${i.table}`.padEnd(38)} ${n(i.loaded).padStart(7)} ${n(i.rows).padStart(10)}${byOther} ${n(i.failed).padStart(7)} ${n(i.wouldLoad).padStart(11)}`);
     }
     if (busy.length > 40) lines.push(`  ... and ${busy.length - 40} more item(s)`);
     if (report.itemsNotListed > 0) lines.push(`  (${n(report.itemsNotListed)} more item(s), the idle first, are counted in the totals, not listed)`);

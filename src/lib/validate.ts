@@ -56,9 +56,16 @@ export interface ItemReport {
   table: TableName;
   listed: number;
   loaded: number;
+  /** Files this run planned that another execution running at the same time loaded. */
+  byOther: number;
   rows: number;
+  /** Files this run planned that failed, in this run or in another execution at the same time. */
   failed: number;
   unchanged: number;
+  /** Failed in an earlier run and unchanged since: not retried. */
+  failedBefore: number;
+  /** Planned, but the object changed before its insert read it: the next run loads the new version. */
+  superseded: number;
   /** Objects of the table folder that are not a loadable file type. */
   ignored: number;
   wouldLoad: number;
@@ -75,7 +82,7 @@ export interface RunReport {
   ok: boolean;
   runId: string;
   dryRun: boolean;
-  totals: { items: number; listed: number; loaded: number; rows: number; failed: number; unchanged: number; wouldLoad: number; ignored: number };
+  totals: { items: number; listed: number; loaded: number; byOther: number; rows: number; failed: number; unchanged: number; failedBefore: number; superseded: number; wouldLoad: number; ignored: number };
   /** A few of the ignored objects of the run, with why. */
   ignored: { key: string; reason: IgnoreReason }[];
   /** Up to MAX_REPORTED_ITEMS items, those with work first. */
@@ -142,9 +149,12 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
     table: item.table,
     listed: counts?.listed ?? 0,
     loaded: 0,
+    byOther: 0,
     rows: 0,
     failed: 0,
     unchanged: counts?.unchanged ?? 0,
+    failedBefore: counts?.failedBefore ?? 0,
+    superseded: 0,
     ignored: counts?.ignored ?? 0,
     wouldLoad: input.dryRun ? (counts?.toLoad ?? 0) : 0,
   };
@@ -166,6 +176,14 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
   for (const e of mine.filter((e) => e.status === 'failed')) {
     findings.failures.push({ tenant: item.tenant, table: item.table, key: e.key, error: e.error ?? 'failed' });
   }
+  const mySettled = mine.filter((e) => SETTLED.has(e.status)).length;
+  const others = settledByOthers(entries, input.runId, item.plannedAt, Math.max((counts?.toLoad ?? 0) - mySettled, 0));
+  // A planned file another execution failed failed for this run too; its report names the same fault.
+  for (const e of others.filter((e) => e.status === 'failed')) {
+    findings.failures.push({ tenant: item.tenant, table: item.table, key: e.key, error: `${e.error ?? 'failed'} (in run ${e.runId})` });
+  }
+  report.byOther = others.filter((e) => e.status === 'loaded').length;
+  report.superseded = [...mine, ...others].filter((e) => e.status === 'superseded').length;
   report.loaded = loaded.length;
   report.failed = findings.failures.length;
   report.rows = loaded.reduce((sum, e) => sum + (e.rows ?? 0), 0);
@@ -197,6 +215,20 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
     }
   }
   return findings;
+}
+
+const SETTLED = new Set(['loaded', 'failed', 'superseded']);
+
+/**
+ * The planned files another execution settled while this one ran: entries of another run
+ * settled since this item planned, at most the planned files this run did not settle itself
+ * (a file landed after the plan and loaded by the other is not this run's), earliest first.
+ */
+function settledByOthers(entries: LedgerEntry[], runId: string, since: string | undefined, planned: number): LedgerEntry[] {
+  return entries
+    .filter((e) => e.runId !== runId && SETTLED.has(e.status) && (since === undefined || e.updatedAt >= since))
+    .sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : 0))
+    .slice(0, planned);
 }
 
 function concurrentLoads(entries: LedgerEntry[], runId: string, since: string | undefined): LedgerEntry[] {
@@ -250,13 +282,16 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
       items: t.items + 1,
       listed: t.listed + i.listed,
       loaded: t.loaded + i.loaded,
+      byOther: t.byOther + i.byOther,
       rows: t.rows + i.rows,
       failed: t.failed + i.failed,
       unchanged: t.unchanged + i.unchanged,
+      failedBefore: t.failedBefore + i.failedBefore,
+      superseded: t.superseded + i.superseded,
       wouldLoad: t.wouldLoad + i.wouldLoad,
       ignored: t.ignored + i.ignored,
     }),
-    { items: 0, listed: 0, loaded: 0, rows: 0, failed: 0, unchanged: 0, wouldLoad: 0, ignored: input.ignored?.count ?? 0 },
+    { items: 0, listed: 0, loaded: 0, byOther: 0, rows: 0, failed: 0, unchanged: 0, failedBefore: 0, superseded: 0, wouldLoad: 0, ignored: input.ignored?.count ?? 0 },
   );
   const ignored = [
     ...(input.ignored?.sample ?? []),

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { Transform, pipeline } from 'node:stream';
 import type { ObjectStore } from '../ports.js';
 
 async function* walk(dir: string): AsyncGenerator<string> {
@@ -28,25 +29,50 @@ function md5(path: string): Promise<string> {
   });
 }
 
+/** Files of the folder checked (and copied when new or changed), of all of them; bytes likewise. */
+export interface SyncProgress {
+  files: number;
+  filesTotal: number;
+  bytes: number;
+  bytesTotal: number;
+}
+
 export async function syncLanding(
   landingDir: string,
   deps: { s3: S3Client; bucket: string; store: ObjectStore },
+  onProgress: (progress: SyncProgress) => void = () => undefined,
 ): Promise<{ uploaded: number; unchanged: number; deleted: number }> {
   if (!existsSync(landingDir)) return { uploaded: 0, unchanged: 0, deleted: 0 };
   const remote = new Map((await deps.store.list('')).map((f) => [f.key, f]));
+  // The sizes first, so progress can say how much is left.
+  const local: { path: string; size: number }[] = [];
+  for await (const path of walk(landingDir)) local.push({ path, size: (await stat(path)).size });
+  const progress: SyncProgress = { files: 0, filesTotal: local.length, bytes: 0, bytesTotal: local.reduce((n, f) => n + f.size, 0) };
+  onProgress({ ...progress });
   let uploaded = 0;
   let unchanged = 0;
-  for await (const path of walk(landingDir)) {
+  for (const { path, size } of local) {
     const key = relative(landingDir, path).split(sep).join('/');
     const existing = remote.get(key);
     remote.delete(key);
-    const { size } = await stat(path);
     if (existing && existing.size === size && existing.etag === (await md5(path))) {
       unchanged++;
-      continue;
+    } else {
+      // Counted as the upload pulls the bytes (a 'data' listener would let them flow past it).
+      let sent = 0;
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          onProgress({ ...progress, bytes: progress.bytes + (sent += chunk.length) });
+          callback(null, chunk);
+        },
+      });
+      const body = pipeline(createReadStream(path), counted, () => undefined);
+      await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentLength: size }));
+      uploaded++;
     }
-    await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: createReadStream(path), ContentLength: size }));
-    uploaded++;
+    progress.files++;
+    progress.bytes += size;
+    onProgress({ ...progress });
   }
   // What is left was deleted from the folder: the bucket follows, and the next Plan retires it.
   for (const key of remote.keys()) await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.bucket, Key: key }));

@@ -9,8 +9,8 @@ import { loadConfig } from '../config.js';
 import { closeDeps, getDeps, type Deps } from '../runtime/deps.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { recoverAbandonedWork } from './recover.js';
-import { syncLanding } from './landing-sync.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startStores, type LocalStoreNames, type RunningStores } from './stores.js';
+import { syncLanding, type SyncProgress } from './landing-sync.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startStores, type LocalStoreNames, type ObjectRead, type RunningStores } from './stores.js';
 import { createLocalStateMachine, type ExecutionResult, type RunOptions } from './state-machine.js';
 
 export const DEFAULT_DATA_DIR = '.onceload';
@@ -63,6 +63,7 @@ export class LocalRuntime {
   readonly #stores: RunningStores;
   readonly #unlock: () => void;
   readonly #run: ReturnType<typeof createLocalStateMachine>;
+  #abandoned = false;
 
   private constructor(dataDir: string, stores: RunningStores, unlock: () => void, options: LocalRuntimeOptions) {
     this.#run = createLocalStateMachine(options.lambdaTimeoutSeconds === undefined ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds });
@@ -106,9 +107,23 @@ export class LocalRuntime {
     return getDeps();
   }
 
-  async syncLanding(): Promise<{ uploaded: number; unchanged: number; deleted: number }> {
+  async syncLanding(onProgress?: (progress: SyncProgress) => void): Promise<{ uploaded: number; unchanged: number; deleted: number }> {
     const deps = await this.deps();
-    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket: deps.config.landingBucket, store: deps.store });
+    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket: deps.config.landingBucket, store: deps.store }, onProgress);
+  }
+
+  /** Calls `listener` as landed objects are read (by the engine or the Load); returns how to stop. */
+  onObjectRead(listener: (read: ObjectRead) => void): () => void {
+    return this.#stores.onObjectRead(listener);
+  }
+
+  /**
+   * For an interrupted process about to exit: stops the stores and leaves the data dir lock to
+   * the dead process, so the next open recovers its work (ends its leases) as after a kill.
+   */
+  async abandon(): Promise<void> {
+    this.#abandoned = true;
+    await this.#stores.stop();
   }
 
   /** Syncs the landing folder, then runs one execution of the state machine. */
@@ -117,6 +132,8 @@ export class LocalRuntime {
   }
 
   async close(): Promise<void> {
+    // Executions failing as the stores stop under them must not unlock: the next open recovers.
+    if (this.#abandoned) return;
     try {
       await closeDeps();
       await this.#stores.stop();

@@ -1,5 +1,6 @@
 // Runs s3rver in its own process. In the same process as chDB, s3() reads and s3rver's file
 // I/O compete for libuv's thread pool and can deadlock; apart, they cannot.
+import { Transform, pipeline } from 'node:stream';
 import S3rver from 's3rver';
 
 const [directory, bucket] = process.argv.slice(2);
@@ -22,6 +23,42 @@ server.middleware.unshift(async (ctx, next) => {
   ctx.status = 412;
   ctx.type = 'application/xml';
   ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-Match</Condition></Error>`;
+});
+
+// Progress: the bytes and lines of each object GET as they are sent, whoever reads them
+// (chDB's or a server's url(), the streamed Load), told to the parent a few times a second.
+// The engine's own progress is out of reach: chDB runs one query at a time.
+let reads = 0;
+server.middleware.unshift(async (ctx, next) => {
+  await next();
+  const body = ctx.body;
+  if (ctx.method !== 'GET' || ctx.status >= 300 || !body || typeof body.pipe !== 'function') return;
+  const prefix = `/${bucket}/`;
+  const path = decodeURIComponent(ctx.path);
+  if (!path.startsWith(prefix) || ctx.querystring.includes('list-type')) return;
+  const read = { key: path.slice(prefix.length), read: ++reads, bytes: 0, lines: 0, done: false };
+  let sent = 0;
+  const tell = () => {
+    sent = Date.now();
+    if (process.connected) process.send({ read });
+  };
+  const counted = new Transform({
+    transform(chunk, _encoding, callback) {
+      read.bytes += chunk.length;
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) read.lines++;
+      if (Date.now() - sent >= 200) tell();
+      callback(null, chunk);
+    },
+    flush(callback) {
+      read.done = true;
+      tell();
+      callback();
+    },
+  });
+  const length = ctx.response.get('Content-Length');
+  ctx.body = pipeline(body, counted, () => undefined);
+  // Koa drops the length of a replaced body; the readers are told it as before.
+  if (length) ctx.set('Content-Length', length);
 });
 
 // s3rver's delimiter listing misses a folder holding only folders (it never walks below one),

@@ -21,9 +21,21 @@ export interface LocalStoreNames {
   landingBucket: string;
 }
 
+/** One GET of an object from the local S3, as it is sent: bytes and newlines so far. */
+export interface ObjectRead {
+  key: string;
+  /** Tells reads of the same key apart (the check read and the insert read of a file). */
+  read: number;
+  bytes: number;
+  lines: number;
+  done: boolean;
+}
+
 export interface RunningStores {
   dynamodbEndpoint: string;
   s3Endpoint: string;
+  /** Calls `listener` as objects are read from the local S3; returns how to stop. */
+  onObjectRead(listener: (read: ObjectRead) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -92,9 +104,17 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
     throw error;
   }
   const child = s3.child;
+  const readers = new Set<(read: ObjectRead) => void>();
+  child.on('message', (message: { read?: ObjectRead }) => {
+    if (message.read) for (const reader of readers) reader(message.read);
+  });
   return {
     dynamodbEndpoint,
     s3Endpoint: `http://127.0.0.1:${s3.port}`,
+    onObjectRead(listener) {
+      readers.add(listener);
+      return () => readers.delete(listener);
+    },
     async stop() {
       child.kill();
       await closeDynamo();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { companyRows, openHarness, range, type Harness } from './harness.js';
+import { companyRows, openHarness, range, report, type Harness } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -23,4 +23,24 @@ it('inserts each file once when 44 executions start at once on one tenant and ta
   // Exactly one execution loaded each file; the others got its stored result.
   const loaders = new Set([...ledger.values()].map((e) => e.runId));
   expect(loaders.size).toBeGreaterThanOrEqual(1);
+});
+
+it('each report of two executions at once accounts for every listed file, those the other loaded included', async () => {
+  await h.addTenant('pair', ['companies']);
+  for (const n of range(1, 30)) h.land('pair', 'companies', `part-${n}.jsonl`, companyRows(range(n * 1000, 20)));
+  h.land('pair', 'companies', 'notes.txt', 'not a data file');
+
+  const reports = (await h.runMany(2, { tenants: ['pair'] })).map(report);
+
+  for (const r of reports) {
+    const item = r.items.find((i) => i.tenant === 'pair')!;
+    const accounted = item.loaded + item.byOther + item.unchanged + item.failed + item.failedBefore + item.ignored + item.superseded + item.wouldLoad;
+    expect(accounted, JSON.stringify(item)).toBe(item.listed);
+    expect(item.listed).toBe(31);
+    expect(item.loaded + item.byOther).toBe(30);
+    if (item.byOther > 0) expect(r.text).toContain(`${item.byOther} loaded by another execution`);
+  }
+  // Each file loaded once, by one of the two.
+  expect(reports[0]!.items[0]!.loaded + reports[1]!.items[0]!.loaded).toBe(30);
+  expect(await h.rawCount('companies', 'pair')).toBe(600);
 });

@@ -77,6 +77,24 @@ describe('validation', () => {
     expect(report.text).toContain('created_date is not a column');
   });
 
+  it('accounts for every planned file: those another execution settled count as byOther, and the text says so', async () => {
+    const counts4: PlanCounts = { listed: 6, toLoad: 4, new: 4, changed: 0, reset: 0, resumed: 0, unchanged: 1, failedBefore: 1, ignored: 0, gone: 0 };
+    const s = setup({ countsAtStart: counts4 });
+    const at = '2026-01-01T00:00:05Z';
+    s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/b.jsonl', etag: 'b', status: 'loaded', rows: 3, runId: 'run-2', updatedAt: at });
+    s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/c.jsonl', etag: 'c', status: 'loaded', rows: 3, runId: 'run-2', updatedAt: at });
+    s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/d.jsonl', etag: 'd', status: 'superseded', runId: 'run-1', updatedAt: at });
+    // Loaded by another run before this one planned: unchanged, not by another execution.
+    s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/old.jsonl', etag: 'o', status: 'loaded', rows: 3, runId: 'run-0', updatedAt: '2025-12-31T00:00:00Z' });
+    const report = await validateRun(s.input, s);
+    const item = report.items[0]!;
+    expect(item).toMatchObject({ listed: 6, loaded: 1, byOther: 2, superseded: 1, unchanged: 1, failedBefore: 1, failed: 0 });
+    expect(item.listed).toBe(item.loaded + item.byOther + item.unchanged + item.failed + item.failedBefore + item.ignored + item.superseded + item.wouldLoad);
+    expect(report.totals).toMatchObject({ loaded: 1, byOther: 2, superseded: 1, failedBefore: 1 });
+    expect(report.text).toContain('2 loaded by another execution');
+    expect(report.text).toMatch(/acme \/ companies +1 +10 +2 /);
+  });
+
   it('a dry run checks nothing in the tables', async () => {
     const s = setup({ countsAtStart: counts(1), wouldLoad: [key] });
     const report = await validateRun({ ...s.input, dryRun: true }, s);
