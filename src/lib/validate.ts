@@ -107,7 +107,7 @@ const MAX_LISTED = 50;
  * Step Functions caps a state's output at 256 KiB (about 250 bytes an item); totals count them all.
  */
 export const MAX_REPORTED_ITEMS = 400;
-const active = (i: ItemReport) => i.loaded + i.failed + i.wouldLoad + i.ignored > 0;
+const active = (i: ItemReport) => i.loaded + i.byOther + i.failed + i.failedBefore + i.superseded + i.wouldLoad + i.ignored > 0;
 
 /** The engine a table must have, for messages. */
 export const expectedEngine = (spec: TableSpec) => `ReplacingMergeTree(${spec.version}) ORDER BY (${spec.sortingKey.join(', ')})`;
