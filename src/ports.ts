@@ -22,6 +22,12 @@ export interface TenantDirectory {
   list(): Promise<TenantRecord[]>;
   /** Adds or replaces a tenant's settings; keeps its last success unless `lastSuccessAt` is given. */
   put(tenant: TenantRecord): Promise<void>;
+  /**
+   * Writes the tenants whole, as given, in batches (`tenants import`): a tenant already there is
+   * replaced, last success included, so give only tenants that are new. `onWritten` is told the
+   * running count as batches land. No two may share a tenant id.
+   */
+  putMany(tenants: TenantRecord[], onWritten?: (written: number) => void): Promise<void>;
   /** Sets the tenants' last success to `at` (ISO) where it is older, so a late, older run never moves it back. */
   recordSuccess(tenantIds: string[], at: string): Promise<void>;
   /** Deletes the tenant (its ledger items stay); false when there was none. */

@@ -26,6 +26,7 @@ import { addTableCommands } from './table-commands.js';
 import { formatEvery, parseEvery } from './every.js';
 import { demoNextSteps } from './demo-next.js';
 import { addTenant, removeTenant, updateTenant } from './tenant-commands.js';
+import { importTenants, readTenantFile, summaryText } from './tenants-import.js';
 import { assertClickHouseAnswers, describeClickHouse } from './clickhouse-target.js';
 import { progressIntervalMs, RunProgress } from './progress.js';
 import { interruptedText } from './progress-text.js';
@@ -246,6 +247,19 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       await withStores(flags, 'dynamodb:DeleteItem', async ({ tenants: directory }) => out(await removeTenant(directory, id)));
     },
   );
+  stageOptions(
+    tenants
+      .command('import <file>')
+      .description('add and update tenants from a CSV with a header (.csv) or JSON lines (.jsonl, .ndjson, .json): tenant_id, service, tables, every, enabled; every row is checked before any is written')
+      .option('--json', 'print the summary as JSON')
+      .addOption(dataDirOption()),
+  ).action(async (file: string, flags: StoreFlags & { json?: boolean }) => {
+    const rows = readTenantFile(file, loadTables());
+    const summary = await withStores(flags, 'dynamodb:BatchWriteItem', ({ tenants: directory }) =>
+      importTenants(directory, file, rows, flags.json ? undefined : (line) => process.stderr.write(`${line}\n`)),
+    );
+    out(flags.json ? JSON.stringify(summary) : summaryText(summary));
+  });
   stageOptions(tenants.command('list').description('list the tenants').addOption(dataDirOption())).action(async (flags: StoreFlags) => {
     await withStores(flags, 'dynamodb:Scan', async ({ tenants: directory }) => {
       const rows = await directory.list();

@@ -72,6 +72,13 @@ export class MemoryTenants implements TenantDirectory {
     const lastSuccessAt = tenant.lastSuccessAt ?? this.tenants.get(tenant.tenantId)?.lastSuccessAt;
     this.tenants.set(tenant.tenantId, { ...tenant, ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}) });
   }
+  /** Each putMany call's tenant ids, in order. */
+  readonly putManyCalls: string[][] = [];
+  async putMany(tenants: TenantRecord[], onWritten?: (written: number) => void) {
+    this.putManyCalls.push(tenants.map((t) => t.tenantId));
+    for (const t of tenants) this.tenants.set(t.tenantId, { ...t });
+    onWritten?.(tenants.length);
+  }
   async recordSuccess(tenantIds: string[], at: string) {
     for (const id of tenantIds) {
       const tenant = this.tenants.get(id);

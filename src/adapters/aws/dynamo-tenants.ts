@@ -1,8 +1,30 @@
 /** The TenantDirectory port on the TenantServices DynamoDB table (key `tenant_id`). */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransientError } from '../../errors.js';
 import type { TenantDirectory, TenantRecord } from '../../ports.js';
 import { awsCall } from './classify.js';
+
+/** BatchWriteItem's limit of requests per call. */
+const BATCH_SIZE = 25;
+/** Batches in flight at once: 100 items, far below one table's write capacity on demand. */
+const BATCHES_AT_ONCE = 4;
+/** Rounds of retrying a batch's unprocessed items (throttled writes) before giving up. */
+const UNPROCESSED_ROUNDS = 8;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The item of a tenant, as `list` reads it back. */
+function tenantItem(tenant: TenantRecord): Record<string, unknown> {
+  return {
+    tenant_id: tenant.tenantId,
+    service: tenant.service,
+    enabled: tenant.enabled,
+    ...(tenant.tables !== undefined ? { tables: tenant.tables } : {}),
+    ...(tenant.everySeconds !== undefined ? { every_seconds: tenant.everySeconds } : {}),
+    ...(tenant.lastSuccessAt !== undefined ? { last_success_at: tenant.lastSuccessAt } : {}),
+  };
+}
 
 export class DynamoTenantDirectory implements TenantDirectory {
   readonly #documents: DynamoDBDocumentClient;
@@ -60,6 +82,45 @@ export class DynamoTenantDirectory implements TenantDirectory {
         }),
       ),
     );
+  }
+
+  /**
+   * BatchWriteItem, 25 puts a call, rather than TransactWriteItems: the tenants `tenants import`
+   * gives are new (it updates existing ones one UpdateItem each, which keeps a last success a run
+   * records meanwhile), so no condition is needed, and a batch costs half a transaction's write
+   * units and never fails whole on one conflicting write. A batch is not atomic: items DynamoDB
+   * leaves unprocessed (throttling) are sent again with exponential backoff and jitter; what is
+   * still unwritten after that fails the import, and importing the same file again writes only
+   * what is missing, since the import compares with what is there first.
+   */
+  async putMany(tenants: TenantRecord[], onWritten?: (written: number) => void): Promise<void> {
+    const batches: Record<string, unknown>[][] = [];
+    for (let i = 0; i < tenants.length; i += BATCH_SIZE) batches.push(tenants.slice(i, i + BATCH_SIZE).map(tenantItem));
+    let written = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) {
+        const batch = batches[next++]!;
+        await this.#writeBatch(batch);
+        written += batch.length;
+        onWritten?.(written);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCHES_AT_ONCE, batches.length) }, worker));
+  }
+
+  async #writeBatch(items: Record<string, unknown>[]): Promise<void> {
+    let requests = items.map((Item) => ({ PutRequest: { Item } }));
+    for (let round = 0; requests.length > 0; round++) {
+      if (round > 0) {
+        if (round > UNPROCESSED_ROUNDS) {
+          throw new TransientError(`saving tenants: DynamoDB left ${requests.length} write(s) unprocessed after ${UNPROCESSED_ROUNDS} retries (throttled); import the file again to write the rest`);
+        }
+        await sleep(Math.min(5_000, 50 * 2 ** round) * (0.5 + Math.random() / 2));
+      }
+      const result = await awsCall('saving tenants', () => this.#documents.send(new BatchWriteCommand({ RequestItems: { [this.#tableName]: requests } })));
+      requests = (result.UnprocessedItems?.[this.#tableName] ?? []) as typeof requests;
+    }
   }
 
   async recordSuccess(tenantIds: string[], at: string): Promise<void> {
