@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
-import { valueRule } from './lib/value-rules.js';
+import { EPOCH_UNITS, valueRule } from './lib/value-rules.js';
 import { CANONICAL_TABLES_CONFIG, DEFAULT_SORTING_KEY, DEFAULT_VERSION_COLUMN, ID_COLUMN, LINEAGE_COLUMNS, TENANT_COLUMN, TableCatalog, type ColumnSpec, type TableSpec } from './tables.js';
 
 export const TABLES_FILE = 'onceload.tables.json';
@@ -19,7 +19,7 @@ const SUPPORTED = 'String, UInt8..UInt64, Int8..Int64, Decimal(P, S), DateTime64
 const RESERVED = new Set([TENANT_COLUMN.name, ...LINEAGE_COLUMNS.map((c) => c.name)]);
 
 const tableSchema = z.strictObject({
-  columns: z.array(z.strictObject({ name: z.string(), type: z.string() })).min(1, 'declare at least one column'),
+  columns: z.array(z.strictObject({ name: z.string(), type: z.string(), epoch: z.enum(EPOCH_UNITS).optional() })).min(1, 'declare at least one column'),
   required: z.array(z.string()).optional(),
   version: z.string().optional(),
   sortingKey: z.array(z.string()).min(1).optional(),
@@ -85,7 +85,10 @@ function checkTable(name: string, input: TableInput): TableSpec {
     if (columns.some((c) => c.name === column.name)) throw new FieldProblem(at('columns', i, 'name'), `${JSON.stringify(column.name)} is declared twice`);
     const type = supportedType(column.type);
     if (!type) throw new FieldProblem(at('columns', i, 'type'), `${JSON.stringify(column.type)} is not a supported type; supported: ${SUPPORTED}`);
-    columns.push({ name: column.name, type });
+    if (column.epoch !== undefined) {
+      if (!/^(Nullable\()?DateTime64\(\d\)\)?$/.test(type)) throw new FieldProblem(at('columns', i, 'epoch'), `"epoch" is for DateTime64 columns only; ${name}.${column.name} is ${type}`);
+      columns.push({ name: column.name, type, epoch: column.epoch });
+    } else columns.push({ name: column.name, type });
   }
   const indexOf = (column: string) => columns.findIndex((c) => c.name === column);
   const nullable = (column: string) => columns[indexOf(column)]?.type.startsWith('Nullable(') ?? false;

@@ -4,6 +4,8 @@
  * (quoted by `sql.ts`). The four canonical tables are the built-in default.
  */
 
+import type { EpochUnit } from './lib/value-rules.js';
+
 /** The name of a configured table: checked against the catalog wherever a name comes in. */
 export type TableName = string;
 
@@ -11,6 +13,8 @@ export interface ColumnSpec {
   readonly name: string;
   /** ClickHouse type of the table column. */
   readonly type: string;
+  /** DateTime64 columns only: the unit of the epoch numbers the column accepts besides ISO-8601 (none without it). */
+  readonly epoch?: EpochUnit;
 }
 
 export interface TableSpec {
@@ -72,7 +76,7 @@ export class TableCatalog {
   toJSON(): { tables: Record<string, { columns: ColumnSpec[]; required: string[]; version: string; sortingKey: string[] }> } {
     const tables: ReturnType<TableCatalog['toJSON']>['tables'] = {};
     for (const s of this.#specs.values()) {
-      tables[s.name] = { columns: s.columns.map((c) => ({ name: c.name, type: c.type })), required: [...s.required], version: s.version, sortingKey: [...s.sortingKey] };
+      tables[s.name] = { columns: s.columns.map((c) => ({ name: c.name, type: c.type, ...(c.epoch ? { epoch: c.epoch } : {}) })), required: [...s.required], version: s.version, sortingKey: [...s.sortingKey] };
     }
     return { tables };
   }

@@ -9,11 +9,13 @@ export function demoNextSteps(dataDir: string, givenDataDir: string, config: Onc
   const shown = near === '' ? '.' : near.startsWith('..') ? dataDir : near;
   // Commands a user can paste as they are: a data dir other than the default has to be named.
   const flag = givenDataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${JSON.stringify(givenDataDir)}`;
+  // The demo seeds every configured table; the first is the one to query (names are plain identifiers).
+  const first = config.tables.names[0]!;
   return [
     '',
     'Next:',
     `  the data       ${shown}/ (landing files in ${shown}/landing/), loaded into ${describeClickHouse(config)}`,
-    `  query it       onceload sql${flag} "SELECT tenant_id, count() AS companies FROM companies FINAL GROUP BY tenant_id ORDER BY tenant_id"`,
+    `  query it       onceload sql${flag} "SELECT tenant_id, count() AS rows FROM ${first} FINAL GROUP BY tenant_id ORDER BY tenant_id"`,
     `  the ledger     onceload files${flag} --tenant acme`,
     `  your own data  onceload tenants add <tenant-id>${flag}, drop files in ${shown}/landing/<tenant-id>/canonical/<table>/, then onceload run${flag}`,
   ].join('\n');

@@ -7,7 +7,7 @@ import { PermanentError, type ErrorContext } from '../errors.js';
 import type { FileRef, FileScan, RowProblem, Warehouse } from '../ports.js';
 import { fileFormat } from './file-format.js';
 import type { TableSpec } from '../tables.js';
-import { valueMessage, valueRule } from './value-rules.js';
+import { columnRule, valueMessage } from './value-rules.js';
 
 /** Columns a file may carry besides the table's own: a tenant_id equal to the work item's. */
 const EXTRA_ALLOWED = ['tenant_id'];
@@ -89,7 +89,7 @@ async function misfitError(file: FileRef, count: number, warehouse: Warehouse, c
   if (misfit.value === '' && spec.required.includes(column.name)) {
     return new PermanentError('MISSING_VALUE', `${column.name} is required and has no value (${rows} with a required value missing or a value their column does not accept)`, where);
   }
-  return new PermanentError('WRONG_TYPE', `${valueMessage(valueRule(column.type), misfit.value)} (${rows} with a value their column does not accept)`, {
+  return new PermanentError('WRONG_TYPE', `${valueMessage(columnRule(column), misfit.value)} (${rows} with a value their column does not accept)`, {
     ...context,
     row: misfit.row,
     column: misfit.column,

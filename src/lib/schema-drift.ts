@@ -42,15 +42,17 @@ export function addColumnStatement(table: TableName, column: ColumnSpec): string
   return `ALTER TABLE ${quoteIdentifier(table)} ADD COLUMN ${quoteIdentifier(column.name)} ${column.type}`;
 }
 
-/** What stops the table from loading: one line per column, each saying what to do. */
+/** What stops the table from loading: one line per column, each saying what to do, each led by the table's name. */
 export function driftProblems(drift: Drift, source: string): string[] {
+  return columnProblems(drift, source).map((p) => `${drift.table}: ${p}`);
+}
+
+/** The problems of `driftProblems`, without the table's name (for a message whose context names it). */
+function columnProblems(drift: Drift, source: string): string[] {
   return [
-    ...drift.missing.map(
-      (c) => `${drift.table}: column ${c.name} ${c.type} is in ${source} but not in the table: run \`onceload tables migrate\`, or: ${addColumnStatement(drift.table, c)}`,
-    ),
+    ...drift.missing.map((c) => `column ${c.name} ${c.type} is in ${source} but not in the table: run \`onceload tables migrate\`, or: ${addColumnStatement(drift.table, c)}`),
     ...drift.changed.map(
-      (c) =>
-        `${drift.table}: column ${c.name} is ${c.actual} in the table and ${c.configured} in ${source}; onceload never changes a column's type: restore it in ${source}, or change the table yourself`,
+      (c) => `column ${c.name} is ${c.actual} in the table and ${c.configured} in ${source}; onceload never changes a column's type: restore it in ${source}, or change the table yourself`,
     ),
   ];
 }
@@ -71,7 +73,8 @@ export async function describeDrift(tables: readonly TableName[], warehouse: Pic
 /** Refuses to load into a table that lacks configured columns or holds another type: its inserts would fail every file. */
 export async function assertNoDrift(tenant: string, table: TableName, warehouse: Pick<Warehouse, 'tables' | 'describeColumns'>): Promise<void> {
   const [drift] = await describeDrift([table], warehouse);
-  const problems = drift ? driftProblems(drift, warehouse.tables.source) : [];
+  // The error's context names the table; its message does not again.
+  const problems = drift ? columnProblems(drift, warehouse.tables.source) : [];
   if (problems.length > 0) throw new PermanentError('DDL_DRIFT', problems.join('; '), { tenant, table });
 }
 

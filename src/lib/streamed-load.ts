@@ -20,7 +20,7 @@ import { fileFormat } from './file-format.js';
 import { fileRef } from './load-unit.js';
 import { batchFiles } from './plan.js';
 import { readRecords, type FileRecord } from './record-stream.js';
-import { fitsRule, valueMessage, valueRule, type ValueRule } from './value-rules.js';
+import { columnRule, epochText, fitsRule, valueMessage, type ValueRule } from './value-rules.js';
 import type { TableSpec } from '../tables.js';
 
 export interface StreamDeps {
@@ -143,9 +143,9 @@ async function* partsOf(file: FileVersion, deps: StreamDeps, context: ErrorConte
         const problem = columnProblem(spec, header, context);
         if (problem) throw problem;
       }
-      checkRecord(record, file, spec, context);
-      if (record.kind === 'json') json.push(record.line);
-      else csv.push(record.value);
+      const epochs = checkRecord(record, file, spec, context);
+      if (record.kind === 'json') json.push(epochs ? jsonWith(record, epochs) : record.line);
+      else csv.push(epochs ? record.value.map((v, i) => epochs.get(record.header[i]!) ?? v) : record.value);
       bytes += record.bytes;
       if (json.length + csv.length >= deps.chunkRows || bytes >= deps.chunkBytes) yield flush();
     }
@@ -165,8 +165,20 @@ function rowProblem(spec: TableSpec, problem: keyof ReturnType<typeof rowProblem
   return new PermanentError(code, message, { ...context, column });
 }
 
-/** The checks of a row the engine's insert would not make: an id and a version, no other tenant, no unknown field. */
-function checkRecord(record: FileRecord, file: FileVersion, spec: TableSpec, context: ErrorContext): void {
+/**
+ * A JSON row with some values replaced by texts: the other numbers as written (JSON.parse rounds
+ * a large one). A checked row's values are all scalars.
+ */
+function jsonWith(record: FileRecord & { kind: 'json' }, texts: ReadonlyMap<string, string>): string {
+  const value = (key: string, v: unknown) => (texts.has(key) ? JSON.stringify(texts.get(key)) : typeof v === 'number' ? (record.numbers?.[key] ?? JSON.stringify(v)) : JSON.stringify(v));
+  return `{${Object.entries(record.value).map(([key, v]) => `${JSON.stringify(key)}:${value(key, v)}`).join(',')}}`;
+}
+
+/**
+ * The checks of a row the engine's insert would not make: an id and a version, no other tenant,
+ * no unknown field. Returns the ISO-8601 texts to send in place of its epoch numbers, if it has any.
+ */
+function checkRecord(record: FileRecord, file: FileVersion, spec: TableSpec, context: ErrorContext): Map<string, string> | undefined {
   if (record.kind === 'json') {
     const allowed = allowedColumns(spec);
     for (const key in record.value) {
@@ -177,12 +189,12 @@ function checkRecord(record: FileRecord, file: FileVersion, spec: TableSpec, con
   if (field(record, spec.version) == null) throw rowProblem(spec, 'missing_version', { ...context, row: record.row });
   const tenant = field(record, 'tenant_id');
   if (tenant != null && tenant !== file.tenant) throw rowProblem(spec, 'foreign_tenant', { ...context, row: record.row });
-  checkValues(record, spec, context);
+  return checkValues(record, spec, context);
 }
 
 const RULES = new WeakMap<TableSpec, { name: string; rule: ValueRule; required: boolean }[]>();
 const rulesOf = (spec: TableSpec) =>
-  RULES.get(spec) ?? RULES.set(spec, spec.columns.map((c) => ({ name: c.name, rule: valueRule(c.type), required: spec.required.includes(c.name) }))).get(spec)!;
+  RULES.get(spec) ?? RULES.set(spec, spec.columns.map((c) => ({ name: c.name, rule: columnRule(c), required: spec.required.includes(c.name) }))).get(spec)!;
 
 /** Each value's text as the file holds it: a JSON number as written, a boolean as `true`/`false`. */
 function valueText(record: FileRecord, name: string): string | undefined | { nested: true } {
@@ -194,8 +206,13 @@ function valueText(record: FileRecord, name: string): string | undefined | { nes
   return String(value);
 }
 
-/** Every value fits its column's rule (value-rules.ts), as the in-engine path checks in SQL. */
-function checkValues(record: FileRecord, spec: TableSpec, context: ErrorContext): void {
+/**
+ * Every value fits its column's rule (value-rules.ts), as the in-engine path checks in SQL. An
+ * epoch number is sent as its ISO-8601 text: the engine's typed parser would read a JSON number
+ * into a DateTime64(3) as milliseconds and a CSV one as seconds, whatever the declared unit.
+ */
+function checkValues(record: FileRecord, spec: TableSpec, context: ErrorContext): Map<string, string> | undefined {
+  let epochs: Map<string, string> | undefined;
   for (const { name, rule, required } of rulesOf(spec)) {
     const text = valueText(record, name);
     const at = { ...context, row: record.row, column: name };
@@ -204,5 +221,8 @@ function checkValues(record: FileRecord, spec: TableSpec, context: ErrorContext)
     if (text === undefined) continue;
     if (typeof text === 'object') throw new PermanentError('WRONG_TYPE', `expected ${rule.expected}; got a JSON array or object`, at);
     if (!fitsRule(rule, text)) throw new PermanentError('WRONG_TYPE', valueMessage(rule, text), at);
+    const iso = rule.epoch && epochText(rule, text);
+    if (iso) (epochs ??= new Map()).set(name, iso);
   }
+  return epochs;
 }

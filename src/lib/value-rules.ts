@@ -9,6 +9,24 @@
 
 export type ValueKind = 'string' | 'integer' | 'decimal' | 'timestamp';
 
+/** The unit of epoch numbers a DateTime64 column declares it takes (`"epoch"` in the table configuration). */
+export const EPOCH_UNITS = ['seconds', 'milliseconds'] as const;
+export type EpochUnit = (typeof EPOCH_UNITS)[number];
+
+/** A timestamp column's second form: a whole number of its unit since 1970-01-01 00:00 UTC. */
+export interface EpochRule {
+  unit: EpochUnit;
+  /** The whole number's form (the same text for RE2 and JavaScript). */
+  pattern: string;
+  /** The inclusive range, in the unit: DateTime64's, 1900-01-01 to 2299-12-31 23:59:59.999. */
+  min: bigint;
+  max: bigint;
+  /** Milliseconds per unit: what the number is multiplied by. */
+  factor: bigint;
+  /** The number must be a multiple of this: milliseconds a column of fewer fraction digits cannot hold are refused, not rounded. */
+  step: bigint;
+}
+
 export interface ValueRule {
   kind: ValueKind;
   /** The column's ClickHouse type without `Nullable(...)`. */
@@ -23,6 +41,8 @@ export interface ValueRule {
   max?: bigint;
   /** Timestamps: the fraction digits the column keeps. */
   precision?: number;
+  /** Timestamps whose column declares an epoch unit: the whole numbers it takes as well. */
+  epoch?: EpochRule;
 }
 
 const INTEGER = /^(U?)Int(8|16|32|64)$/;
@@ -46,18 +66,43 @@ function decimalPattern(precision: number, scale: number): string {
   return `^-?[0-9]{1,${Math.max(whole, 1)}}${fraction}$`;
 }
 
+/** DateTime64's range in milliseconds since 1970-01-01 00:00 UTC: 1900-01-01 to 2299-12-31 23:59:59.999. */
+const EPOCH_MIN_MS = BigInt(Date.UTC(1900, 0, 1));
+const EPOCH_MAX_MS = BigInt(Date.UTC(2300, 0, 1)) - 1n;
+
+function epochRule(unit: EpochUnit, precision: number): EpochRule {
+  const factor = unit === 'seconds' ? 1000n : 1n;
+  // Floor and ceiling towards the range's inside: a number of seconds at the end stays within it.
+  const min = -(-EPOCH_MIN_MS / factor);
+  const max = EPOCH_MAX_MS / factor;
+  const step = unit === 'milliseconds' && precision < 3 ? 10n ** BigInt(3 - precision) : 1n;
+  // At most the digits of the range's ends, so no reader's integer overflows; leading zeros fit within them.
+  const digits = String(max > -min ? max : -min).length;
+  return { unit, pattern: `^-?[0-9]{1,${digits}}$`, min, max, factor, step };
+}
+
 const RULES = new Map<string, ValueRule>();
 
-/** The rule of a column type; throws for a type onceload has no rule for (it cannot load it safely). */
-export function valueRule(columnType: string): ValueRule {
-  let rule = RULES.get(columnType);
-  if (!rule) RULES.set(columnType, (rule = makeRule(columnType)));
+/**
+ * The rule of a column type (with the epoch unit the column declares, if any); throws for a type
+ * onceload has no rule for (it cannot load it safely), or an epoch unit on a type other than DateTime64.
+ */
+export function valueRule(columnType: string, epoch?: EpochUnit): ValueRule {
+  const key = epoch ? `${columnType}|${epoch}` : columnType;
+  let rule = RULES.get(key);
+  if (!rule) RULES.set(key, (rule = makeRule(columnType, epoch)));
   return rule;
 }
 
-function makeRule(columnType: string): ValueRule {
+/** The rule of a configured column. */
+export function columnRule(column: { type: string; epoch?: EpochUnit | undefined }): ValueRule {
+  return valueRule(column.type, column.epoch);
+}
+
+function makeRule(columnType: string, epochUnit?: EpochUnit): ValueRule {
   const nullable = columnType.startsWith('Nullable(') && columnType.endsWith(')');
   const type = nullable ? columnType.slice('Nullable('.length, -1) : columnType;
+  if (epochUnit && !TIMESTAMP.test(type)) throw new Error(`an epoch unit is for DateTime64 columns only, not ${columnType}`);
   if (type === 'String') return { kind: 'string', type, nullable, expected: 'text (valid UTF-8)' };
   const integer = INTEGER.exec(type);
   if (integer) {
@@ -81,13 +126,18 @@ function makeRule(columnType: string): ValueRule {
   const timestamp = TIMESTAMP.exec(type);
   if (timestamp) {
     const precision = Number(timestamp[1]);
+    const iso = `an ISO-8601 date and time (YYYY-MM-DD, optionally [T ]hh:mm[:ss${precision ? `[.${'f'.repeat(precision)}]` : ''}] and Z or ±hh:mm)`;
+    const epoch = epochUnit && epochRule(epochUnit, precision);
     return {
       kind: 'timestamp',
       type,
       nullable,
       precision,
       pattern: timestampPattern(precision),
-      expected: `an ISO-8601 date and time (YYYY-MM-DD, optionally [T ]hh:mm[:ss${precision ? `[.${'f'.repeat(precision)}]` : ''}] and Z or ±hh:mm); epoch numbers and other date orders are refused`,
+      ...(epoch ? { epoch } : {}),
+      expected: epoch
+        ? `${iso} or a whole number of ${epoch.unit} from ${epoch.min} to ${epoch.max} since 1970-01-01 00:00 UTC${epoch.step > 1n ? `, a multiple of ${epoch.step}` : ''} (years 1900-2299); other date orders are refused`
+        : `${iso}; epoch numbers are refused unless the table declares the column's "epoch" unit, and other date orders are refused`,
     };
   }
   throw new Error(`no value rule for the column type ${JSON.stringify(columnType)}`);
@@ -110,6 +160,7 @@ function dayExists(text: string): boolean {
 export function fitsRule(rule: ValueRule, text: string): boolean {
   if (rule.kind === 'string') return true;
   if (text === '') return true;
+  if (rule.epoch && regexp(rule.epoch.pattern).test(text)) return fitsEpoch(rule.epoch, BigInt(text));
   if (!regexp(rule.pattern!).test(text)) return false;
   if (rule.kind === 'integer') {
     const n = BigInt(text);
@@ -117,6 +168,23 @@ export function fitsRule(rule: ValueRule, text: string): boolean {
   }
   if (rule.kind === 'timestamp') return dayExists(text);
   return true;
+}
+
+function fitsEpoch(epoch: EpochRule, n: bigint): boolean {
+  return n >= epoch.min && n <= epoch.max && n % epoch.step === 0n;
+}
+
+/**
+ * The ISO-8601 text (UTC, milliseconds) of an epoch number that fits the rule, or undefined for
+ * any other text. The streamed path sends it in place of the number: the engine's typed parser
+ * would read a JSON number into a DateTime64(3) as milliseconds and a CSV one as seconds.
+ */
+export function epochText(rule: ValueRule, text: string): string | undefined {
+  const epoch = rule.epoch;
+  if (!epoch || !regexp(epoch.pattern).test(text)) return undefined;
+  const n = BigInt(text);
+  if (!fitsEpoch(epoch, n)) return undefined;
+  return new Date(Number(n * epoch.factor)).toISOString();
 }
 
 /** A value shortened for a message. */

@@ -67,6 +67,21 @@ describe('the table configuration', () => {
     }
   });
 
+  it('takes an epoch unit on a DateTime64 column only, keeps it for a function to read, and names table and column otherwise', () => {
+    const tables = parseTablesConfig(invoices({}, [{ name: 'seen', type: 'Nullable(DateTime64(3))', epoch: 'milliseconds' } as never, { name: 'at', type: 'DateTime64(0)', epoch: 'seconds' } as never]), 'f');
+    expect(tables.get('invoices').columns.slice(-2)).toEqual([
+      { name: 'seen', type: 'Nullable(DateTime64(3))', epoch: 'milliseconds' },
+      { name: 'at', type: 'DateTime64(0)', epoch: 'seconds' },
+    ]);
+    // A column without one has no epoch field at all.
+    expect(tables.get('invoices').columns[0]).toEqual({ name: 'id', type: 'String' });
+    expect(parseTablesConfig(JSON.parse(JSON.stringify(tables)), 'f').toJSON()).toEqual(tables.toJSON());
+    expect(refusal(invoices({}, [{ name: 'count', type: 'UInt64', epoch: 'seconds' } as never]))).toBe(
+      'onceload.tables.json: tables.invoices.columns[3].epoch: "epoch" is for DateTime64 columns only; invoices.count is UInt64',
+    );
+    expect(refusal(invoices({}, [{ name: 'at', type: 'DateTime64(3)', epoch: 'minutes' } as never]))).toMatch(/^onceload\.tables\.json: tables\.invoices\.columns\[3\]\.epoch: .*"seconds".*"milliseconds"/);
+  });
+
   it('refuses names that are not plain identifiers, and onceload\'s own columns', () => {
     expect(refusal({ tables: { 'my-invoices': invoices().tables.invoices } })).toMatch(/^onceload\.tables\.json: tables\["my-invoices"\]: "my-invoices" is not a plain identifier/);
     expect(refusal(invoices({}, [{ name: 'due date', type: 'String' }]))).toMatch(/tables\.invoices\.columns\[3\]\.name: "due date" is not a plain identifier/);

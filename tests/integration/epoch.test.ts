@@ -1,0 +1,3 @@
+import { epochSuite } from './epoch-cases.js';
+
+epochSuite({}, { parquet: true });

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { demoNextSteps } from '../../src/cli/demo-next.js';
+import { loadConfig } from '../../src/config.js';
+import { DEFAULT_DATA_DIR } from '../../src/local/runtime.js';
+
+describe("the demo's closing hint", () => {
+  it('queries the first configured table, whatever the tables are', () => {
+    const config = loadConfig({ ONCELOAD_CHDB_PATH: '/tmp/chdb', ONCELOAD_TABLES: JSON.stringify({ tables: { invoices: { columns: [{ name: 'id', type: 'String' }, { name: 'last_updated', type: 'DateTime64(3)' }] } } }) });
+    const text = demoNextSteps('/tmp/data', DEFAULT_DATA_DIR, config);
+    expect(text).toContain('"SELECT tenant_id, count() AS rows FROM invoices FINAL GROUP BY tenant_id ORDER BY tenant_id"');
+    expect(text).not.toContain('companies');
+  });
+
+  it('queries companies for the canonical tables', () => {
+    expect(demoNextSteps('/tmp/data', DEFAULT_DATA_DIR, loadConfig({ ONCELOAD_CHDB_PATH: '/tmp/chdb' }))).toContain('FROM companies FINAL');
+  });
+});
