@@ -220,7 +220,7 @@ export interface Ledger {
    * never a loaded one (its rows are in the table). The entry takes the next generation, so an
    * object landed again is loaded as new work. False when the condition did not hold.
    */
-  retireGone(entry: Pick<LedgerEntry, 'tenant' | 'table' | 'key' | 'etag' | 'generation'>, now: Date): Promise<boolean>;
+  retireGone(entry: Pick<LedgerEntry, 'tenant' | 'table' | 'key' | 'etag' | 'generation' | 'loadedVersions'>, now: Date): Promise<boolean>;
   /** Marks entries for reloading under a new generation; returns how many. */
   reset(params: { tenant: string; table: TableName; key?: string; status?: FileStatus }): Promise<number>;
 }

@@ -42,4 +42,20 @@ describe('objects deleted from the bucket', () => {
     expect(back.cause).toContain('created_date');
     expect((await ledgerOf('vanish')).get(bad)?.status).toBe('failed');
   });
+  it('never loads again a version loaded before the key failed and went: landed again, it is unchanged', async () => {
+    await h.addTenant('comeback', ['companies']);
+    const key = h.land('comeback', 'companies', 'a.jsonl', companyRows(range(1, 5)));
+    expect(report(await h.run({ tenants: ['comeback'] })).totals.loaded).toBe(1);
+    // Overwritten with a bad file, which fails; then deleted, so its entry ends gone.
+    h.land('comeback', 'companies', 'a.jsonl', BAD);
+    expect((await h.run({ tenants: ['comeback'] })).status).toBe('FAILED');
+    rmSync(join(h.runtime.landingDir, key));
+    expect(report(await h.run({ tenants: ['comeback'] })).ok).toBe(true);
+    expect((await ledgerOf('comeback')).get(key)?.status).toBe('gone');
+    // The first version, landed again byte for byte: its rows are already in the table.
+    h.land('comeback', 'companies', 'a.jsonl', companyRows(range(1, 5)));
+    const again = report(await h.run({ tenants: ['comeback'] }));
+    expect(again.totals).toMatchObject({ loaded: 0, unchanged: 1 });
+    expect(await h.rawCount('companies', 'comeback')).toBe(5);
+  });
 });

@@ -35,7 +35,7 @@ export class LedgerListing implements Pick<Ledger, 'listItem' | 'listIgnored' | 
     if (!this.ignored.has(scope)) this.ignored.set(scope, new Map());
     this.ignored.get(scope)!.set(object.key, object);
   }
-  async retireGone(entry: Pick<LedgerEntry, 'tenant' | 'table' | 'key' | 'etag' | 'generation'>) {
+  async retireGone(entry: Pick<LedgerEntry, 'tenant' | 'table' | 'key' | 'etag' | 'generation' | 'loadedVersions'>) {
     this.calls.push('retireGone');
     const current = this.entries.get(this.#k(entry));
     if (!current || current.status === 'loaded' || current.etag !== entry.etag) return false;

@@ -11,7 +11,7 @@ import type { TableName } from '../../tables.js';
 import { FileBusyError } from '../../errors.js';
 import { awsCall } from './classify.js';
 import { LEDGER_TTL_ATTRIBUTE } from '../../dynamo-schema.js';
-import { versionName } from '../../lib/dedup-token.js';
+import { parseVersionName, versionName } from '../../lib/dedup-token.js';
 
 const partitionKey = (tenant: string, table: string) => `${tenant}#${table}`;
 /** Load units live beside the files, in a partition of their own that listing the files never reads. */
@@ -416,12 +416,18 @@ export class DynamoLedger implements Ledger {
     );
   }
 
-  retireGone(entry: Pick<LedgerEntry, 'tenant' | 'table' | 'key' | 'etag' | 'generation'>, now: Date): Promise<boolean> {
+  retireGone(entry: Pick<LedgerEntry, 'tenant' | 'table' | 'key' | 'etag' | 'generation' | 'loadedVersions'>, now: Date): Promise<boolean> {
+    // The versions loaded at this generation stay loaded at the next: a version landed again
+    // byte for byte after the key went is unchanged, never loaded a second time.
+    const carried = (entry.loadedVersions ?? [])
+      .map(parseVersionName)
+      .filter((v) => v.generation === entry.generation)
+      .map((v) => versionName({ etag: v.etag, generation: entry.generation + 1 }));
     return this.#conditional(`retiring ${entry.key} as gone`, {
       Key: this.#key(entry),
       // A new generation, as a reset gives: if the object lands again, its load is new work (new
       // unit ids, a new token), never the earlier attempts' records of this version.
-      UpdateExpression: 'SET #status = :gone, generation = :next, updatedAt = :now REMOVE attempt, leaseUntil',
+      UpdateExpression: `SET #status = :gone, generation = :next, updatedAt = :now REMOVE attempt, leaseUntil${carried.length ? ' ADD loadedVersions :carried' : ''}`,
       // Never a loaded entry, nor a claim a live attempt holds or a unit may still insert.
       ConditionExpression:
         'etag = :etag AND generation = :gen AND (#status IN (:failed, :reset, :superseded) OR (#status = :loading AND leaseUntil < :now AND attribute_not_exists(#unit)))',
@@ -436,6 +442,7 @@ export class DynamoLedger implements Ledger {
         ':reset': 'reset',
         ':superseded': 'superseded',
         ':loading': 'loading',
+        ...(carried.length ? { ':carried': new Set(carried) } : {}),
       },
     });
   }
