@@ -144,7 +144,8 @@ async function* partsOf(file: FileVersion, deps: StreamDeps, context: ErrorConte
         if (problem) throw problem;
       }
       const epochs = checkRecord(record, file, spec, context);
-      if (record.kind === 'json') json.push(epochs ? jsonWith(record, epochs) : record.line);
+      // A row's own tenant_id (checked equal) is dropped: the insert writes the file's tenant.
+      if (record.kind === 'json') json.push(epochs || 'tenant_id' in record.value ? jsonWith(record, epochs ?? new Map(), 'tenant_id') : record.line);
       else csv.push(epochs ? record.value.map((v, i) => epochs.get(record.header[i]!) ?? v) : record.value);
       bytes += record.bytes;
       if (json.length + csv.length >= deps.chunkRows || bytes >= deps.chunkBytes) yield flush();
@@ -166,12 +167,12 @@ function rowProblem(spec: TableSpec, problem: keyof ReturnType<typeof rowProblem
 }
 
 /**
- * A JSON row with some values replaced by texts: the other numbers as written (JSON.parse rounds
- * a large one). A checked row's values are all scalars.
+ * A JSON row with some values replaced by texts, and `omit` left out: the other numbers as
+ * written (JSON.parse rounds a large one). A checked row's values are all scalars.
  */
-function jsonWith(record: FileRecord & { kind: 'json' }, texts: ReadonlyMap<string, string>): string {
+function jsonWith(record: FileRecord & { kind: 'json' }, texts: ReadonlyMap<string, string>, omit?: string): string {
   const value = (key: string, v: unknown) => (texts.has(key) ? JSON.stringify(texts.get(key)) : typeof v === 'number' ? (record.numbers?.[key] ?? JSON.stringify(v)) : JSON.stringify(v));
-  return `{${Object.entries(record.value).map(([key, v]) => `${JSON.stringify(key)}:${value(key, v)}`).join(',')}}`;
+  return `{${Object.entries(record.value).filter(([key]) => key !== omit).map(([key, v]) => `${JSON.stringify(key)}:${value(key, v)}`).join(',')}}`;
 }
 
 /**

@@ -67,7 +67,7 @@ export function valueSuite(env: Record<string, string>, options: { parquet: bool
     const tenant = 'forms';
     await h.addTenant(tenant, ['time_entries']);
     const rows = good.map((r) => ({ ...r, company_id: 1, member: 'm' }));
-    const json = h.land(tenant, 'time_entries', 'a.jsonl', rows.map((r, i) => (i === 1 ? raw(r, 'ticket_id', '18446744073709551615') : JSON.stringify(r))).join('\n') + '\n');
+    const json = h.land(tenant, 'time_entries', 'a.jsonl', rows.map((r, i) => (i === 1 ? raw({ ...r, tenant_id: tenant }, 'ticket_id', '18446744073709551615') : JSON.stringify(r))).join('\n') + '\n');
     const text = h.land(tenant, 'time_entries', 'a.csv', csv(rows));
     const files = [json, text];
     if (options.parquet) {

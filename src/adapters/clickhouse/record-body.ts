@@ -12,14 +12,12 @@ export const lineage = (file: FileRef, loadedAt: string): Lineage => ({ tenant_i
 
 /**
  * JSON lines of the rows with their lineage, written in front of each object's own fields (a
- * checked row has some). A row that names tenant_id itself (checked equal) is rewritten instead,
- * since a field may appear only once.
+ * checked row has some). Rows never name tenant_id themselves (the Load drops it once checked
+ * equal), so no row is parsed again here: JSON.parse would round a large number.
  */
 export function jsonBody(rows: readonly string[], lineage: Lineage): Buffer {
   const fields = JSON.stringify(lineage).slice(0, -1) + ',';
-  return Buffer.from(
-    rows.map((row) => (row.includes('"tenant_id"') ? JSON.stringify({ ...(JSON.parse(row) as object), ...lineage }) : fields + row.trimStart().slice(1))).join('\n') + '\n',
-  );
+  return Buffer.from(rows.map((row) => fields + row.trimStart().slice(1)).join('\n') + '\n');
 }
 
 /**
