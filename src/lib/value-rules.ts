@@ -51,19 +51,22 @@ const TIMESTAMP = /^DateTime64\((\d)\)$/;
 
 /**
  * ISO-8601 dates and times, with `T` or a space, optional seconds and fraction, and a zone only
- * after a time. Years 1900-2299 are DateTime64's range. Fraction digits past the column's
+ * after a time. Years 1901-2298: DateTime64 holds 1900-2299, and a zone offset (at most a day)
+ * must not carry a value out of it. Fraction digits past the column's
  * precision must be zeros: a value the column cannot hold is refused, not rounded.
  */
 function timestampPattern(precision: number): string {
   const fraction = precision === 0 ? '(\\.0*)?' : `(\\.[0-9]{1,${precision}}0*)?`;
   const time = `([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]${fraction})?(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?)?`;
-  return `^(19[0-9]{2}|2[0-2][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])${time}$`;
+  return `^(190[1-9]|19[1-9][0-9]|2[01][0-9]{2}|22[0-8][0-9]|229[0-8])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])${time}$`;
 }
 
 function decimalPattern(precision: number, scale: number): string {
   const whole = precision - scale;
   const fraction = scale === 0 ? '(\\.0*)?' : `(\\.[0-9]{1,${scale}}0*)?`;
-  return `^-?[0-9]{1,${Math.max(whole, 1)}}${fraction}$`;
+  // No digit before the point fits a Decimal(P, P) but a zero: 5.12 does not fit Decimal(2, 2).
+  if (whole === 0) return `^-?(0(\\.0*)?|0?\\.[0-9]{1,${scale}}0*)$`;
+  return `^-?[0-9]{1,${whole}}${fraction}$`;
 }
 
 /** DateTime64's range in milliseconds since 1970-01-01 00:00 UTC: 1900-01-01 to 2299-12-31 23:59:59.999. */

@@ -30,6 +30,7 @@ const COLUMNS: ColumnSpec[] = [
   { name: 'u', type: 'UInt64' },
   { name: 'i', type: 'Int32' },
   { name: 'd', type: 'Decimal(9, 2)' },
+  { name: 'dd', type: 'Decimal(2, 2)' },
   { name: 't', type: 'DateTime64(3)' },
   { name: 's', type: 'Nullable(DateTime64(0))' },
   { name: 'es', type: 'DateTime64(3)', epoch: 'seconds' },
@@ -89,7 +90,10 @@ const near = fc.oneof(
 );
 
 it('the engine and the Load accept exactly the same texts in every kind of column', async () => {
-  const texts = [...new Set(fc.sample(near, { numRuns: 600, seed: 20261202 }))];
+  // Texts at the edges no generator is sure to hit: a decimal with no digit before the point, and
+  // timestamps a zone would carry out of DateTime64's range.
+  const edges = ['0.5', '.25', '-0.12', '0', '0.00', '5.12', '0.123', '1.0', '2299-12-31T23:00-05:00', '1900-01-01T00:30+01:00', '1901-01-01T00:30+01:00'];
+  const texts = [...new Set([...fc.sample(near, { numRuns: 600, seed: 20261202 }), ...edges])];
   for (const column of COLUMNS) {
     const engine = await engineFits(column, texts);
     const rule = columnRule(column);
