@@ -25,7 +25,7 @@ export const SAMPLE_IGNORED = 5;
 
 export const REASONS: Record<IgnoreReason, string> = {
   'unknown-extension': 'not a .jsonl, .ndjson, .json, .csv or .parquet file (optionally .gz)',
-  'unknown-table': 'the folder is not a canonical table',
+  'unknown-table': 'the folder names no configured table',
   'table-not-enabled': "the table is not one of the tenant's tables",
   'unregistered-tenant': 'no tenant has this id',
   'outside-layout': 'outside <tenant>/canonical/<table>/',

@@ -107,6 +107,10 @@ const MAX_LISTED = 50;
  * Step Functions caps a state's output at 256 KiB (about 250 bytes an item); totals count them all.
  */
 export const MAX_REPORTED_ITEMS = 400;
+
+/** A failure's message in the report, cut short: up to 50 of them go in it, under the same cap. */
+const MAX_ERROR_CHARS = 300;
+const shortError = (error: string) => (error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS)}... (see onceload files)` : error);
 const active = (i: ItemReport) => i.loaded + i.byOther + i.failed + i.failedBefore + i.superseded + i.wouldLoad + i.ignored > 0;
 
 /** The engine a table must have, for messages. */
@@ -161,7 +165,7 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
   const findings: ItemFindings = { report, failures: [], lost: [], doubled: [], moved: [], warnings: [], filesChecked: 0 };
   if (item.failure) {
     const cause = typeof item.failure.Cause === 'string' ? item.failure.Cause : JSON.stringify(item.failure.Cause ?? '');
-    findings.failures.push({ tenant: item.tenant, table: item.table, error: `${item.failure.Error ?? 'Error'}: ${cause}` });
+    findings.failures.push({ tenant: item.tenant, table: item.table, error: shortError(`${item.failure.Error ?? 'Error'}: ${cause}`) });
   }
   if (item.failedBefore?.length) {
     findings.warnings.push(`${where}: ${counts?.failedBefore ?? item.failedBefore.length} file(s) failed in an earlier run and are not retried until they change or are reset, e.g. ${item.failedBefore[0]}`);
@@ -174,13 +178,13 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
   const mine = entries.filter((e) => e.runId === input.runId);
   const loaded = mine.filter((e) => e.status === 'loaded');
   for (const e of mine.filter((e) => e.status === 'failed')) {
-    findings.failures.push({ tenant: item.tenant, table: item.table, key: e.key, error: e.error ?? 'failed' });
+    findings.failures.push({ tenant: item.tenant, table: item.table, key: e.key, error: shortError(e.error ?? 'failed') });
   }
   const mySettled = mine.filter((e) => SETTLED.has(e.status)).length;
   const others = settledByOthers(entries, input.runId, item.plannedAt, Math.max((counts?.toLoad ?? 0) - mySettled, 0));
   // A planned file another execution failed failed for this run too; its report names the same fault.
   for (const e of others.filter((e) => e.status === 'failed')) {
-    findings.failures.push({ tenant: item.tenant, table: item.table, key: e.key, error: `${e.error ?? 'failed'} (in run ${e.runId})` });
+    findings.failures.push({ tenant: item.tenant, table: item.table, key: e.key, error: shortError(`${e.error ?? 'failed'} (in run ${e.runId})`) });
   }
   report.byOther = others.filter((e) => e.status === 'loaded').length;
   report.superseded = [...mine, ...others].filter((e) => e.status === 'superseded').length;

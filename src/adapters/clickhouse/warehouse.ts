@@ -352,10 +352,16 @@ export class ClickHouseWarehouse implements Warehouse {
   async uncoveredRows(file: FileRef): Promise<number> {
     const source = await fileSource(file, this.#options.objectUrl, this.#structure(file.table));
     const spec = this.#spec(file.table);
+    // A row is covered by the table's newest row of the same sorting key (tenant_id aside): a key
+    // of several columns must match on all of them, or another key's row would cover a lost one.
+    const key = spec.sortingKey.filter((c) => c !== 'tenant_id');
+    const fileKey = key.map((c, i) => `${convertedColumn(spec, c)} AS k${i}`).join(', ');
+    const tableKey = key.map((c, i) => `${quoteIdentifier(c)} AS k${i}`).join(', ');
+    const on = key.map((_, i) => `f.k${i} = t.k${i}`).join(' AND ');
     const [row] = await this.#rows<{ uncovered: string }>(
-      `SELECT count() AS uncovered FROM (SELECT ${convertedColumn(spec, 'id')} AS file_id, ${convertedColumn(spec, spec.version)} AS file_version FROM ${source.sql}) AS f
-       LEFT JOIN (SELECT id, max(${quoteIdentifier(spec.version)}) AS newest FROM ${this.#ref(file.table)}
-                  WHERE tenant_id = {tenant:String} GROUP BY id) AS t ON f.file_id = t.id
+      `SELECT count() AS uncovered FROM (SELECT ${fileKey}, ${convertedColumn(spec, spec.version)} AS file_version FROM ${source.sql}) AS f
+       LEFT JOIN (SELECT ${tableKey}, max(${quoteIdentifier(spec.version)}) AS newest FROM ${this.#ref(file.table)}
+                  WHERE tenant_id = {tenant:String} GROUP BY ${key.map((_, i) => `k${i}`).join(', ')}) AS t ON ${on}
        WHERE t.newest IS NULL OR t.newest < f.file_version${settingsClause({
          ...this.#readSettings(),
          input_format_skip_unknown_fields: 1,
