@@ -20,6 +20,7 @@ import { defaultRemoteDeps, nonNegativeSeconds, statusCommand, triggerCommand, t
 import { RemoteError } from '../remote/errors.js';
 import { withStageStores, type Stores } from '../remote/stage-stores.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../remote/watch.js';
+import { tenantTables } from '../lib/discover.js';
 import { loadTables } from '../table-config.js';
 import type { TableName } from '../tables.js';
 import { addTableCommands } from './table-commands.js';
@@ -263,11 +264,12 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
   stageOptions(tenants.command('list').description('list the tenants').addOption(dataDirOption())).action(async (flags: StoreFlags) => {
     await withStores(flags, 'dynamodb:Scan', async ({ tenants: directory }) => {
       const rows = await directory.list();
+      const all = loadTables().names;
       const schedule = (t: (typeof rows)[number]) => `${t.everySeconds ? formatEvery(t.everySeconds) : '-'}\t${t.lastSuccessAt ?? '-'}`;
       out(
         [
           'tenant\tservice\tenabled\ttables\tevery\tlast success',
-          ...rows.map((t) => `${t.tenantId}\t${t.service}\t${t.enabled}\t${(t.tables ?? loadTables().names).join(',')}\t${schedule(t)}`),
+          ...rows.map((t) => `${t.tenantId}\t${t.service}\t${t.enabled}\t${(t.tables ?? all).join(',')}\t${schedule(t)}`),
         ].join('\n'),
       );
     });
@@ -318,8 +320,9 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
         return out(lines.join('\n'));
       }
       const entries = [];
+      const tables = flags.table ? [flags.table] : loadTables().names;
       for (const tenant of tenantIds) {
-        for (const table of flags.table ? [flags.table] : loadTables().names) {
+        for (const table of tables) {
           for (const e of (await deps.ledger.listItem(tenant, table)).values()) if (!flags.status || e.status === flags.status) entries.push(e);
         }
       }
@@ -352,9 +355,10 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       const known = await deps.tenants.list();
       if (flags.tenant !== undefined && !known.some((t) => t.tenantId === flags.tenant)) throw new InputError(`no tenant ${JSON.stringify(flags.tenant)}`, '--tenant');
       const tenants = flags.all ? known : known.filter((t) => t.tenantId === flags.tenant);
+      const catalog = loadTables();
       let count = 0;
       for (const tenant of tenants) {
-        const tables = flags.table !== undefined ? [flags.table] : (tenant.tables ?? loadTables().names);
+        const tables = flags.table !== undefined ? [flags.table] : tenantTables(tenant, catalog);
         for (const table of tables) {
           const reset = await deps.ledger.reset({
             tenant: tenant.tenantId,
