@@ -1,11 +1,12 @@
 /**
- * Task "Discover tenants and tables": validates the execution input, lists the work items, and
- * accounts for the landed objects no item will list (see src/lib/landing-census.ts).
+ * Task "Discover tenants and tables": validates the execution input, writes the work items as the
+ * Map's manifest, and accounts for the landed objects no item will list (src/lib/landing-census.ts).
  */
 import middy from '@middy/core';
-import { discover, type Discovery } from '../src/lib/discover.js';
+import { discover } from '../src/lib/discover.js';
 import { parseExecutionInput } from '../src/lib/execution-input.js';
-import { takeCensus, type Census } from '../src/lib/landing-census.js';
+import { takeCensus } from '../src/lib/landing-census.js';
+import { writeDiscovery, type DiscoverOutput } from '../src/lib/run-files.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler, keyUnlessDryRun } from '../src/runtime/idempotency.js';
 import { logger, observability } from '../src/runtime/observability.js';
@@ -17,7 +18,7 @@ export interface DiscoverEvent {
   now?: string;
 }
 
-export const handler = middy(async (event: DiscoverEvent): Promise<Discovery & Census> => {
+export const handler = middy(async (event: DiscoverEvent): Promise<DiscoverOutput> => {
   const deps = await getDeps();
   const now = event.now ? new Date(event.now) : new Date();
   const registered = await deps.tenants.list();
@@ -36,7 +37,8 @@ export const handler = middy(async (event: DiscoverEvent): Promise<Discovery & C
     { store: deps.store, ledger: deps.ledger, tables: deps.config.tables },
   );
   logger.info('discovered', { items: discovery.items.length, tables: discovery.tables, notDue: discovery.notDue.length, dryRun: discovery.dryRun, ignored: census.ignored.count });
-  return { ...discovery, ...census };
+  // The items and what else was found go to the runs bucket: the state carries their location.
+  return writeDiscovery(deps.runs, { ...discovery, ...census });
 })
   .use(observability())
   .use(idempotentHandler('discover', keyUnlessDryRun(['runId'], 'input.dryRun')));

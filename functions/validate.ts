@@ -1,20 +1,33 @@
-/** Task "Validate the run": counts and engine checks, and the run report; a run that validates counts as its tenants' last success. */
+/**
+ * Task "Validate the run": reads the items' results the Map wrote to the runs bucket, runs the
+ * counts and engine checks, writes the full report beside them and returns a bounded summary;
+ * a run that validates counts as its tenants' last success.
+ */
 import middy from '@middy/core';
 import { recordRunSuccess } from '../src/lib/record-success.js';
-import { validateRun, type RunReport, type ValidateInput } from '../src/lib/validate.js';
+import { readDiscovery, readMapResults, writeReport, type MapResults } from '../src/lib/run-files.js';
+import { summarise, type RunSummary } from '../src/lib/run-summary.js';
+import { validateRun } from '../src/lib/validate.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler, keyUnlessDryRun } from '../src/runtime/idempotency.js';
 import { observability, reportValidation } from '../src/runtime/observability.js';
 
-/** `startedAt` is the execution's start time (ISO). */
-export type ValidateEvent = ValidateInput & { startedAt?: string; scheduled?: string[] };
+/** `startedAt` is the execution's start time (ISO); `results` the Map's ResultWriter output. */
+export interface ValidateEvent {
+  runId: string;
+  dryRun: boolean;
+  results: MapResults;
+  startedAt?: string;
+}
 
-export const handler = middy(async (event: ValidateEvent): Promise<RunReport> => {
+export const handler = middy(async (event: ValidateEvent): Promise<RunSummary> => {
   const deps = await getDeps();
-  const report = await validateRun(event, { ledger: deps.ledger, warehouse: deps.warehouse });
-  await recordRunSuccess(event, report, deps.tenants);
+  const [discovery, items] = await Promise.all([readDiscovery(deps.runs, event.runId), readMapResults(deps.runs, event.results)]);
+  const input = { runId: event.runId, dryRun: event.dryRun, items, notDue: discovery.notDue, ignored: discovery.ignored, disabledWithFiles: discovery.disabledWithFiles };
+  const report = await validateRun(input, { ledger: deps.ledger, warehouse: deps.warehouse });
+  await recordRunSuccess({ ...input, startedAt: event.startedAt, scheduled: discovery.scheduled }, report, deps.tenants);
   reportValidation(report);
-  return report;
+  return summarise(report, await writeReport(deps.runs, report));
 })
   .use(observability())
   .use(idempotentHandler('validate', keyUnlessDryRun(['runId'])));

@@ -19,6 +19,8 @@ export interface OnceloadConfig {
   ledgerTable: string;
   idempotencyTable: string;
   landingBucket: string;
+  /** Where runs keep their item manifests, map results and reports (src/lib/run-layout.ts). */
+  runsBucket: string;
   /** Set only for the embedded runtime (dynalite, s3rver); AWS uses the regional endpoints. */
   dynamodbEndpoint: string | undefined;
   s3Endpoint: string | undefined;
@@ -92,6 +94,7 @@ const schema = z.object({
   ONCELOAD_LEDGER_TABLE: z.string().min(1).default('onceload-file-ledger'),
   ONCELOAD_IDEMPOTENCY_TABLE: z.string().min(1).default('onceload-idempotency'),
   ONCELOAD_LANDING_BUCKET: z.string().min(1).default('onceload-landing'),
+  ONCELOAD_RUNS_BUCKET: z.string().min(1).default('onceload-runs'),
   ONCELOAD_DYNAMODB_ENDPOINT: z.url().optional(),
   ONCELOAD_S3_ENDPOINT: z.url().optional(),
   ONCELOAD_CHDB_PATH: z.string().min(1).optional(),
@@ -142,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig
     ledgerTable: e.ONCELOAD_LEDGER_TABLE,
     idempotencyTable: e.ONCELOAD_IDEMPOTENCY_TABLE,
     landingBucket: e.ONCELOAD_LANDING_BUCKET,
+    runsBucket: e.ONCELOAD_RUNS_BUCKET,
     dynamodbEndpoint: e.ONCELOAD_DYNAMODB_ENDPOINT,
     s3Endpoint: e.ONCELOAD_S3_ENDPOINT,
     clickhouse,

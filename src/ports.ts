@@ -57,6 +57,14 @@ export interface ObjectStore {
   read(key: string, etag: string): Promise<Readable>;
 }
 
+/** The runs bucket: what a run writes that grows with tenants and files (see src/lib/run-layout.ts). */
+export interface RunStore {
+  readonly bucket: string;
+  put(key: string, body: string): Promise<void>;
+  /** The object's text, or undefined when there is none. */
+  get(key: string): Promise<string | undefined>;
+}
+
 /**
  * `superseded`: the object changed before this version's insert read it; neither loaded nor failed.
  * `gone`: the object was deleted from the bucket while its entry was failed, reset, superseded or an

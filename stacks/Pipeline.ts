@@ -19,12 +19,13 @@ export function Pipeline({ stack, app }: StackContext) {
   // Imported by name: the secret's value is set outside the stack and never enters the template.
   const secret = Secret.fromSecretNameV2(stack, 'ClickHouseSecret', config.clickhouseSecretName);
   const fns = createFunctions(stack, storage, secret, config, tables);
-  const { stateMachine, schedule } = createOrchestration(stack, app.stage, fns, config);
+  const { stateMachine, schedule } = createOrchestration(stack, app.stage, fns, storage, config);
   const { dashboard } = createMonitoring(stack, app.stage, stateMachine, config, tables.names);
 
   stack.addOutputs({
     StateMachineArn: stateMachine.stateMachineArn,
     LandingBucket: storage.landing.bucketName,
+    RunsBucket: storage.runs.bucketName,
     TenantsTable: storage.tenants.tableName,
     LedgerTable: storage.ledger.tableName,
     ClickHouseSecretName: config.clickhouseSecretName,

@@ -46,6 +46,7 @@ export function createFunctions(stack: Stack, storage: Storage, secret: ISecret,
     ONCELOAD_LEDGER_TABLE: storage.ledger.tableName,
     ONCELOAD_IDEMPOTENCY_TABLE: storage.idempotency.tableName,
     ONCELOAD_LANDING_BUCKET: storage.landing.bucketName,
+    ONCELOAD_RUNS_BUCKET: storage.runs.bucketName,
     // The secret's name only: the connection is read at run time and never sits in the environment.
     ONCELOAD_CLICKHOUSE_SECRET: config.clickhouseSecretName,
     // A Load claim is taken over only after the function that holds it has surely ended.
@@ -91,5 +92,8 @@ export function createFunctions(stack: Stack, storage: Storage, secret: ISecret,
   storage.ledger.grantReadWriteData(fns.plan); // records ignored objects, retires deleted ones as gone
   storage.ledger.grantReadWriteData(fns.load);
   storage.ledger.grantReadData(fns.validate);
+  storage.runs.grantPut(fns.discover); // writes the item manifest the Map reads
+  storage.runs.grantRead(fns.validate); // reads the Map's results
+  storage.runs.grantPut(fns.validate); // writes the run report
   return fns;
 }

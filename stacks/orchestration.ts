@@ -14,6 +14,7 @@ import { FUNCTION_PLACEHOLDERS, readDefinition } from '../src/definition.js';
 import { stateMachineName } from '../src/naming.js';
 import type { PipelineFunctions } from './functions.js';
 import type { StageConfig } from './stage-config.js';
+import type { Storage } from './storage.js';
 
 /** What the schedule rule starts: only the tenants whose interval has elapsed. */
 export const SCHEDULE_INPUT = { due: true } as const;
@@ -23,7 +24,7 @@ export function usesDistributedMap(definition: string): boolean {
   return /"Mode"\s*:\s*"DISTRIBUTED"/.test(definition);
 }
 
-export function createOrchestration(scope: Construct, stage: string, fns: PipelineFunctions, config: StageConfig): { stateMachine: StateMachine; schedule: Rule } {
+export function createOrchestration(scope: Construct, stage: string, fns: PipelineFunctions, storage: Pick<Storage, 'runs'>, config: StageConfig): { stateMachine: StateMachine; schedule: Rule } {
   const definition = readDefinition(useProject().paths.root);
   const name = stateMachineName(stage);
   const logs = new LogGroup(scope, 'PipelineLogs', {
@@ -42,6 +43,9 @@ export function createOrchestration(scope: Construct, stage: string, fns: Pipeli
   // The definition is a string, so CDK cannot see the functions it calls: grant them here.
   for (const fn of Object.values(fns)) fn.grantInvoke(stateMachine);
   if (usesDistributedMap(definition)) {
+    // ItemReader reads the item manifest; ResultWriter writes the children's results (in parts).
+    storage.runs.grantRead(stateMachine);
+    storage.runs.grantPut(stateMachine);
     const stack = Stack.of(scope);
     const self = Arn.format({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
     const executions = Arn.format({ service: 'states', resource: 'execution', resourceName: `${name}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);

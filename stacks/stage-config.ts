@@ -16,6 +16,8 @@ export interface StageConfig {
   clickhouseSecretName: string;
   /** Days the functions' and the state machine's logs are kept. */
   logRetentionDays: number;
+  /** Days a run's manifest, Map results and report stay in the runs bucket. */
+  runsRetentionDays: number;
   /** Keep tables and bucket when the stage is removed (stages that hold real data). */
   retainData: boolean;
   /** Address the alarms notify; alarms still exist (and show in the console) without it. */
@@ -32,6 +34,7 @@ const defaults = (stage: string): StageConfig => ({
   landingBucketName: undefined,
   clickhouseSecretName: `onceload/${stage}/clickhouse`,
   logRetentionDays: 30,
+  runsRetentionDays: 90,
   retainData: false,
   alarmEmail: undefined,
   loadPath: 'in-engine',
@@ -54,6 +57,7 @@ const overrides = z.object({
   ONCELOAD_LANDING_BUCKET_NAME: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name').optional(),
   ONCELOAD_CLICKHOUSE_SECRET_NAME: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'expected a Secrets Manager secret name').optional(),
   ONCELOAD_LOG_RETENTION_DAYS: z.coerce.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `expected one of ${LOG_RETENTION_DAYS.join(', ')}`).optional(),
+  ONCELOAD_RUNS_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
   ONCELOAD_ALARM_EMAIL: z.email().optional(),
   ONCELOAD_LOAD_PATH: z.enum(LOAD_PATHS).optional(),
 });
@@ -73,6 +77,7 @@ export function stageConfig(stage: string, env: NodeJS.ProcessEnv = process.env)
     ...(e.ONCELOAD_LANDING_BUCKET_NAME ? { landingBucketName: e.ONCELOAD_LANDING_BUCKET_NAME } : {}),
     ...(e.ONCELOAD_CLICKHOUSE_SECRET_NAME ? { clickhouseSecretName: e.ONCELOAD_CLICKHOUSE_SECRET_NAME } : {}),
     ...(e.ONCELOAD_LOG_RETENTION_DAYS ? { logRetentionDays: e.ONCELOAD_LOG_RETENTION_DAYS } : {}),
+    ...(e.ONCELOAD_RUNS_RETENTION_DAYS ? { runsRetentionDays: e.ONCELOAD_RUNS_RETENTION_DAYS } : {}),
     ...(e.ONCELOAD_ALARM_EMAIL ? { alarmEmail: e.ONCELOAD_ALARM_EMAIL } : {}),
     ...(e.ONCELOAD_LOAD_PATH ? { loadPath: e.ONCELOAD_LOAD_PATH } : {}),
   };

@@ -2,7 +2,7 @@
  * The state onceload keeps: the landing bucket, the tenants, the file ledger and the
  * idempotency records, with the key schemas of src/dynamo-schema.ts.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -12,6 +12,8 @@ import type { StageConfig } from './stage-config.js';
 
 export interface Storage {
   landing: IBucket;
+  /** The runs' item manifests, Map results and reports: what a run writes that grows with tenants. */
+  runs: IBucket;
   tenants: ITable;
   ledger: ITable;
   idempotency: ITable;
@@ -28,6 +30,15 @@ export function createStorage(scope: Construct, stage: string, config: StageConf
         removalPolicy,
         autoDeleteObjects: !config.retainData,
       });
+  const runs = new Bucket(scope, 'Runs', {
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    encryption: BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    removalPolicy,
+    autoDeleteObjects: !config.retainData,
+    // A run's manifest, results and report are read for days, not years.
+    lifecycleRules: [{ expiration: Duration.days(config.runsRetentionDays), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+  });
   const stateful = {
     billingMode: BillingMode.PAY_PER_REQUEST,
     encryption: TableEncryption.AWS_MANAGED,
@@ -54,5 +65,5 @@ export function createStorage(scope: Construct, stage: string, config: StageConf
     partitionKey: { name: IDEMPOTENCY_KEY.partition, type: AttributeType.STRING },
     timeToLiveAttribute: IDEMPOTENCY_TTL_ATTRIBUTE,
   });
-  return { landing, tenants, ledger, idempotency };
+  return { landing, runs, tenants, ledger, idempotency };
 }

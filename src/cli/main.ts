@@ -14,7 +14,9 @@ import { assertTenantId } from '../lib/execution-input.js';
 import { DataDirBusyError } from '../local/data-dir-lock.js';
 import { DEMO_TENANTS, writeDemoLanding } from '../local/demo-data.js';
 import { DEFAULT_DATA_DIR, LocalRuntime, newExecutionName } from '../local/runtime.js';
-import type { ExecutionResult, LocalEvent } from '../local/state-machine.js';
+import type { ExecutionResult } from '../local/state-machine.js';
+import { AWS_LIMITS, type ExecutionUsage } from '../local/execution-limits.js';
+import type { RunReport } from '../lib/validate.js';
 import type { FileStatus } from '../ports.js';
 import { defaultRemoteDeps, nonNegativeSeconds, statusCommand, triggerCommand, type RemoteDeps, type TriggerFlags } from '../remote/commands.js';
 import { RemoteError } from '../remote/errors.js';
@@ -103,31 +105,22 @@ interface RunFlags {
   dataDir: string;
 }
 
-/** The report's text for stdout; an execution that ended with no report is said on stderr. */
-function reportText(result: ExecutionResult): string | undefined {
-  if (result.status === 'SUCCEEDED') return (result.output as { text?: string } | undefined)?.text ?? JSON.stringify(result.output, null, 2);
-  if (result.error === 'ValidationFailed') return result.cause ?? '';
+type RunResult = ExecutionResult & { report?: RunReport };
+
+/** What the execution would have used on AWS, as the local runtime counted it from its event log. */
+function usageLine(u: ExecutionUsage): string {
+  const n = (value: number) => value.toLocaleString('en-US');
+  return `  usage on AWS: ${n(u.stateTransitions)} state transitions, ${n(u.taskInvocations)} Lambda invocations, longest history ${n(u.historyEvents)} of ${n(AWS_LIMITS.historyEvents)} events, largest state payload ${n(u.largestPayloadBytes)} of ${n(AWS_LIMITS.payloadBytes)} bytes`;
+}
+
+/** The full report's text for stdout; an execution that ended with no report is said on stderr. */
+function reportText(result: RunResult): string | undefined {
+  if (result.report) return `${result.report.text}\n\n${usageLine(result.usage)}`;
+  if (result.status === 'SUCCEEDED') return JSON.stringify(result.output, null, 2);
   const why = result.status === 'ABORTED' ? 'was aborted' : `failed: ${result.cause ?? result.error ?? 'no cause given'}`;
   // The input's own refusal already names the field; other failures name the execution.
   process.stderr.write(result.error === 'InputError' ? `onceload: ${result.cause}\n` : `onceload: execution ${result.executionName} ${why}\n`);
   return undefined;
-}
-
-const FAIL_WITH_REPORT = 'Fail with the run report';
-
-/** Collects the structured report a failing execution carries into its Fail state, whose cause holds only the text. */
-function failedReports(onEvent: (event: LocalEvent) => void) {
-  const reports = new Map<string, unknown>();
-  return {
-    reports,
-    onEvent(executionName: string) {
-      return (event: LocalEvent) => {
-        const report = (event.state?.input as { report?: unknown } | undefined)?.report;
-        if (event.state?.name === FAIL_WITH_REPORT && report !== undefined) reports.set(executionName, report);
-        onEvent(event);
-      };
-    },
-  };
 }
 
 /** Runs N executions at once with the same input; returns the exit code. */
@@ -148,24 +141,22 @@ async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text:
     await runtime.abandon();
   });
   const stopReads = runtime.onObjectRead(progress.onRead);
-  const failed = failedReports(progress.onEvent);
-  let results: ExecutionResult[];
+  let results: RunResult[];
   try {
     const sync = await runtime.syncLanding(progress.onSync);
     if (!flags.json && sync.uploaded > 0) progress.log(`synced ${sync.uploaded} new or changed landing file(s)`);
     progress.loading();
-    results = await Promise.all(names.map((executionName) => runtime.execute(input, { executionName, onEvent: failed.onEvent(executionName) })));
+    results = await Promise.all(names.map((executionName) => runtime.execute(input, { executionName, onEvent: progress.onEvent })));
   } finally {
     progress.stop();
     stopReads();
     stopInterrupt();
   }
   if (flags.json) {
-    // The structured report whatever the outcome: a failed run's replaces the text in its cause.
-    const structured = results.map((r) => {
-      const report = failed.reports.get(r.executionName);
+    // The full structured report whatever the outcome, in place of Validate's summary or the Fail state's cause.
+    const structured = results.map(({ report, ...r }) => {
       if (report === undefined) return r;
-      const { cause: _text, ...rest } = r;
+      const { cause: _summary, output: _summaryOutput, ...rest } = r;
       return { ...rest, output: report };
     });
     out(JSON.stringify(structured.length === 1 ? structured[0] : structured, null, 2));

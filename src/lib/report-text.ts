@@ -1,7 +1,7 @@
 /** The run report as a person reads it: in the CLI, and as the Fail state's cause on AWS. */
 import type { RunReport } from './validate.js';
 
-/** Step Functions caps a Fail state's cause; the report keeps to well under it. */
+/** A terminal's worth: the structured report (--json) holds everything. */
 const MAX_TEXT = 30_000;
 
 const n = (value: number) => value.toLocaleString('en-US');
@@ -33,7 +33,6 @@ export function renderReport(report: Omit<RunReport, 'text'>): string {
       lines.push(`  ${`${i.tenant} / ${i.table}`.padEnd(38)} ${n(i.loaded).padStart(7)} ${n(i.rows).padStart(10)}${byOther} ${n(i.failed).padStart(7)} ${n(i.wouldLoad).padStart(11)}`);
     }
     if (busy.length > 40) lines.push(`  ... and ${busy.length - 40} more item(s)`);
-    if (report.itemsNotListed > 0) lines.push(`  (${n(report.itemsNotListed)} more item(s), the idle first, are counted in the totals, not listed)`);
   }
   const c = report.cost;
   lines.push('', `  checks (${c.seconds.toFixed(2)} s, ${n(c.warehouseQueries)} ClickHouse ${c.warehouseQueries === 1 ? 'query' : 'queries'}, ${n(c.ledgerReads)} ledger ${c.ledgerReads === 1 ? 'read' : 'reads'}):`);
@@ -41,14 +40,15 @@ export function renderReport(report: Omit<RunReport, 'text'>): string {
     lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
     for (const p of c.problems) lines.push(`         - ${p}`);
   }
-  if (report.notDueCount > 0) {
-    lines.push('', `  not due, skipped: ${n(report.notDueCount)} tenant(s)`);
+  if (report.notDue.length > 0) {
+    lines.push('', `  not due, skipped: ${n(report.notDue.length)} tenant(s)`);
     for (const t of report.notDue.slice(0, 40)) lines.push(`  - ${t.tenant}: next due ${t.dueAt}`);
-    if (report.notDueCount > 40) lines.push(`  ... and ${report.notDueCount - 40} more`);
+    if (report.notDue.length > 40) lines.push(`  ... and ${report.notDue.length - 40} more`);
   }
   if (report.warnings.length > 0) {
     lines.push('', '  warnings:');
-    for (const w of report.warnings) lines.push(`  - ${w}`);
+    for (const w of report.warnings.slice(0, 50)) lines.push(`  - ${w}`);
+    if (report.warnings.length > 50) lines.push(`  ... and ${report.warnings.length - 50} more (onceload run --json lists them all)`);
   }
   const text = lines.join('\n');
   return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}\n  ... (report truncated)` : text;

@@ -85,30 +85,19 @@ export interface RunReport {
   totals: { items: number; listed: number; loaded: number; byOther: number; rows: number; failed: number; unchanged: number; failedBefore: number; superseded: number; wouldLoad: number; ignored: number };
   /** A few of the ignored objects of the run, with why. */
   ignored: { key: string; reason: IgnoreReason }[];
-  /** Up to MAX_REPORTED_ITEMS items, those with work first. */
+  /** Every item, those with work first. */
   items: ItemReport[];
-  /** Items counted in the totals but not listed. */
-  itemsNotListed: number;
   failures: FileFailure[];
   checks: Check[];
   warnings: string[];
-  /** Up to 50 of the tenants a `due` run left out; `notDueCount` counts them all. */
+  /** The tenants a `due` run left out. */
   notDue: { tenant: string; dueAt: string }[];
-  notDueCount: number;
   /** What validation itself cost: it reads only the tenant x table rows of the files the run loaded. */
   cost: { seconds: number; warehouseQueries: number; ledgerReads: number };
   text: string;
 }
 
-const MAX_LISTED = 50;
-
-/**
- * Items the report lists (those with work first): the report is the Validate state's output, and
- * Step Functions caps a state's output at 256 KiB (about 250 bytes an item); totals count them all.
- */
-export const MAX_REPORTED_ITEMS = 400;
-
-/** A failure's message in the report, cut short: up to 50 of them go in it, under the same cap. */
+/** A failure's message in the report, cut short: the ledger keeps it whole (onceload files). */
 const MAX_ERROR_CHARS = 300;
 const shortError = (error: string) => (error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS)}... (see onceload files)` : error);
 const active = (i: ItemReport) => i.loaded + i.byOther + i.failed + i.failedBefore + i.superseded + i.wouldLoad + i.ignored > 0;
@@ -132,7 +121,7 @@ export function engineProblem(spec: TableSpec, engine: TableEngine | undefined):
 }
 
 function check(name: CheckName, problems: string[], detail: string): Check {
-  return { name, ok: problems.length === 0, detail, problems: problems.slice(0, MAX_LISTED) };
+  return { name, ok: problems.length === 0, detail, problems };
 }
 
 interface ItemFindings {
@@ -315,14 +304,12 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
     runId: input.runId,
     dryRun: input.dryRun,
     totals,
-    items: [...items.filter(active), ...items.filter((i) => !active(i))].slice(0, MAX_REPORTED_ITEMS),
-    itemsNotListed: Math.max(0, items.length - MAX_REPORTED_ITEMS),
-    failures: failures.slice(0, MAX_LISTED),
+    items: [...items.filter(active), ...items.filter((i) => !active(i))],
+    failures,
     checks,
-    warnings: warnings.slice(0, MAX_LISTED),
+    warnings,
     ignored,
-    notDue: (input.notDue ?? []).slice(0, MAX_LISTED),
-    notDueCount: input.notDue?.length ?? 0,
+    notDue: input.notDue ?? [],
     cost: { seconds: Math.round(performance.now() - started) / 1000, warehouseQueries: queries.calls, ledgerReads: ledgerReads.calls },
   };
   return { ...report, text: renderReport(report) };

@@ -4,6 +4,7 @@
  * (Map items included: each is the input of its iteration's first state), and 25,000 events in a
  * Standard execution's history. Also counts what an execution used, as AWS bills and caps it.
  */
+import { withoutLocalFields } from './distributed-map.js';
 
 export const AWS_LIMITS = {
   /** A state's input or output, in bytes of its JSON. */
@@ -14,7 +15,7 @@ export const AWS_LIMITS = {
 export interface ExecutionUsage {
   stateTransitions: number;
   taskInvocations: number;
-  /** The events AWS would write to the execution's history (see `historyEventsOf`). */
+  /** Events in the longest history AWS would write: the parent execution's or one Distributed Map child's (see `historyEventsOf`). */
   historyEvents: number;
   largestPayloadBytes: number;
 }
@@ -28,7 +29,16 @@ export interface LimitBreach {
 interface MeteredEvent {
   type: string;
   input?: unknown;
+  index?: number;
   state?: { name: string; type?: string; input?: unknown; output?: unknown };
+  parentState?: { name: string; input?: unknown };
+}
+
+export interface MeterOptions {
+  /** States the local runtime adds (distributed-map.ts), which AWS neither runs nor counts. */
+  localSteps?: ReadonlySet<string>;
+  /** Map states whose iterations are child executions, each with a history of its own. */
+  distributedMaps?: ReadonlySet<string>;
 }
 
 /**
@@ -49,11 +59,35 @@ function historyEventsOf(event: MeteredEvent): number {
   }
 }
 
-const bytesOf = (value: unknown) => (value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value)));
+const bytesOf = (value: unknown) => (value === undefined ? 0 : Buffer.byteLength(JSON.stringify(withoutLocalFields(value))));
 
 export class ExecutionMeter {
   readonly usage: ExecutionUsage = { stateTransitions: 0, taskInvocations: 0, historyEvents: 0, largestPayloadBytes: 0 };
+  readonly #localSteps: ReadonlySet<string>;
+  readonly #distributed: ReadonlySet<string>;
+  /** Events in each execution's history: the parent's, and each child's of a Distributed Map. */
+  readonly #histories = new Map<string, number>();
+  /** An inline Map inside a child, by its input: its iterations' events carry only their own index. */
+  readonly #innerMaps = new Map<string, string>();
   #breach: LimitBreach | undefined;
+
+  constructor(options: MeterOptions = {}) {
+    this.#localSteps = options.localSteps ?? new Set();
+    this.#distributed = options.distributedMaps ?? new Set();
+  }
+
+  /** Which execution's history the event is written to. */
+  #historyOf(event: MeteredEvent): string {
+    if (this.#distributed.size === 0) return 'parent';
+    if (event.parentState) {
+      if (this.#distributed.has(event.parentState.name)) return `child ${event.index}`;
+      return this.#innerMaps.get(JSON.stringify(event.parentState.input)) ?? 'parent';
+    }
+    if (event.index === undefined || !event.state) return 'parent';
+    const child = `child ${event.index}`;
+    if (event.type === 'StateEntered' && event.state.type === 'Map') this.#innerMaps.set(JSON.stringify(event.state.input), child);
+    return child;
+  }
 
   get breach(): LimitBreach | undefined {
     return this.#breach;
@@ -61,7 +95,11 @@ export class ExecutionMeter {
 
   /** Counts one event of the local engine's log; returns the first limit it breaks, once. */
   observe(event: MeteredEvent): LimitBreach | undefined {
-    this.usage.historyEvents += historyEventsOf(event);
+    if (event.state && this.#localSteps.has(event.state.name)) return undefined;
+    const history = this.#historyOf(event);
+    const events = (this.#histories.get(history) ?? 0) + historyEventsOf(event);
+    this.#histories.set(history, events);
+    this.usage.historyEvents = Math.max(this.usage.historyEvents, events);
     if (event.state?.type === 'Task' && ['StateExited', 'StateRetried', 'StateFailed'].includes(event.type)) this.usage.taskInvocations++;
     if (event.type === 'StateEntered') this.usage.stateTransitions++;
     if (this.#breach) return undefined;
@@ -82,7 +120,7 @@ export class ExecutionMeter {
       }
     }
     // The 25,000th event may only be the execution's success.
-    if (this.usage.historyEvents >= AWS_LIMITS.historyEvents && event.type !== 'ExecutionSucceeded') {
+    if (events >= AWS_LIMITS.historyEvents && event.type !== 'ExecutionSucceeded') {
       return (this.#breach = { error: 'States.Runtime', cause: `The execution reached the maximum number of history events (${AWS_LIMITS.historyEvents}).` });
     }
     return undefined;

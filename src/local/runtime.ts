@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config.js';
+import { readReport } from '../lib/run-files.js';
+import type { RunReport } from '../lib/validate.js';
 import { closeDeps, getDeps, type Deps } from '../runtime/deps.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { recoverAbandonedWork } from './recover.js';
@@ -20,6 +22,7 @@ const NAMES: LocalStoreNames = {
   ledgerTable: 'onceload-file-ledger',
   idempotencyTable: 'onceload-idempotency',
   landingBucket: 'onceload-landing',
+  runsBucket: 'onceload-runs',
 };
 
 export interface LocalRuntimeOptions {
@@ -40,6 +43,7 @@ function handlerEnv(dataDir: string, endpoints: Pick<RunningStores, 'dynamodbEnd
     ONCELOAD_LEDGER_TABLE: NAMES.ledgerTable,
     ONCELOAD_IDEMPOTENCY_TABLE: NAMES.idempotencyTable,
     ONCELOAD_LANDING_BUCKET: NAMES.landingBucket,
+    ONCELOAD_RUNS_BUCKET: NAMES.runsBucket,
     ONCELOAD_DYNAMODB_ENDPOINT: endpoints.dynamodbEndpoint,
     ONCELOAD_S3_ENDPOINT: endpoints.s3Endpoint,
     // Powertools metrics and traces are for CloudWatch and X-Ray; the CLI prints its own progress.
@@ -126,9 +130,14 @@ export class LocalRuntime {
     await this.#stores.stop();
   }
 
-  /** Syncs the landing folder, then runs one execution of the state machine. */
-  async execute(input: unknown, options: Partial<RunOptions> = {}): Promise<ExecutionResult> {
-    return this.#run(input, { executionName: options.executionName ?? newExecutionName(), ...options });
+  /**
+   * Runs one execution of the state machine; its full report, which Validate writes to the runs
+   * bucket, comes with the result (as `onceload status` reads it on AWS).
+   */
+  async execute(input: unknown, options: Partial<RunOptions> = {}): Promise<ExecutionResult & { report?: RunReport }> {
+    const result = await this.#run(input, { executionName: options.executionName ?? newExecutionName(), ...options });
+    const report = result.status === 'ABORTED' ? undefined : await readReport((await this.deps()).runs, result.executionName);
+    return report ? { ...result, report } : result;
   }
 
   async close(): Promise<void> {

@@ -3,8 +3,9 @@
 import { Transform, pipeline } from 'node:stream';
 import S3rver from 's3rver';
 
-const [directory, bucket] = process.argv.slice(2);
-const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
+// The first bucket is the landing bucket, whose reads are reported as progress.
+const [directory, bucket, ...others] = process.argv.slice(2);
+const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [bucket, ...others].map((name) => ({ name })) });
 
 const unquote = (etag) => String(etag ?? '').replace(/^W\//, '').replaceAll('"', '').trim();
 

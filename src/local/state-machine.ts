@@ -5,6 +5,8 @@
 import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { FUNCTION_PLACEHOLDERS, readDefinition, substituteDefinition, type FunctionName } from '../definition.js';
 import { FUNCTION_SETTINGS } from '../function-settings.js';
+import { getDeps } from '../runtime/deps.js';
+import { emulateDistributedMaps, emulationHandler, type Emulation } from './distributed-map.js';
 import { ExecutionMeter, type ExecutionUsage } from './execution-limits.js';
 import { lambdaContext } from './lambda-context.js';
 
@@ -19,19 +21,25 @@ const HANDLERS: Record<FunctionName, () => Promise<{ handler: unknown }>> = {
 };
 
 const LOCAL_ACCOUNT = '000000000000';
-export const localFunctionArn = (name: FunctionName) => `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:onceload-${name}`;
+export const localFunctionArn = (name: string) => `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:onceload-${name}`;
 
-/** The definition with well-formed local ARNs, so validation stays on. */
-export function localDefinition(): StateMachineDefinition {
+/**
+ * The definition with well-formed local ARNs, so validation stays on, and with its Distributed
+ * Maps' ItemReader and ResultWriter done by local steps (distributed-map.ts).
+ */
+export function localDefinition(): StateMachineDefinition & { emulation: Emulation } {
   const values = Object.fromEntries(Object.entries(FUNCTION_PLACEHOLDERS).map(([placeholder, fn]) => [placeholder, localFunctionArn(fn)]));
-  return JSON.parse(substituteDefinition(readDefinition(), values)) as StateMachineDefinition;
+  const definition = JSON.parse(substituteDefinition(readDefinition(), values)) as StateMachineDefinition;
+  const emulation = emulateDistributedMaps(definition as never, (step) => localFunctionArn(`local-${step}`));
+  // Not a field of the definition the engine runs: defined as not enumerable.
+  return Object.defineProperty(definition, 'emulation', { value: emulation, enumerable: false }) as StateMachineDefinition & { emulation: Emulation };
 }
 
 interface StateLike {
   Type: string;
   Resource?: string;
   Retry?: unknown[];
-  ItemProcessor?: { States: Record<string, StateLike> };
+  ItemProcessor?: { States: Record<string, StateLike>; ProcessorConfig?: { Mode?: string } };
   Iterator?: { States: Record<string, StateLike> };
 }
 
@@ -94,9 +102,12 @@ export function createLocalStateMachine(machineOptions: LocalStateMachineOptions
   const byArn = new Map(Object.values(FUNCTION_PLACEHOLDERS).map((fn) => [localFunctionArn(fn), fn]));
   const taskStates: [string, FunctionName][] = [];
   const retryable: string[] = [];
+  const { steps } = definition.emulation;
+  const distributedMaps = new Set<string>();
   for (const [name, state] of allStates(definition.States as unknown as Record<string, StateLike>)) {
     if (state.Retry?.length) retryable.push(name);
-    if (state.Type !== 'Task') continue;
+    if (state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED') distributedMaps.add(name);
+    if (state.Type !== 'Task' || steps.has(name)) continue;
     const fn = byArn.get(state.Resource ?? '');
     if (!fn) throw new Error(`state ${JSON.stringify(name)} calls ${state.Resource}, which is not an onceload function`);
     taskStates.push([name, fn]);
@@ -106,15 +117,18 @@ export function createLocalStateMachine(machineOptions: LocalStateMachineOptions
   const machine = new StateMachine(definition, { validationOptions });
 
   return async function run(input: unknown, options: RunOptions): Promise<ExecutionResult> {
-    const handlers = Object.fromEntries(
-      taskStates.map(([stateName, fn]) => [
+    const executionArn = `arn:aws:states:us-east-1:${LOCAL_ACCOUNT}:execution:onceload:${options.executionName}`;
+    const s3 = async () => (await getDeps()).aws.s3;
+    const handlers = Object.fromEntries([
+      ...taskStates.map(([stateName, fn]) => [
         stateName,
         async (event: unknown) => {
           const { handler } = (await HANDLERS[fn]()) as { handler: Handler };
           return handler(event, lambdaContext(`onceload-${fn}`, timeoutOf(fn)));
         },
       ]),
-    );
+      ...[...steps].map(([stateName, step]) => [stateName, emulationHandler(step, s3, executionArn)]),
+    ]);
     const startTime = (options.startTime ?? new Date()).toISOString();
     const runner = options.startTime ? new StateMachine(pinStartTime(definition, startTime), { validationOptions }) : machine;
     const execution = runner.run(input as never, {
@@ -126,7 +140,7 @@ export function createLocalStateMachine(machineOptions: LocalStateMachineOptions
       },
       context: {
         Execution: {
-          Id: `arn:aws:states:us-east-1:${LOCAL_ACCOUNT}:execution:onceload:${options.executionName}`,
+          Id: executionArn,
           Name: options.executionName,
           Input: input as never,
           StartTime: startTime,
@@ -135,7 +149,7 @@ export function createLocalStateMachine(machineOptions: LocalStateMachineOptions
     });
     options.signal?.addEventListener('abort', () => execution.abort(), { once: true });
     // Every event is metered: AWS's payload and history limits end the execution as they would there.
-    const meter = new ExecutionMeter();
+    const meter = new ExecutionMeter({ localSteps: new Set(steps.keys()), distributedMaps });
     const events = (async () => {
       for await (const event of execution.eventLogs) {
         if (meter.observe(event as never)) execution.abort();

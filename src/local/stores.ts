@@ -19,6 +19,7 @@ export interface LocalStoreNames {
   ledgerTable: string;
   idempotencyTable: string;
   landingBucket: string;
+  runsBucket: string;
 }
 
 /** One GET of an object from the local S3, as it is sent: bytes and newlines so far. */
@@ -66,11 +67,11 @@ async function ensureTables(endpoint: string, names: LocalStoreNames): Promise<v
   }
 }
 
-function startS3rver(directory: string, bucket: string): Promise<{ child: ChildProcess; port: number }> {
+function startS3rver(directory: string, buckets: string[]): Promise<{ child: ChildProcess; port: number }> {
   const script = fileURLToPath(new URL('./s3rver-process.mjs', import.meta.url));
   // s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy
   // provider: without it every listing longer than one page (1,000 keys) fails with a 500.
-  const child = fork(script, [directory, bucket], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--openssl-legacy-provider'] });
+  const child = fork(script, [directory, ...buckets], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--openssl-legacy-provider'] });
   return new Promise((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));
     child.once('exit', (code) => reject(new Error(`the local S3 server exited with code ${code}`)));
@@ -95,7 +96,7 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
   };
   let s3: { child: ChildProcess; port: number } | undefined;
   try {
-    s3 = await startS3rver(s3Dir, names.landingBucket);
+    s3 = await startS3rver(s3Dir, [names.landingBucket, names.runsBucket]);
     await ensureTables(dynamodbEndpoint, names);
   } catch (error) {
     // A half-started set of stores is stopped, so the process can still exit.

@@ -8,10 +8,11 @@ import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger.js';
 import { DynamoTenantDirectory } from '../adapters/aws/dynamo-tenants.js';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
+import { S3RunStore } from '../adapters/aws/s3-run-store.js';
 import { createClickHouseClient } from '../adapters/clickhouse/client.js';
 import { readClickHouseSecret } from '../adapters/clickhouse/secret.js';
 import { ClickHouseWarehouse } from '../adapters/clickhouse/warehouse.js';
-import type { Ledger, ObjectStore, TenantDirectory, Warehouse } from '../ports.js';
+import type { Ledger, ObjectStore, RunStore, TenantDirectory, Warehouse } from '../ports.js';
 import { tracerIfEnabled } from './tracing.js';
 
 export interface Deps {
@@ -21,6 +22,7 @@ export interface Deps {
   tenants: TenantDirectory;
   ledger: Ledger;
   store: ObjectStore;
+  runs: RunStore;
   warehouse: Warehouse;
 }
 
@@ -42,6 +44,7 @@ export async function createDeps(config: OnceloadConfig): Promise<Deps> {
     tenants: new DynamoTenantDirectory(aws.documents, config.tenantsTable),
     ledger: new DynamoLedger(aws.documents, { tableName: config.ledgerTable, ttlDays: config.ledgerTtlDays }),
     store,
+    runs: new S3RunStore(aws.s3, config.runsBucket),
     warehouse: new ClickHouseWarehouse(clickhouse, {
       database,
       objectUrl: (key) => store.presignGet(key),

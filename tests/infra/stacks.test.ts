@@ -119,6 +119,15 @@ describe('the state machine', () => {
     expect(JSON.stringify(start?.Resource)).toContain(`:stateMachine:${stateMachineName('dev')}`);
     const describe = statements.find((s) => actionsOf(s).includes('states:DescribeExecution'));
     expect(JSON.stringify(describe?.Resource)).toContain(`:execution:${stateMachineName('dev')}/*`);
+    // Its items come from the manifest Discover writes, its results go to the runs bucket: no state carries them.
+    expect(outer.ItemReader).toMatchObject({ Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSONL' } });
+    expect(outer.ResultWriter).toMatchObject({ Resource: 'arn:aws:states:::s3:putObject' });
+    expect(outer.ItemsPath).toBeUndefined();
+    const runs = Object.keys(resourcesOf(dev, 'AWS::S3::Bucket')).find((id) => id.startsWith('Runs'))!;
+    const onRuns = (action: RegExp) => statements.some((s) => mentions(s.Resource, runs) && actionsOf(s).some((a) => action.test(a)));
+    expect(onRuns(/^s3:GetObject/)).toBe(true);
+    expect(onRuns(/^s3:PutObject/)).toBe(true);
+    expect(onRuns(/^s3:(List|Abort)/)).toBe(true);
   });
 
   it('logs and traces', () => {
@@ -181,9 +190,10 @@ describe('the functions', () => {
       mkdirSync(join(runtime.landingDir, 'bundled', 'canonical', 'companies'), { recursive: true });
       writeFileSync(join(runtime.landingDir, 'bundled', 'canonical', 'companies', 'a.jsonl'), '{"id":1,"last_updated":"2026-01-01T00:00:00Z"}\n');
       await runtime.syncLanding();
-      const discover = (await import(bundle('discover'))) as { handler: (e: unknown, c: unknown) => Promise<{ items: unknown[] }> };
+      const discover = (await import(bundle('discover'))) as { handler: (e: unknown, c: unknown) => Promise<{ items: number; manifest: { Key: string } }> };
       const discovery = await discover.handler({ runId: 'bundled-run', input: {}, now: new Date().toISOString() }, lambdaContext('onceload-discover', 60));
-      expect(discovery.items).toEqual([{ tenant: 'bundled', table: 'companies' }]);
+      expect(discovery.items).toBe(1);
+      expect(await deps.runs.get(discovery.manifest.Key)).toBe('{"tenant":"bundled","table":"companies"}\n');
       const plan = (await import(bundle('plan'))) as { handler: (e: unknown, c: unknown) => Promise<{ batches: { key: string }[][] }> };
       const planned = await plan.handler(
         { runId: 'bundled-run', dryRun: false, tenant: 'bundled', table: 'companies', previous: { nextRound: 0 } },
@@ -250,7 +260,8 @@ describe('permissions', () => {
   it('give each function only the tables and bucket its step uses', () => {
     const byHandler = functionIdByHandler(dev);
     const tableId = (name: string) => Object.keys(resourcesOf(dev, 'AWS::DynamoDB::Table')).find((id) => id.startsWith(name))!;
-    const bucketId = Object.keys(resourcesOf(dev, 'AWS::S3::Bucket'))[0]!;
+    const bucketId = Object.keys(resourcesOf(dev, 'AWS::S3::Bucket')).find((id) => id.startsWith('Landing'))!;
+    const runsId = Object.keys(resourcesOf(dev, 'AWS::S3::Bucket')).find((id) => id.startsWith('Runs'))!;
     const touches = (fn: string, resource: string, actionPattern: RegExp) =>
       statementsOf(dev, byHandler[fn]!).some((s) => mentions(s.Resource, resource) && actionsOf(s).some((a) => actionPattern.test(a)));
     const writes = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
@@ -270,6 +281,12 @@ describe('permissions', () => {
     expect(touches('discover', bucketId, /^s3:List/)).toBe(true);
     expect(touches('ensure-schema', bucketId, /^s3:/)).toBe(false);
     for (const fn of Object.keys(byHandler)) expect(touches(fn, bucketId, /^s3:(Put|Delete)/), fn).toBe(false);
+    // The runs bucket: Discover writes the manifest, Validate reads the Map's results and writes the report.
+    expect(touches('discover', runsId, /^s3:PutObject/)).toBe(true);
+    expect(touches('validate', runsId, /^s3:GetObject/)).toBe(true);
+    expect(touches('validate', runsId, /^s3:PutObject/)).toBe(true);
+    for (const fn of ['plan', 'load', 'ensure-schema']) expect(touches(fn, runsId, /^s3:/), fn).toBe(false);
+    for (const fn of Object.keys(byHandler)) expect(touches(fn, runsId, /^s3:Delete/), fn).toBe(false);
     for (const fn of Object.keys(byHandler)) expect(touches(fn, tableId('Idempotency'), writes), fn).toBe(true);
   });
 });
@@ -296,7 +313,11 @@ describe('storage', () => {
     dev.hasResourceProperties('AWS::S3::Bucket', {
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
     });
-    prod.resourceCountIs('AWS::S3::Bucket', 0);
+    // prod imports its landing bucket; the runs bucket is the stage's own, and expires runs after 90 days.
+    prod.resourceCountIs('AWS::S3::Bucket', 1);
+    const [runs] = Object.values(resourcesOf(prod, 'AWS::S3::Bucket'));
+    expect(runs!.DeletionPolicy).toBe('Retain');
+    expect(runs!.Properties.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ ExpirationInDays: 90, Status: 'Enabled' }));
     expect(JSON.stringify(prod.toJSON())).toContain('arn:', );
     expect(JSON.stringify(prod.toJSON())).toContain(':s3:::acme-landing');
     for (const t of Object.values(resourcesOf(prod, 'AWS::DynamoDB::Table')).filter((t) => t.Properties.PointInTimeRecoverySpecification)) {

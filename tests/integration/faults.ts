@@ -77,6 +77,9 @@ export function faultInjector(deps: Deps): FaultInjector {
   const sdkMiddleware = (store: Store) => (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
     const input = (args as { input: Record<string, unknown> }).input;
     const target = (input.TableName ?? input.Bucket) as string | undefined;
+    // The runs bucket holds the run's manifest, Map results and report, which Step Functions itself
+    // reads and writes on AWS (ItemReader, ResultWriter) with its own retries: faults are the pipeline's.
+    if (target === deps.config.runsBucket) return next(args);
     const fault = match({ store, operation: context.commandName ?? '', input, ...(target ? { target } : {}) });
     if (fault?.hold) await fault.hold;
     if (fault?.error) throw fault.error();

@@ -16,8 +16,8 @@ export interface Harness {
   runtime: LocalRuntime;
   addTenant(id: string, tables?: TableName[]): Promise<void>;
   land(tenant: string, table: TableName, name: string, content: string | Buffer): string;
-  run(input?: unknown): Promise<ExecutionResult>;
-  runMany(n: number, input?: unknown): Promise<ExecutionResult[]>;
+  run(input?: unknown): Promise<RunResult>;
+  runMany(n: number, input?: unknown): Promise<RunResult[]>;
   query<T = Record<string, string>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   command(sql: string): Promise<void>;
   rawCount(table: TableName, tenant: string): Promise<number>;
@@ -33,9 +33,14 @@ export function companyRows(ids: number[], version = '2026-01-01T00:00:00Z', nam
 
 export const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 
-export function report(result: ExecutionResult): RunReport {
+/** An execution's result, with the full report Validate wrote to the runs bucket when it got that far. */
+export type RunResult = ExecutionResult & { report?: RunReport };
+
+/** The full report Validate wrote to the runs bucket, of an execution that succeeded. */
+export function report(result: ExecutionResult & { report?: RunReport }): RunReport {
   if (result.status !== 'SUCCEEDED') throw new Error(`execution ${result.executionName} ${result.status}: ${result.error}: ${result.cause}`);
-  return result.output as RunReport;
+  if (!result.report) throw new Error(`execution ${result.executionName} succeeded without a report in the runs bucket`);
+  return result.report;
 }
 
 export interface HarnessOptions {

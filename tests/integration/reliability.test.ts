@@ -75,7 +75,7 @@ it('fails every bad file beside good ones, each with its own message, and loads 
     const entry = ledger.get(`${tenant}/canonical/companies/${name}`);
     expect(entry?.status, name).toBe('failed');
     expect(entry?.error, name).toContain(name);
-    expect(result.cause).toContain(name);
+    expect(result.report?.text).toContain(name);
   }
   expect(await t.h.rawCount('companies', tenant)).toBe(50);
 });

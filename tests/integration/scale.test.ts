@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CANONICAL_TABLES as CANONICAL } from '../../src/table-config.js';
 
 const CANONICAL_TABLES = CANONICAL.names;
+import { withoutLocalFields } from '../../src/local/distributed-map.js';
 import { localDefinition } from '../../src/local/state-machine.js';
 import { openHarness, range, report, type Harness } from './harness.js';
 
@@ -37,30 +38,19 @@ it('runs one execution over 200 tenants x 4 tables with a bounded Map, well insi
     { step: 'initialize', name: 'countListings' },
   );
   await h.runtime.syncLanding();
-  // Step Functions caps a state's payload at 256 KiB: the Map's summaries bound one execution.
-  let summaries = '';
-  const result = await h.runtime.execute({}, {
-    retryIntervalMs: 20,
-    onEvent: (event) => {
-      if (event.type === 'StateExited' && event.state?.name === 'Plan and load every tenant and table') summaries = JSON.stringify(event.state.output);
-    },
-  });
+  const result = await h.runtime.execute({}, { retryIntervalMs: 20 });
   const run = report(result);
   expect(run.ok).toBe(true);
   expect(run.totals.items).toBe(800);
   expect(run.totals.loaded).toBe(40);
   expect(run.totals.rows).toBe(80);
-  // The report (Validate's output, under AWS's cap, which the local runtime enforces) lists the
-  // items with work first and counts the rest.
-  expect(run.items.filter((i) => i.loaded > 0)).toHaveLength(40);
-  expect(run.items).toHaveLength(400);
-  expect(run.itemsNotListed).toBe(400);
+  // The full report, in the runs bucket, lists every item, those with work first.
+  expect(run.items).toHaveLength(800);
+  expect(run.items.slice(0, 40).every((i) => i.loaded > 0)).toBe(true);
   expect(result.usage.largestPayloadBytes).toBeLessThan(256 * 1024);
   const map = localDefinition().States['Plan and load every tenant and table'] as { MaxConcurrency: number };
   expect(peak).toBeGreaterThan(1);
   expect(peak).toBeLessThanOrEqual(map.MaxConcurrency);
-  // 800 items in under 184 KiB, about 230 bytes an item: room for about 1,100 items an execution (README).
-  expect(Buffer.byteLength(summaries)).toBeLessThan(184 * 1024);
 });
 
 it('plans a tenant x table of more files than one S3 listing page holds', async () => {
@@ -73,13 +63,37 @@ it('plans a tenant x table of more files than one S3 listing page holds', async 
   expect(dry.totals.wouldLoad).toBe(files);
 });
 
-it('fails as AWS does, with States.DataLimitExceeded naming the state, when a state returns more than 256 KiB', async () => {
+it('runs 1,201 tenant x table items in one execution: no state carries the items, the summary stays under 8 KiB, the report in the runs bucket lists them all', async () => {
   const deps = await h.runtime.deps();
-  // About 39 bytes an item: 2,000 tenants x 4 tables make Discover's output about 300 KiB.
-  for (const n of range(0, 1800)) await deps.tenants.put({ tenantId: `u${String(n).padStart(4, '0')}`, service: 'scale', enabled: true });
-  const result = await h.runtime.execute({}, { retryIntervalMs: 20 });
+  // The Map's output used to carry every item's summary, about 230 bytes each: past about 1,100 items it broke the 256 KiB cap.
+  await deps.tenants.putMany(range(0, 100).map((n) => ({ tenantId: `u${String(n).padStart(4, '0')}`, service: 'scale', enabled: true })));
+  // As AWS sees them: without the local runtime's ItemReader and ResultWriter steps and fields.
+  const local = localDefinition().emulation.steps;
+  const sizes = new Map<string, number>();
+  const result = await h.runtime.execute({}, {
+    retryIntervalMs: 20,
+    onEvent: (event) => {
+      if (event.type === 'StateExited' && event.index === undefined && event.state && !local.has(event.state.name)) sizes.set(event.state.name, Buffer.byteLength(JSON.stringify(withoutLocalFields(event.state.output))));
+    },
+  });
+  const run = report(result);
+  expect(run.ok).toBe(true);
+  expect(run.totals.items).toBe(100 * 4 + 200 * 4 + 1);
+  expect(run.items).toHaveLength(run.totals.items);
+  // Every state of the parent execution passes a few hundred bytes: locations and totals, no lists.
+  expect(sizes.size).toBeGreaterThan(5);
+  expect(Math.max(...sizes.values())).toBeLessThan(8 * 1024);
+  expect(sizes.get('Discover tenants and tables')).toBeLessThan(1024);
+  // The execution's output is Validate's summary, with where the full report is.
+  const summary = result.output as { report: { Bucket: string; Key: string }; text: string };
+  expect(Buffer.byteLength(JSON.stringify(summary))).toBeLessThan(8 * 1024);
+  expect(summary.report).toEqual({ Bucket: 'onceload-runs', Key: `runs/${result.executionName}/report.json` });
+  expect(summary.text).toContain(`full report: s3://onceload-runs/runs/${result.executionName}/report.json`);
+});
+
+it('fails as AWS does, with States.DataLimitExceeded, when an execution input passes 256 KiB', async () => {
+  const result = await h.runtime.execute({ tenants: ['x'.repeat(300 * 1024)] }, { retryIntervalMs: 20 });
   expect(result.status).toBe('FAILED');
   expect(result.error).toBe('States.DataLimitExceeded');
-  expect(result.cause).toMatch(/^The state\/task 'Discover tenants and tables' returned a result with a size exceeding the maximum number of bytes service limit/);
   expect(result.usage.largestPayloadBytes).toBeGreaterThan(256 * 1024);
 });

@@ -7,7 +7,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Discovery } from '../../src/lib/discover.js';
+import type { WorkItem } from '../../src/lib/discover.js';
+import { readDiscovery, type DiscoveryRecord } from '../../src/lib/run-files.js';
+import { manifestKey } from '../../src/lib/run-layout.js';
 import type { ExecutionResult } from '../../src/local/state-machine.js';
 import { companyRows, openHarness, range, report, type Harness } from './harness.js';
 
@@ -20,18 +22,15 @@ afterAll(async () => h?.close());
 const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 const minutes = (n: number) => new Date(T0 + n * 60_000);
 
-/** One execution started at `at`, with the Discover state's output. */
-async function tick(at: Date, input: unknown = { due: true }): Promise<{ result: ExecutionResult; discovery: Discovery | undefined }> {
+/** One execution started at `at`, with what its Discover wrote to the runs bucket (items and the tenants not due). */
+async function tick(at: Date, input: unknown = { due: true }): Promise<{ result: ExecutionResult; discovery: (Omit<DiscoveryRecord, 'items'> & { items: WorkItem[] }) | undefined }> {
   await h.runtime.syncLanding();
-  let discovery: Discovery | undefined;
-  const result = await h.runtime.execute(input, {
-    retryIntervalMs: 20,
-    startTime: at,
-    onEvent: (event) => {
-      if (event.type === 'StateExited' && event.state?.name === 'Discover tenants and tables') discovery = event.state.output as Discovery;
-    },
-  });
-  return { result, discovery };
+  const result = await h.runtime.execute(input, { retryIntervalMs: 20, startTime: at });
+  const runs = (await h.runtime.deps()).runs;
+  const manifest = await runs.get(manifestKey(result.executionName));
+  if (manifest === undefined) return { result, discovery: undefined };
+  const items = manifest.split('\n').filter(Boolean).map((line) => JSON.parse(line) as WorkItem);
+  return { result, discovery: { ...(await readDiscovery(runs, result.executionName)), items } };
 }
 
 const tenantsRun = (result: ExecutionResult) => [...new Set(report(result).items.map((i) => i.tenant))].sort();

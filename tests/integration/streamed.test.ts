@@ -74,7 +74,7 @@ it('fails every bad file with its own message and row, inserts nothing of any, a
     const entry = ledger.get(`${tenant}/canonical/companies/${name}`);
     expect(entry?.status, name).toBe('failed');
     expect(entry?.error, name).toMatch(message);
-    expect(result.cause).toContain(name);
+    expect(result.report?.text).toContain(name);
   }
   expect(await h.rawCount('companies', tenant)).toBe(40);
 });

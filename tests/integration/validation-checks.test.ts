@@ -25,8 +25,8 @@ it('fails validation naming the table when a canonical table is a plain MergeTre
 
   expect(result.status).toBe('FAILED');
   expect(result.cause).toMatch(/FAIL engine-ddl/);
-  expect(result.cause).toMatch(/contacts: engine is MergeTree.*expected ReplacingMergeTree\(last_updated\) ORDER BY \(tenant_id, id\)/);
-  expect(result.cause).not.toMatch(/companies: engine/);
+  expect(result.report?.text).toMatch(/contacts: engine is MergeTree.*expected ReplacingMergeTree\(last_updated\) ORDER BY \(tenant_id, id\)/);
+  expect(result.report?.text).not.toMatch(/companies: engine/);
   const ddlAfter = await h.query<{ q: string }>('SELECT create_table_query AS q FROM system.tables WHERE name = {t:String}', { t: 'contacts' });
   expect(ddlAfter).toEqual(ddlBefore);
   expect(await h.rawCount('contacts', 'legacy')).toBe(2);
@@ -92,8 +92,8 @@ it('fails the run naming the table and the reset when a table was dropped behind
   const result = await h.run({ tenants: ['dropped'] });
   expect(result.status).toBe('FAILED');
   expect(result.cause).toMatch(/FAIL nothing-lost/);
-  expect(result.cause).toContain('dropped/tickets: the table holds no row of this tenant, yet the ledger records 1 file(s) loaded earlier');
-  expect(result.cause).toContain('onceload files reset --tenant dropped --table tickets --status loaded');
+  expect(result.report?.text).toContain('dropped/tickets: the table holds no row of this tenant, yet the ledger records 1 file(s) loaded earlier');
+  expect(result.report?.text).toContain('onceload files reset --tenant dropped --table tickets --status loaded');
 
   const deps = await h.runtime.deps();
   expect(await deps.ledger.reset({ tenant: 'dropped', table: 'tickets', status: 'loaded' })).toBe(1);

@@ -9,6 +9,7 @@ describe('stage configuration', () => {
       landingBucketName: undefined,
       clickhouseSecretName: 'onceload/dev/clickhouse',
       logRetentionDays: 30,
+      runsRetentionDays: 90,
       retainData: false,
       alarmEmail: undefined,
       loadPath: 'in-engine',

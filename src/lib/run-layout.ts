@@ -1,0 +1,24 @@
+/**
+ * Where a run keeps what grows with tenants and files: in the runs bucket, never in a state's
+ * payload (Step Functions caps each at 256 KiB). The Distributed Map reads the items from the
+ * manifest (ItemReader) and writes its children's results under MAP_RESULTS_PREFIX (ResultWriter).
+ */
+export const runPrefix = (runId: string) => `runs/${runId}/`;
+
+/** The run's tenant x table items, one JSON object a line: the Map's ItemReader reads it. */
+export const manifestKey = (runId: string) => `${runPrefix(runId)}items.jsonl`;
+
+/** What Discover found besides the items (tenants not due, ignored objects...), for Validate. */
+export const discoveryKey = (runId: string) => `${runPrefix(runId)}discovery.json`;
+
+/** The full run report: every item, every failed file, every check. */
+export const reportKey = (runId: string) => `${runPrefix(runId)}report.json`;
+
+/** The ResultWriter's prefix: Step Functions writes `<prefix>/<map run id>/manifest.json` and the result files. */
+export const MAP_RESULTS_PREFIX = 'map-runs';
+
+/** An object of the runs bucket, as states pass it on (the shape ItemReader's Parameters take). */
+export interface RunObject {
+  Bucket: string;
+  Key: string;
+}
