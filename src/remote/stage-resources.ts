@@ -28,7 +28,7 @@ async function findLandingBucket(s3: S3Client, stage: string, region: string): P
     token = page.ContinuationToken;
   } while (token);
   if (found.length === 1) return found[0]!;
-  if (found.length === 0) throw new RemoteError(`no landing bucket ${prefix}... in ${region}: is stage ${stage} deployed there (npx sst deploy --stage ${stage})? A stage that imports its bucket: ${NAME_IT}`, EXIT_USAGE);
+  if (found.length === 0) throw new RemoteError(`no landing bucket ${prefix}... in ${region}: is stage ${stage} deployed there (npx sst deploy --stage ${stage})? A stage that imports its bucket, or whose name is too long for CloudFormation to keep whole in the bucket's: ${NAME_IT}`, EXIT_USAGE);
   // A bucket kept by a removed deployment (retainData) has the same prefix.
   throw new RemoteError(`${found.length} buckets in ${region} could be stage ${stage}'s landing bucket (${found.join(', ')}): ${NAME_IT}`, EXIT_USAGE);
 }

@@ -142,6 +142,7 @@ describe('AWS failures on the way to a stage', () => {
     const missing = await run('verify', '--stage', 'dev', '--region', REGION);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain(`no landing bucket dev-onceload-pipeline-landing... in ${REGION}: is stage dev deployed there (npx sst deploy --stage dev)?`);
+    expect(missing.err).toContain("too long for CloudFormation to keep whole in the bucket's: set ONCELOAD_LANDING_BUCKET_NAME");
 
     s3.on(ListBucketsCommand).rejects(s3Error('AccessDenied'));
     const denied = await run('tables', 'migrate', '--stage', 'dev', '--region', REGION);
