@@ -27,3 +27,12 @@ export function tenantsTableName(stage: string): string {
 export function ledgerTableName(stage: string): string {
   return `${APP_NAME}-${stage}-file-ledger`;
 }
+
+/**
+ * The prefix CloudFormation gives the landing bucket it names: `<stack>-<logical id><hash>-<random>`,
+ * lowercased (stacks/storage.ts creates it as `Landing` in the stage's `Pipeline` stack). Names
+ * are at most 63 characters, so CloudFormation shortens the stack's part for a long stage name.
+ */
+export function landingBucketPrefix(stage: string): string {
+  return `${stage}-${APP_NAME}-pipeline-landing`;
+}

@@ -29,5 +29,6 @@ export async function assertClickHouseAnswers(deps: Pick<Deps, 'config' | 'click
   const errno = [error.code, error.cause?.code].find((code) => typeof code === 'string' && /^E[A-Z_]+$/.test(code));
   const timedOut = error.name === 'AbortError' || error.name === 'TimeoutError';
   const reason = timedOut ? `no answer in ${PING_TIMEOUT_MS / 1000} s` : (errno ?? error.message.split('\n')[0]);
-  throw new ClickHouseUnreachableError(`cannot reach ${describeClickHouse(deps.config)}: ${redactSecrets(String(reason))}; check ONCELOAD_CLICKHOUSE_URL and the server`);
+  const check = deps.config.clickhouse.kind === 'secret' ? "check the secret's url and that this machine reaches that server" : 'check ONCELOAD_CLICKHOUSE_URL and the server';
+  throw new ClickHouseUnreachableError(`cannot reach ${describeClickHouse(deps.config)}: ${redactSecrets(String(reason))}; ${check}`);
 }

@@ -17,10 +17,10 @@ import { DEFAULT_DATA_DIR, LocalRuntime, newExecutionName } from '../local/runti
 import type { ExecutionResult } from '../local/state-machine.js';
 import { AWS_LIMITS, type ExecutionUsage } from '../local/execution-limits.js';
 import type { RunReport } from '../lib/validate.js';
+import { withRuntime, withStores, withStoresAndWarehouse, type StoreFlags } from './store-targets.js';
 import type { FileStatus } from '../ports.js';
 import { defaultRemoteDeps, nonNegativeSeconds, statusCommand, triggerCommand, type RemoteDeps, type TriggerFlags } from '../remote/commands.js';
 import { RemoteError } from '../remote/errors.js';
-import { withStageStores, type Stores } from '../remote/stage-stores.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../remote/watch.js';
 import { tenantTables } from '../lib/discover.js';
 import { loadTables } from '../table-config.js';
@@ -68,26 +68,11 @@ function positiveInt(value: string): number {
 const dataDirOption = () =>
   new Option('--data-dir <dir>', 'where the embedded stores keep their data').env('ONCELOAD_DATA_DIR').default(DEFAULT_DATA_DIR);
 
-interface StoreFlags {
-  stage?: string;
-  region?: string;
-  dataDir: string;
-}
-
-/** The tables of a deployed stage with --stage (`action` names the IAM permission it needs), else the embedded runtime's. */
-async function withStores<T>(flags: StoreFlags, action: string, fn: (stores: Stores) => Promise<T>): Promise<T> {
-  if (flags.stage !== undefined) return withStageStores(flags.stage, flags.region, action, fn);
-  return withRuntime(flags.dataDir, async (runtime) => fn(await runtime.deps()));
-}
-
-async function withRuntime<T>(dataDir: string, fn: (runtime: LocalRuntime) => Promise<T>): Promise<T> {
-  const runtime = await LocalRuntime.open({ dataDir });
-  try {
-    return await fn(runtime);
-  } finally {
-    await runtime.close();
-  }
-}
+/** --stage: the command works on a deployed stage (with the caller's AWS credentials) instead of the embedded runtime. */
+const stageOptions = (command: Command) =>
+  command
+    .option('--stage <stage>', "a deployed stage's tables (and ClickHouse) instead of the embedded runtime's")
+    .option('--region <region>', "the AWS region of the stage (default: AWS_REGION or the profile's)");
 
 function noTenants(dataDir: string): InputError {
   return new InputError(
@@ -202,10 +187,6 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     });
 
   const tenants = program.command('tenants').description('manage the tenants in the TenantServices table, locally or of a deployed stage (--stage)');
-  const stageOptions = (command: Command) =>
-    command
-      .option('--stage <stage>', "a deployed stage's tables instead of the embedded runtime's")
-      .option('--region <region>', "the AWS region of the stage (default: AWS_REGION or the profile's)");
   const settingOptions = (command: Command) =>
     command
       .option('--service <name>', 'the service the tenant uses (add: default)')
@@ -366,24 +347,23 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     });
   });
 
-  program
-    .command('verify')
-    .description('count every loaded file version again from its object and compare with the table: lost, doubled and stray rows, by file; exit 1 when any')
-    .option('--tenant <id>', 'one tenant')
-    .option('--table <name>', 'one table', (v: string) => tablesOption(v)[0]!)
-    .option('--json', 'print the findings as JSON')
-    .addOption(dataDirOption())
-    .action(async (flags: { tenant?: string; table?: TableName; json?: boolean; dataDir: string }) => {
-      if (flags.tenant !== undefined) assertTenantId(flags.tenant);
-      await withRuntime(flags.dataDir, async (runtime) => {
-        const deps = await runtime.deps();
-        await assertClickHouseAnswers(deps);
-        const tenants = flags.tenant ? [flags.tenant] : (await deps.tenants.list()).map((t) => t.tenantId);
-        const report = await verify({ tenants, tables: flags.table ? [flags.table] : deps.config.tables.names }, deps);
-        out(flags.json ? JSON.stringify(report, null, 2) : verifyText(report));
-        if (!report.ok) setExit(EXIT_FAILED);
-      });
+  stageOptions(
+    program
+      .command('verify')
+      .description('count every loaded file version again from its object and compare with the table: lost, doubled and stray rows, by file; exit 1 when any')
+      .option('--tenant <id>', 'one tenant')
+      .option('--table <name>', 'one table', (v: string) => tablesOption(v)[0]!)
+      .option('--json', 'print the findings as JSON')
+      .addOption(dataDirOption()),
+  ).action(async (flags: StoreFlags & { tenant?: string; table?: TableName; json?: boolean }) => {
+    if (flags.tenant !== undefined) assertTenantId(flags.tenant);
+    await withStoresAndWarehouse(flags, 'dynamodb:Query', async (deps) => {
+      const tenants = flags.tenant ? [flags.tenant] : (await deps.tenants.list()).map((t) => t.tenantId);
+      const report = await verify({ tenants, tables: flags.table ? [flags.table] : deps.config.tables.names }, deps);
+      out(flags.json ? JSON.stringify(report, null, 2) : verifyText(report));
+      if (!report.ok) setExit(EXIT_FAILED);
     });
+  });
 
   program
     .command('sql <query>')
@@ -402,7 +382,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       });
     });
 
-  addTableCommands(program, { out, setExit, dataDirOption, withRuntime });
+  addTableCommands(program, { out, setExit, dataDirOption, stageOptions });
 
   const remoteDeps = (): RemoteDeps => ({ ...defaultRemoteDeps(), ...remote });
   program

@@ -4,10 +4,10 @@
  * nothing else: a changed type or a column the configuration dropped is said, never fixed.
  */
 import type { Command, Option } from 'commander';
-import type { LocalRuntime } from '../local/runtime.js';
 import type { Warehouse } from '../ports.js';
 import { loadTables } from '../table-config.js';
-import { assertClickHouseAnswers, describeClickHouse } from './clickhouse-target.js';
+import { describeClickHouse } from './clickhouse-target.js';
+import { withWarehouse, type StoreFlags } from './store-targets.js';
 import { describeDrift, driftProblems, driftWarnings } from '../lib/schema-drift.js';
 import type { TableCatalog } from '../tables.js';
 
@@ -60,28 +60,28 @@ export interface TableCommandHelpers {
   out: (text: string) => void;
   setExit: (code: number) => void;
   dataDirOption: () => Option;
-  withRuntime: <T>(dataDir: string, fn: (runtime: LocalRuntime) => Promise<T>) => Promise<T>;
+  /** Adds --stage and --region. */
+  stageOptions: (command: Command) => Command;
 }
 
-export function addTableCommands(program: Command, { out, setExit, dataDirOption, withRuntime }: TableCommandHelpers): void {
+export function addTableCommands(program: Command, { out, setExit, dataDirOption, stageOptions }: TableCommandHelpers): void {
   const tables = program.command('tables').description('the configured tables (onceload.tables.json, or ONCELOAD_TABLES_FILE): list them, or migrate ClickHouse to them');
   tables
     .command('list', { isDefault: true })
     .description('list the configured tables and their columns (the default)')
     .action(() => out(tablesListText(loadTables())));
-  tables
-    .command('migrate')
-    .description('create the missing tables and add the missing columns; never drops a column or changes a type')
-    .addOption(dataDirOption())
-    .action(async (flags: { dataDir: string }) => {
-      await withRuntime(flags.dataDir, async (runtime) => {
-        const deps = await runtime.deps();
-        process.stderr.write(`migrating ${describeClickHouse(deps.config)} to ${deps.config.tables.source}\n`);
-        await assertClickHouseAnswers(deps);
-        const result = await migrateTables(deps.warehouse);
-        out(migrateText(result, deps.config.tables));
-        for (const line of result.refused) process.stderr.write(`onceload: ${line}\n`);
-        if (result.refused.length > 0) setExit(1);
-      });
+  stageOptions(
+    tables
+      .command('migrate')
+      .description('create the missing tables and add the missing columns; never drops a column or changes a type')
+      .addOption(dataDirOption()),
+  ).action(async (flags: StoreFlags) => {
+    await withWarehouse(flags, async ({ config, warehouse }) => {
+      process.stderr.write(`migrating ${describeClickHouse(config)} to ${config.tables.source}\n`);
+      const result = await migrateTables(warehouse);
+      out(migrateText(result, config.tables));
+      for (const line of result.refused) process.stderr.write(`onceload: ${line}\n`);
+      if (result.refused.length > 0) setExit(1);
     });
+  });
 }

@@ -51,7 +51,8 @@ export function explainAwsError(action: string, resource: string | undefined, er
     const what = error.message.startsWith('Region is missing') ? 'no AWS region' : error.message.replace(/\.$/, '');
     return new RemoteError(`${what}: pass --region, or set AWS_REGION or a region in your AWS profile`, EXIT_USAGE, { cause: error });
   }
-  if (error.name === 'AccessDeniedException') {
+  // JSON-protocol services say AccessDeniedException; S3 and CloudFormation say AccessDenied.
+  if (error.name === 'AccessDeniedException' || error.name === 'AccessDenied') {
     const message = `access denied to ${permission}${on}: the AWS identity in use lacks the IAM permission ${permission}${resource ? ' on that resource' : ''}`;
     return new RemoteError(`${message}${says}`, EXIT_FAILED, { cause: error });
   }

@@ -31,6 +31,8 @@ export async function withStageStores<T>(stage: string, region: string | undefin
     const ledger = new DynamoLedger(documents, { tableName: tables.ledger, ttlDays: DEFAULT_LEDGER_TTL_DAYS });
     return await fn({ tenants: new DynamoTenantDirectory(documents, tables.tenants), ledger });
   } catch (error) {
+    // Already said for a person (by the stage's ClickHouse, within `fn`).
+    if (error instanceof RemoteError) throw error;
     // The adapters classify SDK errors for the pipeline; the person at the CLI wants the SDK's own.
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
     const names = `${tables.tenants} or ${tables.ledger}`;
@@ -38,7 +40,9 @@ export async function withStageStores<T>(stage: string, region: string | undefin
       const where = region ?? (await client.config.region().catch(() => 'the default region'));
       throw new RemoteError(`table ${names} does not exist in ${where}: is stage ${stage} deployed there (npx sst deploy --stage ${stage})?`, EXIT_USAGE, { cause });
     }
-    throw explainAwsError(action, names, cause);
+    const explained = explainAwsError(action, names, cause);
+    // Not an AWS failure (a ClickHouse one): as it was thrown.
+    throw explained === cause ? error : explained;
   } finally {
     client.destroy();
   }

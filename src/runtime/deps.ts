@@ -7,6 +7,7 @@ import { loadConfig, type OnceloadConfig } from '../config.js';
 import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger.js';
 import { DynamoTenantDirectory } from '../adapters/aws/dynamo-tenants.js';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
 import { S3RunStore } from '../adapters/aws/s3-run-store.js';
 import { createClickHouseClient } from '../adapters/clickhouse/client.js';
@@ -33,10 +34,7 @@ export async function createDeps(config: OnceloadConfig): Promise<Deps> {
   // Each DynamoDB and S3 call becomes an X-Ray subsegment on Lambda.
   const tracer = await tracerIfEnabled();
   for (const client of [aws.dynamodb, aws.s3]) tracer?.captureAWSv3Client(client);
-  const target = config.clickhouse.kind === 'secret' ? await readClickHouseSecret(config.clickhouse.secretName) : config.clickhouse;
-  const database = target.kind === 'server' ? target.database : config.database;
-  const clickhouse = await createClickHouseClient(target);
-  const store = new S3ObjectStore(aws.s3, config.landingBucket);
+  const { database, clickhouse, store, warehouse } = await connectWarehouse(config, aws.s3);
   return {
     config: { ...config, database },
     aws,
@@ -45,13 +43,34 @@ export async function createDeps(config: OnceloadConfig): Promise<Deps> {
     ledger: new DynamoLedger(aws.documents, { tableName: config.ledgerTable, ttlDays: config.ledgerTtlDays }),
     store,
     runs: new S3RunStore(aws.s3, config.runsBucket),
-    warehouse: new ClickHouseWarehouse(clickhouse, {
-      database,
-      objectUrl: (key) => store.presignGet(key),
-      insertBlockRows: config.insertBlockRows,
-      tables: config.tables,
-    }),
+    warehouse,
   };
+}
+
+export interface WarehouseConnection {
+  /** The database of the configured tables: the secret's on a deployed stage. */
+  database: string;
+  clickhouse: ClickHouseClient;
+  store: S3ObjectStore;
+  warehouse: Warehouse;
+}
+
+/**
+ * ClickHouse as the functions reach it, and the Warehouse over it that reads landed objects
+ * through presigned URLs of `s3`: also what `onceload verify|tables migrate --stage` query.
+ */
+export async function connectWarehouse(config: OnceloadConfig, s3: S3Client): Promise<WarehouseConnection> {
+  const target = config.clickhouse.kind === 'secret' ? await readClickHouseSecret(config.clickhouse.secretName, config.region) : config.clickhouse;
+  const database = target.kind === 'server' ? target.database : config.database;
+  const clickhouse = await createClickHouseClient(target);
+  const store = new S3ObjectStore(s3, config.landingBucket);
+  const warehouse = new ClickHouseWarehouse(clickhouse, {
+    database,
+    objectUrl: (key) => store.presignGet(key),
+    insertBlockRows: config.insertBlockRows,
+    tables: config.tables,
+  });
+  return { database, clickhouse, store, warehouse };
 }
 
 export function getDeps(): Promise<Deps> {

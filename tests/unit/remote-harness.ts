@@ -1,5 +1,6 @@
 /** Runs the AWS-facing commands against a Step Functions client the test mocks. */
 import { SFNClient, SFNServiceException, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 
 export const REGION = 'eu-west-1';
@@ -40,4 +41,28 @@ export function cli(now: () => Date = () => NOW) {
       now,
     });
   return { run, out, err, regions, stdout: () => out.join('\n'), stderr: () => err.join('\n') };
+}
+
+/**
+ * `onceload` on a deployed stage's stores, with their AWS clients mocked: credentials the SDK
+ * accepts without looking further (they also sign presigned URLs), stderr kept, mocks reset.
+ */
+export function useStageCli(mocks: readonly { reset(): void }[]) {
+  let stderr: string[] = [];
+  beforeEach(() => {
+    stderr = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (stderr.push(String(chunk)), true));
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+  });
+  afterEach(() => {
+    for (const mock of mocks) mock.reset();
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
+  return async (...args: string[]) => {
+    const out: string[] = [];
+    const code = await main(['node', 'onceload', ...args], (t) => out.push(t));
+    return { code, out: out.join('\n'), err: stderr.join('') };
+  };
 }

@@ -1,30 +1,11 @@
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
+import { useStageCli } from './remote-harness.js';
 
 const documents = mockClient(DynamoDBDocumentClient);
-let stderr: string[];
-
-beforeEach(() => {
-  stderr = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (stderr.push(String(chunk)), true));
-  // Credentials the SDK accepts without looking further; every request is answered by the mock.
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-});
-afterEach(() => {
-  documents.reset();
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-});
-
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const code = await main(['node', 'onceload', ...args], (t) => out.push(t));
-  return { code, out: out.join('\n'), err: stderr.join('') };
-}
+const run = useStageCli([documents]);
 
 const dynamoError = (name: string) => new DynamoDBServiceException({ name, message: `${name} says no`, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 

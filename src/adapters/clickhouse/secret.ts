@@ -3,7 +3,7 @@
  * Parameters (cached, so warm invocations make no call). Values are never logged: errors
  * name the secret and the field, not what it holds.
  */
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import type { ClickHouseTarget } from '../../config.js';
 import { PermanentError, TransientError } from '../../errors.js';
@@ -33,18 +33,27 @@ export function parseClickHouseSecret(secretName: string, value: unknown): Serve
   return { kind: 'server', ...parsed.data };
 }
 
-export async function readClickHouseSecret(secretName: string): Promise<ServerTarget> {
+/** One provider a region, so its cache serves every read there. */
+const providers = new Map<string, SecretsProvider>();
+function providerIn(region: string): SecretsProvider {
+  let provider = providers.get(region);
+  if (!provider) providers.set(region, (provider = new SecretsProvider({ clientConfig: { region } })));
+  return provider;
+}
+
+/** `region` is the stage's (a function's own; the CLI's --region). */
+export async function readClickHouseSecret(secretName: string, region: string): Promise<ServerTarget> {
   let value: unknown;
   try {
-    value = await getSecret(secretName, { transform: 'json', maxAge: SECRET_MAX_AGE_SECONDS });
+    value = await providerIn(region).get(secretName, { transform: 'json', maxAge: SECRET_MAX_AGE_SECONDS });
   } catch (error) {
     // Powertools wraps the SDK's error; its cause says what went wrong.
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
     const name = cause instanceof Error ? cause.name : '';
     if (name === 'ResourceNotFoundException' || name === 'AccessDeniedException' || name === 'TransformParameterError') {
-      throw new PermanentError('CONFIGURATION', `secret ${secretName}: ${name === 'TransformParameterError' ? 'its value is not JSON' : name}`);
+      throw new PermanentError('CONFIGURATION', `secret ${secretName}: ${name === 'TransformParameterError' ? 'its value is not JSON' : name}`, {}, { cause });
     }
-    throw new TransientError(`reading secret ${secretName}: ${name || 'error'}`);
+    throw new TransientError(`reading secret ${secretName}: ${name || 'error'}`, {}, { cause });
   }
   return parseClickHouseSecret(secretName, value);
 }
