@@ -16,6 +16,9 @@
  *    insert to the engine.
  * 5. Only the holder of a claim records its outcome; a loaded version is remembered on its key
  *    for good, so an older version's claim can never make it look unloaded.
+ * 6. A version whose key moved on to a later generation of the same bytes (its object deleted
+ *    and its entry retired `gone`, or reset) is superseded at once: its claim can never succeed,
+ *    so nobody waits for it, and it is neither loaded nor failed (R7 in the doc).
  */
 import { createHash } from 'node:crypto';
 import pMap from 'p-map';
@@ -238,11 +241,20 @@ export async function settle(
   throw new FileBusyError(`lost the claim before recording the file as ${outcome.status}`, { tenant: file.tenant, table: file.table, file: file.key });
 }
 
-/** The ledger's outcome of a file version, if it is loaded or failed. */
+/**
+ * The key moved to a later generation of these very bytes (an entry retired `gone` when its
+ * object was deleted, or reset) since the version was planned: no claim of the planned
+ * generation can ever succeed again, so it is superseded, neither loaded nor failed (rule 6).
+ */
+const overtaken = (entry: LedgerEntry, file: FileVersion) => entry.etag === file.etag && entry.generation > file.generation;
+
+/** The ledger's outcome of a file version, if it is loaded, failed or superseded. */
 export async function settledOutcome(file: FileVersion, ledger: Ledger): Promise<FileResult | undefined> {
   const entry = await ledger.get(file);
   if (!entry) return undefined;
   if (entry.loadedVersions?.includes(versionName(file)) && !sameVersion(entry, file)) return recordedOutcome(file, { ...entry, status: 'loaded' });
+  // Nothing of it was recorded: no rows or error of the key's other generations are its own.
+  if (overtaken(entry, file)) return { ...supersededResult(file, entry.runId), status: 'done' };
   if (!sameVersion(entry, file)) return undefined;
   if (entry.status !== 'loaded' && entry.status !== 'failed' && entry.status !== 'superseded') return undefined;
   return recordedOutcome(file, entry);

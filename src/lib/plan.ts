@@ -98,7 +98,7 @@ function classify(file: LandedFile, entry: LedgerEntry | undefined): keyof PlanC
  * Entries whose object is no longer listed, and that hold nothing in the table, end `gone`;
  * a loaded entry is never touched (its rows are in the table), nor a claim that may still insert.
  */
-async function retireDeleted(listed: readonly LandedFile[], ledger: Map<string, LedgerEntry>, deps: { ledger: Pick<Ledger, 'retireGone'>; now?: () => Date }): Promise<number> {
+export async function retireDeleted(listed: readonly LandedFile[], ledger: Map<string, LedgerEntry>, deps: { ledger: Pick<Ledger, 'retireGone'>; now?: () => Date }): Promise<number> {
   const landed = new Set(listed.map((f) => f.key));
   const now = deps.now?.() ?? new Date();
   const retirable = [...ledger.values()].filter(

@@ -210,6 +210,36 @@ describe('attempts that overlap (each case of docs/exactly-once.md)', () => {
     expect(warehouse.landed(files[0]!)).toBe(1);
   });
 
+  it('a stale plan of a file deleted and retired gone while a dead attempt held its claim unbound is superseded at once, never busy', async () => {
+    const { warehouse, files } = scene({ a: 10 });
+    const a = mortal(bed.ledger);
+    const atOpen = a.hold('openUnit');
+    const first = loadBatch(batchOf(files), attemptAt(bed.clock, 'A', 60), batchDeps(a.ledger, warehouse, bed.clock)).catch((e: Error) => e);
+    await atOpen.reached;
+    a.kill();
+    atOpen.release();
+    await first;
+    bed.clock.advance(120);
+    // The object is deleted; another execution's Plan retires its entry at the next generation.
+    warehouse.remove(files[0]!);
+    expect(await bed.ledger.retireGone((await bed.ledger.get(files[0]!))!, bed.clock.now)).toBe(true);
+    const stale = await loadBatch(batchOf(files), attemptAt(bed.clock, 'B', 60), batchDeps(bed.ledger, warehouse, bed.clock));
+    expect(stale.map((r) => [r.status, r.outcome, r.rows])).toEqual([['done', 'superseded', undefined]]);
+    expect(await bed.ledger.get(files[0]!)).toMatchObject({ status: 'gone', generation: 1 });
+    expect(warehouse.landed(files[0]!)).toBe(0);
+  });
+
+  it('a planned file deleted before its Load reads it ends superseded, not failed', async () => {
+    const { warehouse, files } = scene({ a: 10, b: 10 });
+    warehouse.remove(files[0]!);
+    const results = await loadBatch(batchOf(files), attemptAt(bed.clock, 'A'), batchDeps(bed.ledger, warehouse, bed.clock));
+    expect(results.map((r) => [r.status, r.outcome])).toEqual([
+      ['superseded', 'superseded'],
+      ['loaded', 'loaded'],
+    ]);
+    expect(await bed.ledger.get(files[0]!)).toMatchObject({ status: 'superseded' });
+  });
+
   it('S2/S4: a stale plan of an older version never makes the newer loaded version look unloaded', async () => {
     const { tenant, warehouse } = scene({});
     const older = fileOf(tenant, 'k', 'e-old');
