@@ -201,15 +201,21 @@ export async function seal(mode: LoadUnit['mode'], files: readonly FileVersion[]
     createdAt: nowOf(deps).toISOString(),
   };
   const lost = (why: string) => new FileBusyError(`lost a claim while forming load unit ${unit.id}: ${why}`, { tenant, table, file: files[0]!.key });
+  const bindAll = async () => {
+    const bound = await pMap(files, (f) => deps.ledger.bind(f, attempt, unit.id), { concurrency: LEDGER_CONCURRENCY });
+    if (bound.includes(false)) throw lost('a member was taken over');
+  };
   if (!(await deps.ledger.openUnit(unit))) {
     // The same members were formed before. Split: their insert is known to fail, so they load alone.
     const existing = await deps.ledger.getUnit(tenant, table, unit.id);
     if (existing?.state === 'split') return existing;
+    // Sealed, and its members settled (superseded) and claimed again since, all by this attempt:
+    // it is finished as sealed (rule 4), the same insert under the same token.
+    if (existing?.state === 'sealed') return (await bindAll(), existing);
     // Left open by a dead attempt: fence it out, then open.
     if (!(await deps.ledger.abandonUnit(unit, nowOf(deps))) || !(await deps.ledger.openUnit(unit))) throw lost('the unit is held by another attempt');
   }
-  const bound = await pMap(files, (f) => deps.ledger.bind(f, attempt, unit.id), { concurrency: LEDGER_CONCURRENCY });
-  if (bound.includes(false)) throw lost('a member was taken over');
+  await bindAll();
   if (!(await deps.ledger.sealUnit(unit, attempt))) throw lost('the unit was abandoned');
   return { ...unit, state: 'sealed' };
 }

@@ -240,6 +240,17 @@ describe('attempts that overlap (each case of docs/exactly-once.md)', () => {
     expect(await bed.ledger.get(files[0]!)).toMatchObject({ status: 'superseded' });
   });
 
+  it('a version superseded after its unit was sealed, then claimed again (its object holds it again), loads in that very unit, never busy', async () => {
+    const { warehouse, files } = scene({ a: 10 });
+    warehouse.remove(files[0]!);
+    const first = await loadBatch(batchOf(files), attemptAt(bed.clock, 'A'), batchDeps(bed.ledger, warehouse, bed.clock, 16));
+    expect(first.map((r) => r.outcome)).toEqual(['superseded']);
+    warehouse.deleted.clear();
+    const again = await loadBatch(batchOf(files), attemptAt(bed.clock, 'B'), batchDeps(bed.ledger, warehouse, bed.clock, 16));
+    expect(again.map((r) => [r.outcome, r.rows])).toEqual([['loaded', 10]]);
+    expect(warehouse.landed(files[0]!)).toBe(1);
+  });
+
   it('S2/S4: a stale plan of an older version never makes the newer loaded version look unloaded', async () => {
     const { tenant, warehouse } = scene({});
     const older = fileOf(tenant, 'k', 'e-old');
