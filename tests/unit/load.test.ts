@@ -51,6 +51,15 @@ describe('one attempt', () => {
     expect(warehouse.inserts).toHaveLength(2);
   });
 
+  it('reads no table columns: the plan checked them once for the item', async () => {
+    const { warehouse, files } = scene({ a: 10 });
+    warehouse.describeColumns = async () => {
+      throw new Error('a Load batch asked for the table columns');
+    };
+    const results = await loadBatch(batchOf(files), attemptAt(bed.clock, 'A'), batchDeps(bed.ledger, warehouse, bed.clock));
+    expect(results.map((r) => r.outcome)).toEqual(['loaded']);
+  });
+
   it('splits a unit whose insert a bad row fails: the bad file fails, named with its row, and the others load alone', async () => {
     const { warehouse, files } = scene({ a: 10, bad: -7, c: 5 });
     const results = await loadBatch(batchOf(files), attemptAt(bed.clock, 'A'), batchDeps(bed.ledger, warehouse, bed.clock));

@@ -156,6 +156,9 @@ export class DedupWarehouse implements Warehouse {
   async countFinal() {
     return 0;
   }
+  async hasRows() {
+    return false;
+  }
   async describeTables(): Promise<TableEngine[]> {
     return [];
   }
