@@ -260,6 +260,23 @@ describe('attempts that overlap (each case of docs/exactly-once.md)', () => {
     expect(warehouse.landed(files[0]!)).toBe(1);
   });
 
+  it('a file loaded alone whose attempt died before recording it, deleted before the redo, fails naming the rows left in the table, never superseded', async () => {
+    const { warehouse, files } = scene({ a: 10 });
+    const a = mortal(bed.ledger);
+    const atSettle = a.hold('settle');
+    const first = loadBatch(batchOf(files), attemptAt(bed.clock, 'A', 60), batchDeps(a.ledger, warehouse, bed.clock, 16)).catch((e: Error) => e);
+    await atSettle.reached;
+    a.kill();
+    atSettle.release();
+    await first;
+    warehouse.remove(files[0]!);
+    bed.clock.advance(120);
+    const redo = await loadBatch(batchOf(files), attemptAt(bed.clock, 'B', 60), batchDeps(bed.ledger, warehouse, bed.clock, 16));
+    expect(redo.map((r) => [r.outcome, r.code])).toEqual([['failed', 'NOT_FOUND']]);
+    expect(redo[0]!.error).toContain('10 row(s) of it are in the table');
+    expect(warehouse.landed(files[0]!)).toBe(1);
+  });
+
   it('S2/S4: a stale plan of an older version never makes the newer loaded version look unloaded', async () => {
     const { tenant, warehouse } = scene({});
     const older = fileOf(tenant, 'k', 'e-old');
