@@ -21,8 +21,9 @@ export interface DiscoverEvent {
 export const handler = middy(async (event: DiscoverEvent): Promise<DiscoverOutput> => {
   const deps = await getDeps();
   const now = event.now ? new Date(event.now) : new Date();
+  const input = parseExecutionInput(event.input, deps.config.tables);
   const registered = await deps.tenants.list();
-  const discovery = await discover({ runId: event.runId, input: event.input, now }, { list: async () => registered }, deps.config.tables);
+  const discovery = await discover({ runId: event.runId, input, now }, { list: async () => registered }, deps.config.tables);
   const inRun = new Set(discovery.items.map((i) => i.tenant));
   // A run of named tenants reads only their folders; the bucket's top level is read by runs of all tenants.
   const census = await takeCensus(
@@ -32,7 +33,7 @@ export const handler = middy(async (event: DiscoverEvent): Promise<DiscoverOutpu
       dryRun: discovery.dryRun,
       runTenants: registered.filter((t) => inRun.has(t.tenantId)),
       registered,
-      wholeBucket: parseExecutionInput(event.input, deps.config.tables).tenants === undefined,
+      wholeBucket: input.tenants === undefined,
     },
     { store: deps.store, ledger: deps.ledger, tables: deps.config.tables },
   );

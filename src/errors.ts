@@ -25,19 +25,19 @@ export const FILE_PROBLEM_CODES = [
   'UNREADABLE_FILE',
   'UNSUPPORTED_FORMAT',
   'FOREIGN_TENANT',
-  'NOT_FOUND',
 ] as const;
 
 /** Permanent, but not the file's fault: the run fails and the next run tries again. */
-export const PERMANENT_CODES = [...FILE_PROBLEM_CODES, 'SUPERSEDED', 'ACCESS_DENIED', 'DDL_DRIFT', 'CONFIGURATION'] as const;
+export const PERMANENT_CODES = [...FILE_PROBLEM_CODES, 'SUPERSEDED', 'NOT_FOUND', 'ACCESS_DENIED', 'DDL_DRIFT', 'CONFIGURATION'] as const;
 export type PermanentCode = (typeof PERMANENT_CODES)[number];
 
 /**
- * The object no longer holds the version being read (S3 answered `If-Match` with 412): that
- * version ends `superseded`, neither loaded nor failed, and the new one is planned next round.
+ * The object no longer holds the version being read: replaced (S3 answered `If-Match` with 412)
+ * or deleted (404). That version ends `superseded`, neither loaded nor failed: a new one is
+ * planned next round, and a deleted one's entry is retired `gone`. Nothing is wrong with the file.
  */
 export function isSuperseded(error: unknown): error is PermanentError {
-  return error instanceof PermanentError && error.code === 'SUPERSEDED';
+  return error instanceof PermanentError && (error.code === 'SUPERSEDED' || error.code === 'NOT_FOUND');
 }
 
 export function isFileProblem(error: unknown): error is PermanentError {

@@ -5,7 +5,7 @@
  * cannot agree with itself. Validate runs it on the files its run loaded; `onceload verify` on
  * every loaded version, and also lists rows whose lineage is no loaded version (stray).
  */
-import { PermanentError, isSuperseded } from '../errors.js';
+import { isSuperseded } from '../errors.js';
 import type { FileRef, Ledger, LedgerEntry, Warehouse } from '../ports.js';
 import type { TableName } from '../tables.js';
 import { lineageEtag, parseVersionName } from './dedup-token.js';
@@ -21,7 +21,7 @@ export interface AuditFindings {
 const refOf = (e: LedgerEntry): FileRef => ({ tenant: e.tenant, table: e.table, key: e.key, etag: lineageEtag(e.etag, e.generation), version: e.etag });
 
 /** The object is no longer there to count (deleted, or replaced by another version). */
-const gone = (error: unknown) => isSuperseded(error) || (error instanceof PermanentError && error.code === 'NOT_FOUND');
+const gone = isSuperseded;
 
 /** Each version's rows counted from its object; the ledger's count where the object is gone or replaced. */
 async function sourceRows(entries: readonly LedgerEntry[], warehouse: Warehouse): Promise<{ rows: number[]; gone: number }> {

@@ -16,6 +16,9 @@
  *    insert to the engine.
  * 5. Only the holder of a claim records its outcome; a loaded version is remembered on its key
  *    for good, so an older version's claim can never make it look unloaded.
+ * 6. A version whose key moved on to a later generation of the same bytes (its object deleted
+ *    and its entry retired `gone`, or reset) is superseded at once: its claim can never succeed,
+ *    so nobody waits for it, and it is neither loaded nor failed (R7 in the doc).
  */
 import { createHash } from 'node:crypto';
 import pMap from 'p-map';
@@ -198,15 +201,21 @@ export async function seal(mode: LoadUnit['mode'], files: readonly FileVersion[]
     createdAt: nowOf(deps).toISOString(),
   };
   const lost = (why: string) => new FileBusyError(`lost a claim while forming load unit ${unit.id}: ${why}`, { tenant, table, file: files[0]!.key });
+  const bindAll = async () => {
+    const bound = await pMap(files, (f) => deps.ledger.bind(f, attempt, unit.id), { concurrency: LEDGER_CONCURRENCY });
+    if (bound.includes(false)) throw lost('a member was taken over');
+  };
   if (!(await deps.ledger.openUnit(unit))) {
     // The same members were formed before. Split: their insert is known to fail, so they load alone.
     const existing = await deps.ledger.getUnit(tenant, table, unit.id);
     if (existing?.state === 'split') return existing;
+    // Sealed, and its members settled (superseded) and claimed again since, all by this attempt:
+    // it is finished as sealed (rule 4), the same insert under the same token.
+    if (existing?.state === 'sealed') return (await bindAll(), existing);
     // Left open by a dead attempt: fence it out, then open.
     if (!(await deps.ledger.abandonUnit(unit, nowOf(deps))) || !(await deps.ledger.openUnit(unit))) throw lost('the unit is held by another attempt');
   }
-  const bound = await pMap(files, (f) => deps.ledger.bind(f, attempt, unit.id), { concurrency: LEDGER_CONCURRENCY });
-  if (bound.includes(false)) throw lost('a member was taken over');
+  await bindAll();
   if (!(await deps.ledger.sealUnit(unit, attempt))) throw lost('the unit was abandoned');
   return { ...unit, state: 'sealed' };
 }
@@ -238,11 +247,20 @@ export async function settle(
   throw new FileBusyError(`lost the claim before recording the file as ${outcome.status}`, { tenant: file.tenant, table: file.table, file: file.key });
 }
 
-/** The ledger's outcome of a file version, if it is loaded or failed. */
+/**
+ * The key moved to a later generation of these very bytes (an entry retired `gone` when its
+ * object was deleted, or reset) since the version was planned: no claim of the planned
+ * generation can ever succeed again, so it is superseded, neither loaded nor failed (rule 6).
+ */
+const overtaken = (entry: LedgerEntry, file: FileVersion) => entry.etag === file.etag && entry.generation > file.generation;
+
+/** The ledger's outcome of a file version, if it is loaded, failed or superseded. */
 export async function settledOutcome(file: FileVersion, ledger: Ledger): Promise<FileResult | undefined> {
   const entry = await ledger.get(file);
   if (!entry) return undefined;
   if (entry.loadedVersions?.includes(versionName(file)) && !sameVersion(entry, file)) return recordedOutcome(file, { ...entry, status: 'loaded' });
+  // Nothing of it was recorded: no rows or error of the key's other generations are its own.
+  if (overtaken(entry, file)) return { ...supersededResult(file, entry.runId), status: 'done' };
   if (!sameVersion(entry, file)) return undefined;
   if (entry.status !== 'loaded' && entry.status !== 'failed' && entry.status !== 'superseded') return undefined;
   return recordedOutcome(file, entry);

@@ -1,12 +1,12 @@
 /**
- * Discover: validates the execution input and expands the enabled tenants into
+ * Discover: expands the enabled tenants of the checked execution input into
  * tenant x table work items; a `due` run keeps only the tenants their schedule says are due.
  */
 import { InputError } from '../errors.js';
 import type { TenantDirectory, TenantRecord } from '../ports.js';
 import type { TableCatalog, TableName } from '../tables.js';
 import { isDue, nextDueAt } from './due.js';
-import { parseExecutionInput } from './execution-input.js';
+import type { ExecutionInput } from './execution-input.js';
 
 export interface WorkItem {
   tenant: string;
@@ -31,9 +31,12 @@ export function tenantTables(tenant: Pick<TenantRecord, 'tables'>, tables: Table
   return tenant.tables ? tenant.tables.filter((t) => tables.has(t)) : tables.names;
 }
 
-/** `now` is the execution's start time, so a retried or replayed Discover picks the same tenants. */
-export async function discover(params: { runId: string; input: unknown; now: Date }, tenants: Pick<TenantDirectory, 'list'>, catalog: TableCatalog): Promise<Discovery> {
-  const input = parseExecutionInput(params.input, catalog);
+/**
+ * `input` is the execution input as parseExecutionInput checked it; `now` is the execution's
+ * start time, so a retried or replayed Discover picks the same tenants.
+ */
+export async function discover(params: { runId: string; input: ExecutionInput; now: Date }, tenants: Pick<TenantDirectory, 'list'>, catalog: TableCatalog): Promise<Discovery> {
+  const { input } = params;
   if (Number.isNaN(params.now.getTime())) throw new Error('discover needs the execution start time as now; got an invalid date');
   const known = await tenants.list();
   const byId = new Map(known.map((t) => [t.tenantId, t]));

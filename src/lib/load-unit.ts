@@ -9,7 +9,7 @@
  */
 import pMap from 'p-map';
 import { PermanentError, isFileProblem, isSuperseded } from '../errors.js';
-import type { Attempt, FileVersion, LoadUnit, Warehouse } from '../ports.js';
+import type { Attempt, FileVersion, LoadUnit, UnitMember, Warehouse } from '../ports.js';
 import { LEDGER_CONCURRENCY, memberFile, seal, settle, split, unitToken, type ClaimDeps } from './claims.js';
 import { checkFile } from './check-file.js';
 import { dedupToken, lineageEtag } from './dedup-token.js';
@@ -78,7 +78,7 @@ export interface UnitDeps extends ClaimDeps {
  * counted, else inserted again under the same token (which the engine drops if it landed).
  */
 export async function runUnit(unit: LoadUnit, held: readonly FileVersion[], attempt: Attempt, redo: boolean, deps: UnitDeps): Promise<FileResult[]> {
-  if (unit.mode === 'alone') return Promise.all(held.map((file) => runAlone(file, attempt, deps)));
+  if (unit.mode === 'alone') return Promise.all(held.map((file) => runAlone(file, attempt, redo, deps)));
   if (unit.state === 'split') return eachAlone(held, attempt, deps);
   const files = unit.members.map((m) => memberFile(unit, m));
   let rows: number[];
@@ -104,16 +104,32 @@ async function eachAlone(files: readonly FileVersion[], attempt: Attempt, deps: 
   return results;
 }
 
-async function runAlone(file: FileVersion, attempt: Attempt, deps: UnitDeps): Promise<FileResult> {
+async function runAlone(file: FileVersion, attempt: Attempt, redo: boolean, deps: UnitDeps): Promise<FileResult> {
   let rows: number;
   try {
     rows = await deps.path.loadAlone(file);
   } catch (error) {
-    if (isSuperseded(error)) return settle(file, attempt, { status: 'superseded' }, deps);
+    if (isSuperseded(error)) return supersededAlone(file, attempt, redo, deps);
     if (!isFileProblem(error)) throw error;
     return settle(file, attempt, { status: 'failed', error }, deps);
   }
   return record(file, rows, attempt, deps);
+}
+
+/**
+ * A file alone whose object no longer holds the version. On a redo, an earlier insert may have
+ * left some of its blocks, which nothing can now check complete: that fails loudly instead of
+ * passing for a version never loaded.
+ */
+async function supersededAlone(file: FileVersion, attempt: Attempt, redo: boolean, deps: UnitDeps): Promise<FileResult> {
+  const [landed = 0] = redo ? await rowsLanded(file.tenant, file.table, [file], deps) : [];
+  if (landed === 0) return settle(file, attempt, { status: 'superseded' }, deps);
+  const error = new PermanentError(
+    'NOT_FOUND',
+    `the object no longer holds this version, and ${landed} row(s) of it are in the table from an earlier insert that cannot be checked complete against it`,
+    { tenant: file.tenant, table: file.table, file: file.key },
+  );
+  return settle(file, attempt, { status: 'failed', error }, deps);
 }
 
 /** Records a member's rows; a version with none fails as empty. */
@@ -125,6 +141,11 @@ async function record(file: FileVersion, rows: number, attempt: Attempt, deps: U
 
 /** Whether an earlier insert of the unit landed: any of its rows in the table (it lands whole or not at all). */
 async function landedBefore(unit: LoadUnit, deps: UnitDeps): Promise<boolean> {
-  const counts = await deps.warehouse.countRowsByFile(unit.tenant, unit.table, unit.members.map((m) => m.key));
-  return unit.members.some((m) => (counts.get(m.key)?.get(lineageEtag(m.etag, m.generation)) ?? 0) > 0);
+  return (await rowsLanded(unit.tenant, unit.table, unit.members, deps)).some((rows) => rows > 0);
+}
+
+/** Each member version's rows in the table. */
+async function rowsLanded(tenant: string, table: LoadUnit['table'], members: readonly UnitMember[], deps: UnitDeps): Promise<number[]> {
+  const counts = await deps.warehouse.countRowsByFile(tenant, table, members.map((m) => m.key));
+  return members.map((m) => counts.get(m.key)?.get(lineageEtag(m.etag, m.generation)) ?? 0);
 }

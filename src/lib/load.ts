@@ -13,7 +13,6 @@ import type { TableName } from '../tables.js';
 import { LEDGER_CONCURRENCY, acquire, seal, settle, settledOutcome } from './claims.js';
 import { checkBeforeUnit } from './check-file.js';
 import { fileRef, runUnit, type UnitDeps } from './load-unit.js';
-import { assertNoDrift } from './schema-drift.js';
 import type { PlannedFile } from './plan.js';
 import { versionKey, type FileResult } from './results.js';
 
@@ -43,8 +42,7 @@ export const isBusy = (error: unknown): error is Error => error instanceof Error
  * lease has ended, and the finished files answer from the ledger.
  */
 export async function loadBatch(input: LoadBatchInput, attempt: Attempt, deps: BatchDeps): Promise<FileResult[]> {
-  // A table behind its configuration would fail every insert: claim nothing, and say what to run.
-  await assertNoDrift(input.tenant, input.table, deps.warehouse);
+  // The table's columns were checked against the configuration by the item's first Plan round.
   const files: FileVersion[] = input.files.map((planned) => ({ tenant: input.tenant, table: input.table, ...planned }));
   const results = new Map<string, FileResult>();
   const add = (rs: readonly FileResult[]) => rs.forEach((r) => results.set(versionKey(r), r));

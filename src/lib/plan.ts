@@ -9,6 +9,7 @@ import type { TableName } from '../tables.js';
 import { versionName } from './dedup-token.js';
 import { isLoadableKey, landingPrefix } from './file-format.js';
 import { reconcileIgnored, SAMPLE_IGNORED, type Ignored, type IgnoredLedger } from './ignored.js';
+import { assertNoDrift } from './schema-drift.js';
 
 export interface PlannedFile {
   key: string;
@@ -40,7 +41,7 @@ export interface PlanInput {
   tenant: string;
   table: TableName;
   /** The previous round's plan; `{ nextRound: 0 }` on the first. */
-  previous: { nextRound: number; countsAtStart?: PlanCounts; countFinalBefore?: number | null; plannedAt?: string };
+  previous: { nextRound: number; countsAtStart?: PlanCounts; countFinalBefore?: number | null; rowsBefore?: boolean | null; plannedAt?: string };
 }
 
 export interface PlanResult {
@@ -55,6 +56,8 @@ export interface PlanResult {
   plannedAt: string;
   /** `count() FINAL` before the run, for an item with nothing to load (the re-run check); else null. */
   countFinalBefore: number | null;
+  /** Whether the table held any row of the tenant before the run, for an item with files loaded earlier or nothing to load; else null. */
+  rowsBefore: boolean | null;
   /** Dry run: a sample of the files that would load. */
   wouldLoad: string[];
   /** Keys that failed in an earlier run and are not retried (a sample). */
@@ -98,7 +101,7 @@ function classify(file: LandedFile, entry: LedgerEntry | undefined): keyof PlanC
  * Entries whose object is no longer listed, and that hold nothing in the table, end `gone`;
  * a loaded entry is never touched (its rows are in the table), nor a claim that may still insert.
  */
-async function retireDeleted(listed: readonly LandedFile[], ledger: Map<string, LedgerEntry>, deps: { ledger: Pick<Ledger, 'retireGone'>; now?: () => Date }): Promise<number> {
+export async function retireDeleted(listed: readonly LandedFile[], ledger: Map<string, LedgerEntry>, deps: { ledger: Pick<Ledger, 'retireGone'>; now?: () => Date }): Promise<number> {
   const landed = new Set(listed.map((f) => f.key));
   const now = deps.now?.() ?? new Date();
   const retirable = [...ledger.values()].filter(
@@ -170,6 +173,7 @@ export async function plan(
     countsAtStart,
     plannedAt,
     countFinalBefore: input.previous.countFinalBefore ?? null,
+    rowsBefore: input.previous.rowsBefore ?? null,
     wouldLoad: [],
     failedBefore,
     ignored: ignored.slice(0, SAMPLE_IGNORED).map((i) => i.file.key),
@@ -182,10 +186,17 @@ export async function plan(
   if (input.dryRun) {
     return { ...result, wouldLoad: due.slice(0, SAMPLE).map((f) => f.key) };
   }
-  // Idle items keep their count (re-runs move nothing); items with files loaded earlier need it
-  // too, so Validate sees a table emptied or dropped behind onceload's back.
-  if (round === 0 && (due.length === 0 || counts.unchanged > 0)) {
+  // A table behind its configuration would fail every insert: hand out nothing (so no file is
+  // claimed), and say what to run. Once an item: later rounds and the Load trust this round.
+  if (round === 0 && due.length > 0) await assertNoDrift(input.tenant, input.table, deps.warehouse);
+  // Idle items keep their count (re-runs move nothing). Items with files loaded earlier need
+  // only whether the tenant has a row, so Validate sees a table emptied or dropped behind
+  // onceload's back: one row found is enough, where count() FINAL would merge them all.
+  if (round === 0 && due.length === 0) {
     result.countFinalBefore = await deps.warehouse.countFinal(input.tenant, input.table);
+    result.rowsBefore = result.countFinalBefore > 0;
+  } else if (round === 0 && counts.unchanged > 0) {
+    result.rowsBefore = await deps.warehouse.hasRows(input.tenant, input.table);
   }
   const thisRound = due.slice(0, deps.limits.planMaxFiles);
   result.more = due.length > thisRound.length;

@@ -22,6 +22,8 @@ export interface ItemSummary {
   countsAtStart?: Pick<PlanCounts, 'listed' | 'toLoad' | 'unchanged' | 'failedBefore'> & Partial<Pick<PlanCounts, 'ignored'>>;
   plannedAt?: string;
   countFinalBefore?: number | null;
+  /** Whether the table held any row of the tenant before the run (absent from an older plan: read from countFinalBefore). */
+  rowsBefore?: boolean | null;
   wouldLoad?: string[];
   failedBefore?: string[];
   /** Objects of the table folder that are not a loadable file type (a sample). */
@@ -189,7 +191,8 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
 
   // Every loaded file has rows (an empty one fails), so files loaded earlier and no row of the
   // tenant in the table means the table was dropped or emptied outside onceload.
-  if (counts && counts.unchanged > 0 && item.countFinalBefore === 0) {
+  const hadRows = item.rowsBefore ?? (typeof item.countFinalBefore === 'number' ? item.countFinalBefore > 0 : null);
+  if (counts && counts.unchanged > 0 && hadRows === false) {
     findings.lost.push(
       `${where}: the table holds no row of this tenant, yet the ledger records ${counts.unchanged} file(s) loaded earlier: ${item.table} was dropped or emptied outside onceload; load them again with: onceload files reset --tenant ${item.tenant} --table ${item.table} --status loaded`,
     );

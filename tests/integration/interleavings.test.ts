@@ -3,6 +3,8 @@
  * (dynalite, the local S3, chDB): one attempt is parked at a named step by a hold at its
  * client, outlives its invocation, and another attempt runs the same batch meanwhile.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { handler as load } from '../../functions/load.js';
 import type { LoadBatchInput } from '../../src/lib/load.js';
@@ -69,6 +71,51 @@ it('S2/S4: a batch planned before its object was overwritten reads nothing of th
     { tenant },
   );
   expect(byFile.map((r) => Number(r.n))).toEqual([100, 250]);
+});
+
+/** Deletes a landed object from the bucket, as its producer would. */
+async function deleteObject(key: string): Promise<void> {
+  rmSync(join(t.h.runtime.landingDir, key));
+  expect((await t.h.runtime.syncLanding()).deleted).toBe(1);
+}
+
+const outcomes = (files: FileResult[]) => files.map((f) => [f.key.split('/').pop(), f.outcome]);
+
+it('a batch planned before its object was deleted and retired gone by another execution settles that version superseded at once, never busy', async () => {
+  const { tenant } = await t.tenantWithFiles(2);
+  expect(report(await t.h.run({ tenants: [tenant] })).totals.loaded).toBe(2);
+  const [f0] = (await batchOf(tenant, 'run-gone')).files;
+  // Reset by an operator: execution A plans f0 again at the next generation.
+  expect(await t.deps.ledger.reset({ tenant, table: 'companies', key: f0!.key })).toBe(1);
+  const planned: LoadBatchInput = { ...(await batchOf(tenant, 'run-gone')), files: [{ ...f0!, generation: 1 }] };
+  await deleteObject(f0!.key);
+  // Execution B's Plan no longer lists f0 and retires its entry.
+  expect(report(await t.h.run({ tenants: [tenant] })).ok).toBe(true);
+  expect((await t.deps.ledger.get({ tenant, table: 'companies', key: f0!.key }))?.status).toBe('gone');
+
+  const out = await invoke(planned, 30);
+  expect(outcomes(out.files)).toEqual([['f0.jsonl', 'superseded']]);
+  expect((await t.deps.ledger.get({ tenant, table: 'companies', key: f0!.key }))).toMatchObject({ status: 'gone', generation: 2 });
+  expect(await t.h.rawCount('companies', tenant)).toBe(500);
+  const next = report(await t.h.run({ tenants: [tenant] }));
+  expect(next.ok).toBe(true);
+  expect(next.totals.loaded).toBe(0);
+});
+
+it('a batch whose object is deleted before its Load reads it ends that version superseded, not failed; the next run retires it gone', async () => {
+  const { tenant } = await t.tenantWithFiles(2);
+  const planned = await batchOf(tenant, 'run-deleted');
+  await deleteObject(planned.files[0]!.key);
+  const out = await invoke(planned, 30);
+  expect(outcomes(out.files)).toEqual([
+    ['f0.jsonl', 'superseded'],
+    ['f1.jsonl', 'loaded'],
+  ]);
+  expect(await t.h.rawCount('companies', tenant)).toBe(250);
+  const next = await t.h.run({ tenants: [tenant] });
+  expect(next.status).toBe('SUCCEEDED');
+  expect(report(next).warnings.join('\n')).not.toContain('f0.jsonl');
+  expect((await t.deps.ledger.get({ tenant, table: 'companies', key: planned.files[0]!.key }))?.status).toBe('gone');
 });
 
 /** An insert of one file alone (a unit's insert names its files by an array). */

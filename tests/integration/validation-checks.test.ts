@@ -100,3 +100,16 @@ it('fails the run naming the table and the reset when a table was dropped behind
   expect((await h.run({ tenants: ['dropped'] })).status).toBe('SUCCEEDED');
   expect(await h.rawCount('tickets', 'dropped')).toBe(30);
 });
+
+it('fails the run naming the table when its rows of the tenant were deleted behind onceload, though the run loads a new file', async () => {
+  await h.addTenant('emptied', ['tickets']);
+  const rows = (from: number) => range(from, 20).map((id) => JSON.stringify({ id, company_id: 1, last_updated: '2026-01-01T00:00:00Z' })).join('\n');
+  h.land('emptied', 'tickets', 'a.jsonl', rows(1));
+  expect((await h.run({ tenants: ['emptied'] })).status).toBe('SUCCEEDED');
+  await h.command("DELETE FROM tickets WHERE tenant_id = 'emptied'");
+  h.land('emptied', 'tickets', 'b.jsonl', rows(100));
+
+  const result = await h.run({ tenants: ['emptied'] });
+  expect(result.status).toBe('FAILED');
+  expect(result.cause).toContain('emptied/tickets: the table holds no row of this tenant, yet the ledger records 1 file(s) loaded earlier');
+});

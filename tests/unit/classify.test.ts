@@ -18,6 +18,8 @@ describe('ClickHouse errors', () => {
     expect(classifyClickHouseError(ch('499', 'HTTP response code: 503'))).toBeInstanceOf(TransientError);
     expect(classifyClickHouseError(ch('499', 'HTTP response code: 404'))).toMatchObject({ code: 'NOT_FOUND' });
     expect(classifyClickHouseError(ch('499', 'HTTP response code: 403'))).toMatchObject({ code: 'ACCESS_DENIED' });
+    // A url() read of a deleted object.
+    expect(classifyClickHouseError(ch('86', "Received error from remote server http://s3/k. HTTP status code: 404 'Not Found', body: 'NoSuchKey'"))).toMatchObject({ code: 'NOT_FOUND' });
     expect(classifyClickHouseError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBeInstanceOf(TransientError);
   });
 

@@ -11,6 +11,7 @@ import type {
   LandedFile,
   ObjectStore,
   RecordChunk,
+  TableColumns,
   TableEngine,
   TenantDirectory,
   TenantRecord,
@@ -122,8 +123,11 @@ export class ScriptedWarehouse implements Warehouse {
   async addColumn(): Promise<string> {
     throw new Error('not scripted');
   }
+  /** The tables' columns as ClickHouse has them; none: no table to compare. */
+  tableColumns: TableColumns[] = [];
   async describeColumns() {
-    return [];
+    this.calls.push('describeColumns');
+    return this.tableColumns;
   }
   readonly calls: string[] = [];
   columns: string[] = ['id', 'name', 'last_updated'];
@@ -216,6 +220,10 @@ export class ScriptedWarehouse implements Warehouse {
   async countFinal() {
     this.calls.push('countFinal');
     return this.finalCount;
+  }
+  async hasRows() {
+    this.calls.push('hasRows');
+    return this.finalCount > 0;
   }
   async describeTables() {
     return this.engines;

@@ -51,6 +51,15 @@ describe('one attempt', () => {
     expect(warehouse.inserts).toHaveLength(2);
   });
 
+  it('reads no table columns: the plan checked them once for the item', async () => {
+    const { warehouse, files } = scene({ a: 10 });
+    warehouse.describeColumns = async () => {
+      throw new Error('a Load batch asked for the table columns');
+    };
+    const results = await loadBatch(batchOf(files), attemptAt(bed.clock, 'A'), batchDeps(bed.ledger, warehouse, bed.clock));
+    expect(results.map((r) => r.outcome)).toEqual(['loaded']);
+  });
+
   it('splits a unit whose insert a bad row fails: the bad file fails, named with its row, and the others load alone', async () => {
     const { warehouse, files } = scene({ a: 10, bad: -7, c: 5 });
     const results = await loadBatch(batchOf(files), attemptAt(bed.clock, 'A'), batchDeps(bed.ledger, warehouse, bed.clock));
@@ -207,6 +216,64 @@ describe('attempts that overlap (each case of docs/exactly-once.md)', () => {
     atSettle.release();
     await first;
     expect((await loadBatch(batchOf(files), attemptAt(bed.clock, 'C', 60), batchDeps(bed.ledger, warehouse, bed.clock)))[0]).toMatchObject({ status: 'done', rows: 10 });
+    expect(warehouse.landed(files[0]!)).toBe(1);
+  });
+
+  it('a stale plan of a file deleted and retired gone while a dead attempt held its claim unbound is superseded at once, never busy', async () => {
+    const { warehouse, files } = scene({ a: 10 });
+    const a = mortal(bed.ledger);
+    const atOpen = a.hold('openUnit');
+    const first = loadBatch(batchOf(files), attemptAt(bed.clock, 'A', 60), batchDeps(a.ledger, warehouse, bed.clock)).catch((e: Error) => e);
+    await atOpen.reached;
+    a.kill();
+    atOpen.release();
+    await first;
+    bed.clock.advance(120);
+    // The object is deleted; another execution's Plan retires its entry at the next generation.
+    warehouse.remove(files[0]!);
+    expect(await bed.ledger.retireGone((await bed.ledger.get(files[0]!))!, bed.clock.now)).toBe(true);
+    const stale = await loadBatch(batchOf(files), attemptAt(bed.clock, 'B', 60), batchDeps(bed.ledger, warehouse, bed.clock));
+    expect(stale.map((r) => [r.status, r.outcome, r.rows])).toEqual([['done', 'superseded', undefined]]);
+    expect(await bed.ledger.get(files[0]!)).toMatchObject({ status: 'gone', generation: 1 });
+    expect(warehouse.landed(files[0]!)).toBe(0);
+  });
+
+  it('a planned file deleted before its Load reads it ends superseded, not failed', async () => {
+    const { warehouse, files } = scene({ a: 10, b: 10 });
+    warehouse.remove(files[0]!);
+    const results = await loadBatch(batchOf(files), attemptAt(bed.clock, 'A'), batchDeps(bed.ledger, warehouse, bed.clock));
+    expect(results.map((r) => [r.status, r.outcome])).toEqual([
+      ['superseded', 'superseded'],
+      ['loaded', 'loaded'],
+    ]);
+    expect(await bed.ledger.get(files[0]!)).toMatchObject({ status: 'superseded' });
+  });
+
+  it('a version superseded after its unit was sealed, then claimed again (its object holds it again), loads in that very unit, never busy', async () => {
+    const { warehouse, files } = scene({ a: 10 });
+    warehouse.remove(files[0]!);
+    const first = await loadBatch(batchOf(files), attemptAt(bed.clock, 'A'), batchDeps(bed.ledger, warehouse, bed.clock, 16));
+    expect(first.map((r) => r.outcome)).toEqual(['superseded']);
+    warehouse.deleted.clear();
+    const again = await loadBatch(batchOf(files), attemptAt(bed.clock, 'B'), batchDeps(bed.ledger, warehouse, bed.clock, 16));
+    expect(again.map((r) => [r.outcome, r.rows])).toEqual([['loaded', 10]]);
+    expect(warehouse.landed(files[0]!)).toBe(1);
+  });
+
+  it('a file loaded alone whose attempt died before recording it, deleted before the redo, fails naming the rows left in the table, never superseded', async () => {
+    const { warehouse, files } = scene({ a: 10 });
+    const a = mortal(bed.ledger);
+    const atSettle = a.hold('settle');
+    const first = loadBatch(batchOf(files), attemptAt(bed.clock, 'A', 60), batchDeps(a.ledger, warehouse, bed.clock, 16)).catch((e: Error) => e);
+    await atSettle.reached;
+    a.kill();
+    atSettle.release();
+    await first;
+    warehouse.remove(files[0]!);
+    bed.clock.advance(120);
+    const redo = await loadBatch(batchOf(files), attemptAt(bed.clock, 'B', 60), batchDeps(bed.ledger, warehouse, bed.clock, 16));
+    expect(redo.map((r) => [r.outcome, r.code])).toEqual([['failed', 'NOT_FOUND']]);
+    expect(redo[0]!.error).toContain('10 row(s) of it are in the table');
     expect(warehouse.landed(files[0]!)).toBe(1);
   });
 

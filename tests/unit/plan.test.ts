@@ -41,8 +41,27 @@ describe('plan', () => {
     expect(result.ignored).toEqual([`${prefix}notes.txt`]);
     expect([...deps.ledger.ignored.get('acme')!.values()]).toMatchObject([{ key: `${prefix}notes.txt`, etag: 'e-txt', reason: 'unknown-extension', runId: 'run-1' }]);
     expect(result.batches.map((b) => b.length)).toEqual([2, 2]);
-    // Files loaded earlier (one unchanged): the count before is read, so a dropped table is seen.
-    expect(result.countFinalBefore).toBe(0);
+    // Files loaded earlier (one unchanged): whether the tenant has a row is read, so a dropped table is seen.
+    expect(result.rowsBefore).toBe(false);
+    expect(result.countFinalBefore).toBeNull();
+  });
+
+  it('refuses, in its first round, to hand out any file of a table behind its configuration', async () => {
+    const deps = setup();
+    deps.warehouse.tableColumns = [{ table: 'companies', columns: [{ name: 'tenant_id', type: 'LowCardinality(String)' }] }];
+    await expect(plan(input(), deps)).rejects.toMatchObject({ name: 'PermanentError', code: 'DDL_DRIFT' });
+  });
+
+  it('asks only whether the tenant has a row, never count() FINAL, for an item with files to load and files loaded earlier', async () => {
+    const deps = setup();
+    deps.warehouse.finalCount = 42;
+    const result = await plan(input(), deps);
+    expect(deps.warehouse.calls).toEqual(['describeColumns', 'hasRows']);
+    expect(result).toMatchObject({ rowsBefore: true, countFinalBefore: null });
+    // Later rounds ask nothing again.
+    deps.warehouse.calls.length = 0;
+    await plan(input({ previous: { nextRound: 1, countsAtStart: result.countsAtStart, plannedAt: result.plannedAt, rowsBefore: true } }), deps);
+    expect(deps.warehouse.calls).toEqual([]);
   });
 
   it('records an ignored object once per version, and forgets it once it is no longer landed', async () => {
@@ -69,6 +88,8 @@ describe('plan', () => {
     deps.warehouse.finalCount = 42;
     const result = await plan(input(), deps);
     expect(result.countFinalBefore).toBe(42);
+    expect(result.rowsBefore).toBe(true);
+    expect(deps.warehouse.calls).toEqual(['countFinal']);
     expect(result.batches).toEqual([]);
   });
 

@@ -72,7 +72,18 @@ export class DedupWarehouse implements Warehouse {
   put(file: Pick<FileVersion, 'key' | 'etag'>, rows: number) {
     this.content.set(versionOf(file), rows);
   }
+  /** Versions whose object was deleted from the bucket: reads answer NOT_FOUND, rows in the table stay. */
+  readonly deleted = new Set<string>();
+  remove(file: Pick<FileVersion, 'key' | 'etag'>) {
+    this.deleted.add(versionOf(file));
+  }
+  /** The rows a read of the file finds. */
   rowsOf(ref: FileRef): number {
+    if (this.deleted.has(versionOf(ref))) throw new PermanentError('NOT_FOUND', 'the object was deleted', { file: ref.key });
+    return this.#stored(ref);
+  }
+  /** The rows the file had, whether or not its object is still there (what the table counts). */
+  #stored(ref: FileRef): number {
     const rows = this.content.get(versionOf(ref));
     if (rows === undefined) throw new PermanentError('NOT_FOUND', 'no such file version', { file: ref.key });
     return rows;
@@ -137,13 +148,16 @@ export class DedupWarehouse implements Warehouse {
     return this.countRowsByFile(tenant, table, [...this.landings.keys()].map((v) => v.slice(0, v.lastIndexOf('@'))));
   }
   async countInOwnPart(refs: readonly FileRef[]) {
-    return refs.map((r) => Math.max(0, this.rowsOf(r)));
+    return refs.map((r) => Math.max(0, this.#stored(r)));
   }
   async uncoveredRows() {
     return 0;
   }
   async countFinal() {
     return 0;
+  }
+  async hasRows() {
+    return false;
   }
   async describeTables(): Promise<TableEngine[]> {
     return [];

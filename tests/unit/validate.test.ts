@@ -66,6 +66,15 @@ describe('validation', () => {
     expect(check.problems[0]).toContain('was 100 before the run and 101 after');
   });
 
+  it('nothing lost: fails when the tenant had no row before a run that found files loaded earlier, and passes when it had', async () => {
+    const loadedEarlier = { ...counts(1), unchanged: 3 };
+    const emptied = setup({ countsAtStart: loadedEarlier, rowsBefore: false });
+    const check = await checkOf(emptied, 'nothing-lost');
+    expect(check.ok).toBe(false);
+    expect(check.problems.join('\n')).toContain('the table holds no row of this tenant, yet the ledger records 3 file(s) loaded earlier');
+    expect((await checkOf(setup({ countsAtStart: loadedEarlier, rowsBefore: true }), 'nothing-lost')).ok).toBe(true);
+  });
+
   it('fails the run for a failed file and for a failed item, and says so in the text', async () => {
     const s = setup({ failure: { Error: 'TransientError', Cause: 'ClickHouse unreachable' } });
     s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/bad.jsonl', etag: 'x', status: 'failed', error: 'created_date is not a column', runId: 'run-1' });

@@ -31,6 +31,8 @@ const FILE_CODES = new Map<number, PermanentCode>([
   [636, 'UNREADABLE_FILE'], // CANNOT_EXTRACT_TABLE_STRUCTURE
 ]);
 const S3_ERROR = 499;
+/** RECEIVED_ERROR_FROM_REMOTE_IO_SERVER: a `url()` read answered with an HTTP error. */
+const REMOTE_READ_ERROR = 86;
 const NETWORK_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET']);
 
 interface ClickHouseLikeError {
@@ -80,11 +82,13 @@ function classify(error: unknown, context: ErrorContext, options: { rowOffset?: 
     return new PermanentError('SUPERSEDED', 'this version of the file was replaced in the landing bucket; the new version loads on its own', context, { cause: e });
   }
   if (TRANSIENT_CODES.has(numeric)) return new TransientError(`ClickHouse: ${message}`, context, { cause: e });
-  if (numeric === S3_ERROR) {
+  if (numeric === S3_ERROR || numeric === REMOTE_READ_ERROR) {
     // ClickHouse reports the object store's HTTP status only inside the message.
-    const status = Number(/HTTP response code: (\d{3})/.exec(e.message)?.[1] ?? 0);
+    const status = Number(/HTTP (?:response|status) code: (\d{3})/.exec(e.message)?.[1] ?? 0);
     if (status === 404) return new PermanentError('NOT_FOUND', 'the file is no longer in the landing bucket', context, { cause: e });
     if (status === 403) return new PermanentError('ACCESS_DENIED', `ClickHouse may not read the file: ${message}`, context, { cause: e });
+    // Any other answer to a url() read surfaces as it is; a failing store (5xx) is retried.
+    if (numeric === REMOTE_READ_ERROR && status < 500) return error;
     return new TransientError(`object store: ${message}`, context, { cause: e });
   }
   const code = FILE_CODES.get(numeric);

@@ -382,6 +382,12 @@ export class ClickHouseWarehouse implements Warehouse {
     return Number(row?.n ?? 0);
   }
 
+  async hasRows(tenant: string, table: TableName): Promise<boolean> {
+    if ((await this.describeTables([table])).length === 0) return false;
+    const rows = await this.#rows<{ one: number }>(`SELECT 1 AS one FROM ${this.#ref(table)} WHERE tenant_id = {tenant:String} LIMIT 1`, { tenant });
+    return rows.length > 0;
+  }
+
   async describeTables(tables: readonly TableName[]): Promise<TableEngine[]> {
     const rows = await this.#rows<{ name: string; engine: string; engine_full: string; sorting_key: string }>(
       `SELECT name, engine, engine_full, sorting_key FROM system.tables
