@@ -129,8 +129,8 @@ function settledAhead(listed: readonly LandedFile[], ledger: Map<string, LedgerE
   const results = listed.flatMap((file) => {
     const entry = ledger.get(file.key);
     const inRange = file.key > range.after && (range.upTo === undefined || file.key <= range.upTo);
-    const byOther = entry && entry.etag === file.etag && (entry.status === 'loaded' || entry.status === 'failed') && entry.runId !== runId && entry.updatedAt >= since;
-    return inRange && byOther ? [recordedOutcome({ key: file.key, etag: file.etag, generation: entry.generation }, entry)] : [];
+    const settledByOther = entry && entry.etag === file.etag && (entry.status === 'loaded' || entry.status === 'failed') && entry.runId !== runId && entry.updatedAt >= since;
+    return inRange && settledByOther ? [recordedOutcome({ key: file.key, etag: file.etag, generation: entry.generation }, entry)] : [];
   });
   return tallyResults(results, runId);
 }

@@ -66,6 +66,15 @@ describe('validation', () => {
     expect(check.problems[0]).toContain('was 100 before the run and 101 after');
   });
 
+  it('re-runs move nothing: a count moved while another run loaded files into the item is a warning, not a failure', async () => {
+    const s = setup({ countsAtStart: counts(0), countFinalBefore: 100 });
+    s.warehouse.finalCount = 110;
+    s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/z.jsonl', etag: 'z', status: 'loaded', rows: 10, runId: 'run-2', updatedAt: '2026-01-01T00:00:05Z' });
+    const report = await validateRun(s.input, s);
+    expect(report.checks.find((c) => c.name === 'reruns-move-nothing')?.ok).toBe(true);
+    expect(report.warnings).toContain('acme/companies: count() FINAL moved 100 -> 110 while run run-2 loaded 1 file(s)');
+  });
+
   it('fails the run for a failed file and for a failed item, and says so in the text', async () => {
     const s = setup({ failure: { Error: 'TransientError', Cause: 'ClickHouse unreachable' } });
     s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/bad.jsonl', etag: 'x', status: 'failed', error: 'created_date is not a column', runId: 'run-1' });
