@@ -10,6 +10,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { loadBatch, type LoadBatchInput } from '../src/lib/load.js';
 import { checkThenInsert, inEngineWriter, type LoadPath } from '../src/lib/load-unit.js';
+import { tallyResults, type LoadTally } from '../src/lib/load-tally.js';
 import type { FileResult } from '../src/lib/results.js';
 import { countStreamed, streamFile, streamUnit, streamedUnits } from '../src/lib/streamed-load.js';
 import type { Attempt } from '../src/ports.js';
@@ -19,6 +20,8 @@ import { observability, reportLoad } from '../src/runtime/observability.js';
 
 export interface LoadOutput {
   files: FileResult[];
+  /** What the state machine keeps of the results (the files are dropped: a round's state stays small). */
+  tally: LoadTally;
 }
 
 export const handler = middy(async (event: LoadBatchInput, context: Context): Promise<LoadOutput> => {
@@ -37,7 +40,7 @@ export const handler = middy(async (event: LoadBatchInput, context: Context): Pr
     unitsOf: (free) => (streamed ? streamedUnits(free, stream) : [free.filter((f) => f.size <= config.batchMaxBytes)]),
   });
   reportLoad(event.table, files);
-  return { files };
+  return { files, tally: tallyResults(files, event.runId) };
 })
   .use(observability())
   .use(idempotentHandler('load', '[runId, tenant, table, round, batch]'));

@@ -1,6 +1,7 @@
 /**
  * The table configuration: `onceload.tables.json` in the current directory (or the file
- * `ONCELOAD_TABLES_FILE` names, or the JSON a deployed function carries in `ONCELOAD_TABLES`),
+ * `ONCELOAD_TABLES_FILE` names, as a deployed function does for the copy in its bundle, or the
+ * JSON in `ONCELOAD_TABLES`),
  * checked once into a `TableCatalog`. Without a file, the four canonical tables. Every problem
  * names the source, the table and the field.
  */
@@ -168,9 +169,9 @@ export function parseTablesJson(text: string, source: string): TableCatalog {
 export const CANONICAL_TABLES: TableCatalog = parseTablesConfig(CANONICAL_TABLES_CONFIG, 'the built-in canonical tables');
 
 /**
- * The tables in force: `ONCELOAD_TABLES` (JSON, what the stacks give deployed functions), else
- * the file `ONCELOAD_TABLES_FILE` names, else `onceload.tables.json` in `cwd` if there is one,
- * else the canonical tables.
+ * The tables in force: `ONCELOAD_TABLES` (JSON), else the file `ONCELOAD_TABLES_FILE` names
+ * (relative to `cwd`; a deployed function's is in its bundle, see stacks/functions.ts), else
+ * `onceload.tables.json` in `cwd` if there is one, else the canonical tables.
  */
 export function loadTables(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): TableCatalog {
   if (env.ONCELOAD_TABLES) return parseTablesJson(env.ONCELOAD_TABLES, 'ONCELOAD_TABLES');

@@ -4,7 +4,8 @@
  */
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { StackContext } from 'sst/constructs';
-import { createFunctions } from './functions.js';
+import { useProject } from 'sst/project.js';
+import { createFunctions, writeBundledTables } from './functions.js';
 import { createMonitoring } from './monitoring.js';
 import { createOrchestration } from './orchestration.js';
 import { stageConfig } from './stage-config.js';
@@ -13,12 +14,14 @@ import { createStorage } from './storage.js';
 
 export function Pipeline({ stack, app }: StackContext) {
   const config = stageConfig(app.stage);
-  // The tables as this checkout configures them (onceload.tables.json): the functions get exactly these.
+  // The tables as this checkout configures them (onceload.tables.json), checked here so a bad
+  // configuration stops the deploy: the functions get exactly these, as a file in their bundles.
   const tables = loadTables();
+  const tablesFile = writeBundledTables(tables, useProject().paths.root, app.stage);
   const storage = createStorage(stack, app.stage, config);
   // Imported by name: the secret's value is set outside the stack and never enters the template.
   const secret = Secret.fromSecretNameV2(stack, 'ClickHouseSecret', config.clickhouseSecretName);
-  const fns = createFunctions(stack, storage, secret, config, tables);
+  const fns = createFunctions(stack, storage, secret, config, tablesFile);
   const { stateMachine, schedule } = createOrchestration(stack, app.stage, fns, storage, config);
   const { dashboard } = createMonitoring(stack, app.stage, stateMachine, config, tables.names);
 

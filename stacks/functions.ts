@@ -2,6 +2,8 @@
  * The five Lambdas, built from the very modules in `functions/` that the embedded runtime
  * calls. Each is granted only the resources its step touches.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Function, type Stack } from 'sst/constructs';
@@ -28,19 +30,25 @@ function logRetention(days: number): Lowercase<keyof typeof RetentionDays> {
   return name.toLowerCase() as Lowercase<keyof typeof RetentionDays>;
 }
 
-/** A Lambda's environment holds 4 KB in all; the other variables take under 1 KB. */
-const MAX_TABLES_JSON = 3_000;
+/**
+ * The table configuration every function carries, beside its bundle: Lambda runs a function in
+ * /var/task, the bundle's root, where `ONCELOAD_TABLES_FILE` finds it relative to the directory.
+ */
+export const BUNDLED_TABLES_FILE = 'onceload.tables.json';
 
-/** The table configuration as the functions read it: checked at synth time, every default spelled out. */
-export function tablesEnvironment(tables: TableCatalog): string {
-  const json = JSON.stringify(tables);
-  if (json.length > MAX_TABLES_JSON) {
-    throw new Error(`${tables.source}: the tables' configuration is ${json.length} bytes as JSON; a function's environment holds ${MAX_TABLES_JSON} for it (fewer or shorter column declarations)`);
-  }
-  return json;
+/**
+ * Writes the tables as the functions read them (checked at synth time, every default spelled
+ * out) where the stage's bundles copy it from; returns that path relative to the project root.
+ */
+export function writeBundledTables(tables: TableCatalog, root: string, stage: string): string {
+  const relative = join('.sst', 'tables', stage, BUNDLED_TABLES_FILE);
+  mkdirSync(dirname(join(root, relative)), { recursive: true });
+  writeFileSync(join(root, relative), `${JSON.stringify(tables, null, 2)}\n`);
+  return relative;
 }
 
-export function createFunctions(stack: Stack, storage: Storage, secret: ISecret, config: StageConfig, tables: TableCatalog): PipelineFunctions {
+/** `tablesFile`: the checked table configuration, relative to the project root (`writeBundledTables`). */
+export function createFunctions(stack: Stack, storage: Storage, secret: ISecret, config: StageConfig, tablesFile: string): PipelineFunctions {
   const environment = {
     ONCELOAD_TENANTS_TABLE: storage.tenants.tableName,
     ONCELOAD_LEDGER_TABLE: storage.ledger.tableName,
@@ -51,8 +59,8 @@ export function createFunctions(stack: Stack, storage: Storage, secret: ISecret,
     ONCELOAD_CLICKHOUSE_SECRET: config.clickhouseSecretName,
     // A Load claim is taken over only after the function that holds it has surely ended.
     ONCELOAD_LOAD_PATH: config.loadPath,
-    // The tables the deploying checkout configures: a deployed function reads no file of its own.
-    ONCELOAD_TABLES: tablesEnvironment(tables),
+    // The tables the deploying checkout configures, as a file in the bundle: no size cap of the environment.
+    ONCELOAD_TABLES_FILE: BUNDLED_TABLES_FILE,
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     NODE_OPTIONS: '--enable-source-maps',
@@ -70,6 +78,7 @@ export function createFunctions(stack: Stack, storage: Storage, secret: ISecret,
       tracing: 'active',
       logRetention: logRetention(config.logRetentionDays),
       environment,
+      copyFiles: [{ from: tablesFile, to: BUNDLED_TABLES_FILE }],
       // chDB is the embedded engine of the local runtime; on Lambda ClickHouse is a server.
       nodejs: { format: 'esm', sourcemap: true, esbuild: { external: ['chdb', 'chdb/*'] } },
     });

@@ -21,6 +21,8 @@ export function tablesListText(tables: TableCatalog): string {
         spec.required.includes(column.name) ? 'required' : '',
         column.name === spec.version ? 'version' : '',
         spec.sortingKey.includes(column.name) ? 'sorting key' : '',
+        // The unit an epoch number in the column is read in (ISO-8601 is taken either way).
+        column.epoch ? `epoch ${column.epoch}` : '',
       ].filter(Boolean);
       lines.push([name, column.name, column.type, notes.join(', ')].join('\t'));
     }

@@ -1,13 +1,16 @@
 /**
  * Plan: lists one tenant x table prefix of the landing bucket, compares it with the ledger
  * (one Query for the whole item, never one request per file), and hands out the files that
- * are new, changed, reset or left mid-load, in batches.
+ * are new, changed, reset or left mid-load, in batches. Each round also adds up what the
+ * previous round's Loads settled, so the item's totals come from the Loads themselves.
  */
 import pMap from 'p-map';
 import type { LandedFile, Ledger, LedgerEntry, ObjectStore, Warehouse } from '../ports.js';
 import type { TableName } from '../tables.js';
 import { versionName } from './dedup-token.js';
 import { isLoadableKey, landingPrefix } from './file-format.js';
+import { foldTallies, tallyResults, type LoadTally } from './load-tally.js';
+import { recordedOutcome } from './results.js';
 import { reconcileIgnored, SAMPLE_IGNORED, type Ignored, type IgnoredLedger } from './ignored.js';
 import { assertNoDrift } from './schema-drift.js';
 
@@ -40,8 +43,8 @@ export interface PlanInput {
   dryRun: boolean;
   tenant: string;
   table: TableName;
-  /** The previous round's plan; `{ nextRound: 0 }` on the first. */
-  previous: { nextRound: number; countsAtStart?: PlanCounts; countFinalBefore?: number | null; rowsBefore?: boolean | null; plannedAt?: string };
+  /** The previous round's plan, with its Loads' tallies in `loads`; `{ nextRound: 0 }` on the first. */
+  previous: PlanResult | { nextRound: 0 };
 }
 
 export interface PlanResult {
@@ -64,6 +67,10 @@ export interface PlanResult {
   failedBefore: string[];
   /** Objects of the table folder that are not a loadable file type (a sample); recorded as ignored. */
   ignored: string[];
+  /** What the Loads of the earlier rounds settled, added up. */
+  loadTotals: LoadTally;
+  /** Empty from Plan: the state machine puts this round's Load tallies here, one a batch, for the next round. */
+  loads: LoadTally[];
 }
 
 export interface PlanLimits {
@@ -113,6 +120,30 @@ export async function retireDeleted(listed: readonly LandedFile[], ledger: Map<s
   return retired.filter(Boolean).length;
 }
 
+const lastKey = (batches: PlannedFile[][]) => batches.flat().reduce((last, f) => (f.key > last ? f.key : last), '');
+
+/**
+ * Files due when the item was first planned that another execution settled before a later round
+ * reached them: they count as that execution's, as if a Load had found them settled. A round
+ * counts the keys after the previous round's last one up to its own last one (every key after it
+ * in the last round), so no file counts twice.
+ */
+function settledAhead(listed: readonly LandedFile[], ledger: Map<string, LedgerEntry>, runId: string, since: string, range: { after: string; upTo: string | undefined }): LoadTally {
+  const results = listed.flatMap((file) => {
+    const entry = ledger.get(file.key);
+    const inRange = file.key > range.after && (range.upTo === undefined || file.key <= range.upTo);
+    const settledByOther = entry && entry.etag === file.etag && (entry.status === 'loaded' || entry.status === 'failed') && entry.runId !== runId && entry.updatedAt >= since;
+    return inRange && settledByOther ? [recordedOutcome({ key: file.key, etag: file.etag, generation: entry.generation }, entry)] : [];
+  });
+  return tallyResults(results, runId);
+}
+
+/** The round that only adds up the last Loads: it lists nothing and hands out nothing. */
+function closingRound(last: PlanResult, loadTotals: LoadTally): PlanResult {
+  const round = last.nextRound;
+  return { ...last, round, nextRound: round + 1, more: false, batches: [], loadTotals, loads: [] };
+}
+
 /** Groups files into Load batches: small files together, a large file alone. */
 export function batchFiles<T extends { size: number }>(files: readonly T[], limits: Pick<PlanLimits, 'batchMaxFiles' | 'batchMaxBytes'>): T[][] {
   const batches: T[][] = [];
@@ -136,6 +167,10 @@ export async function plan(
   deps: { store: ObjectStore; ledger: Pick<Ledger, 'listItem' | 'retireGone'> & IgnoredLedger; warehouse: Warehouse; limits: PlanLimits; now?: () => Date },
 ): Promise<PlanResult> {
   const round = input.previous.nextRound;
+  const earlier = 'countsAtStart' in input.previous ? input.previous : undefined;
+  const loadTotals = foldTallies([earlier?.loadTotals, ...(earlier?.loads ?? [])]);
+  // After the last round that loaded, Plan runs once more only to add that round's Loads up.
+  if (earlier && earlier.loads.length > 0 && !earlier.more) return closingRound(earlier, loadTotals);
   const [listed, ledger] = await Promise.all([
     deps.store.list(landingPrefix(input.tenant, input.table)),
     deps.ledger.listItem(input.tenant, input.table),
@@ -161,8 +196,8 @@ export async function plan(
     due.push({ key: file.key, etag: file.etag, size: file.size, generation: entry?.generation ?? 0 });
   }
   counts.toLoad = due.length;
-  const countsAtStart = input.previous.countsAtStart ?? counts;
-  const plannedAt = input.previous.plannedAt ?? (deps.now?.() ?? new Date()).toISOString();
+  const countsAtStart = earlier?.countsAtStart ?? counts;
+  const plannedAt = earlier?.plannedAt ?? (deps.now?.() ?? new Date()).toISOString();
   // Every field is always present: the state machine's summary step reads each by path.
   const result: PlanResult = {
     round,
@@ -172,11 +207,13 @@ export async function plan(
     counts,
     countsAtStart,
     plannedAt,
-    countFinalBefore: input.previous.countFinalBefore ?? null,
-    rowsBefore: input.previous.rowsBefore ?? null,
+    countFinalBefore: earlier?.countFinalBefore ?? null,
+    rowsBefore: earlier?.rowsBefore ?? null,
     wouldLoad: [],
     failedBefore,
     ignored: ignored.slice(0, SAMPLE_IGNORED).map((i) => i.file.key),
+    loadTotals,
+    loads: [],
   };
   // Recorded once a run, from the listing Plan reads anyway: one Query of this folder's records.
   if (round === 0 && !input.dryRun) {
@@ -201,5 +238,9 @@ export async function plan(
   const thisRound = due.slice(0, deps.limits.planMaxFiles);
   result.more = due.length > thisRound.length;
   result.batches = batchFiles(thisRound, deps.limits);
+  if (earlier) {
+    const range = { after: lastKey(earlier.batches), upTo: result.more ? thisRound.at(-1)?.key : undefined };
+    result.loadTotals = foldTallies([loadTotals, settledAhead(listed, ledger, input.runId, plannedAt, range)]);
+  }
   return result;
 }

@@ -8,6 +8,7 @@
  */
 import pMap from 'p-map';
 import type { IgnoreReason, Ledger, LedgerEntry, Warehouse, TableEngine } from '../ports.js';
+import type { LoadTally } from './load-tally.js';
 import { REASONS, SAMPLE_IGNORED, type IgnoredSummary } from './ignored.js';
 import type { TableName, TableSpec } from '../tables.js';
 import { schemaCheck } from './schema-drift.js';
@@ -28,6 +29,8 @@ export interface ItemSummary {
   failedBefore?: string[];
   /** Objects of the table folder that are not a loadable file type (a sample). */
   ignored?: string[];
+  /** What the item's Loads settled, added up over its rounds by Plan. */
+  loadTotals?: LoadTally;
   /** Set when the item's sub-workflow failed outside any file (caught by the state machine). */
   failure?: { Error?: string; Cause?: unknown };
 }
@@ -171,16 +174,20 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
   for (const e of mine.filter((e) => e.status === 'failed')) {
     findings.failures.push({ tenant: item.tenant, table: item.table, key: e.key, error: shortError(e.error ?? 'failed') });
   }
-  const mySettled = mine.filter((e) => SETTLED.has(e.status)).length;
-  const others = settledByOthers(entries, input.runId, item.plannedAt, Math.max((counts?.toLoad ?? 0) - mySettled, 0));
+  // What the Loads settled for this run, counted from their results (load-tally.ts).
+  const tally = item.loadTotals ?? {};
+  const byKey = new Map(entries.map((e) => [e.key, e]));
   // A planned file another execution failed failed for this run too; its report names the same fault.
-  for (const e of others.filter((e) => e.status === 'failed')) {
-    findings.failures.push({ tenant: item.tenant, table: item.table, key: e.key, error: shortError(`${e.error ?? 'failed'} (in run ${e.runId})`) });
+  for (const other of tally.failedByOther ?? []) {
+    const entry = byKey.get(other.key);
+    const error = entry?.runId === other.runId ? (entry.error ?? 'failed') : 'failed';
+    findings.failures.push({ tenant: item.tenant, table: item.table, key: other.key, error: shortError(`${error} (in run ${other.runId})`) });
   }
-  report.byOther = others.filter((e) => e.status === 'loaded').length;
-  report.superseded = [...mine, ...others].filter((e) => e.status === 'superseded').length;
+  const unlistedByOther = (tally.byOtherFailed ?? 0) - (tally.failedByOther?.length ?? 0);
+  report.byOther = tally.byOther ?? 0;
+  report.superseded = tally.superseded ?? 0;
   report.loaded = loaded.length;
-  report.failed = findings.failures.length;
+  report.failed = findings.failures.length + unlistedByOther;
   report.rows = loaded.reduce((sum, e) => sum + (e.rows ?? 0), 0);
   findings.filesChecked = loaded.length;
 
@@ -213,20 +220,7 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
   return findings;
 }
 
-const SETTLED = new Set(['loaded', 'failed', 'superseded']);
-
-/**
- * The planned files another execution settled while this one ran: entries of another run
- * settled since this item planned, at most the planned files this run did not settle itself
- * (a file landed after the plan and loaded by the other is not this run's), earliest first.
- */
-function settledByOthers(entries: LedgerEntry[], runId: string, since: string | undefined, planned: number): LedgerEntry[] {
-  return entries
-    .filter((e) => e.runId !== runId && SETTLED.has(e.status) && (since === undefined || e.updatedAt >= since))
-    .sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : 0))
-    .slice(0, planned);
-}
-
+/** Entries another run settled or claimed since this item planned: it may have moved the count. */
 function concurrentLoads(entries: LedgerEntry[], runId: string, since: string | undefined): LedgerEntry[] {
   return entries.filter((e) => e.runId !== runId && (since === undefined || e.updatedAt >= since || e.startedAt >= since));
 }

@@ -1,9 +1,10 @@
 /**
  * What a local run has loaded so far, observed from outside the load: Plan's and Load's
- * outputs in the state machine's event log (files planned, and settled with their rows), and
+ * outputs in the state machine's event log (files planned, and settled with the rows this run loaded), and
  * the local S3's reads of the files being loaded (bytes and lines as they are read). It
  * implements none of the load; the CLI draws it.
  */
+import type { LoadTally } from '../lib/load-tally.js';
 import type { LocalEvent } from './state-machine.js';
 import type { ObjectRead } from './stores.js';
 
@@ -51,16 +52,14 @@ export class LoadProgress {
       this.#planned.bytes += files.reduce((n, f) => n + f.size, 0);
       for (const f of files) if (!this.#reading.has(f.key)) this.#reading.set(f.key, { size: f.size, bytes: 0, lines: 0 });
     } else if (event.state?.name === LOAD) {
-      const input = (event.state.input as { files?: Planned[] } | undefined)?.files ?? [];
-      const results = (event.state.output as { files?: { key: string; outcome?: string; rows?: number }[] } | undefined)?.files ?? [];
-      this.#done.files += results.length;
-      const settled = new Set(results.map((r) => r.key));
-      for (const f of input) {
-        if (!settled.has(f.key)) continue;
+      // A Load that returns has settled every file of its batch; its output is its tally.
+      const files = (event.state.input as { files?: Planned[] } | undefined)?.files ?? [];
+      this.#done.files += files.length;
+      for (const f of files) {
         this.#done.bytes += f.size;
         this.#reading.delete(f.key);
       }
-      for (const r of results) if (r.outcome === 'loaded') this.#done.rows += r.rows ?? 0;
+      this.#done.rows += (event.state.output as LoadTally | undefined)?.rows ?? 0;
     }
   };
 

@@ -62,14 +62,25 @@ const mentions = (value: unknown, id: string) => JSON.stringify(value).includes(
 let dev: Template;
 let prod: Template;
 
+/** The example's tables and 30 more of 20 columns each: far more than a Lambda environment's 4 KB. */
+const WIDE_TABLES = join(mkdtempSync(join(tmpdir(), 'onceload-tables-')), 'onceload.tables.json');
+const WIDE_COUNT = 30;
+function writeWideTables(): void {
+  const example = JSON.parse(readFileSync(join(root, 'onceload.tables.example.json'), 'utf8')) as { tables: Record<string, unknown> };
+  const columns = [{ name: 'id', type: 'UInt64' }, { name: 'last_updated', type: 'DateTime64(3)' }, ...Array.from({ length: 18 }, (_, n) => ({ name: `attribute_${n}`, type: 'Nullable(String)' }))];
+  for (let n = 0; n < WIDE_COUNT; n++) example.tables[`wide_${String(n).padStart(2, '0')}`] = { columns };
+  writeFileSync(WIDE_TABLES, JSON.stringify(example));
+}
+
 beforeAll(async () => {
+  writeWideTables();
   dev = await synth('dev');
   prod = await synth('prod', {
     ONCELOAD_SCHEDULE_ENABLED: 'false',
     ONCELOAD_SCHEDULE: 'cron(0 2 * * ? *)',
     ONCELOAD_LANDING_BUCKET_NAME: 'acme-landing',
     ONCELOAD_LOAD_PATH: 'streamed',
-    ONCELOAD_TABLES_FILE: 'onceload.tables.example.json',
+    ONCELOAD_TABLES_FILE: WIDE_TABLES,
   });
 }, 180_000);
 
@@ -217,17 +228,33 @@ describe('the functions', () => {
     expect(loadPath(prod)).toEqual(new Set(['streamed']));
   });
 
-  it('carry the tables configured where the stage was deployed from, checked, each reading the same', () => {
+  it('carry the tables configured where the stage was deployed from, checked, as a file beside each bundle, however many', () => {
+    const artifacts = join(root, '.sst', 'artifacts');
+    const bundled = readdirSync(artifacts, { recursive: true, encoding: 'utf8' }).filter((f) => /^[^/]+\/functions\/[a-z-]+\.mjs$/.test(f));
+    /** Each function's tables as it reads them on Lambda: the file its environment names, from its bundle's root (/var/task). */
     const tablesOf = (template: Template) => {
       const fns = resourcesOf(template, 'AWS::Lambda::Function');
-      const values = new Set(Object.values(functionIdByHandler(template)).map((id) => (fns[id]!.Properties.Environment.Variables as Record<string, string>).ONCELOAD_TABLES));
-      expect(values.size).toBe(1);
-      return loadTables({ ONCELOAD_TABLES: [...values][0]! });
+      return Object.entries(functionIdByHandler(template)).map(([name, id]) => {
+        const env = fns[id]!.Properties.Environment.Variables as Record<string, string>;
+        expect(env, name).not.toHaveProperty('ONCELOAD_TABLES');
+        expect(env.ONCELOAD_TABLES_FILE, name).toBe('onceload.tables.json');
+        // Every bundle of this function (one a stage) carries a file; the stage's is among them.
+        const read = bundled.filter((f) => f.endsWith(`/functions/${name}.mjs`)).map((f) => loadTables({ ONCELOAD_TABLES_FILE: env.ONCELOAD_TABLES_FILE }, join(artifacts, f.split('/')[0]!)).toJSON());
+        return { name, read };
+      });
     };
-    expect(tablesOf(dev).toJSON()).toEqual(CANONICAL_TABLES.toJSON());
-    const example = tablesOf(prod);
-    expect(example.names).toEqual([...CANONICAL_TABLES.names, 'invoices']);
-    expect(example.get('invoices').columns.find((c) => c.name === 'amount')?.type).toBe('Decimal(12, 2)');
+    for (const { name, read } of tablesOf(dev)) expect(read, name).toContainEqual(CANONICAL_TABLES.toJSON());
+    const wide = loadTables({ ONCELOAD_TABLES_FILE: WIDE_TABLES });
+    expect(wide.names).toEqual([...CANONICAL_TABLES.names, 'invoices', ...Array.from({ length: WIDE_COUNT }, (_, n) => `wide_${String(n).padStart(2, '0')}`)]);
+    expect(Buffer.byteLength(JSON.stringify(wide))).toBeGreaterThan(4096);
+    for (const { name, read } of tablesOf(prod)) expect(read, name).toContainEqual(wide.toJSON());
+    expect(wide.get('invoices').columns.find((c) => c.name === 'amount')?.type).toBe('Decimal(12, 2)');
+  });
+
+  it('are not deployed from a table configuration that does not check: synth stops, naming the file, the table and the field', async () => {
+    const bad = join(mkdtempSync(join(tmpdir(), 'onceload-tables-')), 'bad.json');
+    writeFileSync(bad, JSON.stringify({ tables: { invoices: { columns: [{ name: 'id', type: 'Strng' }] } } }));
+    await expect(synth('badtables', { ONCELOAD_TABLES_FILE: bad })).rejects.toThrow(`${bad}: tables.invoices.columns[0].type: "Strng" is not a supported type`);
   });
 
   it('read the ClickHouse connection from the secret named in their environment, never from plain variables', () => {

@@ -60,7 +60,7 @@ describe('plan', () => {
     expect(result).toMatchObject({ rowsBefore: true, countFinalBefore: null });
     // Later rounds ask nothing again.
     deps.warehouse.calls.length = 0;
-    await plan(input({ previous: { nextRound: 1, countsAtStart: result.countsAtStart, plannedAt: result.plannedAt, rowsBefore: true } }), deps);
+    await plan(input({ previous: { ...result, loads: [] } }), deps);
     expect(deps.warehouse.calls).toEqual([]);
   });
 
@@ -98,10 +98,45 @@ describe('plan', () => {
     const first = await plan(input(), { ...deps, limits: { ...limits, planMaxFiles: 3 } });
     expect(first.batches.flat()).toHaveLength(3);
     expect(first.more).toBe(true);
-    const second = await plan(input({ previous: { nextRound: first.nextRound, countsAtStart: first.countsAtStart, plannedAt: first.plannedAt } }), deps);
+    const second = await plan(input({ previous: { ...first, loads: [{ loaded: 2, rows: 20 }] } }), deps);
     expect(second.round).toBe(1);
     expect(second.countsAtStart).toBe(first.countsAtStart);
     expect(second.plannedAt).toBe(first.plannedAt);
+  });
+
+  it('adds up each round\'s Load tallies, and after the last round only adds them up', async () => {
+    const deps = setup();
+    const first = await plan(input(), { ...deps, limits: { ...limits, planMaxFiles: 3 } });
+    expect(first.loadTotals).toEqual({});
+    expect(first.loads).toEqual([]);
+    const byOther = { key: `${prefix}new.jsonl`, runId: 'run-2' };
+    const second = await plan(input({ previous: { ...first, loads: [{ loaded: 1, rows: 10, byOther: 1 }, { byOtherFailed: 1, failedByOther: [byOther] }] } }), deps);
+    expect(second.loadTotals).toEqual({ loaded: 1, rows: 10, byOther: 1, byOtherFailed: 1, failedByOther: [byOther] });
+    expect(second.more).toBe(false);
+    deps.ledger.calls.length = 0;
+    const closing = await plan(input({ previous: { ...second, loads: [{ loaded: 1, rows: 5, superseded: 1 }] } }), deps);
+    expect(closing).toMatchObject({ round: 2, more: false, batches: [], loads: [], countsAtStart: first.countsAtStart, plannedAt: first.plannedAt });
+    expect(closing.loadTotals).toEqual({ loaded: 2, rows: 15, byOther: 1, byOtherFailed: 1, superseded: 1, failedByOther: [byOther] });
+    // Nothing listed again: the files the round loaded are not counted twice.
+    expect(deps.ledger.calls).toEqual([]);
+  });
+
+  it('counts a file due at the start that another execution settled before a later round reached it as that execution\'s, once', async () => {
+    const deps = setup();
+    const now = () => new Date('2026-01-01T00:00:00Z');
+    const first = await plan(input(), { ...deps, limits: { ...limits, planMaxFiles: 2 }, now });
+    expect(first.batches.flat().map((f) => f.key.slice(prefix.length))).toEqual(['changed.jsonl', 'loading.jsonl']);
+    const base = { tenant: 'acme', table: 'companies' as const, runId: 'run-1', updatedAt: '2026-01-01T00:00:01Z' };
+    for (const f of first.batches.flat()) deps.ledger.put({ ...base, key: f.key, etag: f.etag, status: 'loaded' });
+    // Another execution loads new.jsonl before this run's second round lists it.
+    deps.ledger.put({ ...base, key: `${prefix}new.jsonl`, etag: 'e-new', status: 'loaded', runId: 'run-2' });
+    const second = await plan(input({ previous: { ...first, loads: [{ loaded: 2, rows: 20 }] } }), { ...deps, limits: { ...limits, planMaxFiles: 2 }, now });
+    expect(second.batches.flat().map((f) => f.key.slice(prefix.length))).toEqual(['reset.jsonl']);
+    expect(second.loadTotals).toEqual({ loaded: 2, rows: 20, byOther: 1 });
+    // The next round does not count it again.
+    deps.ledger.put({ ...base, key: `${prefix}reset.jsonl`, etag: 'e-reset', status: 'loaded' });
+    const closing = await plan(input({ previous: { ...second, loads: [{ loaded: 1, rows: 10 }] } }), deps);
+    expect(closing.loadTotals).toEqual({ loaded: 3, rows: 30, byOther: 1 });
   });
 });
 

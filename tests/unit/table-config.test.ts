@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tablesListText } from '../../src/cli/table-commands.js';
 import { ConfigError } from '../../src/errors.js';
 import { CANONICAL_TABLES, loadTables, parseTablesConfig } from '../../src/table-config.js';
 
@@ -120,5 +121,10 @@ describe('the table configuration', () => {
     const example = parseTablesConfig(JSON.parse(readFileSync(join(root, 'onceload.tables.example.json'), 'utf8')), 'onceload.tables.example.json');
     expect(example.names).toEqual([...CANONICAL_TABLES.names, 'invoices']);
     for (const name of CANONICAL_TABLES.names) expect(example.get(name)).toEqual(CANONICAL_TABLES.get(name));
+    // Its invoices declare a timestamp that also takes epoch seconds, and `tables list` says so.
+    expect(example.get('invoices').columns.find((c) => c.name === 'due_at')).toEqual({ name: 'due_at', type: 'Nullable(DateTime64(0))', epoch: 'seconds' });
+    const list = tablesListText(example).split('\n');
+    expect(list).toContain('invoices\tdue_at\tNullable(DateTime64(0))\tepoch seconds');
+    expect(list).toContain('invoices\tid\tString\trequired, sorting key');
   });
 });

@@ -75,6 +75,15 @@ describe('validation', () => {
     expect((await checkOf(setup({ countsAtStart: loadedEarlier, rowsBefore: true }), 'nothing-lost')).ok).toBe(true);
   });
 
+  it('re-runs move nothing: a count moved while another run loaded files into the item is a warning, not a failure', async () => {
+    const s = setup({ countsAtStart: counts(0), countFinalBefore: 100 });
+    s.warehouse.finalCount = 110;
+    s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/z.jsonl', etag: 'z', status: 'loaded', rows: 10, runId: 'run-2', updatedAt: '2026-01-01T00:00:05Z' });
+    const report = await validateRun(s.input, s);
+    expect(report.checks.find((c) => c.name === 'reruns-move-nothing')?.ok).toBe(true);
+    expect(report.warnings).toContain('acme/companies: count() FINAL moved 100 -> 110 while run run-2 loaded 1 file(s)');
+  });
+
   it('fails the run for a failed file and for a failed item, and says so in the text', async () => {
     const s = setup({ failure: { Error: 'TransientError', Cause: 'ClickHouse unreachable' } });
     s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/bad.jsonl', etag: 'x', status: 'failed', error: 'created_date is not a column', runId: 'run-1' });
@@ -86,15 +95,15 @@ describe('validation', () => {
     expect(report.text).toContain('created_date is not a column');
   });
 
-  it('accounts for every planned file: those another execution settled count as byOther, and the text says so', async () => {
+  it('accounts for every planned file from the Loads\' tallies: those another execution settled count as byOther, and the text says so', async () => {
     const counts4: PlanCounts = { listed: 6, toLoad: 4, new: 4, changed: 0, reset: 0, resumed: 0, unchanged: 1, failedBefore: 1, ignored: 0, gone: 0 };
-    const s = setup({ countsAtStart: counts4 });
+    const s = setup({ countsAtStart: counts4, loadTotals: { loaded: 1, rows: 10, byOther: 2, superseded: 1 } });
     const at = '2026-01-01T00:00:05Z';
     s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/b.jsonl', etag: 'b', status: 'loaded', rows: 3, runId: 'run-2', updatedAt: at });
     s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/c.jsonl', etag: 'c', status: 'loaded', rows: 3, runId: 'run-2', updatedAt: at });
     s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/d.jsonl', etag: 'd', status: 'superseded', runId: 'run-1', updatedAt: at });
-    // Loaded by another run before this one planned: unchanged, not by another execution.
-    s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/old.jsonl', etag: 'o', status: 'loaded', rows: 3, runId: 'run-0', updatedAt: '2025-12-31T00:00:00Z' });
+    // Loaded by another run after this one planned, but never planned by it (it landed later): not this run's.
+    s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/late.jsonl', etag: 'l', status: 'loaded', rows: 3, runId: 'run-2', updatedAt: at });
     const report = await validateRun(s.input, s);
     const item = report.items[0]!;
     expect(item).toMatchObject({ listed: 6, loaded: 1, byOther: 2, superseded: 1, unchanged: 1, failedBefore: 1, failed: 0 });
@@ -102,6 +111,19 @@ describe('validation', () => {
     expect(report.totals).toMatchObject({ loaded: 1, byOther: 2, superseded: 1, failedBefore: 1 });
     expect(report.text).toContain('2 loaded by another execution');
     expect(report.text).toMatch(/acme \/ companies +1 +10 +2 /);
+  });
+
+  it('reports the planned files another execution failed with that run\'s error, and counts those it does not name', async () => {
+    const counts3: PlanCounts = { listed: 3, toLoad: 3, new: 3, changed: 0, reset: 0, resumed: 0, unchanged: 0, failedBefore: 0, ignored: 0, gone: 0 };
+    const bad = 'acme/canonical/companies/bad.jsonl';
+    const s = setup({ countsAtStart: counts3, loadTotals: { loaded: 1, rows: 10, byOtherFailed: 2, failedByOther: [{ key: bad, runId: 'run-2' }] } });
+    s.ledger.put({ tenant: 'acme', table: 'companies', key: bad, etag: 'x', status: 'failed', error: 'id is not a number', runId: 'run-2' });
+    const report = await validateRun(s.input, s);
+    const item = report.items[0]!;
+    expect(item).toMatchObject({ loaded: 1, failed: 2, byOther: 0 });
+    expect(item.listed).toBe(item.loaded + item.byOther + item.unchanged + item.failed + item.failedBefore + item.ignored + item.superseded + item.wouldLoad);
+    expect(report.failures).toEqual([{ tenant: 'acme', table: 'companies', key: bad, error: 'id is not a number (in run run-2)' }]);
+    expect(report.checks.find((c) => c.name === 'files')?.ok).toBe(false);
   });
 
   it('a dry run checks nothing in the tables', async () => {
