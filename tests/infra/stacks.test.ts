@@ -5,6 +5,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import aslValidator from 'asl-validator';
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -193,8 +195,19 @@ describe('the functions', () => {
     const artifacts = join(root, '.sst', 'artifacts');
     const bundle = (name: string) => join(artifacts, readdirSync(artifacts, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith(`/functions/${name}.mjs`))!);
     const dataDir = mkdtempSync(join(tmpdir(), 'onceload-bundled-'));
-    // A ClickHouse server that is never reached: Discover and a Plan with files to load do not query it.
-    const runtime = await LocalRuntime.open({ dataDir, env: { ONCELOAD_CLICKHOUSE_URL: 'http://127.0.0.1:9' } });
+    // A stand-in ClickHouse server that answers every query with no rows: the first Plan round asks
+    // for the table's columns (drift) and whether the tenant has rows, and a bundle must reach it.
+    const queries: string[] = [];
+    const clickhouse = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        queries.push(Buffer.concat(chunks).toString() || (new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? ''));
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end('');
+      });
+    });
+    await new Promise<void>((resolve) => clickhouse.listen(0, '127.0.0.1', resolve));
+    const runtime = await LocalRuntime.open({ dataDir, env: { ONCELOAD_CLICKHOUSE_URL: `http://127.0.0.1:${(clickhouse.address() as AddressInfo).port}` } });
     try {
       const deps = await runtime.deps();
       await deps.tenants.put({ tenantId: 'bundled', service: 'test', enabled: true, tables: ['companies'] });
@@ -213,8 +226,10 @@ describe('the functions', () => {
       expect(planned.batches.flat().map((f) => f.key)).toEqual(['bundled/canonical/companies/a.jsonl']);
       const records = await deps.aws.dynamodb.send(new ScanCommand({ TableName: deps.config.idempotencyTable, Select: 'COUNT' }));
       expect(records.Count).toBe(2);
+      expect(queries.some((q) => q.includes('system.columns'))).toBe(true);
     } finally {
       await runtime.close();
+      clickhouse.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
