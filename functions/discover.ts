@@ -39,7 +39,7 @@ export const handler = middy(async (event: DiscoverEvent): Promise<DiscoverOutpu
   );
   logger.info('discovered', { items: discovery.items.length, tables: discovery.tables, notDue: discovery.notDue.length, dryRun: discovery.dryRun, ignored: census.ignored.count });
   // The items and what else was found go to the runs bucket: the state carries their location.
-  return writeDiscovery(deps.runs, { ...discovery, ...census });
+  return writeDiscovery(deps.runs, { ...discovery, ...census }, deps.config.mapConcurrency);
 })
   .use(observability())
   .use(idempotentHandler('discover', keyUnlessDryRun(['runId'], 'input.dryRun')));

@@ -50,6 +50,8 @@ export interface OnceloadConfig {
   loadPath: LoadPath;
   /** Streamed: the bytes of rows one insert sends at most (rows: insertBlockRows). */
   streamChunkBytes: number;
+  /** Tenant x table items the Distributed Map runs at once: size it to the ClickHouse server's insert capacity. */
+  mapConcurrency: number;
 }
 
 export const LOAD_PATHS = ['in-engine', 'streamed'] as const;
@@ -81,6 +83,7 @@ const ACCEPTS: Record<string, string> = {
   ONCELOAD_LEDGER_TTL_DAYS: 'a whole number of days, 0 or more',
   ONCELOAD_LOAD_PATH: `one of ${LOAD_PATHS.join(', ')}`,
   ONCELOAD_STREAM_CHUNK_BYTES: WHOLE,
+  ONCELOAD_MAP_CONCURRENCY: 'a whole number from 1 to 10000',
 };
 
 /** The value as it may be shown: never a URL's password. */
@@ -111,6 +114,8 @@ const schema = z.object({
   ONCELOAD_LEDGER_TTL_DAYS: z.coerce.number().int().min(0).default(DEFAULT_LEDGER_TTL_DAYS),
   ONCELOAD_LOAD_PATH: z.enum(LOAD_PATHS).default('in-engine'),
   ONCELOAD_STREAM_CHUNK_BYTES: positiveInt(4 * 1024 * 1024),
+  // A Distributed Map runs at most 10,000 child executions at once.
+  ONCELOAD_MAP_CONCURRENCY: z.coerce.number().int().positive().max(10_000).default(8),
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig {
@@ -157,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig
     ledgerTtlDays: e.ONCELOAD_LEDGER_TTL_DAYS,
     loadPath: e.ONCELOAD_LOAD_PATH,
     streamChunkBytes: e.ONCELOAD_STREAM_CHUNK_BYTES,
+    mapConcurrency: e.ONCELOAD_MAP_CONCURRENCY,
     tables: loadTables(env),
   };
 }

@@ -59,6 +59,8 @@ export function createFunctions(stack: Stack, storage: Storage, secret: ISecret,
     ONCELOAD_CLICKHOUSE_SECRET: config.clickhouseSecretName,
     // A Load claim is taken over only after the function that holds it has surely ended.
     ONCELOAD_LOAD_PATH: config.loadPath,
+    // Read by Discover, which hands it to the Map (MaxConcurrencyPath).
+    ONCELOAD_MAP_CONCURRENCY: String(config.mapConcurrency),
     // The tables the deploying checkout configures, as a file in the bundle: no size cap of the environment.
     ONCELOAD_TABLES_FILE: BUNDLED_TABLES_FILE,
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,

@@ -24,6 +24,8 @@ export interface StageConfig {
   alarmEmail: string | undefined;
   /** How the Load gets rows to ClickHouse: `in-engine` (ClickHouse reads the bucket from presigned URLs) or `streamed` (through the Load). */
   loadPath: LoadPath;
+  /** Tenant x table items run at once: each runs at most 4 Loads, each an INSERT at a time on the ClickHouse server. */
+  mapConcurrency: number;
 }
 
 export const DEFAULT_SCHEDULE = 'rate(1 hour)';
@@ -38,6 +40,7 @@ const defaults = (stage: string): StageConfig => ({
   retainData: false,
   alarmEmail: undefined,
   loadPath: 'in-engine',
+  mapConcurrency: 8,
 });
 
 /** Per-stage choices kept in the repository, so a deploy of `prod` needs no flags. */
@@ -60,6 +63,7 @@ const overrides = z.object({
   ONCELOAD_RUNS_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
   ONCELOAD_ALARM_EMAIL: z.email().optional(),
   ONCELOAD_LOAD_PATH: z.enum(LOAD_PATHS).optional(),
+  ONCELOAD_MAP_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 
 export function stageConfig(stage: string, env: NodeJS.ProcessEnv = process.env): StageConfig {
@@ -80,5 +84,6 @@ export function stageConfig(stage: string, env: NodeJS.ProcessEnv = process.env)
     ...(e.ONCELOAD_RUNS_RETENTION_DAYS ? { runsRetentionDays: e.ONCELOAD_RUNS_RETENTION_DAYS } : {}),
     ...(e.ONCELOAD_ALARM_EMAIL ? { alarmEmail: e.ONCELOAD_ALARM_EMAIL } : {}),
     ...(e.ONCELOAD_LOAD_PATH ? { loadPath: e.ONCELOAD_LOAD_PATH } : {}),
+    ...(e.ONCELOAD_MAP_CONCURRENCY ? { mapConcurrency: e.ONCELOAD_MAP_CONCURRENCY } : {}),
   };
 }

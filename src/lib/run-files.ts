@@ -20,15 +20,17 @@ export interface DiscoverOutput {
   items: number;
   /** The item manifest the Map's ItemReader reads. */
   manifest: RunObject;
+  /** Items the Map runs at once (its MaxConcurrencyPath): a stage setting. */
+  maxConcurrency: number;
 }
 
-export async function writeDiscovery(runs: RunStore, found: Discovery & Census): Promise<DiscoverOutput> {
+export async function writeDiscovery(runs: RunStore, found: Discovery & Census, maxConcurrency: number): Promise<DiscoverOutput> {
   const { runId, dryRun, tables, items, notDue, scheduled, due, ignored, disabledWithFiles } = found;
   const lines = items.map((i: WorkItem) => `${JSON.stringify({ tenant: i.tenant, table: i.table })}\n`).join('');
   await runs.put(manifestKey(runId), lines);
   const record: DiscoveryRecord = { items: items.length, notDue, scheduled, due, ignored, disabledWithFiles };
   await runs.put(discoveryKey(runId), JSON.stringify(record));
-  return { runId, dryRun, tables, items: items.length, manifest: { Bucket: runs.bucket, Key: manifestKey(runId) } };
+  return { runId, dryRun, tables, items: items.length, manifest: { Bucket: runs.bucket, Key: manifestKey(runId) }, maxConcurrency };
 }
 
 export async function readDiscovery(runs: RunStore, runId: string): Promise<DiscoveryRecord> {

@@ -82,6 +82,7 @@ beforeAll(async () => {
     ONCELOAD_SCHEDULE: 'cron(0 2 * * ? *)',
     ONCELOAD_LANDING_BUCKET_NAME: 'acme-landing',
     ONCELOAD_LOAD_PATH: 'streamed',
+    ONCELOAD_MAP_CONCURRENCY: '40',
     ONCELOAD_TABLES_FILE: WIDE_TABLES,
   });
 }, 180_000);
@@ -234,13 +235,15 @@ describe('the functions', () => {
     }
   });
 
-  it('load in-engine by default, and streamed through the Load where the stage says so', () => {
-    const loadPath = (template: Template) => {
+  it('load in-engine by default, and streamed through the Load where the stage says so; the Map runs as many items at once as the stage says', () => {
+    const variable = (template: Template, name: string) => {
       const fns = resourcesOf(template, 'AWS::Lambda::Function');
-      return new Set(Object.values(functionIdByHandler(template)).map((id) => (fns[id]!.Properties.Environment.Variables as Record<string, unknown>).ONCELOAD_LOAD_PATH));
+      return new Set(Object.values(functionIdByHandler(template)).map((id) => (fns[id]!.Properties.Environment.Variables as Record<string, unknown>)[name]));
     };
-    expect(loadPath(dev)).toEqual(new Set(['in-engine']));
-    expect(loadPath(prod)).toEqual(new Set(['streamed']));
+    expect(variable(dev, 'ONCELOAD_LOAD_PATH')).toEqual(new Set(['in-engine']));
+    expect(variable(prod, 'ONCELOAD_LOAD_PATH')).toEqual(new Set(['streamed']));
+    expect(variable(dev, 'ONCELOAD_MAP_CONCURRENCY')).toEqual(new Set(['8']));
+    expect(variable(prod, 'ONCELOAD_MAP_CONCURRENCY')).toEqual(new Set(['40']));
   });
 
   it('carry the tables configured where the stage was deployed from, checked, as a file beside each bundle, however many', () => {

@@ -88,6 +88,12 @@ describe('the state machine definition', () => {
     }
   });
 
+  it('ends an execution after 12 hours at most, far beyond the longest Load with all its retries', () => {
+    const parsed = JSON.parse(readDefinition()) as { TimeoutSeconds?: number };
+    expect(parsed.TimeoutSeconds).toBe(12 * 3600);
+    expect(parsed.TimeoutSeconds!).toBeGreaterThan(10 * FUNCTION_SETTINGS.load.timeoutSeconds);
+  });
+
   it('refuses to leave a placeholder unfilled or to fill one that does not exist', () => {
     const { DiscoverFunctionArn: _omitted, ...missing } = arns;
     expect(() => substituteDefinition(readDefinition(), missing)).toThrow(/DiscoverFunctionArn/);

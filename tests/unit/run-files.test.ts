@@ -25,8 +25,8 @@ describe("a run's objects in the runs bucket", () => {
     const items = Array.from({ length: 40_000 }, (_, i) => ({ tenant: `t${i}`, table: 'companies' }));
     const out = await writeDiscovery(runs, {
       runId: 'r1', dryRun: false, tables: ['companies'], items, due: false, notDue: [], scheduled: [], ignored: { count: 0, sample: [] }, disabledWithFiles: [],
-    });
-    expect(out).toEqual({ runId: 'r1', dryRun: false, tables: ['companies'], items: 40_000, manifest: { Bucket: 'runs-bucket', Key: 'runs/r1/items.jsonl' } });
+    }, 8);
+    expect(out).toEqual({ runId: 'r1', dryRun: false, tables: ['companies'], items: 40_000, manifest: { Bucket: 'runs-bucket', Key: 'runs/r1/items.jsonl' }, maxConcurrency: 8 });
     const lines = runs.objects.get('runs/r1/items.jsonl')!.trimEnd().split('\n');
     expect(lines).toHaveLength(40_000);
     expect(JSON.parse(lines[39_999]!)).toEqual({ tenant: 't39999', table: 'companies' });

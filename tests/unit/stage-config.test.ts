@@ -13,6 +13,7 @@ describe('stage configuration', () => {
       retainData: false,
       alarmEmail: undefined,
       loadPath: 'in-engine',
+      mapConcurrency: 8,
     });
     expect(stageConfig('prod', {})).toMatchObject({ retainData: true, logRetentionDays: 365 });
   });
