@@ -7,6 +7,7 @@ import { discover } from '../src/lib/discover.js';
 import { parseExecutionInput } from '../src/lib/execution-input.js';
 import { takeCensus } from '../src/lib/landing-census.js';
 import { writeDiscovery, type DiscoverOutput } from '../src/lib/run-files.js';
+import { earlierRunning } from '../src/lib/tick.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler, keyUnlessDryRun } from '../src/runtime/idempotency.js';
 import { logger, observability } from '../src/runtime/observability.js';
@@ -16,12 +17,22 @@ export interface DiscoverEvent {
   input: unknown;
   /** The execution's start time (ISO), the clock a `due` run reads. */
   now?: string;
+  /** The state machine (`$$.StateMachine.Id`), whose running executions a tick looks at. */
+  stateMachine?: string;
 }
 
 export const handler = middy(async (event: DiscoverEvent): Promise<DiscoverOutput> => {
   const deps = await getDeps();
   const now = event.now ? new Date(event.now) : new Date();
   const input = parseExecutionInput(event.input, deps.config.tables);
+  // A tick behind an earlier run still going does nothing: that run loads what this one would.
+  const earlier = input.due && event.stateMachine ? await earlierRunning({ stateMachine: event.stateMachine, name: event.runId, startedAt: now.toISOString() }, deps.executions) : undefined;
+  if (earlier) {
+    const skipped = `the tick was skipped: run ${earlier}, started earlier, is still running`;
+    logger.warn('tick skipped', { runId: event.runId, earlier });
+    const nothing = { runId: event.runId, dryRun: input.dryRun ?? false, tables: [], items: [], due: true, notDue: [], scheduled: [], ignored: { count: 0, sample: [] }, disabledWithFiles: [], skipped };
+    return writeDiscovery(deps.runs, nothing, deps.config.mapConcurrency);
+  }
   const registered = await deps.tenants.list();
   const discovery = await discover({ runId: event.runId, input, now }, { list: async () => registered }, deps.config.tables);
   const inRun = new Set(discovery.items.map((i) => i.tenant));

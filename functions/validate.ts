@@ -23,7 +23,7 @@ export interface ValidateEvent {
 export const handler = middy(async (event: ValidateEvent): Promise<RunSummary> => {
   const deps = await getDeps();
   const [discovery, items] = await Promise.all([readDiscovery(deps.runs, event.runId), readMapResults(deps.runs, event.results)]);
-  const input = { runId: event.runId, dryRun: event.dryRun, items, notDue: discovery.notDue, ignored: discovery.ignored, disabledWithFiles: discovery.disabledWithFiles };
+  const input = { runId: event.runId, dryRun: event.dryRun, items, notDue: discovery.notDue, ignored: discovery.ignored, disabledWithFiles: discovery.disabledWithFiles, skipped: discovery.skipped };
   const report = await validateRun(input, { ledger: deps.ledger, warehouse: deps.warehouse });
   await recordRunSuccess({ ...input, startedAt: event.startedAt, scheduled: discovery.scheduled }, report, deps.tenants);
   reportValidation(report);

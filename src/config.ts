@@ -52,6 +52,8 @@ export interface OnceloadConfig {
   streamChunkBytes: number;
   /** Tenant x table items the Distributed Map runs at once: size it to the ClickHouse server's insert capacity. */
   mapConcurrency: number;
+  /** Where a tick finds the executions still running: Step Functions, or the embedded runtime's process. */
+  executions: 'step-functions' | 'embedded';
 }
 
 export const LOAD_PATHS = ['in-engine', 'streamed'] as const;
@@ -84,6 +86,7 @@ const ACCEPTS: Record<string, string> = {
   ONCELOAD_LOAD_PATH: `one of ${LOAD_PATHS.join(', ')}`,
   ONCELOAD_STREAM_CHUNK_BYTES: WHOLE,
   ONCELOAD_MAP_CONCURRENCY: 'a whole number from 1 to 10000',
+  ONCELOAD_EXECUTIONS: 'step-functions or embedded',
 };
 
 /** The value as it may be shown: never a URL's password. */
@@ -116,6 +119,7 @@ const schema = z.object({
   ONCELOAD_STREAM_CHUNK_BYTES: positiveInt(4 * 1024 * 1024),
   // A Distributed Map runs at most 10,000 child executions at once.
   ONCELOAD_MAP_CONCURRENCY: z.coerce.number().int().positive().max(10_000).default(8),
+  ONCELOAD_EXECUTIONS: z.enum(['step-functions', 'embedded']).default('step-functions'),
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig {
@@ -163,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig
     loadPath: e.ONCELOAD_LOAD_PATH,
     streamChunkBytes: e.ONCELOAD_STREAM_CHUNK_BYTES,
     mapConcurrency: e.ONCELOAD_MAP_CONCURRENCY,
+    executions: e.ONCELOAD_EXECUTIONS,
     tables: loadTables(env),
   };
 }

@@ -10,6 +10,8 @@ export const METRIC = {
   itemFailures: 'ItemFailures',
   runsValidated: 'RunsValidated',
   validationFailures: 'ValidationFailures',
+  /** Scheduled ticks that did nothing because an earlier execution was still running. */
+  skippedTicks: 'SkippedTicks',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

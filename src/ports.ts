@@ -57,6 +57,18 @@ export interface ObjectStore {
   read(key: string, etag: string): Promise<Readable>;
 }
 
+/** An execution of the pipeline's state machine that has not ended. */
+export interface RunningExecution {
+  name: string;
+  /** ISO start time. */
+  startedAt: string;
+}
+
+/** The pipeline's executions still running: a scheduled tick skips itself while an earlier one runs. */
+export interface ExecutionDirectory {
+  running(stateMachine: string): Promise<RunningExecution[]>;
+}
+
 /** The runs bucket: what a run writes that grows with tenants and files (see src/lib/run-layout.ts). */
 export interface RunStore {
   readonly bucket: string;

@@ -42,12 +42,15 @@ export function createOrchestration(scope: Construct, stage: string, fns: Pipeli
   });
   // The definition is a string, so CDK cannot see the functions it calls: grant them here.
   for (const fn of Object.values(fns)) fn.grantInvoke(stateMachine);
+  // Built from the name, not a reference: the functions' policies may name it without a cycle.
+  const stack = Stack.of(scope);
+  const self = Arn.format({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
+  // A scheduled tick skips itself while an earlier execution runs (src/lib/tick.ts).
+  fns.discover.addToRolePolicy(new PolicyStatement({ actions: ['states:ListExecutions'], resources: [self] }));
   if (usesDistributedMap(definition)) {
     // ItemReader reads the item manifest; ResultWriter writes the children's results (in parts).
     storage.runs.grantRead(stateMachine);
     storage.runs.grantPut(stateMachine);
-    const stack = Stack.of(scope);
-    const self = Arn.format({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
     const executions = Arn.format({ service: 'states', resource: 'execution', resourceName: `${name}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
     stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [self] }));
     stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [executions] }));

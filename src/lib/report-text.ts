@@ -11,6 +11,7 @@ export function renderReport(report: Omit<RunReport, 'text'>): string {
   const lines: string[] = [];
   const verdict = report.ok ? 'OK' : 'FAILED';
   lines.push(`onceload run ${report.runId}${report.dryRun ? ' (dry run)' : ''}: ${verdict}`);
+  if (report.skipped) lines.push(`  ${report.skipped}`);
   if (report.dryRun) {
     lines.push(`  ${n(t.items)} tenant x table item(s), ${n(t.listed)} file(s) listed, ${n(t.wouldLoad)} would load, ${n(t.unchanged)} unchanged`);
   } else {

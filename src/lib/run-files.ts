@@ -10,7 +10,7 @@ import { discoveryKey, manifestKey, reportKey, type RunObject } from './run-layo
 import type { ItemSummary, RunReport } from './validate.js';
 
 /** What Discover found besides the items; Validate reads it from the runs bucket. */
-export type DiscoveryRecord = Pick<Discovery, 'notDue' | 'scheduled' | 'due'> & Census & { items: number };
+export type DiscoveryRecord = Pick<Discovery, 'notDue' | 'scheduled' | 'due'> & Census & { items: number; skipped?: string };
 
 /** Discover's output: bounded whatever the number of tenants. */
 export interface DiscoverOutput {
@@ -24,11 +24,12 @@ export interface DiscoverOutput {
   maxConcurrency: number;
 }
 
-export async function writeDiscovery(runs: RunStore, found: Discovery & Census, maxConcurrency: number): Promise<DiscoverOutput> {
-  const { runId, dryRun, tables, items, notDue, scheduled, due, ignored, disabledWithFiles } = found;
+/** `skipped`: why a tick did nothing (src/lib/tick.ts). */
+export async function writeDiscovery(runs: RunStore, found: Discovery & Census & { skipped?: string }, maxConcurrency: number): Promise<DiscoverOutput> {
+  const { runId, dryRun, tables, items, notDue, scheduled, due, ignored, disabledWithFiles, skipped } = found;
   const lines = items.map((i: WorkItem) => `${JSON.stringify({ tenant: i.tenant, table: i.table })}\n`).join('');
   await runs.put(manifestKey(runId), lines);
-  const record: DiscoveryRecord = { items: items.length, notDue, scheduled, due, ignored, disabledWithFiles };
+  const record: DiscoveryRecord = { items: items.length, notDue, scheduled, due, ignored, disabledWithFiles, ...(skipped ? { skipped } : {}) };
   await runs.put(discoveryKey(runId), JSON.stringify(record));
   return { runId, dryRun, tables, items: items.length, manifest: { Bucket: runs.bucket, Key: manifestKey(runId) }, maxConcurrency };
 }

@@ -17,6 +17,7 @@ export interface RunSummary {
   ok: boolean;
   runId: string;
   dryRun: boolean;
+  skipped?: string;
   totals: RunReport['totals'];
   checks: (Pick<Check, 'name' | 'ok' | 'detail'> & { problems: number })[];
   failures: number;
@@ -29,9 +30,8 @@ export interface RunSummary {
 const cut = (line: string) => (line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS)}...` : line);
 
 function summaryText(report: RunReport, location: RunObject): string {
-  // The full text's first line and totals, then each check with a few of its problems.
-  const [title = '', totals = ''] = report.text.split('\n');
-  const lines = [title, totals, '', '  checks:'];
+  // The full text's first lines (verdict, totals), then each check with a few of its problems.
+  const lines = [...(report.text.split('\n\n')[0] ?? '').split('\n'), '', '  checks:'];
   for (const c of report.checks) {
     lines.push(cut(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`));
     for (const p of c.problems.slice(0, PROBLEMS_SHOWN)) lines.push(cut(`         - ${p}`));
@@ -51,6 +51,7 @@ export function summarise(report: RunReport, location: RunObject): RunSummary {
     ok: report.ok,
     runId: report.runId,
     dryRun: report.dryRun,
+    ...(report.skipped ? { skipped: report.skipped } : {}),
     totals: report.totals,
     checks: report.checks.map((c) => ({ name: c.name, ok: c.ok, detail: cut(c.detail), problems: c.problems.length })),
     failures: report.failures.length,

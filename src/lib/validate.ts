@@ -45,6 +45,8 @@ export interface ValidateInput {
   ignored?: IgnoredSummary;
   /** Disabled tenants with landed files, which wait until the tenant is enabled. */
   disabledWithFiles?: string[];
+  /** Why a scheduled tick did nothing (an earlier execution still running), from Discover. */
+  skipped?: string;
 }
 
 export type CheckName = 'files' | 'nothing-lost' | 'nothing-doubled' | 'reruns-move-nothing' | 'engine-ddl' | 'schema' | 'items';
@@ -99,6 +101,8 @@ export interface RunReport {
   notDue: { tenant: string; dueAt: string }[];
   /** What validation itself cost: it reads only the tenant x table rows of the files the run loaded. */
   cost: { seconds: number; warehouseQueries: number; ledgerReads: number };
+  /** Set when a scheduled tick did nothing because an earlier execution was still running. */
+  skipped?: string;
   text: string;
 }
 
@@ -296,7 +300,9 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
   if (input.disabledWithFiles?.length) {
     warnings.push(`tenant(s) disabled, their landed files wait until enabled: ${input.disabledWithFiles.slice(0, 10).join(', ')}`);
   }
+  if (input.skipped) warnings.unshift(input.skipped);
   const report: Omit<RunReport, 'text'> = {
+    ...(input.skipped ? { skipped: input.skipped } : {}),
     ok: checks.every((c) => c.ok),
     runId: input.runId,
     dryRun: input.dryRun,

@@ -44,6 +44,7 @@ function handlerEnv(dataDir: string, endpoints: Pick<RunningStores, 'dynamodbEnd
     ONCELOAD_IDEMPOTENCY_TABLE: NAMES.idempotencyTable,
     ONCELOAD_LANDING_BUCKET: NAMES.landingBucket,
     ONCELOAD_RUNS_BUCKET: NAMES.runsBucket,
+    ONCELOAD_EXECUTIONS: 'embedded',
     ONCELOAD_DYNAMODB_ENDPOINT: endpoints.dynamodbEndpoint,
     ONCELOAD_S3_ENDPOINT: endpoints.s3Endpoint,
     // Powertools metrics and traces are for CloudWatch and X-Ray; the CLI prints its own progress.

@@ -6,6 +6,7 @@ import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineD
 import { FUNCTION_PLACEHOLDERS, readDefinition, substituteDefinition, type FunctionName } from '../definition.js';
 import { FUNCTION_SETTINGS } from '../function-settings.js';
 import { getDeps } from '../runtime/deps.js';
+import { registerExecution } from '../adapters/embedded/running-executions.js';
 import { emulateDistributedMaps, emulationHandler, type Emulation } from './distributed-map.js';
 import { ExecutionMeter, type ExecutionUsage } from './execution-limits.js';
 import { lambdaContext } from './lambda-context.js';
@@ -21,6 +22,7 @@ const HANDLERS: Record<FunctionName, () => Promise<{ handler: unknown }>> = {
 };
 
 const LOCAL_ACCOUNT = '000000000000';
+const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:us-east-1:${LOCAL_ACCOUNT}:stateMachine:onceload`;
 export const localFunctionArn = (name: string) => `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:onceload-${name}`;
 
 /**
@@ -131,6 +133,8 @@ export function createLocalStateMachine(machineOptions: LocalStateMachineOptions
     ]);
     const startTime = (options.startTime ?? new Date()).toISOString();
     const runner = options.startTime ? new StateMachine(pinStartTime(definition, startTime), { validationOptions }) : machine;
+    // Running, as a scheduled tick started after it sees it (src/lib/tick.ts).
+    const unregister = registerExecution(options.executionName, startTime);
     const execution = runner.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
@@ -139,6 +143,7 @@ export function createLocalStateMachine(machineOptions: LocalStateMachineOptions
           : {}),
       },
       context: {
+        StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: 'onceload' },
         Execution: {
           Id: executionArn,
           Name: options.executionName,
@@ -173,6 +178,8 @@ export function createLocalStateMachine(machineOptions: LocalStateMachineOptions
         return ended({ status: 'FAILED', error: cause?.name ?? 'Error', cause: cause?.message ?? error.message });
       }
       throw error;
+    } finally {
+      unregister();
     }
   };
 }

@@ -10,10 +10,12 @@ import { DynamoTenantDirectory } from '../adapters/aws/dynamo-tenants.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
 import { S3RunStore } from '../adapters/aws/s3-run-store.js';
+import { StepFunctionsExecutions } from '../adapters/aws/sfn-executions.js';
+import { embeddedExecutions } from '../adapters/embedded/running-executions.js';
 import { createClickHouseClient } from '../adapters/clickhouse/client.js';
 import { readClickHouseSecret } from '../adapters/clickhouse/secret.js';
 import { ClickHouseWarehouse } from '../adapters/clickhouse/warehouse.js';
-import type { Ledger, ObjectStore, RunStore, TenantDirectory, Warehouse } from '../ports.js';
+import type { ExecutionDirectory, Ledger, ObjectStore, RunStore, TenantDirectory, Warehouse } from '../ports.js';
 import { tracerIfEnabled } from './tracing.js';
 
 export interface Deps {
@@ -24,6 +26,7 @@ export interface Deps {
   ledger: Ledger;
   store: ObjectStore;
   runs: RunStore;
+  executions: ExecutionDirectory;
   warehouse: Warehouse;
 }
 
@@ -43,6 +46,7 @@ export async function createDeps(config: OnceloadConfig): Promise<Deps> {
     ledger: new DynamoLedger(aws.documents, { tableName: config.ledgerTable, ttlDays: config.ledgerTtlDays }),
     store,
     runs: new S3RunStore(aws.s3, config.runsBucket),
+    executions: config.executions === 'embedded' ? embeddedExecutions : new StepFunctionsExecutions(aws.sfn),
     warehouse,
   };
 }
@@ -90,5 +94,6 @@ export async function closeDeps(): Promise<void> {
   if (!d) return;
   d.aws.dynamodb.destroy();
   d.aws.s3.destroy();
+  d.aws.sfn.destroy();
   await d.clickhouse.close();
 }

@@ -78,6 +78,7 @@ export function reportValidation(report: RunReport): void {
   const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);
   if (report.ok) logger.info('run validated', { totals: report.totals, cost: report.cost });
   else logger.error('run failed validation', { totals: report.totals, failedChecks: failed, failures: report.failures.slice(0, 10) });
+  if (report.skipped) count(METRIC.skippedTicks);
   if (report.dryRun) return;
   count(report.ok ? METRIC.runsValidated : METRIC.validationFailures);
   count(METRIC.itemFailures, report.failures.filter((f) => f.key === undefined).length);

@@ -331,6 +331,10 @@ describe('permissions', () => {
     expect(touches('validate', runsId, /^s3:GetObject/)).toBe(true);
     expect(touches('validate', runsId, /^s3:PutObject/)).toBe(true);
     for (const fn of ['plan', 'load', 'ensure-schema']) expect(touches(fn, runsId, /^s3:/), fn).toBe(false);
+    // Discover lists the state machine's running executions (a tick behind an earlier run skips itself), and only Discover.
+    const listsExecutions = (fn: string) => statementsOf(dev, byHandler[fn]!).some((s) => actionsOf(s).includes('states:ListExecutions') && JSON.stringify(s.Resource).includes(`:stateMachine:${stateMachineName('dev')}`));
+    expect(listsExecutions('discover')).toBe(true);
+    for (const fn of ['plan', 'load', 'validate', 'ensure-schema']) expect(listsExecutions(fn), fn).toBe(false);
     for (const fn of Object.keys(byHandler)) expect(touches(fn, runsId, /^s3:Delete/), fn).toBe(false);
     for (const fn of Object.keys(byHandler)) expect(touches(fn, tableId('Idempotency'), writes), fn).toBe(true);
   });

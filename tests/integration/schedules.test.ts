@@ -6,11 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WorkItem } from '../../src/lib/discover.js';
 import { readDiscovery, type DiscoveryRecord } from '../../src/lib/run-files.js';
 import { manifestKey } from '../../src/lib/run-layout.js';
 import type { ExecutionResult } from '../../src/local/state-machine.js';
+import { faultInjector } from './faults.js';
 import { companyRows, openHarness, range, report, type Harness } from './harness.js';
 
 let h: Harness;
@@ -114,6 +115,38 @@ describe('due runs', () => {
     const retried = await tick(minutes(5), { due: true, tenants: ['c'] });
     expect(tenantsRun(retried.result)).toEqual(['c']);
     expect(await lastSuccess('c')).toBe(minutes(5).toISOString());
+  });
+
+  it('skips a tick while an earlier execution is still running, says so in the report, and runs the next tick once it has ended', async () => {
+    await scheduled('slow', 60);
+    h.land('slow', 'companies', '1.jsonl', companyRows(range(1, 3)));
+    await h.runtime.syncLanding();
+    // The earlier execution is held at its Plan's listing of the tenant's folder.
+    let release!: () => void;
+    const held = faultInjector(await h.runtime.deps()).add({
+      store: 's3',
+      when: (c) => c.operation === 'ListObjectsV2Command' && String(c.input.Prefix ?? '').startsWith('slow/canonical/'),
+      hold: new Promise<void>((resolve) => (release = resolve)),
+    });
+    const earlier = h.runtime.execute({ tenants: ['slow'] }, { retryIntervalMs: 20, startTime: minutes(0), executionName: 'run-earlier' });
+    await vi.waitFor(() => expect(held.fired()).toBe(1), { timeout: 30_000 });
+
+    const skipped = await tick(minutes(2), { due: true, tenants: ['slow'] });
+    const run = report(skipped.result);
+    expect(run.ok).toBe(true);
+    expect(run.skipped).toBe('the tick was skipped: run run-earlier, started earlier, is still running');
+    expect(run.totals.items).toBe(0);
+    expect(run.text).toContain('the tick was skipped: run run-earlier');
+    expect((skipped.result.output as { skipped?: string }).skipped).toBe(run.skipped);
+    expect(skipped.discovery?.items).toEqual([]);
+    // A run started by hand is never skipped.
+    expect(report(await h.runtime.execute({ tenants: ['slow'], dryRun: true }, { retryIntervalMs: 20, startTime: minutes(3) })).skipped).toBeUndefined();
+
+    release();
+    expect(report(await earlier).totals.loaded).toBe(1);
+    const next = await tick(minutes(4), { due: true, tenants: ['slow'] });
+    expect(report(next.result).skipped).toBeUndefined();
+    expect(tenantsRun(next.result)).toEqual(['slow']);
   });
 
   it('keeps the last success when a tenant is added again with a new schedule, or none', async () => {
