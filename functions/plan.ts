@@ -1,6 +1,7 @@
 /** Task "Plan the files to load": the new, changed, reset or unfinished files of one tenant x table. */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { clearWhenDone } from '../src/lib/arrivals.js';
 import { plan, type PlanInput, type PlanResult } from '../src/lib/plan.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { firstPlanOfRound } from '../src/runtime/idempotency.js';
@@ -9,6 +10,7 @@ import { logger, observability } from '../src/runtime/observability.js';
 export const handler = middy(async (event: PlanInput, context: Context): Promise<PlanResult> => {
   const deps = await getDeps();
   const result = await plan(event, { store: deps.store, ledger: deps.ledger, warehouse: deps.warehouse, limits: deps.config });
+  await clearWhenDone(event, result, deps.arrivals);
   logger.info('planned', { round: result.round, batches: result.batches.length, more: result.more, counts: result.counts });
   // A dry run and a round with nothing to load change nothing: they need no record.
   if (event.dryRun || result.batches.length === 0) return result;

@@ -18,6 +18,10 @@ export interface OnceloadConfig {
   tenantsTable: string;
   ledgerTable: string;
   idempotencyTable: string;
+  /** Arrival marks: what a scheduled tick reads instead of listing every folder. */
+  arrivalsTable: string;
+  /** A scheduled tick lists every item (a sweep) once this many hours have passed since the last. */
+  sweepHours: number;
   landingBucket: string;
   /** Where runs keep their item manifests, map results and reports (src/lib/run-layout.ts). */
   runsBucket: string;
@@ -86,6 +90,7 @@ const ACCEPTS: Record<string, string> = {
   ONCELOAD_LOAD_PATH: `one of ${LOAD_PATHS.join(', ')}`,
   ONCELOAD_STREAM_CHUNK_BYTES: WHOLE,
   ONCELOAD_MAP_CONCURRENCY: 'a whole number from 1 to 10000',
+  ONCELOAD_SWEEP_HOURS: 'a whole number of hours, at least 1',
   ONCELOAD_EXECUTIONS: 'step-functions or embedded',
 };
 
@@ -99,6 +104,8 @@ const schema = z.object({
   ONCELOAD_TENANTS_TABLE: z.string().min(1).default('onceload-tenants'),
   ONCELOAD_LEDGER_TABLE: z.string().min(1).default('onceload-file-ledger'),
   ONCELOAD_IDEMPOTENCY_TABLE: z.string().min(1).default('onceload-idempotency'),
+  ONCELOAD_ARRIVALS_TABLE: z.string().min(1).default('onceload-arrivals'),
+  ONCELOAD_SWEEP_HOURS: positiveInt(24),
   ONCELOAD_LANDING_BUCKET: z.string().min(1).default('onceload-landing'),
   ONCELOAD_RUNS_BUCKET: z.string().min(1).default('onceload-runs'),
   ONCELOAD_DYNAMODB_ENDPOINT: z.url().optional(),
@@ -153,6 +160,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig
     tenantsTable: e.ONCELOAD_TENANTS_TABLE,
     ledgerTable: e.ONCELOAD_LEDGER_TABLE,
     idempotencyTable: e.ONCELOAD_IDEMPOTENCY_TABLE,
+    arrivalsTable: e.ONCELOAD_ARRIVALS_TABLE,
+    sweepHours: e.ONCELOAD_SWEEP_HOURS,
     landingBucket: e.ONCELOAD_LANDING_BUCKET,
     runsBucket: e.ONCELOAD_RUNS_BUCKET,
     dynamodbEndpoint: e.ONCELOAD_DYNAMODB_ENDPOINT,

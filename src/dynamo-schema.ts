@@ -13,6 +13,9 @@ export const LEDGER_KEY = { partition: 'pk', sort: 'sk' } as const;
 /** Epoch seconds after which DynamoDB TTL deletes a ledger item. */
 export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
 
+/** Arrival marks: one item per tenant x table with objects landed since it was last listed, and the last sweep. */
+export const ARRIVALS_KEY = { partition: 'item' } as const;
+
 /** Powertools idempotency records: its default key and expiry attributes. */
 export const IDEMPOTENCY_KEY = { partition: 'id' } as const;
 export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
@@ -28,4 +31,5 @@ export const TABLE_SHAPES = {
   tenants: stringKey(TENANTS_KEY.partition),
   ledger: stringKey(LEDGER_KEY.partition, LEDGER_KEY.sort),
   idempotency: stringKey(IDEMPOTENCY_KEY.partition),
+  arrivals: stringKey(ARRIVALS_KEY.partition),
 } as const;

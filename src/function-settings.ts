@@ -18,3 +18,6 @@ export const FUNCTION_SETTINGS: Record<FunctionName, FunctionSettings> = {
   load: { timeoutSeconds: 900, memoryMb: 512, why: 'ClickHouse reads the files itself; the function only waits, so the longest timeout and little memory' },
   validate: { timeoutSeconds: 900, memoryMb: 512, why: 'one ledger query and a few count queries per item' },
 };
+
+/** The function S3 event notifications call (functions/mark-arrival.ts), outside the state machine. */
+export const MARK_ARRIVAL_SETTINGS: FunctionSettings = { timeoutSeconds: 30, memoryMb: 256, why: 'one conditional write a landed or deleted object' };

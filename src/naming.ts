@@ -36,3 +36,8 @@ export function ledgerTableName(stage: string): string {
 export function landingBucketPrefix(stage: string): string {
   return `${stage}-${APP_NAME}-pipeline-landing`;
 }
+
+/** Arrival marks (src/lib/arrivals.ts): named per stage, so `onceload files reset --stage` marks what it resets. */
+export function arrivalsTableName(stage: string): string {
+  return `${APP_NAME}-${stage}-arrivals`;
+}

@@ -57,6 +57,31 @@ export interface ObjectStore {
   read(key: string, etag: string): Promise<Readable>;
 }
 
+/** A tenant x table with objects landed (or deleted) since its folder was last listed. */
+export interface ArrivalMark {
+  tenant: string;
+  table: string;
+  /** ISO time of the latest arrival. */
+  arrivedAt: string;
+}
+
+/**
+ * Arrival marks: what a scheduled tick reads instead of listing every tenant's folders. S3 event
+ * notifications (locally, the landing sync) mark; a Plan that has listed the item clears.
+ */
+export interface ArrivalMarks {
+  /** Marks the item; a later arrival moves `arrivedAt` forward, never back. */
+  mark(tenant: string, table: string, at: string): Promise<void>;
+  list(): Promise<ArrivalMark[]>;
+  /** Clears the mark unless something arrived after `listedAt` (the item's listing time). */
+  clear(tenant: string, table: string, listedAt: string): Promise<void>;
+  /** Start time (ISO) of the last full sweep: a tick that listed every item. */
+  lastSweep(): Promise<string | undefined>;
+  recordSweep(at: string): Promise<void>;
+  /** Makes the next scheduled tick a sweep (after tenants are imported in bulk). */
+  requestSweep(): Promise<void>;
+}
+
 /** An execution of the pipeline's state machine that has not ended. */
 export interface RunningExecution {
   name: string;

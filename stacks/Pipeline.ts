@@ -1,10 +1,11 @@
 /**
  * The whole onceload deployment of one stage: storage, the five functions, the state machine
- * and its schedule, and monitoring.
+ * and its schedule, the arrival marking of landed objects, and monitoring.
  */
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { StackContext } from 'sst/constructs';
 import { useProject } from 'sst/project.js';
+import { createArrivalMarking } from './arrivals.js';
 import { createFunctions, writeBundledTables } from './functions.js';
 import { createMonitoring } from './monitoring.js';
 import { createOrchestration } from './orchestration.js';
@@ -22,6 +23,7 @@ export function Pipeline({ stack, app }: StackContext) {
   // Imported by name: the secret's value is set outside the stack and never enters the template.
   const secret = Secret.fromSecretNameV2(stack, 'ClickHouseSecret', config.clickhouseSecretName);
   const fns = createFunctions(stack, storage, secret, config, tablesFile);
+  const { markArrival } = createArrivalMarking(stack, storage, secret, config, tablesFile);
   const { stateMachine, schedule } = createOrchestration(stack, app.stage, fns, storage, config);
   const { dashboard } = createMonitoring(stack, app.stage, stateMachine, config, tables.names);
 
@@ -31,6 +33,8 @@ export function Pipeline({ stack, app }: StackContext) {
     RunsBucket: storage.runs.bucketName,
     TenantsTable: storage.tenants.tableName,
     LedgerTable: storage.ledger.tableName,
+    ArrivalsTable: storage.arrivals.tableName,
+    MarkArrivalFunction: markArrival.functionName,
     ClickHouseSecretName: config.clickhouseSecretName,
     Schedule: `${config.schedule}${config.scheduleEnabled ? '' : ' (disabled)'}`,
     ScheduleRule: schedule.ruleName,

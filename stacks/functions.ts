@@ -8,7 +8,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Function, type Stack } from 'sst/constructs';
 import type { FunctionName } from '../src/definition.js';
-import { FUNCTION_SETTINGS } from '../src/function-settings.js';
+import { FUNCTION_SETTINGS, type FunctionSettings } from '../src/function-settings.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../src/metric-names.js';
 import type { TableCatalog } from '../src/tables.js';
 import type { StageConfig } from './stage-config.js';
@@ -47,44 +47,58 @@ export function writeBundledTables(tables: TableCatalog, root: string, stage: st
   return relative;
 }
 
-/** `tablesFile`: the checked table configuration, relative to the project root (`writeBundledTables`). */
-export function createFunctions(stack: Stack, storage: Storage, secret: ISecret, config: StageConfig, tablesFile: string): PipelineFunctions {
-  const environment = {
+/** What every function reads its configuration from: the stage's resources, by name. */
+export function functionEnvironment(storage: Storage, config: StageConfig): Record<string, string> {
+  return {
     ONCELOAD_TENANTS_TABLE: storage.tenants.tableName,
     ONCELOAD_LEDGER_TABLE: storage.ledger.tableName,
     ONCELOAD_IDEMPOTENCY_TABLE: storage.idempotency.tableName,
+    ONCELOAD_ARRIVALS_TABLE: storage.arrivals.tableName,
     ONCELOAD_LANDING_BUCKET: storage.landing.bucketName,
     ONCELOAD_RUNS_BUCKET: storage.runs.bucketName,
     // The secret's name only: the connection is read at run time and never sits in the environment.
     ONCELOAD_CLICKHOUSE_SECRET: config.clickhouseSecretName,
     // A Load claim is taken over only after the function that holds it has surely ended.
     ONCELOAD_LOAD_PATH: config.loadPath,
-    // Read by Discover, which hands it to the Map (MaxConcurrencyPath).
+    // Read by Discover, which hands it to the Map (MaxConcurrencyPath), and decides when a tick sweeps.
     ONCELOAD_MAP_CONCURRENCY: String(config.mapConcurrency),
+    ONCELOAD_SWEEP_HOURS: String(config.sweepHours),
     // The tables the deploying checkout configures, as a file in the bundle: no size cap of the environment.
     ONCELOAD_TABLES_FILE: BUNDLED_TABLES_FILE,
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     NODE_OPTIONS: '--enable-source-maps',
   };
-  const build = (name: FunctionName): Function => {
-    const { id, handler } = HANDLERS[name];
-    const settings = FUNCTION_SETTINGS[name];
-    return new Function(stack, id, {
-      handler,
-      description: `onceload ${name}: ${settings.why}`,
-      runtime: 'nodejs22.x',
-      architecture: 'arm_64',
-      memorySize: settings.memoryMb,
-      timeout: settings.timeoutSeconds,
-      tracing: 'active',
-      logRetention: logRetention(config.logRetentionDays),
-      environment,
-      copyFiles: [{ from: tablesFile, to: BUNDLED_TABLES_FILE }],
-      // chDB is the embedded engine of the local runtime; on Lambda ClickHouse is a server.
-      nodejs: { format: 'esm', sourcemap: true, esbuild: { external: ['chdb', 'chdb/*'] } },
-    });
-  };
+}
+
+/** One onceload function: Node.js 22 on arm64, traced, bundled with the table configuration beside it. */
+export function onceloadFunction(
+  stack: Stack,
+  fn: { id: string; handler: string; name: string; settings: FunctionSettings },
+  config: StageConfig,
+  environment: Record<string, string>,
+  tablesFile: string,
+): Function {
+  return new Function(stack, fn.id, {
+    handler: fn.handler,
+    description: `onceload ${fn.name}: ${fn.settings.why}`,
+    runtime: 'nodejs22.x',
+    architecture: 'arm_64',
+    memorySize: fn.settings.memoryMb,
+    timeout: fn.settings.timeoutSeconds,
+    tracing: 'active',
+    logRetention: logRetention(config.logRetentionDays),
+    environment,
+    copyFiles: [{ from: tablesFile, to: BUNDLED_TABLES_FILE }],
+    // chDB is the embedded engine of the local runtime; on Lambda ClickHouse is a server.
+    nodejs: { format: 'esm', sourcemap: true, esbuild: { external: ['chdb', 'chdb/*'] } },
+  });
+}
+
+/** `tablesFile`: the checked table configuration, relative to the project root (`writeBundledTables`). */
+export function createFunctions(stack: Stack, storage: Storage, secret: ISecret, config: StageConfig, tablesFile: string): PipelineFunctions {
+  const environment = functionEnvironment(storage, config);
+  const build = (name: FunctionName): Function => onceloadFunction(stack, { ...HANDLERS[name], name, settings: FUNCTION_SETTINGS[name] }, config, environment, tablesFile);
   const fns = Object.fromEntries((Object.keys(HANDLERS) as FunctionName[]).map((name) => [name, build(name)])) as PipelineFunctions;
 
   for (const fn of Object.values(fns)) {
@@ -106,5 +120,7 @@ export function createFunctions(stack: Stack, storage: Storage, secret: ISecret,
   storage.runs.grantPut(fns.discover); // writes the item manifest the Map reads
   storage.runs.grantRead(fns.validate); // reads the Map's results
   storage.runs.grantPut(fns.validate); // writes the run report
+  storage.arrivals.grantReadWriteData(fns.discover); // reads the marks, records sweeps, clears stray marks
+  storage.arrivals.grantWriteData(fns.plan); // clears an item's mark once it has listed the folder
   return fns;
 }

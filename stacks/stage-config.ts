@@ -26,6 +26,8 @@ export interface StageConfig {
   loadPath: LoadPath;
   /** Tenant x table items run at once: each runs at most 4 Loads, each an INSERT at a time on the ClickHouse server. */
   mapConcurrency: number;
+  /** Hours between sweeps: scheduled ticks in between look only at items with arrival marks. */
+  sweepHours: number;
 }
 
 export const DEFAULT_SCHEDULE = 'rate(1 hour)';
@@ -41,6 +43,7 @@ const defaults = (stage: string): StageConfig => ({
   alarmEmail: undefined,
   loadPath: 'in-engine',
   mapConcurrency: 8,
+  sweepHours: 24,
 });
 
 /** Per-stage choices kept in the repository, so a deploy of `prod` needs no flags. */
@@ -64,6 +67,7 @@ const overrides = z.object({
   ONCELOAD_ALARM_EMAIL: z.email().optional(),
   ONCELOAD_LOAD_PATH: z.enum(LOAD_PATHS).optional(),
   ONCELOAD_MAP_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).optional(),
+  ONCELOAD_SWEEP_HOURS: z.coerce.number().int().min(1).optional(),
 });
 
 export function stageConfig(stage: string, env: NodeJS.ProcessEnv = process.env): StageConfig {
@@ -85,5 +89,6 @@ export function stageConfig(stage: string, env: NodeJS.ProcessEnv = process.env)
     ...(e.ONCELOAD_ALARM_EMAIL ? { alarmEmail: e.ONCELOAD_ALARM_EMAIL } : {}),
     ...(e.ONCELOAD_LOAD_PATH ? { loadPath: e.ONCELOAD_LOAD_PATH } : {}),
     ...(e.ONCELOAD_MAP_CONCURRENCY ? { mapConcurrency: e.ONCELOAD_MAP_CONCURRENCY } : {}),
+    ...(e.ONCELOAD_SWEEP_HOURS ? { sweepHours: e.ONCELOAD_SWEEP_HOURS } : {}),
   };
 }

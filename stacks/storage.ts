@@ -6,14 +6,16 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { IDEMPOTENCY_KEY, IDEMPOTENCY_TTL_ATTRIBUTE, LEDGER_KEY, LEDGER_TTL_ATTRIBUTE, TENANTS_KEY } from '../src/dynamo-schema.js';
-import { ledgerTableName, tenantsTableName } from '../src/naming.js';
+import { ARRIVALS_KEY, IDEMPOTENCY_KEY, IDEMPOTENCY_TTL_ATTRIBUTE, LEDGER_KEY, LEDGER_TTL_ATTRIBUTE, TENANTS_KEY } from '../src/dynamo-schema.js';
+import { arrivalsTableName, ledgerTableName, tenantsTableName } from '../src/naming.js';
 import type { StageConfig } from './stage-config.js';
 
 export interface Storage {
   landing: IBucket;
   /** The runs' item manifests, Map results and reports: what a run writes that grows with tenants. */
   runs: IBucket;
+  /** Arrival marks: the items a scheduled tick looks at between sweeps (src/lib/arrivals.ts). */
+  arrivals: ITable;
   tenants: ITable;
   ledger: ITable;
   idempotency: ITable;
@@ -29,6 +31,8 @@ export function createStorage(scope: Construct, stage: string, config: StageConf
         enforceSSL: true,
         removalPolicy,
         autoDeleteObjects: !config.retainData,
+        // Object events go to EventBridge, where a rule marks each tenant x table that changed.
+        eventBridgeEnabled: true,
       });
   const runs = new Bucket(scope, 'Runs', {
     blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -58,6 +62,13 @@ export function createStorage(scope: Construct, stage: string, config: StageConf
     timeToLiveAttribute: LEDGER_TTL_ATTRIBUTE,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
   });
+  // Marks are rebuilt by the next sweep: nothing to keep when the stage is removed.
+  const arrivals = new Table(scope, 'Arrivals', {
+    ...stateful,
+    removalPolicy: RemovalPolicy.DESTROY,
+    tableName: arrivalsTableName(stage),
+    partitionKey: { name: ARRIVALS_KEY.partition, type: AttributeType.STRING },
+  });
   // Idempotency records only bridge retries; they expire and are never restored.
   const idempotency = new Table(scope, 'Idempotency', {
     ...stateful,
@@ -65,5 +76,5 @@ export function createStorage(scope: Construct, stage: string, config: StageConf
     partitionKey: { name: IDEMPOTENCY_KEY.partition, type: AttributeType.STRING },
     timeToLiveAttribute: IDEMPOTENCY_TTL_ATTRIBUTE,
   });
-  return { landing, runs, tenants, ledger, idempotency };
+  return { landing, runs, arrivals, tenants, ledger, idempotency };
 }

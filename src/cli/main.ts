@@ -28,6 +28,7 @@ import type { TableName } from '../tables.js';
 import { addTableCommands } from './table-commands.js';
 import { formatEvery, parseEvery } from './every.js';
 import { demoNextSteps } from './demo-next.js';
+import { markTenant } from '../lib/arrivals.js';
 import { addTenant, removeTenant, updateTenant } from './tenant-commands.js';
 import { importTenants, readTenantFile, summaryText } from './tenants-import.js';
 import { assertClickHouseAnswers, describeClickHouse } from './clickhouse-target.js';
@@ -198,8 +199,9 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     settingOptions(tenants.command('add <tenant-id>').description('add a new tenant (an existing one is refused: use tenants update)')).option('--disabled', 'add it disabled: runs skip it'),
   ).action(async (id: string, flags: SettingFlags) => {
     assertTenantId(id);
-    await withStores(flags, 'dynamodb:UpdateItem', async ({ tenants: directory }) => {
-      out(await addTenant(directory, id, { ...flags, ...(flags.disabled ? { enabled: false } : {}) }));
+    await withStores(flags, 'dynamodb:UpdateItem', async ({ tenants: directory, arrivals }) => {
+      // Files may have landed before the tenant was registered: the next tick looks at its tables.
+      out(await addTenant(directory, id, { ...flags, ...(flags.disabled ? { enabled: false } : {}) }, (t) => markTenant(t, loadTables(), arrivals)));
     });
   });
   stageOptions(
@@ -209,9 +211,9 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       .addOption(new Option('--disable', 'disable it: runs skip it').conflicts('enable')),
   ).action(async (id: string, flags: SettingFlags) => {
     assertTenantId(id);
-    await withStores(flags, 'dynamodb:UpdateItem', async ({ tenants: directory }) => {
+    await withStores(flags, 'dynamodb:UpdateItem', async ({ tenants: directory, arrivals }) => {
       const enabled = flags.enable ? true : flags.disable ? false : undefined;
-      out(await updateTenant(directory, id, { ...flags, ...(enabled !== undefined ? { enabled } : {}) }));
+      out(await updateTenant(directory, id, { ...flags, ...(enabled !== undefined ? { enabled } : {}) }, (t) => markTenant(t, loadTables(), arrivals)));
     });
   });
   stageOptions(tenants.command('remove <tenant-id>').description('remove a tenant; its file ledger is kept').addOption(dataDirOption())).action(
@@ -228,9 +230,12 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       .addOption(dataDirOption()),
   ).action(async (file: string, flags: StoreFlags & { json?: boolean }) => {
     const rows = readTenantFile(file, loadTables());
-    const summary = await withStores(flags, 'dynamodb:BatchWriteItem', ({ tenants: directory }) =>
-      importTenants(directory, file, rows, flags.json ? undefined : (line) => process.stderr.write(`${line}\n`)),
-    );
+    const summary = await withStores(flags, 'dynamodb:BatchWriteItem', async ({ tenants: directory, arrivals }) => {
+      const imported = await importTenants(directory, file, rows, flags.json ? undefined : (line) => process.stderr.write(`${line}\n`));
+      // Too many tenants to mark one by one: the next scheduled tick lists everything instead.
+      await arrivals.requestSweep();
+      return imported;
+    });
     out(flags.json ? JSON.stringify(summary) : summaryText(summary));
   });
   stageOptions(tenants.command('list').description('list the tenants').addOption(dataDirOption())).action(async (flags: StoreFlags) => {
@@ -339,6 +344,8 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
             ...(flags.status !== undefined ? { status: flags.status } : {}),
           });
           if (reset > 0 && flags.table === undefined) out(`reset ${reset} file(s) of ${tenant.tenantId}/${table}`);
+          // A scheduled tick between sweeps looks only at marked items: a reset is marked like an arrival.
+          if (reset > 0) await deps.arrivals.mark(tenant.tenantId, table, new Date().toISOString());
           count += reset;
         }
       }

@@ -29,7 +29,8 @@ function summary(t: TenantRecord): string {
   return `service ${t.service}, ${tables}, ${t.enabled ? 'enabled' : 'disabled'}${t.everySeconds ? `, due every ${formatEvery(t.everySeconds)}` : ''}`;
 }
 
-export async function addTenant(directory: TenantDirectory, tenantId: string, settings: TenantSettings): Promise<string> {
+/** The tenant as written, for the caller to mark its tables (src/lib/arrivals.ts). */
+export async function addTenant(directory: TenantDirectory, tenantId: string, settings: TenantSettings, written?: (tenant: TenantRecord) => Promise<void>): Promise<string> {
   if (await find(directory, tenantId)) {
     throw new InputError(`tenant ${tenantId} exists; change its settings with \`onceload tenants update ${tenantId} [--service S] [--tables a,b] [--every 1h] ...\``);
   }
@@ -41,10 +42,11 @@ export async function addTenant(directory: TenantDirectory, tenantId: string, se
     ...(settings.every ? { everySeconds: settings.every } : {}),
   };
   await directory.put(tenant);
+  await written?.(tenant);
   return `tenant ${tenantId} added${tenant.enabled ? '' : ' (disabled)'}${tenant.everySeconds ? `, due every ${formatEvery(tenant.everySeconds)}` : ''}`;
 }
 
-export async function updateTenant(directory: TenantDirectory, tenantId: string, settings: TenantSettings): Promise<string> {
+export async function updateTenant(directory: TenantDirectory, tenantId: string, settings: TenantSettings, written?: (tenant: TenantRecord) => Promise<void>): Promise<string> {
   const current = await find(directory, tenantId);
   if (!current) throw unknownTenant(tenantId);
   const { everySeconds, lastSuccessAt: _kept, ...rest } = current;
@@ -58,6 +60,7 @@ export async function updateTenant(directory: TenantDirectory, tenantId: string,
   };
   // put keeps the last success; it writes every field, so unchanged ones are written as they were.
   await directory.put(tenant);
+  await written?.(tenant);
   return `tenant ${tenantId} updated: ${summary(tenant)}`;
 }
 

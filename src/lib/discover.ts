@@ -11,6 +11,8 @@ import type { ExecutionInput } from './execution-input.js';
 export interface WorkItem {
   tenant: string;
   table: TableName;
+  /** The item carries an arrival mark, which its Plan clears once it has listed the folder. */
+  marked?: boolean;
 }
 
 export interface Discovery {
@@ -35,8 +37,13 @@ export function tenantTables(tenant: Pick<TenantRecord, 'tables'>, tables: Table
  * `input` is the execution input as parseExecutionInput checked it; `now` is the execution's
  * start time, so a retried or replayed Discover picks the same tenants.
  */
-export async function discover(params: { runId: string; input: ExecutionInput; now: Date }, tenants: Pick<TenantDirectory, 'list'>, catalog: TableCatalog): Promise<Discovery> {
-  const { input } = params;
+export async function discover(
+  params: { runId: string; input: ExecutionInput; now: Date; marks?: { marked: ReadonlySet<string>; onlyMarked: boolean } },
+  tenants: Pick<TenantDirectory, 'list'>,
+  catalog: TableCatalog,
+): Promise<Discovery> {
+  const { input, marks } = params;
+  const isMarked = (tenant: string, table: string) => marks?.marked.has(`${tenant}#${table}`) ?? false;
   if (Number.isNaN(params.now.getTime())) throw new Error('discover needs the execution start time as now; got an invalid date');
   const known = await tenants.list();
   const byId = new Map(known.map((t) => [t.tenantId, t]));
@@ -57,13 +64,19 @@ export async function discover(params: { runId: string; input: ExecutionInput; n
       continue;
     }
     for (const table of tenantTables(tenant, catalog)) {
-      if (wantedTables.has(table)) items.push({ tenant: tenant.tenantId, table });
+      if (!wantedTables.has(table)) continue;
+      // A tick between sweeps takes only the items where something landed.
+      if (marks?.onlyMarked && !isMarked(tenant.tenantId, table)) continue;
+      items.push({ tenant: tenant.tenantId, table, ...(marks ? { marked: isMarked(tenant.tenantId, table) } : {}) });
     }
   }
   const tables = catalog.names.filter((t) => items.some((i) => i.table === t));
   // A run of some of a tenant's tables (`tables` in the input) does not restart its schedule.
   const inRun = new Set(items.map((i) => `${i.tenant}#${i.table}`));
-  const covered = (t: TenantRecord) => tenantTables(t, catalog).every((table) => inRun.has(`${t.tenantId}#${table}`));
+  // Between sweeps an unmarked table has nothing new, so it counts as covered; a tenant with no item is not recorded.
+  const ran = new Set(items.map((i) => i.tenant));
+  const covered = (t: TenantRecord) =>
+    ran.has(t.tenantId) && tenantTables(t, catalog).every((table) => inRun.has(`${t.tenantId}#${table}`) || (marks?.onlyMarked && !isMarked(t.tenantId, table)));
   const scheduled = known.filter((t) => t.everySeconds && covered(t)).map((t) => t.tenantId);
   return { runId: params.runId, dryRun: input.dryRun ?? false, tables, items, due, notDue, scheduled };
 }

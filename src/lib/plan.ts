@@ -43,6 +43,8 @@ export interface PlanInput {
   dryRun: boolean;
   tenant: string;
   table: TableName;
+  /** The item carries an arrival mark (src/lib/arrivals.ts), cleared once the item is done. */
+  marked?: boolean;
   /** The previous round's plan, with its Loads' tallies in `loads`; `{ nextRound: 0 }` on the first. */
   previous: PlanResult | { nextRound: 0 };
 }

@@ -9,7 +9,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { Transform, pipeline } from 'node:stream';
-import type { ObjectStore } from '../ports.js';
+import { markArrivals } from '../lib/arrivals.js';
+import type { ArrivalMarks, ObjectStore } from '../ports.js';
 
 async function* walk(dir: string): AsyncGenerator<string> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -39,7 +40,7 @@ export interface SyncProgress {
 
 export async function syncLanding(
   landingDir: string,
-  deps: { s3: S3Client; bucket: string; store: ObjectStore },
+  deps: { s3: S3Client; bucket: string; store: ObjectStore; arrivals: Pick<ArrivalMarks, 'mark'> },
   onProgress: (progress: SyncProgress) => void = () => undefined,
 ): Promise<{ uploaded: number; unchanged: number; deleted: number }> {
   if (!existsSync(landingDir)) return { uploaded: 0, unchanged: 0, deleted: 0 };
@@ -51,6 +52,8 @@ export async function syncLanding(
   onProgress({ ...progress });
   let uploaded = 0;
   let unchanged = 0;
+  // What S3 event notifications do on AWS: each changed item is marked for the next tick.
+  const arrived: string[] = [];
   for (const { path, size } of local) {
     const key = relative(landingDir, path).split(sep).join('/');
     const existing = remote.get(key);
@@ -68,6 +71,7 @@ export async function syncLanding(
       });
       const body = pipeline(createReadStream(path), counted, () => undefined);
       await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentLength: size }));
+      arrived.push(key);
       uploaded++;
     }
     progress.files++;
@@ -76,5 +80,6 @@ export async function syncLanding(
   }
   // What is left was deleted from the folder: the bucket follows, and the next Plan retires it.
   for (const key of remote.keys()) await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.bucket, Key: key }));
+  await markArrivals([...arrived, ...remote.keys()], new Date().toISOString(), deps.arrivals);
   return { uploaded, unchanged, deleted: remote.size };
 }

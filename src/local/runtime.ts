@@ -21,6 +21,7 @@ const NAMES: LocalStoreNames = {
   tenantsTable: 'onceload-tenants',
   ledgerTable: 'onceload-file-ledger',
   idempotencyTable: 'onceload-idempotency',
+  arrivalsTable: 'onceload-arrivals',
   landingBucket: 'onceload-landing',
   runsBucket: 'onceload-runs',
 };
@@ -42,6 +43,7 @@ function handlerEnv(dataDir: string, endpoints: Pick<RunningStores, 'dynamodbEnd
     ONCELOAD_TENANTS_TABLE: NAMES.tenantsTable,
     ONCELOAD_LEDGER_TABLE: NAMES.ledgerTable,
     ONCELOAD_IDEMPOTENCY_TABLE: NAMES.idempotencyTable,
+    ONCELOAD_ARRIVALS_TABLE: NAMES.arrivalsTable,
     ONCELOAD_LANDING_BUCKET: NAMES.landingBucket,
     ONCELOAD_RUNS_BUCKET: NAMES.runsBucket,
     ONCELOAD_EXECUTIONS: 'embedded',
@@ -114,7 +116,7 @@ export class LocalRuntime {
 
   async syncLanding(onProgress?: (progress: SyncProgress) => void): Promise<{ uploaded: number; unchanged: number; deleted: number }> {
     const deps = await this.deps();
-    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket: deps.config.landingBucket, store: deps.store }, onProgress);
+    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket: deps.config.landingBucket, store: deps.store, arrivals: deps.arrivals }, onProgress);
   }
 
   /** Calls `listener` as landed objects are read (by the engine or the Load); returns how to stop. */

@@ -18,6 +18,7 @@ export interface LocalStoreNames {
   tenantsTable: string;
   ledgerTable: string;
   idempotencyTable: string;
+  arrivalsTable: string;
   landingBucket: string;
   runsBucket: string;
 }
@@ -40,12 +41,13 @@ export interface RunningStores {
   stop(): Promise<void>;
 }
 
-/** The three DynamoDB tables, with the key schemas the stacks deploy. */
+/** The DynamoDB tables, with the key schemas the stacks deploy. */
 export function tableDefinitions(names: LocalStoreNames): CreateTableCommandInput[] {
   return [
     { TableName: names.tenantsTable, ...TABLE_SHAPES.tenants, BillingMode: 'PAY_PER_REQUEST' },
     { TableName: names.ledgerTable, ...TABLE_SHAPES.ledger, BillingMode: 'PAY_PER_REQUEST' },
     { TableName: names.idempotencyTable, ...TABLE_SHAPES.idempotency, BillingMode: 'PAY_PER_REQUEST' },
+    { TableName: names.arrivalsTable, ...TABLE_SHAPES.arrivals, BillingMode: 'PAY_PER_REQUEST' },
   ];
 }
 

@@ -4,17 +4,19 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoArrivalMarks } from '../adapters/aws/dynamo-arrivals.js';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger.js';
 import { DynamoTenantDirectory } from '../adapters/aws/dynamo-tenants.js';
 import { DEFAULT_LEDGER_TTL_DAYS } from '../config.js';
-import { assertStageName, ledgerTableName, tenantsTableName } from '../naming.js';
-import type { Ledger, TenantDirectory } from '../ports.js';
+import { arrivalsTableName, assertStageName, ledgerTableName, tenantsTableName } from '../naming.js';
+import type { ArrivalMarks, Ledger, TenantDirectory } from '../ports.js';
 import { MAX_ATTEMPTS } from './client.js';
 import { EXIT_USAGE, RemoteError, explainAwsError } from './errors.js';
 
 export interface Stores {
   tenants: TenantDirectory;
   ledger: Ledger;
+  arrivals: ArrivalMarks;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function withStageStores<T>(stage: string, region: string | undefin
   try {
     // The functions' own expiry (the stacks keep the default): a reset entry lives as long as one they write.
     const ledger = new DynamoLedger(documents, { tableName: tables.ledger, ttlDays: DEFAULT_LEDGER_TTL_DAYS });
-    return await fn({ tenants: new DynamoTenantDirectory(documents, tables.tenants), ledger });
+    return await fn({ tenants: new DynamoTenantDirectory(documents, tables.tenants), ledger, arrivals: new DynamoArrivalMarks(documents, arrivalsTableName(stage)) });
   } catch (error) {
     // Already said for a person (by the stage's ClickHouse, within `fn`).
     if (error instanceof RemoteError) throw error;

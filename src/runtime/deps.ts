@@ -5,6 +5,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { loadConfig, type OnceloadConfig } from '../config.js';
 import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
+import { DynamoArrivalMarks } from '../adapters/aws/dynamo-arrivals.js';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger.js';
 import { DynamoTenantDirectory } from '../adapters/aws/dynamo-tenants.js';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -15,7 +16,7 @@ import { embeddedExecutions } from '../adapters/embedded/running-executions.js';
 import { createClickHouseClient } from '../adapters/clickhouse/client.js';
 import { readClickHouseSecret } from '../adapters/clickhouse/secret.js';
 import { ClickHouseWarehouse } from '../adapters/clickhouse/warehouse.js';
-import type { ExecutionDirectory, Ledger, ObjectStore, RunStore, TenantDirectory, Warehouse } from '../ports.js';
+import type { ArrivalMarks, ExecutionDirectory, Ledger, ObjectStore, RunStore, TenantDirectory, Warehouse } from '../ports.js';
 import { tracerIfEnabled } from './tracing.js';
 
 export interface Deps {
@@ -27,6 +28,7 @@ export interface Deps {
   store: ObjectStore;
   runs: RunStore;
   executions: ExecutionDirectory;
+  arrivals: ArrivalMarks;
   warehouse: Warehouse;
 }
 
@@ -46,6 +48,7 @@ export async function createDeps(config: OnceloadConfig): Promise<Deps> {
     ledger: new DynamoLedger(aws.documents, { tableName: config.ledgerTable, ttlDays: config.ledgerTtlDays }),
     store,
     runs: new S3RunStore(aws.s3, config.runsBucket),
+    arrivals: new DynamoArrivalMarks(aws.documents, config.arrivalsTable),
     executions: config.executions === 'embedded' ? embeddedExecutions : new StepFunctionsExecutions(aws.sfn),
     warehouse,
   };

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_PLACEHOLDERS, placeholders, readDefinition, substituteDefinition } from '../../src/definition.js';
-import { FUNCTION_SETTINGS } from '../../src/function-settings.js';
-import { ledgerTableName, stateMachineName, tenantsTableName } from '../../src/naming.js';
+import { FUNCTION_SETTINGS, MARK_ARRIVAL_SETTINGS } from '../../src/function-settings.js';
+import { arrivalsTableName, ledgerTableName, stateMachineName, tenantsTableName } from '../../src/naming.js';
 import { lambdaContext } from '../../src/local/lambda-context.js';
 import { LocalRuntime } from '../../src/local/runtime.js';
 import { DEFAULT_SCHEDULE } from '../../stacks/stage-config.js';
@@ -48,6 +48,11 @@ function functionIdByHandler(template: Template): Record<string, string> {
       .map(([id, r]) => [String(r.Properties.Handler).replace(/^functions\/|\.handler$/g, ''), id]),
   );
 }
+
+/** Every function's settings: the state machine's five and the arrival marker. */
+const ALL_SETTINGS: Record<string, { memoryMb: number; timeoutSeconds: number }> = { ...FUNCTION_SETTINGS, 'mark-arrival': MARK_ARRIVAL_SETTINGS };
+
+const scheduleRule = (template: Template) => Object.values(resourcesOf(template, 'AWS::Events::Rule')).find((r) => r.Properties.ScheduleExpression);
 
 /** Policy statements attached to the role of one function. */
 function statementsOf(template: Template, functionId: string): { Action: string | string[]; Resource: unknown }[] {
@@ -155,11 +160,11 @@ describe('the state machine', () => {
 describe('the functions', () => {
   it('run Node.js 22 on arm64 with the memory and timeout chosen for each, traced, with logs kept', () => {
     const byHandler = functionIdByHandler(dev);
-    expect(Object.keys(byHandler).sort()).toEqual(Object.keys(FUNCTION_SETTINGS).sort());
+    expect(Object.keys(byHandler).sort()).toEqual(Object.keys(ALL_SETTINGS).sort());
     const fns = resourcesOf(dev, 'AWS::Lambda::Function');
     for (const [name, id] of Object.entries(byHandler)) {
       const p = fns[id]!.Properties;
-      const settings = FUNCTION_SETTINGS[name as keyof typeof FUNCTION_SETTINGS];
+      const settings = ALL_SETTINGS[name]!;
       expect({ name, runtime: p.Runtime, arch: p.Architectures, memory: p.MemorySize, timeout: p.Timeout, tracing: p.TracingConfig }).toEqual({
         name,
         runtime: 'nodejs22.x',
@@ -178,7 +183,7 @@ describe('the functions', () => {
     const artifacts = join(root, '.sst', 'artifacts');
     const bundles = readdirSync(artifacts, { recursive: true, encoding: 'utf8' }).filter((f) => /^[^/]+\/functions\/[a-z-]+\.mjs$/.test(f));
     const names = new Set(bundles.map((f) => f.replace(/^.*\/|\.mjs$/g, '')));
-    expect([...names].sort()).toEqual(Object.keys(FUNCTION_SETTINGS).sort());
+    expect([...names].sort()).toEqual(Object.keys(ALL_SETTINGS).sort());
     const away = mkdtempSync(join(tmpdir(), 'onceload-bundle-'));
     try {
       for (const name of names) {
@@ -218,7 +223,7 @@ describe('the functions', () => {
       const discover = (await import(bundle('discover'))) as { handler: (e: unknown, c: unknown) => Promise<{ items: number; manifest: { Key: string } }> };
       const discovery = await discover.handler({ runId: 'bundled-run', input: {}, now: new Date().toISOString() }, lambdaContext('onceload-discover', 60));
       expect(discovery.items).toBe(1);
-      expect(await deps.runs.get(discovery.manifest.Key)).toBe('{"tenant":"bundled","table":"companies"}\n');
+      expect(await deps.runs.get(discovery.manifest.Key)).toBe('{"tenant":"bundled","table":"companies","marked":true}\n');
       const plan = (await import(bundle('plan'))) as { handler: (e: unknown, c: unknown) => Promise<{ batches: { key: string }[][] }> };
       const planned = await plan.handler(
         { runId: 'bundled-run', dryRun: false, tenant: 'bundled', table: 'companies', previous: { nextRound: 0 } },
@@ -376,9 +381,27 @@ describe('storage', () => {
   });
 });
 
+describe('arrival marks', () => {
+  it("send the landing bucket's object events to the marking function, which alone writes the marks besides Discover and Plan", () => {
+    dev.hasResourceProperties('Custom::S3BucketNotifications', { NotificationConfiguration: Match.objectLike({ EventBridgeConfiguration: {} }) });
+    const rule = Object.values(resourcesOf(dev, 'AWS::Events::Rule')).find((r) => r.Properties.EventPattern)!;
+    const landing = Object.keys(resourcesOf(dev, 'AWS::S3::Bucket')).find((id) => id.startsWith('Landing'))!;
+    expect(rule.Properties.EventPattern).toMatchObject({ source: ['aws.s3'], 'detail-type': ['Object Created', 'Object Deleted'] });
+    expect(JSON.stringify(rule.Properties.EventPattern.detail.bucket.name)).toContain(landing);
+    const byHandler = functionIdByHandler(dev);
+    expect(JSON.stringify(rule.Properties.Targets[0].Arn)).toContain(byHandler['mark-arrival']);
+    const arrivals = Object.keys(resourcesOf(dev, 'AWS::DynamoDB::Table')).find((id) => id.startsWith('Arrivals'))!;
+    expect(resourcesOf(dev, 'AWS::DynamoDB::Table')[arrivals]!.Properties.TableName).toBe(arrivalsTableName('dev'));
+    const writes = (fn: string) => statementsOf(dev, byHandler[fn]!).some((s) => mentions(s.Resource, arrivals) && actionsOf(s).some((a) => /^dynamodb:(PutItem|UpdateItem|DeleteItem)$/.test(a)));
+    for (const fn of ['mark-arrival', 'discover', 'plan']) expect(writes(fn), fn).toBe(true);
+    for (const fn of ['load', 'validate', 'ensure-schema']) expect(writes(fn), fn).toBe(false);
+    expect(statementsOf(dev, byHandler['mark-arrival']!).some((s) => actionsOf(s).some((a) => a.startsWith('s3:')))).toBe(false);
+  });
+});
+
 describe('the schedule', () => {
   it('starts the state machine with { "due": true } on the default rate', () => {
-    const [rule] = Object.values(resourcesOf(dev, 'AWS::Events::Rule'));
+    const rule = scheduleRule(dev);
     const [machineId] = Object.keys(resourcesOf(dev, 'AWS::StepFunctions::StateMachine'));
     expect(rule!.Properties.ScheduleExpression).toBe(DEFAULT_SCHEDULE);
     expect(rule!.Properties.State).toBe('ENABLED');
@@ -388,7 +411,7 @@ describe('the schedule', () => {
   });
 
   it('takes its expression from the stage and can be switched off', () => {
-    const [rule] = Object.values(resourcesOf(prod, 'AWS::Events::Rule'));
+    const rule = scheduleRule(prod);
     expect(rule!.Properties.ScheduleExpression).toBe('cron(0 2 * * ? *)');
     expect(rule!.Properties.State).toBe('DISABLED');
   });

@@ -49,7 +49,7 @@ async function lastSuccess(tenant: string): Promise<string | undefined> {
 }
 
 describe('due runs', () => {
-  it('runs a scheduled tenant once its interval has elapsed, and an unscheduled one on every tick', async () => {
+  it('runs a scheduled tenant once its interval has elapsed, and an unscheduled one on every tick where it has new files', async () => {
     await scheduled('a', 3600);
     await h.addTenant('b', ['companies']);
     h.land('a', 'companies', '1.jsonl', companyRows(range(1, 10)));
@@ -74,8 +74,9 @@ describe('due runs', () => {
     expect(await lastSuccess('a')).toBe(minutes(0).toISOString());
     expect(await lastSuccess('b')).toBeUndefined();
 
+    // a's mark waited while it was not due; b has nothing new since the last tick, so no item.
     const later = await tick(minutes(61));
-    expect(tenantsRun(later.result)).toEqual(['a', 'b']);
+    expect(tenantsRun(later.result)).toEqual(['a']);
     expect(later.discovery?.notDue).toEqual([]);
     expect(await h.rawCount('companies', 'a')).toBe(15);
     expect(await lastSuccess('a')).toBe(minutes(61).toISOString());
@@ -97,9 +98,12 @@ describe('due runs', () => {
 
   it('records no success for a dry run', async () => {
     await scheduled('dry', 3600);
+    h.land('dry', 'companies', '1.jsonl', companyRows(range(1, 2)));
     const dry = await tick(minutes(0), { due: true, tenants: ['dry'], dryRun: true });
     expect(tenantsRun(dry.result)).toEqual(['dry']);
     expect(await lastSuccess('dry')).toBeUndefined();
+    // A dry run leaves the arrival mark for the run that loads.
+    expect((await (await h.runtime.deps()).arrivals.list()).some((m) => m.tenant === 'dry')).toBe(true);
   });
 
   it('records no success for a run that fails validation, so the tenant stays due', async () => {
@@ -111,10 +115,15 @@ describe('due runs', () => {
     expect(failed.result.error).toBe('ValidationFailed');
     expect(await lastSuccess('c')).toBeUndefined();
 
-    // Still due five minutes later; the failed file is not retried until it changes, so this run validates.
-    const retried = await tick(minutes(5), { due: true, tenants: ['c'] });
+    // Still due five minutes later, but the failed file is not retried until it changes: nothing to do.
+    const idle = await tick(minutes(5), { due: true, tenants: ['c'] });
+    expect(tenantsRun(idle.result)).toEqual([]);
+    expect(await lastSuccess('c')).toBeUndefined();
+    // The file fixed: the tick loads it and validates.
+    h.land('c', 'companies', 'renamed.jsonl', JSON.stringify({ id: 1, last_updated: '2026-01-02T00:00:00Z' }) + '\n');
+    const retried = await tick(minutes(6), { due: true, tenants: ['c'] });
     expect(tenantsRun(retried.result)).toEqual(['c']);
-    expect(await lastSuccess('c')).toBe(minutes(5).toISOString());
+    expect(await lastSuccess('c')).toBe(minutes(6).toISOString());
   });
 
   it('skips a tick while an earlier execution is still running, says so in the report, and runs the next tick once it has ended', async () => {
@@ -144,6 +153,7 @@ describe('due runs', () => {
 
     release();
     expect(report(await earlier).totals.loaded).toBe(1);
+    h.land('slow', 'companies', '2.jsonl', companyRows(range(4, 2)));
     const next = await tick(minutes(4), { due: true, tenants: ['slow'] });
     expect(report(next.result).skipped).toBeUndefined();
     expect(tenantsRun(next.result)).toEqual(['slow']);

@@ -29,7 +29,7 @@ describe("a run's objects in the runs bucket", () => {
     expect(out).toEqual({ runId: 'r1', dryRun: false, tables: ['companies'], items: 40_000, manifest: { Bucket: 'runs-bucket', Key: 'runs/r1/items.jsonl' }, maxConcurrency: 8 });
     const lines = runs.objects.get('runs/r1/items.jsonl')!.trimEnd().split('\n');
     expect(lines).toHaveLength(40_000);
-    expect(JSON.parse(lines[39_999]!)).toEqual({ tenant: 't39999', table: 'companies' });
+    expect(JSON.parse(lines[39_999]!)).toEqual({ tenant: 't39999', table: 'companies', marked: false });
     expect(Buffer.byteLength(JSON.stringify(out))).toBeLessThan(300);
   });
 

@@ -14,6 +14,7 @@ describe('stage configuration', () => {
       alarmEmail: undefined,
       loadPath: 'in-engine',
       mapConcurrency: 8,
+      sweepHours: 24,
     });
     expect(stageConfig('prod', {})).toMatchObject({ retainData: true, logRetentionDays: 365 });
   });

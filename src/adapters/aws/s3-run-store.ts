@@ -14,7 +14,7 @@ export class S3RunStore implements RunStore {
 
   async put(key: string, body: string): Promise<void> {
     const contentType = key.endsWith('.jsonl') ? 'application/x-ndjson' : 'application/json';
-    await awsCall(`writing s3://${this.bucket}/${key}`, () => this.#s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType })));
+    await awsCall(`writing s3://${this.bucket}/${key}`, () => this.#s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ContentLength: Buffer.byteLength(body) })));
   }
 
   async get(key: string): Promise<string | undefined> {
