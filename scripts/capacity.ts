@@ -14,6 +14,7 @@ import { calibrate, DEFAULT_CALIBRATION } from '../src/capacity/calibrate.js';
 import { fleetTicks, type Fleet } from '../src/capacity/fleet.js';
 import { countRequests } from '../src/capacity/request-counters.js';
 import { estimateFleet, formatEstimate, formatModel } from '../src/capacity/report.js';
+import { ConfigError } from '../src/errors.js';
 import { LocalRuntime } from '../src/local/runtime.js';
 
 const { values: flags } = parseArgs({
@@ -44,31 +45,41 @@ if (!everyMs || everyMs <= 0) {
   process.exit(2);
 }
 
+const shape = {
+  tenants: number('tenants', flags.tenants, whole, 'a whole number'),
+  tables: number('tables', flags.tables, (n) => whole(n) && n > 0, 'a whole number above 0'),
+  active: number('active', flags.active, (n) => n >= 0 && n <= 1, 'a fraction from 0 to 1'),
+  files: number('files', flags.files, whole, 'a whole number'),
+  everySeconds: everyMs / 1000,
+};
+
+const env: Record<string, string> = flags.concurrency ? { ONCELOAD_MAP_CONCURRENCY: flags.concurrency } : {};
+try {
+  LocalRuntime.checkSettings({ dataDir: tmpdir(), env });
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}
+
 const dataDir = mkdtempSync(join(tmpdir(), 'onceload-capacity-'));
-const runtime = await LocalRuntime.open({ dataDir, env: flags.concurrency ? { ONCELOAD_MAP_CONCURRENCY: flags.concurrency } : {} });
+const runtime = await LocalRuntime.open({ dataDir, env });
 try {
   const deps = await runtime.deps();
-  const fleet: Fleet = {
-    tenants: number('tenants', flags.tenants, whole, 'a whole number'),
-    tables: number('tables', flags.tables, (n) => whole(n) && n > 0, 'a whole number above 0'),
-    active: number('active', flags.active, (n) => n >= 0 && n <= 1, 'a fraction from 0 to 1'),
-    files: number('files', flags.files, whole, 'a whole number'),
-    everySeconds: everyMs / 1000,
-    // The stage's Map concurrency (ONCELOAD_MAP_CONCURRENCY), as Discover hands it to the Map.
-    concurrency: deps.config.mapConcurrency,
-  };
+  // The stage's Map concurrency (ONCELOAD_MAP_CONCURRENCY), as Discover hands it to the Map.
+  const fleet: Fleet = { ...shape, concurrency: deps.config.mapConcurrency };
   const log = (line: string) => flags.json || process.stderr.write(`${line}\n`);
   const { counts } = countRequests(runtime, deps);
   const started = performance.now();
   const size = DEFAULT_CALIBRATION;
-  const { model } = await calibrate(runtime, counts, size, (step) => log(`calibrating: ${step}`));
+  const { model, runs } = await calibrate(runtime, counts, size, (step) => log(`calibrating: ${step}`));
   const calibrationSeconds = (performance.now() - started) / 1000;
   const estimate = estimateFleet(model, fleet, fleetTicks(fleet));
   if (flags.json) console.log(JSON.stringify({ ...estimate, calibration: { ...size, seconds: calibrationSeconds }, model }, null, 2));
   else {
     console.log(
-      `Calibrated on the local runtime in ${calibrationSeconds.toFixed(1)} s: ${size.tenants} tenants x ${deps.config.tables.names.length} tables, ` +
-        `${size.activeTenants} tenants' items active with ${size.files[0]} then ${size.files[1]} files of a few rows.\n`,
+      `Calibrated on the local runtime in ${calibrationSeconds.toFixed(1)} s: ${runs.idleFew.items}, then ${runs.idleMany.items} idle items; ` +
+        `${runs.activeFew.activeItems} active items with ${runs.activeFew.files}, then ${runs.activeMany.files} files of a few rows.\n`,
     );
     console.log(formatModel(model));
     console.log('');

@@ -16,6 +16,12 @@ export interface FleetItem {
 
 const ROWS_PER_FILE = 3;
 
+/**
+ * Every row of the process gets an id of its own: no row replaces another, so the audit never
+ * reads a file again to tell rows a merge replaced from rows lost, and files cost the same each run.
+ */
+let nextId = 1;
+
 /** Tenants `<prefix>-<from>` onwards, enabled, with every configured table. */
 export async function registerTenants(runtime: LocalRuntime, prefix: string, count: number, from = 0): Promise<string[]> {
   const deps = await runtime.deps();
@@ -42,7 +48,7 @@ export async function landFiles(runtime: LocalRuntime, items: FleetItem[], files
     const dir = join(runtime.landingDir, tenant, 'canonical', table, batch);
     mkdirSync(dir, { recursive: true });
     for (let n = 0; n < files; n++) {
-      const rows = Array.from({ length: ROWS_PER_FILE }, (_, i) => demoRow(tables.get(table), n * ROWS_PER_FILE + i + 1, 1));
+      const rows = Array.from({ length: ROWS_PER_FILE }, () => demoRow(tables.get(table), nextId++, 1));
       writeFileSync(join(dir, `${n}.jsonl`), jsonLines(rows));
     }
   }

@@ -47,7 +47,8 @@ export interface CapacityModel {
 }
 
 const nonNegative = (costs: Costs): Costs => Object.fromEntries(Object.entries(costs).map(([key, value]) => [key, Math.max(0, value)])) as Costs;
-const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);
+/** Item durations have outliers on a shared machine: the middle one stands for them. */
+const median = (values: number[]) => (values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]! : 0);
 
 /** The line through two (files, value) points; never falling, since more files never cost less. */
 function line(few: { files: number; value: number }, many: { files: number; value: number }): PerFileLine {
@@ -88,8 +89,8 @@ export function fitModel(runs: CalibrationRuns): CapacityModel {
     seconds: {
       execution: zero.seconds,
       perItemOutsideMap: Math.max(0, (idleMany.measure.outsideMapSeconds - idleFew.measure.outsideMapSeconds) / (idleMany.items - idleFew.items)),
-      idleItem: mean([...idleFew.measure.idleItemSeconds, ...idleMany.measure.idleItemSeconds]),
-      activeItem: activeLine((run) => mean(run.measure.activeItemSeconds)),
+      idleItem: median([...idleFew.measure.idleItemSeconds, ...idleMany.measure.idleItemSeconds]),
+      activeItem: activeLine((run) => median(run.measure.activeItemSeconds)),
     },
   };
 }

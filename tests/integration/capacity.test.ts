@@ -46,4 +46,6 @@ it('predicts a tick of three times the calibrated items, another active share an
   expect(gap(predicted.costs, measured.costs, ['lambdaInvocations']), figures).toBeLessThan(0.1);
   // Requests depend on timing a little (a ledger page, a retried claim): a looser bound.
   expect(gap(predicted.costs, measured.costs, ['dynamodbReads', 'dynamodbWrites']), figures).toBeLessThan(0.25);
+  expect(gap(predicted.costs, measured.costs, ['s3Gets', 's3Puts', 's3Lists']), figures).toBeLessThan(0.25);
+  expect(gap(predicted.costs, measured.costs, ['clickhouseQueries']), figures).toBeLessThan(0.25);
 });
