@@ -35,8 +35,12 @@ export interface PerFileLine {
 }
 
 export interface CapacityModel {
+  /** An execution with no item. */
   execution: Costs;
-  /** CREATE TABLE IF NOT EXISTS and the like: once per table of the run, however many items. */
+  /**
+   * What an execution with items adds to one without, however many items (the tables it makes
+   * sure of, the items' manifest and results), spread over the run's tables.
+   */
   table: Costs;
   idleItem: Costs;
   activeItem: Costs;
