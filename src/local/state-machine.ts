@@ -37,7 +37,7 @@ export function localDefinition(): StateMachineDefinition & { emulation: Emulati
   return Object.defineProperty(definition, 'emulation', { value: emulation, enumerable: false }) as StateMachineDefinition & { emulation: Emulation };
 }
 
-interface StateLike {
+export interface StateLike {
   Type: string;
   Resource?: string;
   Retry?: unknown[];
@@ -63,7 +63,7 @@ export function pinStartTime<T>(definition: T, startTime: string): T {
   return pin(definition) as T;
 }
 
-function* allStates(states: Record<string, StateLike>): Generator<[string, StateLike]> {
+export function* allStates(states: Record<string, StateLike>): Generator<[string, StateLike]> {
   for (const [name, state] of Object.entries(states)) {
     yield [name, state];
     const inner = state.ItemProcessor ?? state.Iterator;
