@@ -2,7 +2,7 @@
  * `npm run capacity`: what a fleet costs per tick and per month, by per-unit costs measured on the
  * local runtime at a small size (src/capacity/calibrate.ts), never typed in by hand.
  *
- *   npm run capacity -- --tenants 10000 --tables 4 --active 0.01 --files 20 [--every 15m] [--concurrency 8] [--json]
+ *   npm run capacity -- --tenants 10000 --tables 4 --active 0.01 --files 20 [--every 15m] [--concurrency 8] [--sweep-hours 24] [--json]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ const { values: flags } = parseArgs({
     files: { type: 'string', default: '20' },
     every: { type: 'string', default: '1h' },
     concurrency: { type: 'string' },
+    'sweep-hours': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -53,7 +54,11 @@ const shape = {
   everySeconds: everyMs / 1000,
 };
 
-const env: Record<string, string> = flags.concurrency ? { ONCELOAD_MAP_CONCURRENCY: flags.concurrency } : {};
+// The stage's settings as the deployed functions read them, or as the flags say.
+const env: Record<string, string> = {
+  ...(flags.concurrency ? { ONCELOAD_MAP_CONCURRENCY: flags.concurrency } : {}),
+  ...(flags['sweep-hours'] ? { ONCELOAD_SWEEP_HOURS: flags['sweep-hours'] } : {}),
+};
 try {
   LocalRuntime.checkSettings({ dataDir: tmpdir(), env });
 } catch (error) {
@@ -67,7 +72,7 @@ const runtime = await LocalRuntime.open({ dataDir, env });
 try {
   const deps = await runtime.deps();
   // The stage's Map concurrency (ONCELOAD_MAP_CONCURRENCY), as Discover hands it to the Map.
-  const fleet: Fleet = { ...shape, concurrency: deps.config.mapConcurrency };
+  const fleet: Fleet = { ...shape, concurrency: deps.config.mapConcurrency, sweepHours: deps.config.sweepHours };
   const log = (line: string) => flags.json || process.stderr.write(`${line}\n`);
   const { counts } = countRequests(runtime, deps);
   const started = performance.now();

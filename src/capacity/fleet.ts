@@ -11,6 +11,8 @@ export interface Fleet {
   files: number;
   everySeconds: number;
   concurrency: number;
+  /** Hours between sweep ticks (ONCELOAD_SWEEP_HOURS); the ticks in between take only marked items. */
+  sweepHours: number;
 }
 
 /** AWS prices a month as 730 hours. */
@@ -19,9 +21,9 @@ export const HOURS_PER_MONTH = 730;
 export const ticksPerMonth = (everySeconds: number) => (HOURS_PER_MONTH * 3600) / everySeconds;
 
 export interface FleetTicks {
-  /** Every item listed each tick, as today's ticks do (and an arrival-marked fleet's sweep tick). */
+  /** A sweep tick, or a run started by hand: every item listed. */
   everyItem: Tick;
-  /** Only the items marked as having arrivals. */
+  /** A scheduled tick between sweeps: only the items marked as having arrivals. */
   activeOnly: Tick;
 }
 
@@ -31,3 +33,6 @@ export function fleetTicks(fleet: Fleet): FleetTicks {
   const tick = { activeItems, tables: fleet.tables, files: fleet.files };
   return { everyItem: { ...tick, idleItems: items - activeItems }, activeOnly: { ...tick, idleItems: 0 } };
 }
+
+/** Sweeps in a month: one every `sweepHours`, never more than the ticks. */
+export const sweepsPerMonth = (fleet: Pick<Fleet, 'everySeconds' | 'sweepHours'>) => Math.min(HOURS_PER_MONTH / fleet.sweepHours, ticksPerMonth(fleet.everySeconds));

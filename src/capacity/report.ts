@@ -1,6 +1,6 @@
 /** The capacity figures of a fleet as a table of text, per tick and per month, in both ways of picking items. */
-import { ADDITIVE, COST_LABELS, type Additive, type Costs } from './costs.js';
-import { type Fleet, type FleetTicks, ticksPerMonth } from './fleet.js';
+import { ADDITIVE, COST_LABELS, zeroCosts, type Additive, type Costs } from './costs.js';
+import { type Fleet, type FleetTicks, sweepsPerMonth, ticksPerMonth } from './fleet.js';
 import { predictTick, type CapacityModel, type TickCost } from './model.js';
 import { dollarsOf, type Dollars } from './prices.js';
 
@@ -14,6 +14,8 @@ export interface CapacityEstimate {
   ticksPerMonth: number;
   everyItem: Estimate;
   activeOnly: Estimate;
+  /** A month as it runs: a sweep every `sweepHours`, the other ticks between sweeps. */
+  month: { sweeps: number; costs: Costs; dollars: Dollars };
 }
 
 function estimate(model: CapacityModel, tick: FleetTicks[keyof FleetTicks], fleet: Fleet): Estimate {
@@ -24,12 +26,12 @@ function estimate(model: CapacityModel, tick: FleetTicks[keyof FleetTicks], flee
 }
 
 export function estimateFleet(model: CapacityModel, fleet: Fleet, ticks: FleetTicks): CapacityEstimate {
-  return {
-    fleet,
-    ticksPerMonth: ticksPerMonth(fleet.everySeconds),
-    everyItem: estimate(model, ticks.everyItem, fleet),
-    activeOnly: estimate(model, ticks.activeOnly, fleet),
-  };
+  const everyItem = estimate(model, ticks.everyItem, fleet);
+  const activeOnly = estimate(model, ticks.activeOnly, fleet);
+  const sweeps = sweepsPerMonth(fleet);
+  const between = ticksPerMonth(fleet.everySeconds) - sweeps;
+  const costs = Object.fromEntries(Object.keys(everyItem.tick.costs).map((key) => [key, sweeps * everyItem.tick.costs[key as keyof Costs] + between * activeOnly.tick.costs[key as keyof Costs]])) as Costs;
+  return { fleet, ticksPerMonth: ticksPerMonth(fleet.everySeconds), everyItem, activeOnly, month: { sweeps, costs, dollars: dollarsOf(costs) } };
 }
 
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -80,8 +82,8 @@ export function formatEstimate(result: CapacityEstimate, batchMaxFiles: number):
   const { fleet } = result;
   const items = fleet.tenants * fleet.tables;
   const columns: [string, Estimate][] = [
-    ['every item listed each tick (today)', result.everyItem],
-    ['only active items (with arrival marks)', result.activeOnly],
+    ['a sweep: every item listed', result.everyItem],
+    ['between sweeps: marked items only', result.activeOnly],
   ];
   const cells = ROWS.map(([label, value]) => [label, ...columns.flatMap(([, e]) => value(e))]);
   const header = ['', ...columns.flatMap(() => ['per tick', 'per month'])];
@@ -98,8 +100,12 @@ export function formatEstimate(result: CapacityEstimate, batchMaxFiles: number):
     line(header),
     ...cells.map(line),
     '',
-    'Today every tick lists every item. With arrival marks (in progress), a due tick processes only the',
-    'items marked as having arrivals, and a periodic sweep tick still processes every item, as in the first columns.',
+    `A month as it runs, one sweep every ${decimal(fleet.sweepHours)} h (${decimal(result.month.sweeps)} sweeps) and marked items only in between: ` +
+      `${count(result.month.costs.stateTransitions)} state transitions, ${count(result.month.costs.lambdaInvocations)} Lambda invocations, ${usd(result.month.dollars.total)}.`,
+    `Each landed object also invokes the marking function once (one conditional DynamoDB write): ${count(Math.round(items * fleet.active) * fleet.files)} a tick here, ` +
+      `${usd(dollarsOf({ ...zeroCosts(), lambdaInvocations: 1, dynamodbWrites: 1 }).total * Math.round(items * fleet.active) * fleet.files * result.ticksPerMonth)} a month, not in the columns.`,
+    'A scheduled tick between sweeps processes only the items with arrival marks (objects landed since they were',
+    'last listed); a sweep tick, and any run started by hand, processes every item, as in the first columns.',
     'Wall time is a rough figure: the items one after another in as many lanes as the Map runs at once,',
     'at the item durations measured locally. Each DynamoDB request is counted as one request unit.',
     ...columns
