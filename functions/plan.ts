@@ -3,13 +3,15 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { clearWhenDone } from '../src/lib/arrivals.js';
 import { plan, type PlanInput, type PlanResult } from '../src/lib/plan.js';
+import { writeWouldLoad } from '../src/lib/run-files.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { firstPlanOfRound } from '../src/runtime/idempotency.js';
 import { logger, observability } from '../src/runtime/observability.js';
 
 export const handler = middy(async (event: PlanInput, context: Context): Promise<PlanResult> => {
   const deps = await getDeps();
-  const result = await plan(event, { store: deps.store, ledger: deps.ledger, warehouse: deps.warehouse, limits: deps.config });
+  const wouldLoad = (files: readonly { key: string; size: number }[]) => writeWouldLoad(deps.runs, event.runId, event.tenant, event.table, files);
+  const result = await plan(event, { store: deps.store, ledger: deps.ledger, warehouse: deps.warehouse, limits: deps.config, wouldLoad });
   await clearWhenDone(event, result, deps.arrivals);
   logger.info('planned', { round: result.round, batches: result.batches.length, more: result.more, counts: result.counts });
   // A dry run and a round with nothing to load change nothing: they need no record.

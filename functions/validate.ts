@@ -5,7 +5,8 @@
  */
 import middy from '@middy/core';
 import { recordRunSuccess } from '../src/lib/record-success.js';
-import { readDiscovery, readMapResults, writeReport, type MapResults } from '../src/lib/run-files.js';
+import pMap from 'p-map';
+import { readDiscovery, readMapResults, readWouldLoad, writeReport, type MapResults } from '../src/lib/run-files.js';
 import { summarise, type RunSummary } from '../src/lib/run-summary.js';
 import { validateRun } from '../src/lib/validate.js';
 import { getDeps } from '../src/runtime/deps.js';
@@ -23,7 +24,18 @@ export interface ValidateEvent {
 export const handler = middy(async (event: ValidateEvent): Promise<RunSummary> => {
   const deps = await getDeps();
   const [discovery, items] = await Promise.all([readDiscovery(deps.runs, event.runId), readMapResults(deps.runs, event.results)]);
-  const input = { runId: event.runId, dryRun: event.dryRun, items, notDue: discovery.notDue, ignored: discovery.ignored, disabledWithFiles: discovery.disabledWithFiles, skipped: discovery.skipped };
+  // A dry run names every file it would load: each item's Plan wrote them to the runs bucket.
+  const wouldLoad = event.dryRun ? (await pMap(items.filter((i) => (i.countsAtStart?.toLoad ?? 0) > 0), (i) => readWouldLoad(deps.runs, event.runId, i.tenant, i.table), { concurrency: 8 })).flat() : undefined;
+  const input = {
+    runId: event.runId,
+    dryRun: event.dryRun,
+    items,
+    notDue: discovery.notDue,
+    ignored: discovery.ignored,
+    disabledWithFiles: discovery.disabledWithFiles,
+    skipped: discovery.skipped,
+    ...(wouldLoad ? { wouldLoadFiles: wouldLoad } : {}),
+  };
   const report = await validateRun(input, { ledger: deps.ledger, warehouse: deps.warehouse });
   await recordRunSuccess({ ...input, startedAt: event.startedAt, scheduled: discovery.scheduled }, report, deps.tenants);
   reportValidation(report);

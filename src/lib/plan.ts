@@ -166,7 +166,15 @@ export function batchFiles<T extends { size: number }>(files: readonly T[], limi
 
 export async function plan(
   input: PlanInput,
-  deps: { store: ObjectStore; ledger: Pick<Ledger, 'listItem' | 'retireGone'> & IgnoredLedger; warehouse: Warehouse; limits: PlanLimits; now?: () => Date },
+  deps: {
+    store: ObjectStore;
+    ledger: Pick<Ledger, 'listItem' | 'retireGone'> & IgnoredLedger;
+    warehouse: Warehouse;
+    limits: PlanLimits;
+    now?: () => Date;
+    /** A dry run's every due file, kept outside the state (which carries a sample). */
+    wouldLoad?: (files: readonly PlannedFile[]) => Promise<void>;
+  },
 ): Promise<PlanResult> {
   const round = input.previous.nextRound;
   const earlier = 'countsAtStart' in input.previous ? input.previous : undefined;
@@ -223,6 +231,7 @@ export async function plan(
     await reconcileIgnored(input.tenant, ignored, { runId: input.runId, now: new Date(plannedAt), prefix: landingPrefix(input.tenant, input.table) }, deps.ledger);
   }
   if (input.dryRun) {
+    if (due.length > 0) await deps.wouldLoad?.(due);
     return { ...result, wouldLoad: due.slice(0, SAMPLE).map((f) => f.key) };
   }
   // A table behind its configuration would fail every insert: hand out nothing (so no file is

@@ -35,6 +35,11 @@ export function renderReport(report: Omit<RunReport, 'text'>): string {
     }
     if (busy.length > 40) lines.push(`  ... and ${busy.length - 40} more item(s)`);
   }
+  if (report.wouldLoadFiles?.length) {
+    lines.push('', `  would load ${n(report.wouldLoadFiles.length)} file(s):`);
+    for (const f of report.wouldLoadFiles.slice(0, 40)) lines.push(`  - ${f.key} (${n(f.size)} bytes)`);
+    if (report.wouldLoadFiles.length > 40) lines.push(`  ... and ${n(report.wouldLoadFiles.length - 40)} more (onceload run --dry-run --json lists every one)`);
+  }
   const c = report.cost;
   lines.push('', `  checks (${c.seconds.toFixed(2)} s, ${n(c.warehouseQueries)} ClickHouse ${c.warehouseQueries === 1 ? 'query' : 'queries'}, ${n(c.ledgerReads)} ledger ${c.ledgerReads === 1 ? 'read' : 'reads'}):`);
   for (const c of report.checks) {

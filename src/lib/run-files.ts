@@ -6,7 +6,7 @@
 import type { RunStore } from '../ports.js';
 import type { Census } from './landing-census.js';
 import type { Discovery, WorkItem } from './discover.js';
-import { discoveryKey, manifestKey, reportKey, type RunObject } from './run-layout.js';
+import { discoveryKey, manifestKey, reportKey, wouldLoadKey, type RunObject } from './run-layout.js';
 import type { ItemSummary, RunReport } from './validate.js';
 
 /** What Discover found besides the items; Validate reads it from the runs bucket. */
@@ -104,4 +104,25 @@ export async function writeReport(runs: RunStore, report: RunReport): Promise<Ru
 export async function readReport(runs: RunStore, runId: string): Promise<RunReport | undefined> {
   const text = await runs.get(reportKey(runId));
   return text === undefined ? undefined : parse<RunReport>(text, `s3://${runs.bucket}/${reportKey(runId)}`);
+}
+
+/** A file a dry run would load. */
+export interface WouldLoad {
+  tenant: string;
+  table: string;
+  key: string;
+  size: number;
+}
+
+/** Plan of a dry run: every file the item would load, however many (the state carries a sample). */
+export async function writeWouldLoad(runs: RunStore, runId: string, tenant: string, table: string, files: readonly { key: string; size: number }[]): Promise<void> {
+  await runs.put(wouldLoadKey(runId, tenant, table), files.map((f) => `${JSON.stringify({ key: f.key, size: f.size })}\n`).join(''));
+}
+
+export async function readWouldLoad(runs: RunStore, runId: string, tenant: string, table: string): Promise<WouldLoad[]> {
+  const text = (await runs.get(wouldLoadKey(runId, tenant, table))) ?? '';
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => ({ tenant, table, ...(parse<{ key: string; size: number }>(line, `s3://${runs.bucket}/${wouldLoadKey(runId, tenant, table)}`)) }));
 }

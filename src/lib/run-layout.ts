@@ -11,6 +11,9 @@ export const manifestKey = (runId: string) => `${runPrefix(runId)}items.jsonl`;
 /** What Discover found besides the items (tenants not due, ignored objects...), for Validate. */
 export const discoveryKey = (runId: string) => `${runPrefix(runId)}discovery.json`;
 
+/** Every file a dry run would load for one tenant x table, one JSON object a line (Plan writes it). */
+export const wouldLoadKey = (runId: string, tenant: string, table: string) => `${runPrefix(runId)}would-load/${tenant}/${table}.jsonl`;
+
 /** The full run report: every item, every failed file, every check. */
 export const reportKey = (runId: string) => `${runPrefix(runId)}report.json`;
 

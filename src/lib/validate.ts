@@ -15,6 +15,7 @@ import { schemaCheck } from './schema-drift.js';
 import type { PlanCounts } from './plan.js';
 import { auditLoaded } from './audit.js';
 import { renderReport } from './report-text.js';
+import type { WouldLoad } from './run-files.js';
 
 export interface ItemSummary {
   tenant: string;
@@ -47,6 +48,8 @@ export interface ValidateInput {
   disabledWithFiles?: string[];
   /** Why a scheduled tick did nothing (an earlier execution still running), from Discover. */
   skipped?: string;
+  /** A dry run's every file it would load, from the runs bucket (Plan wrote them). */
+  wouldLoadFiles?: WouldLoad[];
 }
 
 export type CheckName = 'files' | 'nothing-lost' | 'nothing-doubled' | 'reruns-move-nothing' | 'engine-ddl' | 'schema' | 'items';
@@ -103,6 +106,8 @@ export interface RunReport {
   cost: { seconds: number; warehouseQueries: number; ledgerReads: number };
   /** Set when a scheduled tick did nothing because an earlier execution was still running. */
   skipped?: string;
+  /** A dry run: every file it would load. */
+  wouldLoadFiles?: WouldLoad[];
   text: string;
 }
 
@@ -303,6 +308,7 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
   if (input.skipped) warnings.unshift(input.skipped);
   const report: Omit<RunReport, 'text'> = {
     ...(input.skipped ? { skipped: input.skipped } : {}),
+    ...(input.dryRun ? { wouldLoadFiles: input.wouldLoadFiles ?? [] } : {}),
     ok: checks.every((c) => c.ok),
     runId: input.runId,
     dryRun: input.dryRun,

@@ -63,6 +63,10 @@ it('plans a tenant x table of more files than one S3 listing page holds', async 
   for (const n of range(0, files)) h.land(tenant, 'companies', `f${n}.jsonl`, `{"id":${n + 1},"last_updated":"2026-01-01T00:00:00Z"}\n`);
   const dry = report(await h.run({ tenants: [tenant], dryRun: true }));
   expect(dry.totals.wouldLoad).toBe(files);
+  // The report names every file it would load, however many (no state carries them).
+  expect(dry.wouldLoadFiles).toHaveLength(files);
+  expect(new Set(dry.wouldLoadFiles!.map((f) => f.key)).size).toBe(files);
+  expect(dry.text).toContain(`would load ${files.toLocaleString('en-US')} file(s):`);
 });
 
 it('runs 1,201 tenant x table items in one execution: no state carries the items, the summary stays under 8 KiB, the report in the runs bucket lists them all', async () => {
