@@ -2,6 +2,7 @@
  * `onceload trigger` and `onceload status`: start and watch executions of the deployed state
  * machine. Both resolve to the exit code; the CLI only parses flags and passes them here.
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import type { DescribeExecutionOutput, SFNClient } from '@aws-sdk/client-sfn';
 import { InputError } from '../errors.js';
 import { parseExecutionInput } from '../lib/execution-input.js';
@@ -9,10 +10,11 @@ import { loadTables } from '../table-config.js';
 import { assertStageName } from '../naming.js';
 import type { TableName } from '../tables.js';
 import { parseExecutionArn, parseStateMachineArn } from './arn.js';
-import { createSfnClient } from './client.js';
+import { MAX_ATTEMPTS, createSfnClient } from './client.js';
 import { RemoteError } from './errors.js';
 import { MapProgressTracker } from './map-progress.js';
 import { createProgressView } from './progress-view.js';
+import { fullReportText, reportLocation } from './full-report.js';
 import { exitCodeOf, isOpen, progressLine, reportText, statusText } from './render.js';
 import { findStateMachineArn } from './state-machine-lookup.js';
 import { startExecution } from './trigger.js';
@@ -21,6 +23,8 @@ import { describeExecution, watchExecution } from './watch.js';
 export interface RemoteDeps {
   /** The Step Functions client for a region (undefined: the SDK's default). */
   sfn: (region: string | undefined) => SFNClient;
+  /** The S3 client that reads a run's full report from the runs bucket. */
+  s3: (region: string | undefined) => S3Client;
   /** Notes and progress lines, kept off stdout so scripts can read the ARN or the report there. */
   err: (text: string) => void;
   /** Draw a progress bar (on a terminal) rather than plain lines. */
@@ -29,7 +33,13 @@ export interface RemoteDeps {
 }
 
 export function defaultRemoteDeps(): RemoteDeps {
-  return { sfn: createSfnClient, err: (text) => process.stderr.write(`${text}\n`), tty: process.stderr.isTTY === true, now: () => new Date() };
+  return {
+    sfn: createSfnClient,
+    s3: (region) => new S3Client({ ...(region ? { region } : {}), maxAttempts: MAX_ATTEMPTS }),
+    err: (text) => process.stderr.write(`${text}\n`),
+    tty: process.stderr.isTTY === true,
+    now: () => new Date(),
+  };
 }
 
 export interface TriggerFlags {
@@ -97,9 +107,22 @@ export async function triggerCommand(flags: TriggerFlags, deps: RemoteDeps, out:
       view.stop();
     }
     deps.err(`${execution.status}${execution.stopDate ? ` at ${execution.stopDate.toISOString()}` : ''}`);
-    out(reportText(execution));
+    out(await finalReport(execution, deps, flags.region ?? arnRegion));
     return exitCodeOf(execution.status);
   });
+}
+
+/** The full report from the runs bucket, or the summary with a line saying why not. */
+async function finalReport(execution: DescribeExecutionOutput, deps: RemoteDeps, region: string | undefined): Promise<string> {
+  const summary = reportText(execution);
+  if (reportLocation(execution) === undefined) return summary;
+  const s3 = deps.s3(region);
+  try {
+    const full = await fullReportText(execution, s3);
+    return 'text' in full ? full.text : `${summary}\n\n(${full.unread})`;
+  } finally {
+    s3.destroy();
+  }
 }
 
 /** The Map's progress; the state alone stays worth printing when the history cannot be read. */
@@ -118,7 +141,7 @@ export async function statusCommand(executionArn: string, flags: { region?: stri
     const execution = await describeExecution(client, executionArn);
     const lines = [statusText(execution)];
     if (isOpen(execution.status)) lines.push(`progress  ${await progressOf(client, executionArn, execution.status ?? 'UNKNOWN')}`);
-    else lines.push('', reportText(execution));
+    else lines.push('', await finalReport(execution, deps, flags.region ?? arn.region));
     out(lines.join('\n'));
     return exitCodeOf(execution.status);
   });

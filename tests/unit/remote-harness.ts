@@ -1,3 +1,4 @@
+import { S3Client } from '@aws-sdk/client-s3';
 /** Runs the AWS-facing commands against a Step Functions client the test mocks. */
 import { SFNClient, SFNServiceException, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { afterEach, beforeEach, vi } from 'vitest';
@@ -36,6 +37,7 @@ export function cli(now: () => Date = () => NOW) {
         regions.push(region);
         return new SFNClient({ region: region ?? REGION, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } });
       },
+      s3: (region) => new S3Client({ region: region ?? REGION, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } }),
       err: (t) => err.push(t),
       tty: false,
       now,

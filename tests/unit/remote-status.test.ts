@@ -1,14 +1,19 @@
 import { DescribeExecutionCommand, DescribeMapRunCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { awsError, cli, distributedMapHistory, EXECUTION_PREFIX, NOW } from './remote-harness.js';
 
 const sfn = mockClient(SFNClient);
+const s3 = mockClient(S3Client);
+/** An object body as the SDK hands it out: read once, as text. */
+const body = (text: string) => ({ transformToString: async () => text }) as never;
 const ARN = `${EXECUTION_PREFIX}trigger-20261124T1205-0123456789ab`;
 const STOPPED = new Date('2026-11-24T12:09:44.000Z');
 
 beforeEach(() => {
   sfn.reset();
+  s3.reset();
 });
 
 describe('onceload status', () => {
@@ -60,6 +65,28 @@ describe('onceload status', () => {
     expect(c.out[0]).toMatch(/status {4}FAILED\n.*\n.*\n\nonceload run r-2: FAILED$/);
     expect(await c.run('status', ARN)).toBe(1);
     expect(c.out[1]).toMatch(/\n\nInputError: tenants\[0\]: unknown tenant "nobody"$/);
+  });
+
+  it("prints the full report from the runs bucket where the summary names it, succeeded or not, and the summary with why when it cannot be read", async () => {
+    const location = { Bucket: 'stage-runs-1a2b', Key: 'runs/r-3/report.json' };
+    const finished = { executionArn: ARN, startDate: NOW, stopDate: STOPPED };
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolvesOnce({ ...finished, status: 'SUCCEEDED', output: JSON.stringify({ ok: true, text: 'onceload run r-3: OK (summary)', report: location }) })
+      .resolvesOnce({ ...finished, status: 'FAILED', error: 'ValidationFailed', cause: 'onceload run r-3: FAILED\n\n  full report: s3://stage-runs-1a2b/runs/r-3/report.json (onceload status r-3)' })
+      .resolvesOnce({ ...finished, status: 'SUCCEEDED', output: JSON.stringify({ ok: true, text: 'onceload run r-3: OK (summary)', report: location }) });
+    s3.on(GetObjectCommand, location)
+      .resolvesOnce({ Body: body(JSON.stringify({ text: 'onceload run r-3: OK\n  every item listed' })) })
+      .resolvesOnce({ Body: body(JSON.stringify({ text: 'onceload run r-3: FAILED\n  every failed file listed' })) })
+      .rejectsOnce(Object.assign(new Error('gone'), { name: 'NoSuchKey' }));
+    const c = cli();
+    expect(await c.run('status', ARN)).toBe(0);
+    expect(c.out[0]).toMatch(/\n\nonceload run r-3: OK\n {2}every item listed$/);
+    expect(await c.run('status', ARN)).toBe(1);
+    expect(c.out[1]).toMatch(/\n\nonceload run r-3: FAILED\n {2}every failed file listed$/);
+    expect(await c.run('status', ARN)).toBe(0);
+    expect(c.out[2]).toContain('onceload run r-3: OK (summary)\n\n(the full report at s3://stage-runs-1a2b/runs/r-3/report.json could not be read: it is no longer there (the runs bucket expires runs))');
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(3);
   });
 
   it('exits 2 for an execution that does not exist or a malformed ARN', async () => {
