@@ -38,6 +38,8 @@ export interface OnceloadConfig {
   insertBlockRows: number;
   /** Files one Plan round hands to the loads, so a Map item's state stays small. */
   planMaxFiles: number;
+  /** Rounds an item loads in one execution; the rest waits for the next, so one item starves no other. */
+  maxRounds: number;
   /**
    * Files per Load batch, and its bytes: a batch's files are one load unit, inserted as one
    * block that the engine holds in memory; a file larger than that is loaded alone, in blocks.
@@ -84,6 +86,7 @@ const ACCEPTS: Record<string, string> = {
   ONCELOAD_CLICKHOUSE_DATABASE: 'a database name: letters, digits and _, not starting with a digit',
   ONCELOAD_INSERT_BLOCK_ROWS: WHOLE,
   ONCELOAD_PLAN_MAX_FILES: WHOLE,
+  ONCELOAD_MAX_ROUNDS: WHOLE,
   ONCELOAD_BATCH_MAX_FILES: 'a whole number from 1 to 200',
   ONCELOAD_BATCH_MAX_BYTES: WHOLE,
   ONCELOAD_LEDGER_TTL_DAYS: 'a whole number of days, 0 or more',
@@ -118,6 +121,7 @@ const schema = z.object({
   ONCELOAD_CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('default'),
   ONCELOAD_INSERT_BLOCK_ROWS: positiveInt(65_536),
   ONCELOAD_PLAN_MAX_FILES: positiveInt(500),
+  ONCELOAD_MAX_ROUNDS: positiveInt(50),
   // A unit's composition is one ledger item (at most 400 KB): 200 keys of up to 1 KB fit.
   ONCELOAD_BATCH_MAX_FILES: z.coerce.number().int().positive().max(200).default(50),
   ONCELOAD_BATCH_MAX_BYTES: positiveInt(64 * 1024 * 1024),
@@ -170,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig
     database: clickhouse.kind === 'server' ? clickhouse.database : 'default',
     insertBlockRows: e.ONCELOAD_INSERT_BLOCK_ROWS,
     planMaxFiles: e.ONCELOAD_PLAN_MAX_FILES,
+    maxRounds: e.ONCELOAD_MAX_ROUNDS,
     batchMaxFiles: e.ONCELOAD_BATCH_MAX_FILES,
     batchMaxBytes: e.ONCELOAD_BATCH_MAX_BYTES,
     ledgerTtlDays: e.ONCELOAD_LEDGER_TTL_DAYS,

@@ -37,10 +37,11 @@ export function sweepDue(lastSweep: string | undefined, now: Date, sweepHours: n
  */
 export async function clearWhenDone(
   item: { tenant: string; table: string; marked?: boolean; dryRun: boolean },
-  plan: { batches: readonly unknown[]; plannedAt: string },
+  plan: { batches: readonly unknown[]; plannedAt: string; deferred?: number },
   marks: Pick<ArrivalMarks, 'clear'>,
 ): Promise<void> {
-  if (item.marked && !item.dryRun && plan.batches.length === 0) await marks.clear(item.tenant, item.table, plan.plannedAt);
+  // Files left for the next run keep the item marked.
+  if (item.marked && !item.dryRun && plan.batches.length === 0 && !plan.deferred) await marks.clear(item.tenant, item.table, plan.plannedAt);
 }
 
 /** A tenant added, enabled or widened has files no event told of: its tables are marked. */

@@ -73,12 +73,16 @@ export interface PlanResult {
   loadTotals: LoadTally;
   /** Empty from Plan: the state machine puts this round's Load tallies here, one a batch, for the next round. */
   loads: LoadTally[];
+  /** Files still due when the item reached its rounds for one execution: the next run loads them. */
+  deferred: number;
 }
 
 export interface PlanLimits {
   planMaxFiles: number;
   batchMaxFiles: number;
   batchMaxBytes: number;
+  /** Rounds that load in one execution: an item with more is left for the next, so it starves no other. */
+  maxRounds?: number;
 }
 
 const SAMPLE = 20;
@@ -224,6 +228,7 @@ export async function plan(
     ignored: ignored.slice(0, SAMPLE_IGNORED).map((i) => i.file.key),
     loadTotals,
     loads: [],
+    deferred: 0,
   };
   // Recorded once a run, from the listing Plan reads anyway: one Query of this folder's records.
   if (round === 0 && !input.dryRun) {
@@ -246,8 +251,11 @@ export async function plan(
   } else if (round === 0 && counts.unchanged > 0) {
     result.rowsBefore = await deps.warehouse.hasRows(input.tenant, input.table);
   }
-  const thisRound = due.slice(0, deps.limits.planMaxFiles);
-  result.more = due.length > thisRound.length;
+  // An item with more rounds than its share hands out nothing more; its mark stays for the next run.
+  const deferring = deps.limits.maxRounds !== undefined && round >= deps.limits.maxRounds && due.length > 0;
+  const thisRound = deferring ? [] : due.slice(0, deps.limits.planMaxFiles);
+  result.deferred = deferring ? due.length : 0;
+  result.more = !deferring && due.length > thisRound.length;
   result.batches = batchFiles(thisRound, deps.limits);
   if (earlier) {
     const range = { after: lastKey(earlier.batches), upTo: result.more ? thisRound.at(-1)?.key : undefined };

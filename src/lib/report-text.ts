@@ -21,6 +21,7 @@ export function renderReport(report: Omit<RunReport, 'text'>): string {
       `${n(t.failed)} failed`,
       t.failedBefore ? `${n(t.failedBefore)} failed before` : '',
       t.superseded ? `${n(t.superseded)} superseded` : '',
+      t.deferred ? `${n(t.deferred)} left for the next run` : '',
     ].filter(Boolean);
     lines.push(`  ${n(t.items)} tenant x table item(s): ${n(t.loaded)} file(s) loaded (${n(t.rows)} rows), ${extra.join(', ')}, ${n(t.unchanged)} unchanged, ${n(t.ignored)} ignored`);
   }

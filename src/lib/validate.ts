@@ -32,6 +32,8 @@ export interface ItemSummary {
   ignored?: string[];
   /** What the item's Loads settled, added up over its rounds by Plan. */
   loadTotals?: LoadTally;
+  /** Files left for the next run: the item reached its rounds for one execution. */
+  deferred?: number;
   /** Set when the item's sub-workflow failed outside any file (caught by the state machine). */
   failure?: { Error?: string; Cause?: unknown };
 }
@@ -79,6 +81,8 @@ export interface ItemReport {
   /** Objects of the table folder that are not a loadable file type. */
   ignored: number;
   wouldLoad: number;
+  /** Due, and left for the next run: the item loaded its share of one execution (ONCELOAD_MAX_ROUNDS). */
+  deferred: number;
 }
 
 export interface FileFailure {
@@ -92,7 +96,7 @@ export interface RunReport {
   ok: boolean;
   runId: string;
   dryRun: boolean;
-  totals: { items: number; listed: number; loaded: number; byOther: number; rows: number; failed: number; unchanged: number; failedBefore: number; superseded: number; wouldLoad: number; ignored: number };
+  totals: { items: number; listed: number; loaded: number; byOther: number; rows: number; failed: number; unchanged: number; failedBefore: number; superseded: number; wouldLoad: number; ignored: number; deferred: number };
   /** A few of the ignored objects of the run, with why. */
   ignored: { key: string; reason: IgnoreReason }[];
   /** Every item, those with work first. */
@@ -114,7 +118,7 @@ export interface RunReport {
 /** A failure's message in the report, cut short: the ledger keeps it whole (onceload files). */
 const MAX_ERROR_CHARS = 300;
 const shortError = (error: string) => (error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS)}... (see onceload files)` : error);
-const active = (i: ItemReport) => i.loaded + i.byOther + i.failed + i.failedBefore + i.superseded + i.wouldLoad + i.ignored > 0;
+const active = (i: ItemReport) => i.loaded + i.byOther + i.failed + i.failedBefore + i.superseded + i.wouldLoad + i.ignored + i.deferred > 0;
 
 /** The engine a table must have, for messages. */
 export const expectedEngine = (spec: TableSpec) => `ReplacingMergeTree(${spec.version}) ORDER BY (${spec.sortingKey.join(', ')})`;
@@ -164,6 +168,7 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
     superseded: 0,
     ignored: counts?.ignored ?? 0,
     wouldLoad: input.dryRun ? (counts?.toLoad ?? 0) : 0,
+    deferred: item.deferred ?? 0,
   };
   const findings: ItemFindings = { report, failures: [], lost: [], doubled: [], moved: [], warnings: [], filesChecked: 0 };
   if (item.failure) {
@@ -289,8 +294,9 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
       superseded: t.superseded + i.superseded,
       wouldLoad: t.wouldLoad + i.wouldLoad,
       ignored: t.ignored + i.ignored,
+      deferred: t.deferred + i.deferred,
     }),
-    { items: 0, listed: 0, loaded: 0, byOther: 0, rows: 0, failed: 0, unchanged: 0, failedBefore: 0, superseded: 0, wouldLoad: 0, ignored: input.ignored?.count ?? 0 },
+    { items: 0, listed: 0, loaded: 0, byOther: 0, rows: 0, failed: 0, unchanged: 0, failedBefore: 0, superseded: 0, wouldLoad: 0, ignored: input.ignored?.count ?? 0, deferred: 0 },
   );
   const ignored = [
     ...(input.ignored?.sample ?? []),
@@ -306,6 +312,11 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
     warnings.push(`tenant(s) disabled, their landed files wait until enabled: ${input.disabledWithFiles.slice(0, 10).join(', ')}`);
   }
   if (input.skipped) warnings.unshift(input.skipped);
+  const deferredItems = items.filter((i) => i.deferred > 0);
+  if (deferredItems.length > 0) {
+    const first = deferredItems[0]!;
+    warnings.push(`${totals.deferred} file(s) of ${deferredItems.length} item(s) left for the next run, each item having loaded its share of one execution (ONCELOAD_MAX_ROUNDS), e.g. ${first.tenant}/${first.table}: ${first.deferred}`);
+  }
   const report: Omit<RunReport, 'text'> = {
     ...(input.skipped ? { skipped: input.skipped } : {}),
     ...(input.dryRun ? { wouldLoadFiles: input.wouldLoadFiles ?? [] } : {}),

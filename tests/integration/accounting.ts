@@ -13,7 +13,7 @@ export async function expectEachAccounts(h: Harness, reports: RunReport[], tenan
   const loadedBy = (runId: string) => ledger.filter((e) => e.runId === runId && e.status === 'loaded').length;
   for (const [n, r] of reports.entries()) {
     const item = r.items.find((i) => i.tenant === tenant)!;
-    const accounted = item.loaded + item.byOther + item.unchanged + item.failed + item.failedBefore + item.ignored + item.superseded + item.wouldLoad;
+    const accounted = item.loaded + item.byOther + item.unchanged + item.failed + item.failedBefore + item.ignored + item.superseded + item.wouldLoad + item.deferred;
     expect(accounted, JSON.stringify(item)).toBe(item.listed);
     expect(item.listed).toBe(listed);
     if (item.byOther > 0) expect(r.text).toContain(`${item.byOther} loaded by another execution`);

@@ -52,7 +52,7 @@ describe("a run's objects in the runs bucket", () => {
       ok: false,
       runId: 'r2',
       dryRun: false,
-      totals: { items: 5_000, listed: 5_000, loaded: 0, byOther: 0, rows: 0, failed: 5_000, unchanged: 0, failedBefore: 0, superseded: 0, wouldLoad: 0, ignored: 0 },
+      totals: { items: 5_000, listed: 5_000, loaded: 0, byOther: 0, rows: 0, failed: 5_000, unchanged: 0, failedBefore: 0, superseded: 0, wouldLoad: 0, ignored: 0, deferred: 0 },
       ignored: [],
       items: [],
       failures,
