@@ -25,7 +25,7 @@ export function Pipeline({ stack, app }: StackContext) {
   const fns = createFunctions(stack, storage, secret, config, tablesFile);
   const { markArrival } = createArrivalMarking(stack, storage, secret, config, tablesFile);
   const { stateMachine, schedule } = createOrchestration(stack, app.stage, fns, storage, config);
-  const { dashboard } = createMonitoring(stack, app.stage, stateMachine, config, tables.names);
+  const { dashboard } = createMonitoring(stack, app.stage, stateMachine, markArrival, config, tables.names);
 
   stack.addOutputs({
     StateMachineArn: stateMachine.stateMachineArn,

@@ -1,5 +1,5 @@
 /**
- * Alarms on failed executions and failed validations, and a dashboard of the per-table
+ * Alarms on failed executions, failed validations and failed arrival marks, and a dashboard of the per-table
  * metrics the functions publish (names shared with src/runtime/observability.ts).
  */
 import { Duration } from 'aws-cdk-lib';
@@ -7,6 +7,7 @@ import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metr
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../src/metric-names.js';
@@ -22,7 +23,14 @@ function perTable(name: string, tables: readonly string[]): IMetric[] {
   return tables.map((table) => serviceMetric(name, { table }).with({ label: table }));
 }
 
-export function createMonitoring(scope: Construct, stage: string, stateMachine: StateMachine, config: StageConfig, tables: readonly string[]): { alarms: Alarm[]; dashboard: Dashboard } {
+export function createMonitoring(
+  scope: Construct,
+  stage: string,
+  stateMachine: StateMachine,
+  markArrival: IFunction,
+  config: StageConfig,
+  tables: readonly string[],
+): { alarms: Alarm[]; dashboard: Dashboard } {
   const topic = new Topic(scope, 'Alarms', { displayName: `onceload ${stage} alarms` });
   if (config.alarmEmail) topic.addSubscription(new EmailSubscription(config.alarmEmail));
   const failedExecutions = new MathExpression({
@@ -52,6 +60,15 @@ export function createMonitoring(scope: Construct, stage: string, stateMachine: 
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     }),
+    // A landed object whose mark failed is seen by the next sweep only (ONCELOAD_SWEEP_HOURS).
+    new Alarm(scope, 'ArrivalMarkingFailed', {
+      alarmDescription: `onceload ${stage}: marking a landed object's tenant x table failed; its file waits for the next sweep`,
+      metric: markArrival.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }),
   ];
   for (const alarm of alarms) alarm.addAlarmAction(new SnsAction(topic));
 
@@ -75,7 +92,7 @@ export function createMonitoring(scope: Construct, stage: string, stateMachine: 
       ],
       width: 8,
     }),
-    new GraphWidget({ title: 'Validations', left: [serviceMetric(METRIC.runsValidated), serviceMetric(METRIC.validationFailures)], width: 8 }),
+    new GraphWidget({ title: 'Validations', left: [serviceMetric(METRIC.runsValidated), serviceMetric(METRIC.validationFailures), serviceMetric(METRIC.skippedTicks)], width: 8 }),
   );
   return { alarms, dashboard };
 }

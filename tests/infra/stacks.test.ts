@@ -419,7 +419,8 @@ describe('the schedule', () => {
 
 describe('monitoring', () => {
   it('alarms on failed executions and failed validations, and draws the per-table metrics', () => {
-    dev.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    dev.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    dev.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 1 });
     dev.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ValidationFailures', Namespace: 'onceload', Threshold: 1 });
     dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'failed + timedOut + aborted' })]),
