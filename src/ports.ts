@@ -100,6 +100,8 @@ export interface RunStore {
   put(key: string, body: string): Promise<void>;
   /** The object's text, or undefined when there is none. */
   get(key: string): Promise<string | undefined>;
+  /** The folders one level under `prefix` (`runs/<run-id>/`), in key order. */
+  folders(prefix: string): Promise<string[]>;
 }
 
 /**

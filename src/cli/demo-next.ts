@@ -4,7 +4,8 @@ import type { OnceloadConfig } from '../config.js';
 import { DEFAULT_DATA_DIR } from '../local/runtime.js';
 import { describeClickHouse } from './clickhouse-target.js';
 
-export function demoNextSteps(dataDir: string, givenDataDir: string, config: OnceloadConfig): string {
+/** `runId`: the demo's run, kept under the data dir as a deployed run is kept in the runs bucket. */
+export function demoNextSteps(dataDir: string, givenDataDir: string, config: OnceloadConfig, runId?: string): string {
   const near = relative(process.cwd(), dataDir);
   const shown = near === '' ? '.' : near.startsWith('..') ? dataDir : near;
   // Commands a user can paste as they are: a data dir other than the default has to be named.
@@ -17,6 +18,7 @@ export function demoNextSteps(dataDir: string, givenDataDir: string, config: Onc
     `  the data       ${shown}/ (landing files in ${shown}/landing/), loaded into ${describeClickHouse(config)}`,
     `  query it       onceload sql${flag} "SELECT tenant_id, count() AS rows FROM ${first} FINAL GROUP BY tenant_id ORDER BY tenant_id"`,
     `  the ledger     onceload files${flag} --tenant acme`,
+    ...(runId ? [`  the run        onceload status ${runId}${flag} (kept in ${shown}/s3/${config.runsBucket}/runs/${runId}/; onceload runs${flag} lists every run)`] : []),
     `  your own data  onceload tenants add <tenant-id>${flag}, drop files in ${shown}/landing/<tenant-id>/canonical/<table>/, then onceload run${flag}`,
   ].join('\n');
 }

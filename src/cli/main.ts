@@ -29,6 +29,8 @@ import { addTableCommands } from './table-commands.js';
 import { formatEvery, parseEvery } from './every.js';
 import { demoNextSteps } from './demo-next.js';
 import { markTenant } from '../lib/arrivals.js';
+import { listRuns } from '../lib/run-history.js';
+import { localStatus, runsText } from './run-history-commands.js';
 import { addTenant, removeTenant, updateTenant } from './tenant-commands.js';
 import { importTenants, readTenantFile, summaryText } from './tenants-import.js';
 import { assertClickHouseAnswers, describeClickHouse } from './clickhouse-target.js';
@@ -60,10 +62,12 @@ function tablesOption(value: string): TableName[] {
   return tables;
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`expected a whole number of at least 1, got ${JSON.stringify(value)}`, '--executions');
-  return n;
+function positiveInt(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InputError(`expected a whole number of at least 1, got ${JSON.stringify(value)}`, flag);
+    return n;
+  };
 }
 
 const dataDirOption = () =>
@@ -182,7 +186,8 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
           process.stderr.write(`seeded ${DEMO_TENANTS.length} demo tenants and ${seeded.files} landing files (${seeded.rows} rows) in ${runtime.landingDir}\n`);
         }
         const code = await runExecutions(runtime, { executions: 1, dataDir: flags.dataDir }, out);
-        if (code === 0) out(demoNextSteps(runtime.dataDir, flags.dataDir, deps.config));
+        const [latest] = await listRuns(deps.runs, 1);
+        if (code === 0) out(demoNextSteps(runtime.dataDir, flags.dataDir, deps.config, latest?.runId));
         setExit(code);
       });
     });
@@ -257,7 +262,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .description('sync the landing folder and run the state machine')
     .option('--tenants <list>', 'comma-separated tenant ids (default: every enabled tenant)', tenantsOption)
     .option('--tables <list>', 'comma-separated configured tables (default: all)', nonEmptyList('--tables', 'companies,tickets'))
-    .option('--executions <n>', 'start N executions at once with the same input', positiveInt, 1)
+    .option('--executions <n>', 'start N executions at once with the same input', positiveInt('--executions'), 1)
     .option('--dry-run', 'plan and report what would load; write nothing')
     .option('--due', 'only the tenants whose schedule (tenants add/update --every) says they are due, as the schedule rule runs')
     .option('--json', 'print the execution output(s) as JSON')
@@ -407,10 +412,29 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .action(async (flags: TriggerFlags) => setExit(await triggerCommand(flags, remoteDeps(), out)));
 
   program
-    .command('status <execution-arn>')
-    .description('show an execution on AWS: its state, start and stop dates, and the run report')
+    .command('status <run>')
+    .description("show a run: a local run by its id (see onceload runs), or an execution on AWS by its ARN: its state, start and stop dates, and the run report")
     .option('--region <region>', "the AWS region (default: the ARN's)")
-    .action(async (arn: string, flags: { region?: string }) => setExit(await statusCommand(arn, flags, remoteDeps(), out)));
+    .option('--json', 'a local run as JSON: its record and its full report')
+    .addOption(dataDirOption())
+    .action(async (run: string, flags: { region?: string; json?: boolean; dataDir: string }) => {
+      if (run.startsWith('arn:')) return setExit(await statusCommand(run, flags, remoteDeps(), out));
+      await withRuntime(flags.dataDir, async (runtime) => {
+        const shown = await localStatus((await runtime.deps()).runs, run, flags.json === true);
+        out(shown.text);
+        if (!shown.ok) setExit(EXIT_FAILED);
+      });
+    });
+
+  program
+    .command('runs')
+    .description('the latest local runs, newest first: id, start, duration, status, files loaded, rows, failed files')
+    .option('--limit <n>', 'how many', positiveInt('--limit'), 20)
+    .option('--json', 'as JSON')
+    .addOption(dataDirOption())
+    .action(async (flags: { limit: number; json?: boolean; dataDir: string }) => {
+      await withRuntime(flags.dataDir, async (runtime) => out(await runsText((await runtime.deps()).runs, flags.limit, flags.json === true)));
+    });
 
   return program;
 }

@@ -14,6 +14,12 @@ export const discoveryKey = (runId: string) => `${runPrefix(runId)}discovery.jso
 /** Every file a dry run would load for one tenant x table, one JSON object a line (Plan writes it). */
 export const wouldLoadKey = (runId: string, tenant: string, table: string) => `${runPrefix(runId)}would-load/${tenant}/${table}.jsonl`;
 
+/** Where every run's folder is. */
+export const RUNS_PREFIX = 'runs/';
+
+/** A local execution's input, status, timings and usage (the embedded runtime keeps them, as Step Functions does on AWS). */
+export const executionKey = (runId: string) => `${runPrefix(runId)}execution.json`;
+
 /** The full run report: every item, every failed file, every check. */
 export const reportKey = (runId: string) => `${runPrefix(runId)}report.json`;
 

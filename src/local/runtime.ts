@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config.js';
 import { readReport } from '../lib/run-files.js';
+import { writeExecutionRecord } from '../lib/run-history.js';
 import type { RunReport } from '../lib/validate.js';
 import { closeDeps, getDeps, type Deps } from '../runtime/deps.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -138,8 +139,23 @@ export class LocalRuntime {
    * bucket, comes with the result (as `onceload status` reads it on AWS).
    */
   async execute(input: unknown, options: Partial<RunOptions> = {}): Promise<ExecutionResult & { report?: RunReport }> {
+    const startedAt = new Date().toISOString();
     const result = await this.#run(input, { executionName: options.executionName ?? newExecutionName(), ...options });
-    const report = result.status === 'ABORTED' ? undefined : await readReport((await this.deps()).runs, result.executionName);
+    // An interrupted process has stopped its stores: the next one recovers, nothing is recorded.
+    if (this.#abandoned) return result;
+    const { runs } = await this.deps();
+    // Kept beside its report, as Step Functions keeps an execution on AWS (onceload runs, status).
+    await writeExecutionRecord(runs, {
+      runId: result.executionName,
+      input,
+      status: result.status,
+      startedAt,
+      stoppedAt: new Date().toISOString(),
+      usage: result.usage,
+      ...(result.error ? { error: result.error } : {}),
+      ...(result.cause ? { cause: result.cause } : {}),
+    });
+    const report = result.status === 'ABORTED' ? undefined : await readReport(runs, result.executionName);
     return report ? { ...result, report } : result;
   }
 

@@ -16,6 +16,10 @@ function memoryRuns(bucket = 'runs-bucket'): RunStore & { objects: Map<string, s
     async get(key) {
       return objects.get(key);
     },
+    async folders(prefix) {
+      const under = [...objects.keys()].filter((k) => k.startsWith(prefix)).map((k) => `${prefix}${k.slice(prefix.length).split('/')[0]}/`);
+      return [...new Set(under)].sort();
+    },
   };
 }
 

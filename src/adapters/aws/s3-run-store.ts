@@ -1,5 +1,5 @@
 /** The RunStore port on S3: the runs bucket's manifests, map results and reports. */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RunStore } from '../../ports.js';
 import { awsCall } from './classify.js';
 
@@ -25,5 +25,18 @@ export class S3RunStore implements RunStore {
       if (error instanceof Error && (error.name === 'NoSuchKey' || (error.cause instanceof Error && error.cause.name === 'NoSuchKey'))) return undefined;
       throw error;
     }
+  }
+
+  async folders(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await awsCall(`listing s3://${this.bucket}/${prefix}`, () =>
+        this.#s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token })),
+      );
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
   }
 }
