@@ -11,7 +11,9 @@ export type ClickHouseTarget =
   | { kind: 'chdb'; path: string }
   | { kind: 'server'; url: string; username: string; password: string; database: string }
   /** A deployed stage: the connection is read from this Secrets Manager secret when first needed. */
-  | { kind: 'secret'; secretName: string };
+  | { kind: 'secret'; secretName: string }
+  /** A function that never queries ClickHouse (Discover, the arrival marker): it holds no connection and no secret. */
+  | { kind: 'none' };
 
 export interface OnceloadConfig {
   region: string;
@@ -93,6 +95,7 @@ const ACCEPTS: Record<string, string> = {
   ONCELOAD_LOAD_PATH: `one of ${LOAD_PATHS.join(', ')}`,
   ONCELOAD_STREAM_CHUNK_BYTES: WHOLE,
   ONCELOAD_MAP_CONCURRENCY: 'a whole number from 1 to 10000',
+  ONCELOAD_CLICKHOUSE: 'none (a function that never queries ClickHouse), or unset',
   ONCELOAD_SWEEP_HOURS: 'a whole number of hours, at least 1',
   ONCELOAD_EXECUTIONS: 'step-functions or embedded',
 };
@@ -115,6 +118,7 @@ const schema = z.object({
   ONCELOAD_S3_ENDPOINT: z.url().optional(),
   ONCELOAD_CHDB_PATH: z.string().min(1).optional(),
   ONCELOAD_CLICKHOUSE_SECRET: z.string().min(1).optional(),
+  ONCELOAD_CLICKHOUSE: z.enum(['none']).optional(),
   ONCELOAD_CLICKHOUSE_URL: z.url().optional(),
   ONCELOAD_CLICKHOUSE_USER: z.string().default('default'),
   ONCELOAD_CLICKHOUSE_PASSWORD: z.string().default(''),
@@ -142,7 +146,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OnceloadConfig
   }
   const e = parsed.data;
   let clickhouse: ClickHouseTarget;
-  if (e.ONCELOAD_CLICKHOUSE_SECRET) {
+  if (e.ONCELOAD_CLICKHOUSE === 'none') {
+    clickhouse = { kind: 'none' };
+  } else if (e.ONCELOAD_CLICKHOUSE_SECRET) {
     clickhouse = { kind: 'secret', secretName: e.ONCELOAD_CLICKHOUSE_SECRET };
   } else if (e.ONCELOAD_CLICKHOUSE_URL) {
     clickhouse = {

@@ -7,6 +7,9 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 /** TenantServices: one item per tenant. */
 export const TENANTS_KEY = { partition: 'tenant_id' } as const;
 
+/** The one attribute of a tenant a run writes (Validate, after a run validates): its role may write no other. */
+export const LAST_SUCCESS_ATTRIBUTE = 'last_success_at';
+
 /** The file ledger: one item per (tenant#table, S3 key). */
 export const LEDGER_KEY = { partition: 'pk', sort: 'sk' } as const;
 

@@ -23,7 +23,7 @@ export function Pipeline({ stack, app }: StackContext) {
   // Imported by name: the secret's value is set outside the stack and never enters the template.
   const secret = Secret.fromSecretNameV2(stack, 'ClickHouseSecret', config.clickhouseSecretName);
   const fns = createFunctions(stack, storage, secret, config, tablesFile);
-  const { markArrival } = createArrivalMarking(stack, storage, secret, config, tablesFile);
+  const { markArrival } = createArrivalMarking(stack, storage, config, tablesFile);
   const { stateMachine, schedule } = createOrchestration(stack, app.stage, fns, storage, config);
   const { dashboard } = createMonitoring(stack, app.stage, stateMachine, markArrival, config, tables.names);
 

@@ -4,10 +4,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Function, type Stack } from 'sst/constructs';
 import type { FunctionName } from '../src/definition.js';
+import { LAST_SUCCESS_ATTRIBUTE, TENANTS_KEY } from '../src/dynamo-schema.js';
 import { FUNCTION_SETTINGS, type FunctionSettings } from '../src/function-settings.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../src/metric-names.js';
 import type { TableCatalog } from '../src/tables.js';
@@ -47,8 +49,11 @@ export function writeBundledTables(tables: TableCatalog, root: string, stage: st
   return relative;
 }
 
-/** What every function reads its configuration from: the stage's resources, by name. */
-export function functionEnvironment(storage: Storage, config: StageConfig): Record<string, string> {
+/**
+ * What a function reads its configuration from: the stage's resources, by name. A function that
+ * never queries ClickHouse gets no secret name (and no grant on it): `ONCELOAD_CLICKHOUSE=none`.
+ */
+export function functionEnvironment(storage: Storage, config: StageConfig, queriesClickHouse: boolean): Record<string, string> {
   return {
     ONCELOAD_TENANTS_TABLE: storage.tenants.tableName,
     ONCELOAD_LEDGER_TABLE: storage.ledger.tableName,
@@ -57,7 +62,7 @@ export function functionEnvironment(storage: Storage, config: StageConfig): Reco
     ONCELOAD_LANDING_BUCKET: storage.landing.bucketName,
     ONCELOAD_RUNS_BUCKET: storage.runs.bucketName,
     // The secret's name only: the connection is read at run time and never sits in the environment.
-    ONCELOAD_CLICKHOUSE_SECRET: config.clickhouseSecretName,
+    ...(queriesClickHouse ? { ONCELOAD_CLICKHOUSE_SECRET: config.clickhouseSecretName } : { ONCELOAD_CLICKHOUSE: 'none' }),
     // A Load claim is taken over only after the function that holds it has surely ended.
     ONCELOAD_LOAD_PATH: config.loadPath,
     // Read by Discover, which hands it to the Map (MaxConcurrencyPath), and decides when a tick sweeps.
@@ -95,27 +100,42 @@ export function onceloadFunction(
   });
 }
 
+/** The steps that query ClickHouse; Discover reads only DynamoDB and S3. */
+const QUERIES_CLICKHOUSE: ReadonlySet<FunctionName> = new Set(['ensure-schema', 'plan', 'load', 'validate']);
+
 /** `tablesFile`: the checked table configuration, relative to the project root (`writeBundledTables`). */
 export function createFunctions(stack: Stack, storage: Storage, secret: ISecret, config: StageConfig, tablesFile: string): PipelineFunctions {
-  const environment = functionEnvironment(storage, config);
-  const build = (name: FunctionName): Function => onceloadFunction(stack, { ...HANDLERS[name], name, settings: FUNCTION_SETTINGS[name] }, config, environment, tablesFile);
+  const build = (name: FunctionName): Function =>
+    onceloadFunction(stack, { ...HANDLERS[name], name, settings: FUNCTION_SETTINGS[name] }, config, functionEnvironment(storage, config, QUERIES_CLICKHOUSE.has(name)), tablesFile);
   const fns = Object.fromEntries((Object.keys(HANDLERS) as FunctionName[]).map((name) => [name, build(name)])) as PipelineFunctions;
 
   for (const fn of Object.values(fns)) {
     // Every step keeps its own idempotency records.
     storage.idempotency.grantReadWriteData(fn);
-    // Every step builds the same adapters at cold start, the ClickHouse client among them.
-    secret.grantRead(fn);
   }
+  for (const name of QUERIES_CLICKHOUSE) secret.grantRead(fns[name]);
 
   storage.tenants.grantReadData(fns.discover);
   storage.landing.grantRead(fns.discover); // lists folders, to account for objects outside the tables
   storage.ledger.grantReadWriteData(fns.discover); // records those objects as ignored
-  storage.tenants.grantReadWriteData(fns.validate); // records each tenant's last successful run
-  storage.landing.grantRead(fns.plan); // lists a tenant x table prefix
+  // Validate records each tenant's last successful run: that attribute of existing items, nothing else.
+  fns.validate.addToRolePolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:UpdateItem'],
+      resources: [storage.tenants.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [TENANTS_KEY.partition, LAST_SUCCESS_ATTRIBUTE] },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_NEW'] },
+      },
+    }),
+  );
+  fns.plan.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [storage.landing.bucketArn] })); // lists a prefix, reads no object
   storage.landing.grantRead(fns.load); // signs the GET URLs ClickHouse reads the files with
   storage.ledger.grantReadWriteData(fns.plan); // records ignored objects, retires deleted ones as gone
-  storage.ledger.grantReadWriteData(fns.load);
+  // The claim protocol's reads and conditional writes; no Scan, DeleteItem or BatchWriteItem.
+  fns.load.addToRolePolicy(
+    new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DescribeTable'], resources: [storage.ledger.tableArn] }),
+  );
   storage.ledger.grantReadData(fns.validate);
   storage.runs.grantPut(fns.discover); // writes the item manifest the Map reads
   storage.runs.grantRead(fns.validate); // reads the Map's results

@@ -60,6 +60,23 @@ export function createMonitoring(
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     }),
+    new Alarm(scope, 'ItemFailed', {
+      alarmDescription: `onceload ${stage}: a tenant x table item failed outside any file (its report names why); its files wait for the next run`,
+      metric: serviceMetric(METRIC.itemFailures),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }),
+    // Ticks that find the previous one still running: the schedule is shorter than a run takes.
+    new Alarm(scope, 'TickSkipped', {
+      alarmDescription: `onceload ${stage}: a scheduled tick found the previous execution still running and did nothing; runs take longer than the schedule's interval`,
+      metric: serviceMetric(METRIC.skippedTicks),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }),
     // A landed object whose mark failed is seen by the next sweep only (ONCELOAD_SWEEP_HOURS).
     new Alarm(scope, 'ArrivalMarkingFailed', {
       alarmDescription: `onceload ${stage}: marking a landed object's tenant x table failed; its file waits for the next sweep`,

@@ -11,6 +11,7 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import type { Construct } from 'constructs';
 import { useProject } from 'sst/project.js';
 import { FUNCTION_PLACEHOLDERS, readDefinition } from '../src/definition.js';
+import { MAP_RESULTS_PREFIX } from '../src/lib/run-layout.js';
 import { stateMachineName } from '../src/naming.js';
 import type { PipelineFunctions } from './functions.js';
 import type { StageConfig } from './stage-config.js';
@@ -49,8 +50,10 @@ export function createOrchestration(scope: Construct, stage: string, fns: Pipeli
   fns.discover.addToRolePolicy(new PolicyStatement({ actions: ['states:ListExecutions'], resources: [self] }));
   if (usesDistributedMap(definition)) {
     // ItemReader reads the item manifest; ResultWriter writes the children's results (in parts).
-    storage.runs.grantRead(stateMachine);
-    storage.runs.grantPut(stateMachine);
+    // Only its own prefixes: the item manifests Discover writes, and the Map's results.
+    storage.runs.grantRead(stateMachine, 'runs/*');
+    storage.runs.grantRead(stateMachine, `${MAP_RESULTS_PREFIX}/*`);
+    storage.runs.grantPut(stateMachine, `${MAP_RESULTS_PREFIX}/*`);
     const executions = Arn.format({ service: 'states', resource: 'execution', resourceName: `${name}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
     stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [self] }));
     stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [executions] }));

@@ -17,6 +17,7 @@ export function describeClickHouse(config: OnceloadConfig): string {
   const target = config.clickhouse;
   if (target.kind === 'chdb') return `the embedded ClickHouse (chDB) in ${target.path}`;
   if (target.kind === 'server') return `the ClickHouse server at ${redactSecrets(target.url)} (database ${target.database})`;
+  if (target.kind === 'none') return 'no ClickHouse (ONCELOAD_CLICKHOUSE=none)';
   return `the ClickHouse server of the secret ${target.secretName}`;
 }
 

@@ -69,7 +69,7 @@ export interface WarehouseConnection {
 export async function connectWarehouse(config: OnceloadConfig, s3: S3Client): Promise<WarehouseConnection> {
   const target = config.clickhouse.kind === 'secret' ? await readClickHouseSecret(config.clickhouse.secretName, config.region) : config.clickhouse;
   const database = target.kind === 'server' ? target.database : config.database;
-  const clickhouse = await createClickHouseClient(target);
+  const clickhouse = target.kind === 'none' ? noClickHouse() : await createClickHouseClient(target);
   const store = new S3ObjectStore(s3, config.landingBucket);
   const warehouse = new ClickHouseWarehouse(clickhouse, {
     database,
@@ -78,6 +78,18 @@ export async function connectWarehouse(config: OnceloadConfig, s3: S3Client): Pr
     tables: config.tables,
   });
   return { database, clickhouse, store, warehouse };
+}
+
+/** The client of a function configured without ClickHouse: closing is fine, any query a bug named as such. */
+function noClickHouse(): ClickHouseClient {
+  return new Proxy({} as ClickHouseClient, {
+    get: (_target, property) =>
+      property === 'close'
+        ? async () => undefined
+        : () => {
+            throw new Error(`this function is configured without ClickHouse (ONCELOAD_CLICKHOUSE=none), yet called ${String(property)}`);
+          },
+  });
 }
 
 export function getDeps(): Promise<Deps> {

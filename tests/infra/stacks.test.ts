@@ -16,6 +16,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_PLACEHOLDERS, placeholders, readDefinition, substituteDefinition } from '../../src/definition.js';
 import { FUNCTION_SETTINGS, MARK_ARRIVAL_SETTINGS } from '../../src/function-settings.js';
 import { arrivalsTableName, ledgerTableName, stateMachineName, tenantsTableName } from '../../src/naming.js';
+import { MAP_RESULTS_PREFIX } from '../../src/lib/run-layout.js';
 import { lambdaContext } from '../../src/local/lambda-context.js';
 import { LocalRuntime } from '../../src/local/runtime.js';
 import { DEFAULT_SCHEDULE } from '../../stacks/stage-config.js';
@@ -147,6 +148,12 @@ describe('the state machine', () => {
     expect(onRuns(/^s3:GetObject/)).toBe(true);
     expect(onRuns(/^s3:PutObject/)).toBe(true);
     expect(onRuns(/^s3:(List|Abort)/)).toBe(true);
+    // Only its own prefixes, and never a delete: it reads the manifests under runs/ and writes the results under map-runs/.
+    expect(outer.ResultWriter.Parameters.Prefix).toBe(MAP_RESULTS_PREFIX);
+    const objectResources = statements.filter((s) => mentions(s.Resource, runs) && actionsOf(s).some((a) => /^s3:(Get|Put)Object/.test(a))).flatMap((s) => JSON.stringify(s.Resource).match(/\/[a-z-]+\/\*/g) ?? []);
+    expect(new Set(objectResources)).toEqual(new Set(['/runs/*', `/${MAP_RESULTS_PREFIX}/*`]));
+    expect(statements.some((s) => mentions(s.Resource, runs) && actionsOf(s).some((a) => a.startsWith('s3:Delete')))).toBe(false);
+    expect(statements.filter((s) => mentions(s.Resource, runs) && actionsOf(s).some((a) => a.startsWith('s3:PutObject'))).every((s) => JSON.stringify(s.Resource).includes(`/${MAP_RESULTS_PREFIX}/*`))).toBe(true);
   });
 
   it('logs and traces', () => {
@@ -282,7 +289,9 @@ describe('the functions', () => {
 
   it('read the ClickHouse connection from the secret named in their environment, never from plain variables', () => {
     const fns = resourcesOf(dev, 'AWS::Lambda::Function');
-    for (const id of Object.values(functionIdByHandler(dev))) {
+    const byHandler = functionIdByHandler(dev);
+    // The steps that query ClickHouse; the others hold no connection (see least privilege).
+    for (const id of ['ensure-schema', 'plan', 'load', 'validate'].map((fn) => byHandler[fn]!)) {
       const env = fns[id]!.Properties.Environment.Variables as Record<string, unknown>;
       expect(env.ONCELOAD_CLICKHOUSE_SECRET).toBe('onceload/dev/clickhouse');
       for (const plain of ['ONCELOAD_CLICKHOUSE_URL', 'ONCELOAD_CLICKHOUSE_PASSWORD', 'ONCELOAD_CLICKHOUSE_USER', 'ONCELOAD_CHDB_PATH']) expect(env).not.toHaveProperty(plain);
@@ -381,6 +390,35 @@ describe('storage', () => {
   });
 });
 
+describe('least privilege', () => {
+  it('Validate writes only the last-success attribute of tenants; Load has no Scan, DeleteItem or BatchWriteItem on the ledger; Plan reads no object; Discover and the arrival marker hold no ClickHouse secret', () => {
+    const byHandler = functionIdByHandler(dev);
+    const tenants = Object.keys(resourcesOf(dev, 'AWS::DynamoDB::Table')).find((id) => id.startsWith('TenantServices'))!;
+    const ledger = Object.keys(resourcesOf(dev, 'AWS::DynamoDB::Table')).find((id) => id.startsWith('FileLedger'))!;
+    const landing = Object.keys(resourcesOf(dev, 'AWS::S3::Bucket')).find((id) => id.startsWith('Landing'))!;
+    const on = (fn: string, resource: string) => statementsOf(dev, byHandler[fn]!).filter((s) => mentions(s.Resource, resource));
+    const validateOnTenants = on('validate', tenants);
+    expect(validateOnTenants.flatMap(actionsOf)).toEqual(['dynamodb:UpdateItem']);
+    expect((validateOnTenants[0] as { Condition?: unknown }).Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['tenant_id', 'last_success_at'] },
+      StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_NEW'] },
+    });
+    const loadOnLedger = on('load', ledger).flatMap(actionsOf);
+    expect(loadOnLedger).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+    for (const action of ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) expect(loadOnLedger).not.toContain(action);
+    expect(on('plan', landing).flatMap(actionsOf)).toEqual(['s3:ListBucket']);
+    const fns = resourcesOf(dev, 'AWS::Lambda::Function');
+    const secretOf = (fn: string) => (fns[byHandler[fn]!]!.Properties.Environment.Variables as Record<string, unknown>).ONCELOAD_CLICKHOUSE_SECRET;
+    const readsSecret = (fn: string) => statementsOf(dev, byHandler[fn]!).some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+    for (const fn of ['discover', 'mark-arrival']) {
+      expect(secretOf(fn), fn).toBeUndefined();
+      expect(readsSecret(fn), fn).toBe(false);
+      expect((fns[byHandler[fn]!]!.Properties.Environment.Variables as Record<string, unknown>).ONCELOAD_CLICKHOUSE).toBe('none');
+    }
+    for (const fn of ['ensure-schema', 'plan', 'load', 'validate']) expect(readsSecret(fn), fn).toBe(true);
+  });
+});
+
 describe('arrival marks', () => {
   it("send the landing bucket's object events to the marking function, which alone writes the marks besides Discover and Plan", () => {
     dev.hasResourceProperties('Custom::S3BucketNotifications', { NotificationConfiguration: Match.objectLike({ EventBridgeConfiguration: {} }) });
@@ -419,7 +457,9 @@ describe('the schedule', () => {
 
 describe('monitoring', () => {
   it('alarms on failed executions and failed validations, and draws the per-table metrics', () => {
-    dev.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    dev.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    dev.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ItemFailures', Namespace: 'onceload', Threshold: 1 });
+    dev.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SkippedTicks', Namespace: 'onceload', Threshold: 1 });
     dev.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 1 });
     dev.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ValidationFailures', Namespace: 'onceload', Threshold: 1 });
     dev.hasResourceProperties('AWS::CloudWatch::Alarm', {

@@ -1,5 +1,6 @@
 /** The TenantDirectory port on the TenantServices DynamoDB table (key `tenant_id`). */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { LAST_SUCCESS_ATTRIBUTE } from '../../dynamo-schema.js';
 import { BatchWriteCommand, DeleteCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../../errors.js';
 import type { TenantDirectory, TenantRecord } from '../../ports.js';
@@ -132,9 +133,10 @@ export class DynamoTenantDirectory implements TenantDirectory {
               new UpdateCommand({
                 TableName: this.#tableName,
                 Key: { tenant_id: tenantId },
-                UpdateExpression: 'SET last_success_at = :at',
+                UpdateExpression: 'SET #last = :at',
                 // ISO times of one format compare as strings; a removed tenant is not brought back.
-                ConditionExpression: 'attribute_exists(tenant_id) AND (attribute_not_exists(last_success_at) OR last_success_at < :at)',
+                ConditionExpression: 'attribute_exists(tenant_id) AND (attribute_not_exists(#last) OR #last < :at)',
+                ExpressionAttributeNames: { '#last': LAST_SUCCESS_ATTRIBUTE },
                 ExpressionAttributeValues: { ':at': at },
               }),
             ),

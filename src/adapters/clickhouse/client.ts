@@ -6,7 +6,7 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseTarget } from '../../config.js';
 
-export async function createClickHouseClient(target: Exclude<ClickHouseTarget, { kind: 'secret' }>): Promise<ClickHouseClient> {
+export async function createClickHouseClient(target: Exclude<ClickHouseTarget, { kind: 'secret' } | { kind: 'none' }>): Promise<ClickHouseClient> {
   if (target.kind === 'server') {
     // Credentials in the URL win; passing ours too only earns a warning per client.
     const inUrl = new URL(target.url).username !== '';
