@@ -138,6 +138,7 @@ export function createFunctions(stack: Stack, storage: Storage, secret: ISecret,
   );
   storage.ledger.grantReadData(fns.validate);
   storage.runs.grantPut(fns.discover); // writes the item manifest the Map reads
+  storage.runs.grantPut(fns.plan, 'runs/*'); // a dry run's every file it would load
   storage.runs.grantRead(fns.validate); // reads the Map's results
   storage.runs.grantPut(fns.validate); // writes the run report
   storage.arrivals.grantReadWriteData(fns.discover); // reads the marks, records sweeps, clears stray marks

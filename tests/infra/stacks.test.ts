@@ -344,7 +344,10 @@ describe('permissions', () => {
     expect(touches('discover', runsId, /^s3:PutObject/)).toBe(true);
     expect(touches('validate', runsId, /^s3:GetObject/)).toBe(true);
     expect(touches('validate', runsId, /^s3:PutObject/)).toBe(true);
-    for (const fn of ['plan', 'load', 'ensure-schema']) expect(touches(fn, runsId, /^s3:/), fn).toBe(false);
+    // Plan writes a dry run's would-load lists there, and reads nothing of it.
+    expect(touches('plan', runsId, /^s3:PutObject/)).toBe(true);
+    expect(touches('plan', runsId, /^s3:GetObject/)).toBe(false);
+    for (const fn of ['load', 'ensure-schema']) expect(touches(fn, runsId, /^s3:/), fn).toBe(false);
     // Discover lists the state machine's running executions (a tick behind an earlier run skips itself), and only Discover.
     const listsExecutions = (fn: string) => statementsOf(dev, byHandler[fn]!).some((s) => actionsOf(s).includes('states:ListExecutions') && JSON.stringify(s.Resource).includes(`:stateMachine:${stateMachineName('dev')}`));
     expect(listsExecutions('discover')).toBe(true);
