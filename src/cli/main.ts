@@ -62,6 +62,8 @@ function tablesOption(value: string): TableName[] {
   return tables;
 }
 
+const LOCAL_RUN_ID = /^run-\d{8}T\d{6}Z-[0-9a-f]+$/;
+
 function positiveInt(flag: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
@@ -418,7 +420,8 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .option('--json', 'a local run as JSON: its record and its full report')
     .addOption(dataDirOption())
     .action(async (run: string, flags: { region?: string; json?: boolean; dataDir: string }) => {
-      if (run.startsWith('arn:')) return setExit(await statusCommand(run, flags, remoteDeps(), out));
+      // Local runs are named run-<UTC time>-<hex> (newExecutionName); anything else is an execution ARN.
+      if (!LOCAL_RUN_ID.test(run)) return setExit(await statusCommand(run, flags, remoteDeps(), out));
       await withRuntime(flags.dataDir, async (runtime) => {
         const shown = await localStatus((await runtime.deps()).runs, run, flags.json === true);
         out(shown.text);

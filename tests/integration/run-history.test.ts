@@ -35,8 +35,8 @@ it('keeps every local run beside its report: runs lists them newest first, statu
   expect(shown.stdout).toContain(`onceload run ${runId}: OK`);
   const json = JSON.parse(onceload('status', runId!, '--json').stdout) as { report: { totals: { loaded: number } } };
   expect(json.report.totals.loaded).toBe(24);
-  const unknown = onceload('status', 'run-nope');
+  const unknown = onceload('status', 'run-20200101T000000Z-abcdef');
   expect(unknown.code).toBe(2);
-  expect(unknown.stderr).toContain('no run "run-nope" in this data dir; `onceload runs` lists them');
+  expect(unknown.stderr).toContain('no run "run-20200101T000000Z-abcdef" in this data dir; `onceload runs` lists them');
   expect(onceload('runs', '--limit', '0').code).toBe(2);
 });
