@@ -58,7 +58,8 @@ const chByKind = new Map<string, number>();
 /** A query's kind: its first words, and the table or function it reads. */
 function queryKind(query: string): string {
   const words = query.replace(/\s+/g, ' ').trim();
-  const from = /\bFROM (url|system\.\w+|\S+)/.exec(words)?.[1]?.replace(/\(.*/, '') ?? '';
+  // A load unit's insert reads its files in a subquery: it is a read of files all the same.
+  const from = /\bFROM url\(/.test(words) ? 'url' : (/\bFROM (system\.\w+|\S+)/.exec(words)?.[1]?.replace(/\(.*/, '') ?? '');
   const source = from.startsWith('`') ? 'a table' : from.replace(/^\w+\./, '');
   return `${words.split(' ', 2).join(' ')}${source ? ` ... FROM ${source}` : ''}`;
 }
