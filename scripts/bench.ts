@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { LocalRuntime } from '../src/local/runtime.js';
 import { closeDeps, type Deps } from '../src/runtime/deps.js';
 import { measureComponents } from './bench-components.js';
+import { PhaseClock } from './bench-phases.js';
 import { createTableSql } from '../src/adapters/clickhouse/ddl.js';
 import { demoRow, jsonLines } from '../src/local/demo-data.js';
 import { CANONICAL_TABLES as CANONICAL } from '../src/table-config.js';
@@ -21,6 +22,12 @@ import type { TableName } from '../src/tables.js';
 // The benchmark measures the canonical tables, whatever a project file declares.
 const CANONICAL_TABLES = CANONICAL.names;
 import type { RunReport } from '../src/lib/validate.js';
+
+/** The full report of an execution, which Validate keeps in the runs bucket (the output is its summary). */
+function fullReport(result: { report?: RunReport; executionName: string }): RunReport {
+  if (!result.report) throw new Error(`execution ${result.executionName} left no report`);
+  return result.report;
+}
 
 const { values: flags } = parseArgs({
   options: {
@@ -43,13 +50,27 @@ const log = (line: string) => {
 };
 
 const dataDir = mkdtempSync(join(tmpdir(), 'onceload-bench-'));
+const openStart = performance.now();
 const runtime = await LocalRuntime.open({ dataDir });
+/** The stores' start-up: dynalite, the local S3's process, the tables; chDB opens with the first deps. */
+const storesStartSeconds = (performance.now() - openStart) / 1000;
 let deps = await runtime.deps();
 
 // Requests counted at the clients.
 let ddbRequests = 0;
 const ddbByTable = new Map<string, number>();
 let chQueries = 0;
+const chByKind = new Map<string, number>();
+/** A query's kind: its first words, and the table or function it reads. */
+function queryKind(query: string): string {
+  const words = query.replace(/\s+/g, ' ').trim();
+  // A load unit's insert reads its files in a subquery: it is a read of files all the same.
+  const from = /\bFROM url\(/.test(words) ? 'url' : (/\bFROM (system\.\w+|\S+)/.exec(words)?.[1]?.replace(/\(.*/, '') ?? '');
+  const source = from.startsWith('`') ? 'a table' : from.replace(/^\w+\./, '');
+  return `${words.split(' ', 2).join(' ')}${source ? ` ... FROM ${source}` : ''}`;
+}
+// Reads of landed objects from the local S3, each counted when the object was sent whole.
+let objectReads = 0;
 function countRequests(d: Deps) {
   d.aws.dynamodb.middlewareStack.add(
     (next) => async (args) => {
@@ -62,10 +83,18 @@ function countRequests(d: Deps) {
   );
   for (const method of ['command', 'query', 'exec', 'insert'] as const) {
     const original = (d.clickhouse[method] as (p: unknown) => Promise<unknown>).bind(d.clickhouse);
-    (d.clickhouse as unknown as Record<string, unknown>)[method] = (p: unknown) => (chQueries++, original(p));
+    (d.clickhouse as unknown as Record<string, unknown>)[method] = (p: { query?: string }) => {
+      const kind = queryKind(p.query ?? method);
+      chByKind.set(kind, (chByKind.get(kind) ?? 0) + 1);
+      chQueries++;
+      return original(p);
+    };
   }
 }
 countRequests(deps);
+runtime.onObjectRead((read) => {
+  if (read.done) objectReads++;
+});
 const ledgerRequests = () => ddbByTable.get(deps.config.ledgerTable) ?? 0;
 const idempotencyRequests = () => ddbByTable.get(deps.config.idempotencyTable) ?? 0;
 
@@ -119,7 +148,7 @@ async function bigFileMode() {
   const t = performance.now();
   const { value: result, peakAnonMb, fileMbAtPeak } = await sampleMemory(() => runtime.execute({ tenants: ['bench-big'] }));
   if (result.status !== 'SUCCEEDED') throw new Error(`big file failed: ${result.cause}`);
-  const bigFile = { bytes, seconds: (performance.now() - t) / 1000, rows: (result.output as RunReport).totals.rows };
+  const bigFile = { bytes, seconds: (performance.now() - t) / 1000, rows: fullReport(result).totals.rows };
   log(`big file: ${(bytes / 1024 ** 2).toFixed(0)} MiB, ${bigFile.rows} rows in ${bigFile.seconds.toFixed(1)} s`);
   // The process's peak so far is the in-engine load's: the streamed load below is sampled on its own.
   const peakRssMb = peakRss();
@@ -137,7 +166,7 @@ async function bigFileMode() {
   const streamed = await sampleMemory(() => runtime.execute({ tenants: ['bench-big-streamed'] }));
   if (streamed.value.status !== 'SUCCEEDED') throw new Error(`big file, streamed, failed: ${streamed.value.cause}`);
   const streamedSeconds = (performance.now() - s) / 1000;
-  log(`big file, streamed: ${(streamed.value.output as RunReport).totals.rows} rows in ${streamedSeconds.toFixed(1)} s`);
+  log(`big file, streamed: ${fullReport(streamed.value).totals.rows} rows in ${streamedSeconds.toFixed(1)} s`);
 
   await finish({
     machine: machine(),
@@ -149,7 +178,7 @@ async function bigFileMode() {
     fileBackedRssAtPeakMb: fileMbAtPeak,
     streamed: {
       seconds: round(streamedSeconds),
-      rows: (streamed.value.output as RunReport).totals.rows,
+      rows: fullReport(streamed.value).totals.rows,
       peakRssMb: streamed.peakAnonMb + streamed.fileMbAtPeak,
       peakAnonymousRssMb: streamed.peakAnonMb,
       fileBackedRssAtPeakMb: streamed.fileMbAtPeak,
@@ -162,6 +191,9 @@ async function pipelineMode() {
   const files = TENANTS * CANONICAL_TABLES.length * FILES;
   const totalRows = files * ROWS;
   const s3 = `${deps.config.s3Endpoint}/${deps.config.landingBucket}`;
+
+  /** Seconds the landing sync of each set took (uploading its files to the local S3). */
+  const syncSeconds: number[] = [];
 
   /** A set of tenants with the bench's files: generated once, then hard-linked, so every set holds the same bytes. */
   async function landSet(name: string, from?: string[]): Promise<string[]> {
@@ -178,7 +210,9 @@ async function pipelineMode() {
         }
       }
     }
+    const sync = performance.now();
     await runtime.syncLanding();
+    syncSeconds.push((performance.now() - sync) / 1000);
     return tenants;
   }
 
@@ -213,43 +247,32 @@ async function pipelineMode() {
     return { seconds, cpu };
   }
 
-  /** Runs one execution, timing its task states by kind from the event log. */
+  /** Runs one execution, timing its states by phase from the event log. */
   async function timedRun(input: { tenants?: string[] } = {}) {
-    const entered = new Map<string, number>();
-    const taskSeconds: Record<string, number> = { plan: 0, load: 0, validate: 0 };
-    const kinds: Record<string, string> = { 'Plan the files to load': 'plan', 'Load a batch of files': 'load', 'Validate the run': 'validate' };
-    let seq = 0;
+    const phases = new PhaseClock();
     const ddb0 = ddbRequests;
     const ledger0 = ledgerRequests();
     const idem0 = idempotencyRequests();
     const ch0 = chQueries;
+    const kinds0 = new Map(chByKind);
+    const reads0 = objectReads;
     const cpu0 = cpuSeconds();
     const start = performance.now();
-    const result = await runtime.execute(input, {
-      onEvent: (event) => {
-        const kind = kinds[event.state?.name ?? ''];
-        if (!kind) return;
-        const id = `${event.state!.name}#${JSON.stringify(event.state!.input ?? '').length}#${event.index ?? ''}`;
-        if (event.type === 'StateEntered') entered.set(`${id}#${seq++}`, event.timestamp);
-        if (event.type === 'StateExited') {
-          const key = [...entered.keys()].find((k) => k.startsWith(`${id}#`));
-          if (key) {
-            taskSeconds[kind]! += ((event.timestamp) - entered.get(key)!) / 1000;
-            entered.delete(key);
-          }
-        }
-      },
-    });
+    const result = await runtime.execute(input, { onEvent: (event) => phases.observe(event) });
+    const { taskSeconds, wallSeconds } = phases.summary();
     const seconds = (performance.now() - start) / 1000;
     if (result.status !== 'SUCCEEDED') throw new Error(`bench execution failed: ${result.cause}`);
     return {
       seconds,
-      report: result.output as RunReport,
+      report: fullReport(result),
       taskSeconds,
+      wallSeconds,
       ddb: ddbRequests - ddb0,
       ledger: ledgerRequests() - ledger0,
       idempotency: idempotencyRequests() - idem0,
       ch: chQueries - ch0,
+      chByKind: Object.fromEntries([...chByKind].map(([kind, n]) => [kind, n - (kinds0.get(kind) ?? 0)]).filter(([, n]) => Number(n) > 0)),
+      objectReads: objectReads - reads0,
       cpu: cpuSince(cpu0),
     };
   }
@@ -269,10 +292,12 @@ async function pipelineMode() {
     if (pipeline.report.totals.rows !== totalRows) throw new Error(`round ${r}: the pipeline loaded ${pipeline.report.totals.rows} rows, not ${totalRows}`);
     rounds.push(round);
     log(`round ${r + 1}: raw engine ${round.raw.seconds.toFixed(2)} s, pipeline ${pipeline.seconds.toFixed(2)} s, ratio ${(round.raw.seconds / pipeline.seconds).toFixed(3)}`);
+    log(`  wall by phase: ${Object.entries(pipeline.wallSeconds).map(([phase, s]) => `${phase} ${s.toFixed(2)} s`).join(', ')}`);
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const ratio = median(rounds.map((x) => x.raw.seconds / x.pipeline.seconds));
-  const middle = rounds.find((x) => x.raw.seconds / x.pipeline.seconds === ratio)!;
+  const middleIndex = rounds.findIndex((x) => x.raw.seconds / x.pipeline.seconds === ratio);
+  const middle = rounds[middleIndex]!;
   const first = middle.pipeline;
   const rawSeconds = middle.raw.seconds;
   const rawCpuSeconds = middle.raw.cpu;
@@ -322,6 +347,8 @@ async function pipelineMode() {
     ledgerRequestsPerFile: round(first.ledger / files),
     idempotencyRequestsPerFile: round(first.idempotency / files),
     clickhouseQueriesPerFile: round(first.ch / files),
+    clickhouseQueriesByKind: first.chByKind,
+    landedObjectReadsPerFile: round(first.objectReads / files),
     cpuSeconds: { raw: rawCpuSeconds, pipelineFirstRun: first.cpu, streamedFirstRun: streamed.cpu },
     streamed: {
       seconds: round(streamed.seconds),
@@ -329,9 +356,12 @@ async function pipelineMode() {
       ratio: round(rawSeconds / streamed.seconds),
       ddbRequestsPerFile: round(streamed.ddb / files),
       clickhouseQueriesPerFile: round(streamed.ch / files),
-      taskSeconds: { plan: round(streamed.taskSeconds.plan!), load: round(streamed.taskSeconds.load!), validate: round(streamed.taskSeconds.validate!) },
+      taskSeconds: streamed.taskSeconds,
+      wallSeconds: streamed.wallSeconds,
     },
-    taskSeconds: { plan: round(first.taskSeconds.plan!), load: round(first.taskSeconds.load!), validate: round(first.taskSeconds.validate!) },
+    taskSeconds: first.taskSeconds,
+    // The median round's first run by phase, with the stores' start-up (once, before the rounds) and its set's landing sync.
+    phases: { storesStart: round(storesStartSeconds), landingSync: round(syncSeconds[middleIndex]!), ...first.wallSeconds },
     validationCost: { firstRun: first.report.cost, noopRerun: noop.report.cost },
     peakRssMb: peakRss(),
   };

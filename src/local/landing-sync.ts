@@ -9,8 +9,12 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { Transform, pipeline } from 'node:stream';
+import pMap from 'p-map';
 import { markArrivals } from '../lib/arrivals.js';
 import type { ArrivalMarks, ObjectStore } from '../ports.js';
+
+/** Files checked and copied at a time. */
+const SYNC_CONCURRENCY = 8;
 
 async function* walk(dir: string): AsyncGenerator<string> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -54,31 +58,42 @@ export async function syncLanding(
   let unchanged = 0;
   // What S3 event notifications do on AWS: each changed item is marked for the next tick.
   const arrived: string[] = [];
-  for (const { path, size } of local) {
-    const key = relative(landingDir, path).split(sep).join('/');
-    const existing = remote.get(key);
-    remote.delete(key);
-    if (existing && existing.size === size && existing.etag === (await md5(path))) {
-      unchanged++;
-    } else {
-      // Counted as the upload pulls the bytes (a 'data' listener would let them flow past it).
-      let sent = 0;
-      const counted = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          onProgress({ ...progress, bytes: progress.bytes + (sent += chunk.length) });
-          callback(null, chunk);
-        },
-      });
-      const body = pipeline(createReadStream(path), counted, () => undefined);
-      await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentLength: size }));
-      arrived.push(key);
-      uploaded++;
-    }
-    progress.files++;
-    progress.bytes += size;
-    onProgress({ ...progress });
-  }
-  // What is left was deleted from the folder: the bucket follows, and the next Plan retires it.
+  // Bytes of the copies under way, so progress moves while they are sent.
+  let sending = 0;
+  const keys = local.map(({ path }) => relative(landingDir, path).split(sep).join('/'));
+  // Several files at a time: one by one, each copy waited on the local S3's round trips.
+  await pMap(
+    local,
+    async ({ path, size }, i) => {
+      const key = keys[i]!;
+      const existing = remote.get(key);
+      if (existing && existing.size === size && existing.etag === (await md5(path))) {
+        unchanged++;
+      } else {
+        // Counted as the upload pulls the bytes (a 'data' listener would let them flow past it).
+        let sent = 0;
+        const counted = new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            sent += chunk.length;
+            sending += chunk.length;
+            onProgress({ ...progress, bytes: progress.bytes + sending });
+            callback(null, chunk);
+          },
+        });
+        const body = pipeline(createReadStream(path), counted, () => undefined);
+        await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentLength: size }));
+        sending -= sent;
+        arrived.push(key);
+        uploaded++;
+      }
+      progress.files++;
+      progress.bytes += size;
+      onProgress({ ...progress, bytes: progress.bytes + sending });
+    },
+    { concurrency: SYNC_CONCURRENCY },
+  );
+  // What the folder no longer holds was deleted from it: the bucket follows, and the next Plan retires it.
+  for (const key of keys) remote.delete(key);
   for (const key of remote.keys()) await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.bucket, Key: key }));
   await markArrivals([...arrived, ...remote.keys()], new Date().toISOString(), deps.arrivals);
   return { uploaded, unchanged, deleted: remote.size };
