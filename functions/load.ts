@@ -16,7 +16,7 @@ import { countStreamed, streamFile, streamUnit, streamedUnits } from '../src/lib
 import type { Attempt } from '../src/ports.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler } from '../src/runtime/idempotency.js';
-import { observability, reportLoad } from '../src/runtime/observability.js';
+import { logger, observability, reportLoad } from '../src/runtime/observability.js';
 
 export interface LoadOutput {
   files: FileResult[];
@@ -37,6 +37,11 @@ export const handler = middy(async (event: LoadBatchInput, context: Context): Pr
     ledger: deps.ledger,
     warehouse,
     path,
+    log: {
+      write: (rows) => deps.loadLog.write(rows),
+      // The ledger holds these outcomes; only the log rows are missing (load-log.ts).
+      failed: (error, rows) => logger.warn('load log not written', { rows: rows.length, files: rows.slice(0, 5).map((r) => r.key), error: error instanceof Error ? error.message : String(error) }),
+    },
     unitsOf: (free) => (streamed ? streamedUnits(free, stream) : [free.filter((f) => f.size <= config.batchMaxBytes)]),
   });
   reportLoad(event.table, files);

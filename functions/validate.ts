@@ -36,7 +36,7 @@ export const handler = middy(async (event: ValidateEvent): Promise<RunSummary> =
     skipped: discovery.skipped,
     ...(wouldLoad ? { wouldLoadFiles: wouldLoad } : {}),
   };
-  const report = await validateRun(input, { ledger: deps.ledger, warehouse: deps.warehouse });
+  const report = await validateRun(input, { ledger: deps.ledger, warehouse: deps.warehouse, loadLog: deps.loadLog });
   await recordRunSuccess({ ...input, startedAt: event.startedAt, scheduled: discovery.scheduled }, report, deps.tenants);
   reportValidation(report);
   return summarise(report, await writeReport(deps.runs, report));

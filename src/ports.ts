@@ -376,3 +376,51 @@ export interface Warehouse {
   hasRows(tenant: string, table: TableName): Promise<boolean>;
   describeTables(tables: readonly TableName[]): Promise<TableEngine[]>;
 }
+
+/** What became of a file version, as the load log records it (`skipped`: left out by a backfill start point). */
+export const LOG_OUTCOMES = ['loaded', 'failed', 'superseded', 'skipped'] as const;
+export type LogOutcome = (typeof LOG_OUTCOMES)[number];
+
+/** One file version's outcome in the load log (src/lib/load-log.ts): written after the ledger records it. */
+export interface LoadLogRow {
+  runId: string;
+  tenant: string;
+  table: string;
+  key: string;
+  etag: string;
+  generation: number;
+  outcome: LogOutcome;
+  rows: number;
+  bytes: number;
+  /** ISO times: when this attempt began on the file, and when the ledger recorded its outcome. */
+  startedAt: string;
+  finishedAt: string;
+  attempt: string;
+  /** Empty unless the outcome is `failed`. */
+  errorCode: string;
+  errorMessage: string;
+  /** The bad row of a failed file (1-based data row: the line for JSON lines) and its column, when known. */
+  errorRow: number | null;
+  errorColumn: string | null;
+}
+
+export interface LoadLogFilter {
+  tenant?: string;
+  table?: string;
+  outcome?: LogOutcome;
+  /** ISO time: rows finished at or after it. */
+  since?: string;
+  limit: number;
+}
+
+/** The load log table in ClickHouse, beside the data. */
+export interface LoadLog {
+  /** Creates the table if it is missing; true when it did. */
+  ensure(): Promise<boolean>;
+  /** The table's engine, or undefined when it does not exist. */
+  describe(): Promise<TableEngine | undefined>;
+  /** Inserts the rows under a token derived from them, so the same write twice adds nothing. */
+  write(rows: readonly LoadLogRow[]): Promise<void>;
+  /** One row per file version (read FINAL), newest first. */
+  read(filter: LoadLogFilter): Promise<LoadLogRow[]>;
+}

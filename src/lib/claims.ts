@@ -22,9 +22,10 @@
  */
 import { createHash } from 'node:crypto';
 import pMap from 'p-map';
-import { FileBusyError, type PermanentCode } from '../errors.js';
+import { FileBusyError, type ErrorContext, type PermanentCode } from '../errors.js';
 import type { Attempt, FileVersion, Ledger, LedgerEntry, LoadUnit, UnitMember } from '../ports.js';
 import { versionName } from './dedup-token.js';
+import type { OutcomeLog } from './load-log.js';
 import { failedResult, loadedResult, recordedOutcome, supersededResult, type FileResult } from './results.js';
 
 /** Ledger writes of one batch in flight at once. */
@@ -33,6 +34,8 @@ export const LEDGER_CONCURRENCY = 8;
 export interface ClaimDeps {
   ledger: Ledger;
   now?: () => Date;
+  /** Told each outcome once the ledger has recorded it, for the load log. */
+  outcomes?: Pick<OutcomeLog, 'started' | 'settled'>;
 }
 
 const nowOf = (deps: ClaimDeps) => deps.now?.() ?? new Date();
@@ -168,7 +171,7 @@ async function untie({ file, entry, other }: Held, attempt: Attempt, deps: Claim
   const taken = (await deps.ledger.takeOver(file, { attempt: entry.attempt ?? '', unit: entry.unit }, attempt, nowOf(deps))) && (await deps.ledger.bind(file, attempt, undefined));
   if (other) {
     // Not this batch's version: its outcome is recorded, nobody waits for it.
-    if (taken) await deps.ledger.settle(file, attempt, { status: 'superseded' });
+    if (taken && (await deps.ledger.settle(file, attempt, { status: 'superseded' }))) deps.outcomes?.settled(file, attempt, { status: 'superseded' });
   } else if (taken) out.free.push(file);
   else await settledOrBusy(file, deps, out);
 }
@@ -234,11 +237,13 @@ export async function split(unit: LoadUnit, held: readonly FileVersion[], attemp
 export async function settle(
   file: FileVersion,
   attempt: Attempt,
-  outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: { message: string; code: PermanentCode } } | { status: 'superseded' },
+  outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: { message: string; code: PermanentCode; context?: ErrorContext } } | { status: 'superseded' },
   deps: ClaimDeps,
 ): Promise<FileResult> {
   const recorded = outcome.status === 'failed' ? { status: 'failed' as const, error: outcome.error.message } : outcome;
   if (await deps.ledger.settle(file, attempt, recorded)) {
+    // Only now, after the ledger: a log row never claims an outcome the ledger does not hold.
+    deps.outcomes?.settled(file, attempt, outcome);
     if (outcome.status === 'loaded') return loadedResult(file, attempt.runId, outcome.rows);
     return outcome.status === 'failed' ? failedResult(file, attempt.runId, outcome.error) : supersededResult(file, attempt.runId);
   }

@@ -78,6 +78,7 @@ export interface UnitDeps extends ClaimDeps {
  * counted, else inserted again under the same token (which the engine drops if it landed).
  */
 export async function runUnit(unit: LoadUnit, held: readonly FileVersion[], attempt: Attempt, redo: boolean, deps: UnitDeps): Promise<FileResult[]> {
+  deps.outcomes?.started(held);
   if (unit.mode === 'alone') return Promise.all(held.map((file) => runAlone(file, attempt, redo, deps)));
   if (unit.state === 'split') return eachAlone(held, attempt, deps);
   const files = unit.members.map((m) => memberFile(unit, m));

@@ -7,11 +7,12 @@
  * ends this attempt's leases, so the retry takes its claims over at once.
  */
 import pMap from 'p-map';
-import { FileBusyError, isFileProblem, isSuperseded } from '../errors.js';
-import type { Attempt, FileVersion } from '../ports.js';
+import { FileBusyError, TransientError, isFileProblem, isSuperseded } from '../errors.js';
+import type { Attempt, FileVersion, LoadLogRow } from '../ports.js';
 import type { TableName } from '../tables.js';
 import { LEDGER_CONCURRENCY, acquire, seal, settle, settledOutcome } from './claims.js';
 import { checkBeforeUnit } from './check-file.js';
+import { OutcomeLog } from './load-log.js';
 import { fileRef, runUnit, type UnitDeps } from './load-unit.js';
 import type { PlannedFile } from './plan.js';
 import { versionKey, type FileResult } from './results.js';
@@ -28,7 +29,18 @@ export interface LoadBatchInput {
 export interface BatchDeps extends UnitDeps {
   /** The claimed files that load together, as units; the others load alone. */
   unitsOf: (files: FileVersion[]) => FileVersion[][];
+  /** Where the outcomes this attempt recorded in the ledger are logged (load-log.ts). */
+  log?: OutcomeSink;
 }
+
+/** The load log as a Load writes it: a write that fails is handed to `failed`, never thrown. */
+export interface OutcomeSink {
+  write(rows: readonly LoadLogRow[]): Promise<void>;
+  failed(error: unknown, rows: readonly LoadLogRow[]): void;
+}
+
+/** Tries of a load log write that fails in transit. */
+const LOG_WRITE_TRIES = 3;
 
 /** Error names that mean "another attempt holds this work right now": worth waiting for. */
 const BUSY = new Set(['FileBusyError', 'IdempotencyAlreadyInProgressError']);
@@ -42,6 +54,35 @@ export const isBusy = (error: unknown): error is Error => error instanceof Error
  * lease has ended, and the finished files answer from the ledger.
  */
 export async function loadBatch(input: LoadBatchInput, attempt: Attempt, deps: BatchDeps): Promise<FileResult[]> {
+  const sink = deps.log;
+  if (!sink) return loadFiles(input, attempt, deps);
+  const outcomes = new OutcomeLog(deps.now);
+  try {
+    return await loadFiles(input, attempt, { ...deps, outcomes });
+  } finally {
+    // After the ledger, whether the batch ends well or not: what it settled is logged either way.
+    await writeLog(outcomes.take(), sink);
+  }
+}
+
+/**
+ * A failed log write loses a log row, never data: the ledger holds the outcome, and throwing
+ * would only retry a batch whose files are settled (the retry writes no row for them).
+ */
+async function writeLog(rows: readonly LoadLogRow[], sink: OutcomeSink): Promise<void> {
+  if (rows.length === 0) return;
+  for (let tries = 1; ; tries++) {
+    try {
+      return await sink.write(rows);
+    } catch (error) {
+      // A write that failed in transit may have landed: sent again, its token makes it one insert.
+      if (error instanceof TransientError && tries < LOG_WRITE_TRIES) continue;
+      return sink.failed(error, rows);
+    }
+  }
+}
+
+async function loadFiles(input: LoadBatchInput, attempt: Attempt, deps: BatchDeps): Promise<FileResult[]> {
   // The table's columns were checked against the configuration by the item's first Plan round.
   const files: FileVersion[] = input.files.map((planned) => ({ tenant: input.tenant, table: input.table, ...planned }));
   const results = new Map<string, FileResult>();
@@ -73,6 +114,7 @@ export async function loadBatch(input: LoadBatchInput, attempt: Attempt, deps: B
 async function loadUnit(files: FileVersion[], attempt: Attempt, deps: BatchDeps): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const members: FileVersion[] = [];
+  deps.outcomes?.started(files);
   for (const file of files) {
     try {
       await checkBeforeUnit(fileRef(file), file.size, deps.warehouse);

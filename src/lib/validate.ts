@@ -7,7 +7,8 @@
  * - schema: every table touched has the configured columns and types (schema-drift.ts).
  */
 import pMap from 'p-map';
-import type { IgnoreReason, Ledger, LedgerEntry, Warehouse, TableEngine } from '../ports.js';
+import type { IgnoreReason, Ledger, LedgerEntry, LoadLog, Warehouse, TableEngine } from '../ports.js';
+import { LOAD_LOG_TABLE, logEngineProblem } from './load-log.js';
 import type { LoadTally } from './load-tally.js';
 import { REASONS, SAMPLE_IGNORED, type IgnoredSummary } from './ignored.js';
 import type { TableName, TableSpec } from '../tables.js';
@@ -253,7 +254,8 @@ function counting<T extends object>(port: T, tally: { calls: number }): T {
   });
 }
 
-export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Ledger, 'listItem'>; warehouse: Warehouse }): Promise<RunReport> {
+/** `loadLog`: its DDL is checked with the tables' (absent in tests of the tables alone). */
+export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Ledger, 'listItem'>; warehouse: Warehouse; loadLog?: Pick<LoadLog, 'describe'> }): Promise<RunReport> {
   const started = performance.now();
   const queries = { calls: 0 };
   const ledgerReads = { calls: 0 };
@@ -275,7 +277,10 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
     const tables = [...new Set(input.items.map((i) => i.table))];
     const engines = new Map((await deps.warehouse.describeTables(tables)).map((e) => [e.table, e]));
     const ddl = tables.map((t) => engineProblem(deps.warehouse.tables.get(t), engines.get(t))).filter((p): p is string => p !== undefined);
-    checks.push(check('engine-ddl', ddl, `${tables.length} table(s) are ReplacingMergeTree of their version column, ordered by their sorting key`));
+    const logProblem = ports.loadLog ? logEngineProblem(await ports.loadLog.describe()) : undefined;
+    if (logProblem) ddl.push(logProblem);
+    const also = ports.loadLog ? ` (and ${LOAD_LOG_TABLE}, by file version)` : '';
+    checks.push(check('engine-ddl', ddl, `${tables.length} table(s) are ReplacingMergeTree of their version column, ordered by their sorting key${also}`));
     const schema = await schemaCheck(tables, deps.warehouse);
     checks.push(check('schema', schema.problems, schema.detail));
     schemaWarnings.push(...schema.warnings);

@@ -8,7 +8,7 @@ import { createAwsClients } from '../adapters/aws/clients.js';
 import { loadConfig, type OnceloadConfig } from '../config.js';
 import { PermanentError } from '../errors.js';
 import { assertStageName, ledgerTableName, tenantsTableName } from '../naming.js';
-import type { Warehouse } from '../ports.js';
+import type { LoadLog, Warehouse } from '../ports.js';
 import { connectWarehouse, type WarehouseConnection } from '../runtime/deps.js';
 import { EXIT_USAGE, RemoteError, explainAwsError } from './errors.js';
 import { readStageResources, type StageResources } from './stage-resources.js';
@@ -17,6 +17,7 @@ export interface WarehouseDeps {
   config: OnceloadConfig;
   clickhouse: ClickHouseClient;
   warehouse: Warehouse;
+  loadLog: LoadLog;
 }
 
 const SECRET_ACTION = 'secretsmanager:GetSecretValue';
@@ -66,7 +67,7 @@ export async function withStageWarehouse<T>(stage: string, region: string | unde
     destroy();
     throw explainSecretError(resources.clickhouseSecretName, resources.region, error);
   }
-  const deps = { config: { ...config, database: connection.database }, clickhouse: connection.clickhouse, warehouse: connection.warehouse };
+  const deps = { config: { ...config, database: connection.database }, clickhouse: connection.clickhouse, warehouse: connection.warehouse, loadLog: connection.loadLog };
   try {
     return await fn(deps);
   } finally {

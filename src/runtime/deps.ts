@@ -15,8 +15,9 @@ import { StepFunctionsExecutions } from '../adapters/aws/sfn-executions.js';
 import { embeddedExecutions } from '../adapters/embedded/running-executions.js';
 import { createClickHouseClient } from '../adapters/clickhouse/client.js';
 import { readClickHouseSecret } from '../adapters/clickhouse/secret.js';
+import { ClickHouseLoadLog } from '../adapters/clickhouse/load-log.js';
 import { ClickHouseWarehouse } from '../adapters/clickhouse/warehouse.js';
-import type { ArrivalMarks, ExecutionDirectory, Ledger, ObjectStore, RunStore, TenantDirectory, Warehouse } from '../ports.js';
+import type { ArrivalMarks, ExecutionDirectory, Ledger, LoadLog, ObjectStore, RunStore, TenantDirectory, Warehouse } from '../ports.js';
 import { tracerIfEnabled } from './tracing.js';
 
 export interface Deps {
@@ -30,6 +31,7 @@ export interface Deps {
   executions: ExecutionDirectory;
   arrivals: ArrivalMarks;
   warehouse: Warehouse;
+  loadLog: LoadLog;
 }
 
 let current: Promise<Deps> | undefined;
@@ -39,7 +41,7 @@ export async function createDeps(config: OnceloadConfig): Promise<Deps> {
   // Each DynamoDB and S3 call becomes an X-Ray subsegment on Lambda.
   const tracer = await tracerIfEnabled();
   for (const client of [aws.dynamodb, aws.s3]) tracer?.captureAWSv3Client(client);
-  const { database, clickhouse, store, warehouse } = await connectWarehouse(config, aws.s3);
+  const { database, clickhouse, store, warehouse, loadLog } = await connectWarehouse(config, aws.s3);
   return {
     config: { ...config, database },
     aws,
@@ -51,6 +53,7 @@ export async function createDeps(config: OnceloadConfig): Promise<Deps> {
     arrivals: new DynamoArrivalMarks(aws.documents, config.arrivalsTable),
     executions: config.executions === 'embedded' ? embeddedExecutions : new StepFunctionsExecutions(aws.sfn),
     warehouse,
+    loadLog,
   };
 }
 
@@ -60,6 +63,8 @@ export interface WarehouseConnection {
   clickhouse: ClickHouseClient;
   store: S3ObjectStore;
   warehouse: Warehouse;
+  /** The load log, in the same database. */
+  loadLog: LoadLog;
 }
 
 /**
@@ -77,7 +82,7 @@ export async function connectWarehouse(config: OnceloadConfig, s3: S3Client): Pr
     insertBlockRows: config.insertBlockRows,
     tables: config.tables,
   });
-  return { database, clickhouse, store, warehouse };
+  return { database, clickhouse, store, warehouse, loadLog: new ClickHouseLoadLog(clickhouse, database) };
 }
 
 /** The client of a function configured without ClickHouse: closing is fine, any query a bug named as such. */

@@ -1,0 +1,114 @@
+/**
+ * The load log through the real ASL: one row per file version outcome, written after the ledger,
+ * never twice for a retried or redone write, and never at the cost of the data.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOAD_LOG_TABLE } from '../../src/lib/load-log.js';
+import type { LoadLogRow } from '../../src/ports.js';
+import { errors, faultInjector, isInsert, type Call } from './faults.js';
+import { companyRows, openHarness, range, report, type Harness } from './harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await openHarness({ ONCELOAD_INSERT_BLOCK_ROWS: '100' });
+});
+afterAll(async () => h?.close());
+
+const logInsert = (call: Call) => isInsert(call) && (call.sql ?? '').includes(LOAD_LOG_TABLE);
+
+async function logOf(tenant: string): Promise<LoadLogRow[]> {
+  const rows = await (await h.runtime.deps()).loadLog.read({ tenant, limit: 1000 });
+  return rows.sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/** Rows as stored, before any merge or FINAL: what the insert deduplication token alone kept out. */
+async function rawLogRows(tenant: string): Promise<number> {
+  const [row] = await h.query<{ n: string }>(`SELECT count() AS n FROM ${LOAD_LOG_TABLE} WHERE tenant_id = {tenant:String}`, { tenant });
+  return Number(row?.n ?? 0);
+}
+
+async function stopLogMerges(): Promise<void> {
+  await (await h.runtime.deps()).loadLog.ensure();
+  await h.command(`SYSTEM STOP MERGES ${LOAD_LOG_TABLE}`);
+}
+
+describe('the load log', () => {
+  it('logs each file version once: loaded with its rows and bytes, failed with its code, row and column; a log write redone in transit adds nothing', async () => {
+    await stopLogMerges();
+    await h.addTenant('logged', ['companies']);
+    const good = companyRows(range(1, 40));
+    h.land('logged', 'companies', 'a.jsonl', good);
+    h.land('logged', 'companies', 'b.jsonl', companyRows(range(100, 10)));
+    h.land('logged', 'companies', 'bad.jsonl', '{"id":1,"last_updated":"2026-01-01T00:00:00Z"}\n{"id":"abc","last_updated":"2026-01-01T00:00:00Z"}\n');
+    // The first log write lands, and its caller hears a network error: it sends the same write again.
+    const redo = faultInjector(await h.runtime.deps()).add({ store: 'clickhouse', when: logInsert, errorAfter: errors.clickhouseNetwork, times: 1 });
+
+    const run = await h.run({ tenants: ['logged'] });
+    expect(run.status).toBe('FAILED');
+    expect(redo.fired()).toBe(1);
+    const log = await logOf('logged');
+    expect(log.map((r) => [r.key, r.outcome, r.rows, r.errorCode, r.errorRow, r.errorColumn])).toEqual([
+      ['logged/canonical/companies/a.jsonl', 'loaded', 40, '', null, null],
+      ['logged/canonical/companies/b.jsonl', 'loaded', 10, '', null, null],
+      ['logged/canonical/companies/bad.jsonl', 'failed', 0, 'WRONG_TYPE', 2, 'id'],
+    ]);
+    const [a, , bad] = log;
+    expect(a).toMatchObject({ tenant: 'logged', table: 'companies', bytes: Buffer.byteLength(good), generation: 0, runId: expect.stringMatching(/^run-/) });
+    expect(a!.etag).toMatch(/^"?[0-9a-f]{32}"?$/);
+    expect(Date.parse(a!.finishedAt)).toBeGreaterThanOrEqual(Date.parse(a!.startedAt));
+    expect(bad!.errorMessage).toContain('row 2');
+    // The ledger recorded the same outcomes first.
+    const ledger = await (await h.runtime.deps()).ledger.listItem('logged', 'companies');
+    expect(log.map((r) => ledger.get(r.key)?.status)).toEqual(['loaded', 'loaded', 'failed']);
+    expect(await rawLogRows('logged')).toBe(3);
+
+    // Nothing changed: a run again logs nothing new.
+    expect((await h.run({ tenants: ['logged'] })).status).toBe('SUCCEEDED');
+    expect(await rawLogRows('logged')).toBe(3);
+  });
+
+  it('shows one row for an outcome written twice, and the latest outcome of a version written again', async () => {
+    const deps = await h.runtime.deps();
+    const before = await logOf('logged');
+    // The same write again (a Load retried after its log write): the engine drops it by its token.
+    await deps.loadLog.write(before);
+    expect(await rawLogRows('logged')).toBe(3);
+    // A later outcome of one version (superseded, then loaded by another attempt): the rows collapse to it.
+    const later = { ...before[0]!, outcome: 'superseded' as const, attempt: 'another', finishedAt: new Date(Date.parse(before[0]!.finishedAt) + 1000).toISOString() };
+    await deps.loadLog.write([later]);
+    expect(await rawLogRows('logged')).toBe(4);
+    const after = await logOf('logged');
+    expect(after).toHaveLength(3);
+    expect(after[0]).toEqual(later);
+    expect((await deps.loadLog.read({ tenant: 'logged', outcome: 'loaded', limit: 10 })).map((r) => r.key)).toEqual(['logged/canonical/companies/b.jsonl']);
+  });
+
+  it('loads a file once and the run succeeds when the log cannot be written: only the log row is missing', async () => {
+    await h.addTenant('unlogged', ['companies']);
+    h.land('unlogged', 'companies', 'c.jsonl', companyRows(range(1, 25)));
+    const down = faultInjector(await h.runtime.deps()).add({ store: 'clickhouse', when: logInsert, error: errors.clickhouseNetwork, times: 10 });
+    const run = report(await h.run({ tenants: ['unlogged'] }));
+    expect(down.fired()).toBe(3);
+    expect(run.totals).toMatchObject({ loaded: 1, rows: 25 });
+    expect(await h.rawCount('companies', 'unlogged')).toBe(25);
+    expect(await logOf('unlogged')).toEqual([]);
+    faultInjector(await h.runtime.deps()).clear();
+    expect(report(await h.run({ tenants: ['unlogged'] })).totals).toMatchObject({ loaded: 0, unchanged: 1 });
+    expect(await h.rawCount('companies', 'unlogged')).toBe(25);
+  });
+
+  it('fails validation when the log table would not collapse duplicates, naming it', async () => {
+    await h.command(`DROP TABLE ${LOAD_LOG_TABLE}`);
+    await h.command(`CREATE TABLE ${LOAD_LOG_TABLE} (tenant_id String, table_name String, file_key String, etag String, generation UInt32, finished_at DateTime64(3)) ENGINE = MergeTree ORDER BY (tenant_id, table_name, file_key)`);
+    await h.addTenant('ddl', ['companies']);
+    h.land('ddl', 'companies', 'd.jsonl', companyRows(range(1, 3)));
+    const run = await h.run({ tenants: ['ddl'] });
+    expect(run.status).toBe('FAILED');
+    expect(run.cause).toContain(`${LOAD_LOG_TABLE}: engine is MergeTree`);
+    // Dropped, the next run creates it as it must be.
+    await h.command(`DROP TABLE ${LOAD_LOG_TABLE}`);
+    h.land('ddl', 'companies', 'e.jsonl', companyRows(range(10, 3)));
+    report(await h.run({ tenants: ['ddl'] }));
+    expect((await logOf('ddl')).map((r) => r.outcome)).toEqual(['loaded']);
+  });
+});
