@@ -17,8 +17,9 @@ import { DEFAULT_DATA_DIR, LocalRuntime, newExecutionName } from '../local/runti
 import type { ExecutionResult } from '../local/state-machine.js';
 import { AWS_LIMITS, type ExecutionUsage } from '../local/execution-limits.js';
 import type { RunReport } from '../lib/validate.js';
-import { withRuntime, withStores, withStoresAndWarehouse, type StoreFlags } from './store-targets.js';
-import type { FileStatus } from '../ports.js';
+import { withRuntime, withStores, withStoresAndWarehouse, withWarehouse, type StoreFlags } from './store-targets.js';
+import { DEFAULT_LOG_LIMIT, logText, parseOutcome, parseSince } from './load-log-command.js';
+import { LOG_OUTCOMES, type FileStatus, type LogOutcome } from '../ports.js';
 import { defaultRemoteDeps, nonNegativeSeconds, statusCommand, triggerCommand, type RemoteDeps, type TriggerFlags } from '../remote/commands.js';
 import { RemoteError } from '../remote/errors.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../remote/watch.js';
@@ -377,6 +378,24 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       out(flags.json ? JSON.stringify(report, null, 2) : verifyText(report));
       if (!report.ok) setExit(EXIT_FAILED);
     });
+  });
+
+  stageOptions(
+    program
+      .command('log')
+      .description('the load log in ClickHouse: one row per file version outcome (loaded, failed, superseded, skipped), newest first')
+      .option('--tenant <id>', 'one tenant')
+      .option('--table <name>', 'one table', (v: string) => tablesOption(v)[0]!)
+      .option('--outcome <outcome>', `one outcome: ${LOG_OUTCOMES.join(', ')}`, parseOutcome)
+      .option('--since <when>', 'finished since a date or time (UTC), e.g. 2026-12-01, or a duration ago, e.g. 24h or 7d', (v: string) => parseSince(v))
+      .option('--limit <n>', `how many rows (default ${DEFAULT_LOG_LIMIT})`, positiveInt('--limit'), DEFAULT_LOG_LIMIT)
+      .option('--json', 'print the rows as a JSON array')
+      .addOption(dataDirOption()),
+  ).action(async (flags: StoreFlags & { tenant?: string; table?: TableName; outcome?: LogOutcome; since?: string; limit: number; json?: boolean }) => {
+    if (flags.tenant !== undefined) assertTenantId(flags.tenant);
+    const { tenant, table, outcome, since, limit } = flags;
+    const filter = { limit, ...(tenant !== undefined ? { tenant } : {}), ...(table !== undefined ? { table } : {}), ...(outcome ? { outcome } : {}), ...(since ? { since } : {}) };
+    await withWarehouse(flags, async (deps) => out(await logText(deps.loadLog, filter, flags.json === true)));
   });
 
   program
