@@ -2,6 +2,7 @@
  * The load log through the real ASL: one row per file version outcome, written after the ledger,
  * never twice for a retried or redone write, and never at the cost of the data.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOAD_LOG_TABLE } from '../../src/lib/load-log.js';
 import type { LoadLogRow } from '../../src/ports.js';
@@ -65,6 +66,18 @@ describe('the load log', () => {
     // Nothing changed: a run again logs nothing new.
     expect((await h.run({ tenants: ['logged'] })).status).toBe('SUCCEEDED');
     expect(await rawLogRows('logged')).toBe(3);
+  });
+
+  it("answers the README's on-call queries", async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### The load log'), readme.indexOf('### Values load as written'));
+    const queries = [...section.matchAll(/^onceload sql "([^"]+)"$/gm)].map((m) => m[1]!);
+    expect(queries).toHaveLength(3);
+    const [byCode, perDay, slowest] = await Promise.all(queries.map((q) => h.query<Record<string, string | number>>(q)));
+    const numbers = (rows: Record<string, string | number>[] | undefined) => (rows ?? []).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, /^\d+$/.test(String(v)) ? Number(v) : v])));
+    expect(numbers(byCode)).toContainEqual(expect.objectContaining({ error_code: 'WRONG_TYPE', files: 1, example: 'logged/canonical/companies/bad.jsonl' }));
+    expect(numbers(perDay)).toContainEqual(expect.objectContaining({ tenant_id: 'logged', rows: 50, files: 2 }));
+    expect(slowest!.map((r) => r.file_key)).toEqual(expect.arrayContaining(['logged/canonical/companies/a.jsonl', 'logged/canonical/companies/b.jsonl']));
   });
 
   it('shows one row for an outcome written twice, and the latest outcome of a version written again', async () => {
