@@ -96,6 +96,18 @@ describe('the load log', () => {
     expect((await deps.loadLog.read({ tenant: 'logged', outcome: 'loaded', limit: 10 })).map((r) => r.key)).toEqual(['logged/canonical/companies/b.jsonl']);
   });
 
+  it('logs each file once however many executions load the same work at once', async () => {
+    await h.addTenant('crowd', ['companies']);
+    for (let i = 0; i < 6; i++) h.land('crowd', 'companies', `f${i}.jsonl`, companyRows(range(i * 100, 5 + i)));
+    const runs = await h.runMany(3, { tenants: ['crowd'] });
+    expect(runs.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    const log = await logOf('crowd');
+    expect(log.map((r) => [r.key.split('/').pop(), r.outcome, r.rows])).toEqual(range(0, 6).map((i) => [`f${i}.jsonl`, 'loaded', 5 + i]));
+    // Written once each, by the attempt that recorded the outcome: no collapse needed.
+    expect(await rawLogRows('crowd')).toBe(6);
+    expect(await h.rawCount('companies', 'crowd')).toBe(45);
+  });
+
   it('loads a file once and the run succeeds when the log cannot be written: only the log row is missing', async () => {
     await h.addTenant('unlogged', ['companies']);
     h.land('unlogged', 'companies', 'c.jsonl', companyRows(range(1, 25)));
