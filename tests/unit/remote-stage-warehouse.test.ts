@@ -1,5 +1,5 @@
 /**
- * `verify` and `tables migrate` on a deployed stage: the bucket CloudFormation named and the
+ * `verify`, `tables migrate` and `log` on a deployed stage: the bucket CloudFormation named and the
  * stage's secret are found, the secret names the ClickHouse server (here a stand-in that answers
  * like one), and AWS failures are said for a person.
  */
@@ -191,5 +191,25 @@ describe('the commands', () => {
       expect((await run(...command, '--help')).code).toBe(0);
       expect(help.join('')).toMatch(/--stage <stage>[\s\S]*--region <region>/);
     }
+  });
+});
+
+describe('log on a deployed stage', () => {
+  it("reads the load log of the secret's database FINAL, with the filters as bound values", async () => {
+    deployed('prod', { url: serverUrl, username: 'loader', password: 'pw', database: 'analytics' });
+    const row = {
+      run_id: 'r1', tenant_id: 'acme', table_name: 'companies', file_key: 'acme/canonical/companies/a.jsonl', etag: 'e1', generation: 0, outcome: 'failed',
+      rows: '0', bytes: '10', started_at: '2026-12-01 08:00:00.000', finished_at: '2026-12-01 08:00:02.250', attempt: 'a1',
+      error_code: 'WRONG_TYPE', error_message: 'row 2, column id: not a number', error_row: '2', error_column: 'id',
+    };
+    answer = (query) => (query.includes('system.tables') ? [{ name: 'onceload_load_log', engine: 'ReplacingMergeTree', engine_full: '', sorting_key: '' }] : query.includes('onceload_load_log') ? [row] : []);
+    const { code, out } = await run('log', '--stage', 'prod', '--region', REGION, '--tenant', 'acme', '--outcome', 'failed', '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual([
+      expect.objectContaining({ tenant: 'acme', outcome: 'failed', errorCode: 'WRONG_TYPE', errorRow: 2, errorColumn: 'id', startedAt: '2026-12-01T08:00:00.000Z', finishedAt: '2026-12-01T08:00:02.250Z' }),
+    ]);
+    const read = requests.find((r) => r.query.includes('FROM `analytics`.`onceload_load_log` FINAL'))!;
+    expect(read.query).toContain('tenant_id = {tenant:String} AND outcome = {outcome:String}');
+    expect([read.params.get('param_tenant'), read.params.get('param_outcome'), read.params.get('param_limit')]).toEqual(['acme', 'failed', '100']);
   });
 });
