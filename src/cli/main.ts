@@ -63,6 +63,13 @@ function tablesOption(value: string): TableName[] {
   return tables;
 }
 
+/** One configured table, refused by name with the flag that gave it. */
+function configuredTable(value: string, flag: string): TableName {
+  const configured = loadTables();
+  if (!configured.has(value)) throw new InputError(`unknown table ${JSON.stringify(value)}; expected one of ${configured.names.join(', ')} (${configured.source})`, flag);
+  return value;
+}
+
 const LOCAL_RUN_ID = /^run-\d{8}T\d{6}Z-[0-9a-f]+$/;
 
 function positiveInt(flag: string): (value: string) => number {
@@ -385,7 +392,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       .command('log')
       .description('the load log in ClickHouse: one row per file version outcome (loaded, failed, superseded, skipped), newest first')
       .option('--tenant <id>', 'one tenant')
-      .option('--table <name>', 'one table', (v: string) => tablesOption(v)[0]!)
+      .option('--table <name>', 'one table', (v: string) => configuredTable(v, '--table'))
       .option('--outcome <outcome>', `one outcome: ${LOG_OUTCOMES.join(', ')}`, parseOutcome)
       .option('--since <when>', 'finished since a date or time (UTC), e.g. 2026-12-01, or a duration ago, e.g. 24h or 7d', (v: string) => parseSince(v))
       .option('--limit <n>', `how many rows (default ${DEFAULT_LOG_LIMIT})`, positiveInt('--limit'), DEFAULT_LOG_LIMIT)

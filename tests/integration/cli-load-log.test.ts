@@ -55,8 +55,8 @@ it('log lists the load log, filtered by tenant, table, outcome and time, as a ta
     [['--since', 'yesterday'], /^onceload: --since: "yesterday" is neither a date nor a duration; give e\.g\. 2026-12-01, 2026-12-01T08:00:00Z, 24h or 7d\n$/],
     [['--since', '2026-13-45'], /^onceload: --since: "2026-13-45" is neither a date nor a duration/],
     [['--limit', '0'], /^onceload: --limit: expected a whole number of at least 1, got "0"\n$/],
-    [['--table', 'nope'], /^onceload: --tables: unknown table "nope"/],
-    [['--tenant', 'Not-A-Tenant!'], /^onceload: .*tenant/],
+    [['--table', 'nope'], /^onceload: --table: unknown table "nope"; expected one of companies, contacts, tickets, time_entries/],
+    [['--tenant', 'Not-A-Tenant!'], /^onceload: tenant: "Not-A-Tenant!" is not a valid tenant id/],
   ];
   for (const [args, message] of refused) {
     const result = onceload('log', ...args);

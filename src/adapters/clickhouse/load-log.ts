@@ -135,13 +135,8 @@ export class ClickHouseLoadLog implements LoadLog {
 
   async write(rows: readonly LoadLogRow[]): Promise<void> {
     if (rows.length === 0) return;
-    // One block, so the token covers the whole write; settings in the statement (see sql.ts).
-    const settings = settingsClause({
-      insert_deduplicate: 1,
-      insert_deduplication_token: logToken(rows),
-      date_time_input_format: 'best_effort',
-      max_insert_block_size: Math.max(rows.length, 1024),
-    });
+    // Settings in the statement, never the client's (see sql.ts): a sticky token would drop the next write.
+    const settings = settingsClause({ insert_deduplicate: 1, insert_deduplication_token: logToken(rows), date_time_input_format: 'best_effort' });
     const body = rows.map((r) => JSON.stringify(stored(r))).join('\n') + '\n';
     try {
       const result = await this.#client.exec({
@@ -157,16 +152,22 @@ export class ClickHouseLoadLog implements LoadLog {
   async read(filter: LoadLogFilter): Promise<LoadLogRow[]> {
     if (!(await this.describe())) return [];
     const where: string[] = [];
-    if (filter.tenant !== undefined) where.push('tenant_id = {tenant:String}');
-    if (filter.table !== undefined) where.push('table_name = {table:String}');
-    if (filter.outcome !== undefined) where.push('outcome = {outcome:String}');
-    if (filter.since !== undefined) where.push("finished_at >= parseDateTime64BestEffort({since:String}, 3, 'UTC')");
+    const params: Record<string, unknown> = { limit: filter.limit };
+    const bind = (name: 'tenant' | 'table' | 'outcome' | 'since', condition: string) => {
+      if (filter[name] === undefined) return;
+      where.push(condition);
+      params[name] = filter[name];
+    };
+    bind('tenant', 'tenant_id = {tenant:String}');
+    bind('table', 'table_name = {table:String}');
+    bind('outcome', 'outcome = {outcome:String}');
+    bind('since', "finished_at >= parseDateTime64BestEffort({since:String}, 3, 'UTC')");
     // FINAL: one row per file version, its latest outcome, whatever merges have done so far.
     const rows = await this.#rows<StoredRow>(
       `SELECT ${COLUMNS.map(([name]) => quoteIdentifier(name)).join(', ')} FROM ${this.#ref} FINAL
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY finished_at DESC, tenant_id, table_name, file_key LIMIT {limit:UInt32}`,
-      { ...filter },
+      params,
     );
     return rows.map(fromStored);
   }
