@@ -5,7 +5,8 @@
  * Every problem is one stderr line, `onceload: <what is wrong>`; reports go to stdout.
  */
 import { verify, verifyText } from '../lib/audit.js';
-import { listIgnoredObjects, REASONS } from '../lib/ignored.js';
+import { REASONS } from '../lib/ignored.js';
+import { FILE_STATUSES, queryFiles, resetFiles } from './files-query.js';
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { ConfigError } from '../config.js';
@@ -13,7 +14,7 @@ import { InputError } from '../errors.js';
 import { assertTenantId } from '../lib/execution-input.js';
 import { DataDirBusyError } from '../local/data-dir-lock.js';
 import { DEMO_TENANTS, writeDemoLanding } from '../local/demo-data.js';
-import { DEFAULT_DATA_DIR, LocalRuntime, newExecutionName } from '../local/runtime.js';
+import { DEFAULT_DATA_DIR, LOCAL_RUN_ID, LocalRuntime, newExecutionName } from '../local/runtime.js';
 import type { ExecutionResult } from '../local/state-machine.js';
 import { AWS_LIMITS, type ExecutionUsage } from '../local/execution-limits.js';
 import type { RunReport } from '../lib/validate.js';
@@ -22,7 +23,6 @@ import type { FileStatus } from '../ports.js';
 import { defaultRemoteDeps, nonNegativeSeconds, statusCommand, triggerCommand, type RemoteDeps, type TriggerFlags } from '../remote/commands.js';
 import { RemoteError } from '../remote/errors.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../remote/watch.js';
-import { tenantTables } from '../lib/discover.js';
 import { loadTables } from '../table-config.js';
 import type { TableName } from '../tables.js';
 import { addTableCommands } from './table-commands.js';
@@ -37,6 +37,7 @@ import { assertClickHouseAnswers, describeClickHouse } from './clickhouse-target
 import { progressIntervalMs, RunProgress } from './progress.js';
 import { interruptedText } from './progress-text.js';
 import { onInterrupt } from './interrupt.js';
+import { DEFAULT_CONSOLE_PORT, serveConsole, type ConsoleFlags } from '../console/serve.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -62,7 +63,11 @@ function tablesOption(value: string): TableName[] {
   return tables;
 }
 
-const LOCAL_RUN_ID = /^run-\d{8}T\d{6}Z-[0-9a-f]+$/;
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InputError(`expected a port from 0 to 65535, got ${JSON.stringify(value)}`, '--port');
+  return n;
+}
 
 function positiveInt(flag: string): (value: string) => number {
   return (value) => {
@@ -287,32 +292,22 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       .description('list the file ledger (the default)')
       .option('--tenant <id>', 'one tenant')
       .option('--table <name>', 'one table', (v: string) => tablesOption(v)[0]!)
-      .addOption(new Option('--status <status>', 'one status').choices(['loading', 'loaded', 'failed', 'reset', 'superseded', 'gone', 'ignored']))
+      .addOption(new Option('--status <status>', 'one status').choices(FILE_STATUSES))
       .option('--json', 'print the entries as a JSON array')
       .addOption(dataDirOption()),
   ).action(async (flags: StoreFlags & { tenant?: string; table?: TableName; status?: FileStatus | 'ignored'; json?: boolean }) => {
     await withStores(flags, 'dynamodb:Query', async (deps) => {
-      const tenantIds = flags.tenant ? [flags.tenant] : (await deps.tenants.list()).map((t) => t.tenantId);
-      if (flags.status === 'ignored') {
-        // Ignored objects are kept apart from the file entries; the reason stands in the error column.
-        const objects = (await listIgnoredObjects(deps.ledger, { tenants: tenantIds, wholeBucket: flags.tenant === undefined })).filter(
-          (o) => !flags.table || o.key.includes(`/canonical/${flags.table}/`),
-        );
-        if (flags.json) return out(JSON.stringify(objects, null, 2));
+      const found = await queryFiles(deps, flags);
+      if (found.ignored) {
+        if (flags.json) return out(JSON.stringify(found.objects, null, 2));
+        // The reason stands in the error column.
         const lines = ['tenant\ttable\tstatus\trows\tkey\tetag\trun\terror'];
-        for (const o of objects) lines.push([o.key.split('/')[0], '', 'ignored', '', o.key, o.etag, o.runId, `${o.reason}: ${REASONS[o.reason]}`].join('\t'));
+        for (const o of found.objects) lines.push([o.key.split('/')[0], '', 'ignored', '', o.key, o.etag, o.runId, `${o.reason}: ${REASONS[o.reason]}`].join('\t'));
         return out(lines.join('\n'));
       }
-      const entries = [];
-      const tables = flags.table ? [flags.table] : loadTables().names;
-      for (const tenant of tenantIds) {
-        for (const table of tables) {
-          for (const e of (await deps.ledger.listItem(tenant, table)).values()) if (!flags.status || e.status === flags.status) entries.push(e);
-        }
-      }
-      if (flags.json) return out(JSON.stringify(entries, null, 2));
+      if (flags.json) return out(JSON.stringify(found.entries, null, 2));
       const lines = ['tenant\ttable\tstatus\trows\tkey\tetag\trun\terror'];
-      for (const e of entries) lines.push([e.tenant, e.table, e.status, e.rows ?? '', e.key, e.etag, e.runId, e.error ?? ''].join('\t'));
+      for (const e of found.entries) lines.push([e.tenant, e.table, e.status, e.rows ?? '', e.key, e.etag, e.runId, e.error ?? ''].join('\t'));
       out(lines.join('\n'));
     });
   });
@@ -336,28 +331,10 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     if (flags.key !== undefined && (flags.all || flags.allTables)) throw new InputError('--key names one file: give it with --tenant and --table', '--key');
     if (flags.tenant !== undefined) assertTenantId(flags.tenant);
     await withStores(flags, 'dynamodb:UpdateItem', async (deps) => {
-      const known = await deps.tenants.list();
-      if (flags.tenant !== undefined && !known.some((t) => t.tenantId === flags.tenant)) throw new InputError(`no tenant ${JSON.stringify(flags.tenant)}`, '--tenant');
-      const tenants = flags.all ? known : known.filter((t) => t.tenantId === flags.tenant);
-      const catalog = loadTables();
-      let count = 0;
-      for (const tenant of tenants) {
-        const tables = flags.table !== undefined ? [flags.table] : tenantTables(tenant, catalog);
-        for (const table of tables) {
-          const reset = await deps.ledger.reset({
-            tenant: tenant.tenantId,
-            table,
-            ...(flags.key !== undefined ? { key: flags.key } : {}),
-            ...(flags.status !== undefined ? { status: flags.status } : {}),
-          });
-          if (reset > 0 && flags.table === undefined) out(`reset ${reset} file(s) of ${tenant.tenantId}/${table}`);
-          // A scheduled tick between sweeps looks only at marked items: a reset is marked like an arrival.
-          if (reset > 0) await deps.arrivals.mark(tenant.tenantId, table, new Date().toISOString());
-          count += reset;
-        }
-      }
-      out(tenants.length === 1 && flags.table !== undefined ? `reset ${count} file(s) of ${flags.tenant}/${flags.table}; the next run loads them again` : `reset ${count} file(s) in all; the next run loads them again`);
-      if (count === 0) setExit(EXIT_FAILED);
+      const { total, byItem } = await resetFiles(deps, flags);
+      if (flags.table === undefined) for (const i of byItem) out(`reset ${i.reset} file(s) of ${i.tenant}/${i.table}`);
+      out(flags.all !== true && flags.table !== undefined ? `reset ${total} file(s) of ${flags.tenant}/${flags.table}; the next run loads them again` : `reset ${total} file(s) in all; the next run loads them again`);
+      if (total === 0) setExit(EXIT_FAILED);
     });
   });
 
@@ -397,6 +374,14 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     });
 
   addTableCommands(program, { out, setExit, dataDirOption, stageOptions });
+
+  program
+    .command('console')
+    .description('a console in the browser: runs, their state graphs and reports, the file ledger; holds the data dir until Ctrl-C')
+    .option('--port <port>', 'the port on 127.0.0.1 (0: any free one)', port, DEFAULT_CONSOLE_PORT)
+    .option('--host <host>', 'the loopback address to listen on: 127.0.0.1, localhost or ::1', '127.0.0.1')
+    .addOption(dataDirOption())
+    .action(async (flags: ConsoleFlags) => setExit(await serveConsole(flags, out)));
 
   const remoteDeps = (): RemoteDeps => ({ ...defaultRemoteDeps(), ...remote });
   program
