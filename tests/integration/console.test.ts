@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BIN, runCli } from './cli-process.js';
@@ -20,6 +21,7 @@ let dataDir: string;
 let consoleProcess: ChildProcess;
 let consoleExit: Promise<number | null>;
 let url: string;
+let s3Endpoint: string;
 let browser: Browser;
 let page: Page;
 let firstRun: string;
@@ -33,7 +35,7 @@ function land(name: string, content: string): void {
 }
 
 /** Starts the console and resolves to its URL once it has printed it. */
-function startConsole(): Promise<string> {
+function startConsole(): Promise<{ url: string; s3: string }> {
   consoleProcess = spawn(process.execPath, [BIN, 'console', '--port', '0'], { env: { ...process.env, ONCELOAD_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
   consoleExit = new Promise((resolve) => consoleProcess.once('exit', (code) => resolve(code)));
   let output = '';
@@ -41,7 +43,8 @@ function startConsole(): Promise<string> {
     consoleProcess.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const found = /onceload console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
-      if (found && output.includes('credentials')) resolve(found[1]!);
+      const s3 = /local S3 +(http:\/\/127\.0\.0\.1:\d+) +bucket onceload-landing/.exec(output);
+      if (found && s3 && output.includes('credentials  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER')) resolve({ url: found[1]!, s3: s3[1]! });
     });
     consoleProcess.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     consoleProcess.once('exit', (code) => reject(new Error(`the console exited with ${code}: ${output}`)));
@@ -92,7 +95,7 @@ beforeAll(async () => {
   const run = onceload('run', '--json');
   expect(run.code, run.stderr).toBe(1);
   firstRun = (JSON.parse(run.stdout) as { executionName: string }).executionName;
-  url = await startConsole();
+  ({ url, s3: s3Endpoint } = await startConsole());
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
 }, 240_000);
@@ -131,11 +134,18 @@ it('lists the runs, draws the run as a state graph with each state marked, rende
   expect(first.height).toBeGreaterThan(20);
   expect(first.y + first.height).toBeLessThan(map.y);
   expect(map.y + map.height).toBeLessThan(validate.y);
-  const shot = await page.locator('#graph').screenshot();
-  // The succeeded states' border colour (--succeeded) covers a visible part of the graph.
-  const { share, colours } = await shareOfColour(shot, [0x2e, 0x9d, 0x50]);
-  expect(share, `share of succeeded colour ${share}`).toBeGreaterThan(0.01);
-  expect(colours).toBeGreaterThan(20);
+  const { colours } = await shareOfColour(await page.locator('#graph').screenshot(), [0, 0, 0]);
+  expect(colours, 'a drawn graph, not a blank area').toBeGreaterThan(20);
+  // Each state's status shows as the colour of its thick left edge, as the screenshot has it.
+  const edge = async (state: string) => {
+    const b = await box(state);
+    return page.screenshot({ clip: { x: b.x + 2, y: b.y + 4, width: 6, height: b.height - 8 } });
+  };
+  const SUCCEEDED: [number, number, number] = [0x2e, 0x9d, 0x50];
+  const NOT_RUN: [number, number, number] = [0xb8, 0xbc, 0xc4];
+  expect((await shareOfColour(await edge('Discover tenants and tables'), SUCCEEDED)).share).toBeGreaterThan(0.9);
+  expect((await shareOfColour(await edge('Validate the run'), SUCCEEDED)).share).toBeGreaterThan(0.9);
+  expect((await shareOfColour(await edge('Refuse the execution input'), NOT_RUN)).share).toBeGreaterThan(0.9);
 
   // The ledger, filtered to failed files; the reset is confirmed first.
   await page.goto(`${url}#/files?status=failed`);
@@ -155,8 +165,12 @@ it('lists the runs, draws the run as a state graph with each state marked, rende
   expect(afterReset.entries.find((e) => e.key === BAD_KEY)?.status).toBe('reset');
   expect(await page.locator('#files tbody tr').count()).toBe(0);
 
-  // A run started from the page runs in the console's process and shows while it goes.
+  // A run started from the page runs in the console's process and shows while it goes; it loads
+  // a file dropped in landing/ and one a producer wrote through the S3 API, as printed.
   land('more.jsonl', companyRows([4, 5]));
+  const s3 = new S3Client({ endpoint: s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  await s3.send(new PutObjectCommand({ Bucket: 'onceload-landing', Key: 'acme/canonical/companies/via-s3.jsonl', Body: companyRows([6, 7, 8]) }));
+  s3.destroy();
   await page.goto(url);
   await page.locator('#start-run-button').click();
   await page.waitForURL(/#\/runs\/run-/);
@@ -164,8 +178,9 @@ it('lists the runs, draws the run as a state graph with each state marked, rende
   expect(['STARTING', 'RUNNING']).toContain(started);
   await page.locator('h2 .badge:text-matches("SUCCEEDED|FAILED")').waitFor({ timeout: 120_000 });
   await page.locator('#report').waitFor();
-  // The reset file failed again (its column is still wrong); the new file loaded.
-  expect(await page.locator('#report [data-total="loaded"] b').textContent()).toBe('1');
+  // The reset file failed again (its column is still wrong); the two new files loaded.
+  expect(await page.locator('#report [data-total="loaded"] b').textContent()).toBe('2');
+  expect(await page.locator('#report [data-total="rows"] b').textContent()).toBe('5');
   expect(await page.locator('#graph .state[data-state="Validate the run"]').getAttribute('data-status')).toBe('succeeded');
   const runs = await api<{ runs: { runId: string }[] }>('runs');
   expect(runs.runs).toHaveLength(2);
