@@ -3,7 +3,7 @@
  * tenant, table and status, and a reset that marks files to load again under a new token.
  */
 import { tenantTables } from '../lib/discover.js';
-import { listIgnoredObjects } from '../lib/ignored.js';
+import { listIgnoredObjects, REASONS } from '../lib/ignored.js';
 import type { FileStatus, IgnoredObject, LedgerEntry } from '../ports.js';
 import type { Stores } from '../remote/stage-stores.js';
 import { loadTables } from '../table-config.js';
@@ -73,4 +73,16 @@ export async function resetFiles(deps: Stores, scope: ResetScope): Promise<{ tot
     }
   }
   return { total, byItem };
+}
+
+/** `onceload files`' output: a tab-separated table, or the entries as JSON. */
+export function filesText(found: FilesResult, json: boolean): string {
+  const header = 'tenant\ttable\tstatus\trows\tkey\tetag\trun\terror';
+  if (found.ignored) {
+    if (json) return JSON.stringify(found.objects, null, 2);
+    // The reason stands in the error column.
+    return [header, ...found.objects.map((o) => [o.key.split('/')[0], '', 'ignored', '', o.key, o.etag, o.runId, `${o.reason}: ${REASONS[o.reason]}`].join('\t'))].join('\n');
+  }
+  if (json) return JSON.stringify(found.entries, null, 2);
+  return [header, ...found.entries.map((e) => [e.tenant, e.table, e.status, e.rows ?? '', e.key, e.etag, e.runId, e.error ?? ''].join('\t'))].join('\n');
 }

@@ -5,8 +5,7 @@
  * Every problem is one stderr line, `onceload: <what is wrong>`; reports go to stdout.
  */
 import { verify, verifyText } from '../lib/audit.js';
-import { REASONS } from '../lib/ignored.js';
-import { FILE_STATUSES, queryFiles, resetFiles } from './files-query.js';
+import { FILE_STATUSES, filesText, queryFiles, resetFiles } from './files-query.js';
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { ConfigError } from '../config.js';
@@ -16,7 +15,6 @@ import { DataDirBusyError } from '../local/data-dir-lock.js';
 import { DEMO_TENANTS, writeDemoLanding } from '../local/demo-data.js';
 import { DEFAULT_DATA_DIR, LOCAL_RUN_ID, LocalRuntime, newExecutionName } from '../local/runtime.js';
 import type { ExecutionResult } from '../local/state-machine.js';
-import { AWS_LIMITS, type ExecutionUsage } from '../local/execution-limits.js';
 import type { RunReport } from '../lib/validate.js';
 import { withRuntime, withStores, withStoresAndWarehouse, type StoreFlags } from './store-targets.js';
 import type { FileStatus } from '../ports.js';
@@ -26,18 +24,20 @@ import { DEFAULT_INTERVAL_SECONDS } from '../remote/watch.js';
 import { loadTables } from '../table-config.js';
 import type { TableName } from '../tables.js';
 import { addTableCommands } from './table-commands.js';
-import { formatEvery, parseEvery } from './every.js';
+import { parseEvery } from './every.js';
 import { demoNextSteps } from './demo-next.js';
 import { markTenant } from '../lib/arrivals.js';
 import { listRuns } from '../lib/run-history.js';
-import { localStatus, runsText } from './run-history-commands.js';
-import { addTenant, removeTenant, updateTenant } from './tenant-commands.js';
+import { localStatus, runsText, usageLine } from './run-history-commands.js';
+import { addTenant, removeTenant, tenantsText, updateTenant } from './tenant-commands.js';
 import { importTenants, readTenantFile, summaryText } from './tenants-import.js';
 import { assertClickHouseAnswers, describeClickHouse } from './clickhouse-target.js';
 import { progressIntervalMs, RunProgress } from './progress.js';
 import { interruptedText } from './progress-text.js';
 import { onInterrupt } from './interrupt.js';
 import { DEFAULT_CONSOLE_PORT, serveConsole, type ConsoleFlags } from '../console/serve.js';
+import { ConsoleClient, runningConsole } from '../console/client.js';
+import { filesViaConsole, runsViaConsole, runViaConsole, sqlViaConsole, statusViaConsole, tenantsViaConsole } from './via-console.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -86,6 +86,13 @@ const stageOptions = (command: Command) =>
     .option('--stage <stage>', "a deployed stage's tables (and ClickHouse) instead of the embedded runtime's")
     .option('--region <region>', "the AWS region of the stage (default: AWS_REGION or the profile's)");
 
+/** The console holding the local data dir, when one does: the command asks it (never with --stage). */
+function consoleFor(flags: { dataDir: string; stage?: string }): ConsoleClient | undefined {
+  if (flags.stage !== undefined) return undefined;
+  const address = runningConsole(flags.dataDir);
+  return address ? new ConsoleClient(address) : undefined;
+}
+
 function noTenants(dataDir: string): InputError {
   return new InputError(
     `no tenants in the data dir ${dataDir}: add one with \`onceload tenants add <tenant-id>\` and drop its files in ${dataDir}/landing/<tenant-id>/canonical/<table>/, or try \`onceload demo\``,
@@ -103,12 +110,6 @@ interface RunFlags {
 }
 
 type RunResult = ExecutionResult & { report?: RunReport };
-
-/** What the execution would have used on AWS, as the local runtime counted it from its event log. */
-function usageLine(u: ExecutionUsage): string {
-  const n = (value: number) => value.toLocaleString('en-US');
-  return `  usage on AWS: ${n(u.stateTransitions)} state transitions, ${n(u.taskInvocations)} Lambda invocations, longest history ${n(u.historyEvents)} of ${n(AWS_LIMITS.historyEvents)} events, largest state payload ${n(u.largestPayloadBytes)} of ${n(AWS_LIMITS.payloadBytes)} bytes`;
-}
 
 /** The full report's text for stdout; an execution that ended with no report is said on stderr. */
 function reportText(result: RunResult): string | undefined {
@@ -251,16 +252,10 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     out(flags.json ? JSON.stringify(summary) : summaryText(summary));
   });
   stageOptions(tenants.command('list').description('list the tenants').addOption(dataDirOption())).action(async (flags: StoreFlags) => {
+    const viaConsole = consoleFor(flags);
+    if (viaConsole) return out(await tenantsViaConsole(viaConsole));
     await withStores(flags, 'dynamodb:Scan', async ({ tenants: directory }) => {
-      const rows = await directory.list();
-      const all = loadTables().names;
-      const schedule = (t: (typeof rows)[number]) => `${t.everySeconds ? formatEvery(t.everySeconds) : '-'}\t${t.lastSuccessAt ?? '-'}`;
-      out(
-        [
-          'tenant\tservice\tenabled\ttables\tevery\tlast success',
-          ...rows.map((t) => `${t.tenantId}\t${t.service}\t${t.enabled}\t${(t.tables ?? all).join(',')}\t${schedule(t)}`),
-        ].join('\n'),
-      );
+      out(tenantsText(await directory.list()));
     });
   });
 
@@ -277,6 +272,8 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .action(async (flags: RunFlags) => {
       LocalRuntime.checkSettings({ dataDir: flags.dataDir });
       progressIntervalMs();
+      const viaConsole = consoleFor(flags);
+      if (viaConsole) return setExit(await runViaConsole(viaConsole, flags, out));
       // A data dir that is not there is not made just to report an empty run.
       if (!existsSync(flags.dataDir)) throw noTenants(flags.dataDir);
       await withRuntime(flags.dataDir, async (runtime) => {
@@ -296,19 +293,10 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       .option('--json', 'print the entries as a JSON array')
       .addOption(dataDirOption()),
   ).action(async (flags: StoreFlags & { tenant?: string; table?: TableName; status?: FileStatus | 'ignored'; json?: boolean }) => {
+    const viaConsole = consoleFor(flags);
+    if (viaConsole) return out(await filesViaConsole(viaConsole, { tenant: flags.tenant, table: flags.table, status: flags.status }, flags.json === true));
     await withStores(flags, 'dynamodb:Query', async (deps) => {
-      const found = await queryFiles(deps, flags);
-      if (found.ignored) {
-        if (flags.json) return out(JSON.stringify(found.objects, null, 2));
-        // The reason stands in the error column.
-        const lines = ['tenant\ttable\tstatus\trows\tkey\tetag\trun\terror'];
-        for (const o of found.objects) lines.push([o.key.split('/')[0], '', 'ignored', '', o.key, o.etag, o.runId, `${o.reason}: ${REASONS[o.reason]}`].join('\t'));
-        return out(lines.join('\n'));
-      }
-      if (flags.json) return out(JSON.stringify(found.entries, null, 2));
-      const lines = ['tenant\ttable\tstatus\trows\tkey\tetag\trun\terror'];
-      for (const e of found.entries) lines.push([e.tenant, e.table, e.status, e.rows ?? '', e.key, e.etag, e.runId, e.error ?? ''].join('\t'));
-      out(lines.join('\n'));
+      out(filesText(await queryFiles(deps, flags), flags.json === true));
     });
   });
   stageOptions(
@@ -362,6 +350,12 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .option('--format <format>', 'ClickHouse output format', 'TabSeparated')
     .addOption(dataDirOption())
     .action(async (query: string, flags: { format: string; dataDir: string }) => {
+      const viaConsole = consoleFor(flags);
+      if (viaConsole) {
+        process.stderr.write(`querying the ClickHouse of the console at ${viaConsole.url}\n`);
+        process.stdout.write(await sqlViaConsole(viaConsole, query, flags.format));
+        return;
+      }
       await withRuntime(flags.dataDir, async (runtime) => {
         const deps = await runtime.deps();
         process.stderr.write(`querying ${describeClickHouse(deps.config)}\n`);
@@ -407,6 +401,13 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .action(async (run: string, flags: { region?: string; json?: boolean; dataDir: string }) => {
       // Local runs are named run-<UTC time>-<hex> (newExecutionName); anything else is an execution ARN.
       if (!LOCAL_RUN_ID.test(run)) return setExit(await statusCommand(run, flags, remoteDeps(), out));
+      const viaConsole = consoleFor(flags);
+      if (viaConsole) {
+        const shown = await statusViaConsole(viaConsole, run, flags.json === true);
+        out(shown.text);
+        if (!shown.ok) setExit(EXIT_FAILED);
+        return;
+      }
       await withRuntime(flags.dataDir, async (runtime) => {
         const shown = await localStatus((await runtime.deps()).runs, run, flags.json === true);
         out(shown.text);
@@ -421,6 +422,8 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .option('--json', 'as JSON')
     .addOption(dataDirOption())
     .action(async (flags: { limit: number; json?: boolean; dataDir: string }) => {
+      const viaConsole = consoleFor(flags);
+      if (viaConsole) return out(await runsViaConsole(viaConsole, flags.limit, flags.json === true));
       await withRuntime(flags.dataDir, async (runtime) => out(await runsText((await runtime.deps()).runs, flags.limit, flags.json === true)));
     });
 

@@ -13,11 +13,14 @@ import type { FileStatus } from '../ports.js';
 import type { TableName } from '../tables.js';
 import { FILE_STATUSES, queryFiles, resetFiles } from '../cli/files-query.js';
 import type { ConsoleRuns } from './runs.js';
+import { localStatus } from '../cli/run-history-commands.js';
+import { assertClickHouseAnswers } from '../cli/clickhouse-target.js';
 
-/** An answer: a status and a JSON body. */
+/** An answer: a status and a JSON body, or bytes of a type (a query's result). */
 export interface Reply {
   status: number;
-  body: unknown;
+  body?: unknown;
+  raw?: { type: string; data: Buffer };
 }
 
 export class NotFound extends Error {
@@ -44,14 +47,14 @@ async function info(ctx: ApiContext): Promise<unknown> {
 }
 
 /** The runs under way first (live in this process), then the kept ones, newest first. */
-async function runsList(ctx: ApiContext): Promise<unknown> {
+async function runsList(ctx: ApiContext, limit: number): Promise<unknown> {
   const now = Date.now();
   const seconds = (startedAt: string) => (now - Date.parse(startedAt)) / 1000;
   const live: RunSummaryLine[] = ctx.runtime.liveRuns().map((t) => ({ runId: t.runId, startedAt: t.startedAt, seconds: seconds(t.startedAt), status: 'RUNNING', files: 0, rows: 0, failed: 0 }));
   const pending: RunSummaryLine[] = ctx.runs.allPending().map((p) => ({ runId: p.runId, startedAt: p.startedAt, seconds: seconds(p.startedAt), status: p.status, files: 0, rows: 0, failed: 0 }));
-  const kept = await listRuns((await ctx.runtime.deps()).runs, RUNS_LISTED);
+  const kept = await listRuns((await ctx.runtime.deps()).runs, limit);
   const shown = new Set([...live, ...pending].map((r) => r.runId));
-  return { running: ctx.runs.current ?? null, runs: [...pending, ...live, ...kept.filter((r) => !shown.has(r.runId))] };
+  return { running: ctx.runs.current ?? null, runs: [...pending, ...live, ...kept.filter((r) => !shown.has(r.runId))].slice(0, limit) };
 }
 
 function runIdOf(value: string): string {
@@ -74,6 +77,32 @@ async function report(ctx: ApiContext, runId: string): Promise<unknown> {
   const found = await readReport((await ctx.runtime.deps()).runs, runId);
   if (!found) throw new NotFound(`run ${runId} has no report (yet)`);
   return found;
+}
+
+/** `onceload status <run-id>` as the CLI prints it (text, or JSON with `json=1`). */
+async function statusText(ctx: ApiContext, runId: string, json: boolean): Promise<unknown> {
+  if (ctx.runtime.liveTimeline(runId) || ctx.runs.pending(runId)?.status === 'STARTING') throw new InputError(`run ${runId} is under way; see it in the console`);
+  return localStatus((await ctx.runtime.deps()).runs, runId, json);
+}
+
+/** `onceload sql`: the query's result in its format, from the ClickHouse the runs load into. */
+async function sql(ctx: ApiContext, body: Record<string, unknown>): Promise<Buffer> {
+  const { query, format = 'TabSeparated' } = body;
+  if (typeof query !== 'string' || query.trim() === '') throw new InputError('expected the query as a string', 'query');
+  if (typeof format !== 'string' || !/^[A-Za-z0-9]+$/.test(format)) throw new InputError('expected a ClickHouse format name, e.g. TabSeparated', 'format');
+  const deps = await ctx.runtime.deps();
+  await assertClickHouseAnswers(deps);
+  const result = await deps.clickhouse.exec({ query, clickhouse_settings: { default_format: format as 'TabSeparated' } });
+  const chunks: Buffer[] = [];
+  for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+function limitOf(value: string | null): number {
+  if (value === null) return RUNS_LISTED;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`expected a whole number of at least 1, got ${JSON.stringify(value)}`, 'limit');
+  return n;
 }
 
 function tableOf(ctx: { tables: readonly string[] }, value: string | null | undefined, field: string): TableName | undefined {
@@ -131,11 +160,17 @@ export async function handleApi(ctx: ApiContext, method: string, path: string, q
     case 'GET info':
       return { status: 200, body: await info(ctx) };
     case 'GET runs':
-      return { status: 200, body: await runsList(ctx) };
+      return { status: 200, body: await runsList(ctx, limitOf(query.get('limit'))) };
     case 'POST runs':
       return { status: 202, body: { runId: await ctx.runs.start(runInput(object())) } };
     case 'GET runs/:id':
       return { status: 200, body: await oneRun(ctx, runIdOf(parts[1]!)) };
+    case 'GET runs/:id/status':
+      return { status: 200, body: await statusText(ctx, runIdOf(parts[1]!), query.get('json') === '1') };
+    case 'GET tenants':
+      return { status: 200, body: await (await ctx.runtime.deps()).tenants.list() };
+    case 'POST sql':
+      return { status: 200, raw: { type: 'application/octet-stream', data: await sql(ctx, object()) } };
     case 'GET runs/:id/report':
       return { status: 200, body: await report(ctx, runIdOf(parts[1]!)) };
     case 'GET files':

@@ -77,7 +77,7 @@ async function answer(ctx: ApiContext, req: IncomingMessage, res: ServerResponse
     try {
       const body = req.method === 'POST' ? await readBody(req) : undefined;
       const reply = await handleApi(ctx, req.method ?? 'GET', url.pathname.slice('/api/'.length), url.searchParams, body);
-      return sendJson(res, reply.status, reply.body);
+      return reply.raw ? send(res, reply.status, reply.raw.type, reply.raw.data) : sendJson(res, reply.status, reply.body);
     } catch (error) {
       return sendJson(res, statusOf(error), { error: error instanceof Error ? error.message : String(error) });
     }
