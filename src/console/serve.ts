@@ -57,8 +57,9 @@ export async function serveConsole(flags: ConsoleFlags, out: (text: string) => v
   if (runs.current) {
     // A run under way is left as a killed one is: the next process to open the data dir recovers it.
     process.stderr.write(`onceload: interrupted run ${runs.current}; the next \`onceload run\` resumes it\n`);
-    await runtime.abandon();
-    return EXIT_INTERRUPTED;
+    await runtime.abandon().catch(() => undefined);
+    // The execution's tasks still hold the event loop, as in an interrupted `onceload run`.
+    process.exit(EXIT_INTERRUPTED);
   }
   await runtime.close();
   return 0;

@@ -5,6 +5,7 @@
  * run started from the page checked in the browser.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +49,19 @@ function startConsole(): Promise<{ url: string; s3: string }> {
     });
     consoleProcess.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     consoleProcess.once('exit', (code) => reject(new Error(`the console exited with ${code}: ${output}`)));
+  });
+}
+
+/** A raw request, with headers a browser on another site (or a rebound DNS name) would send. */
+function request(path: string, options: { method?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(new URL(path, url), { method: options.method ?? 'GET', headers: options.headers ?? {} }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.once('error', reject);
+    req.end(options.body);
   });
 }
 
@@ -104,6 +118,20 @@ afterAll(async () => {
   await browser?.close();
   if (consoleProcess && consoleProcess.exitCode === null) consoleProcess.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
+});
+
+it('answers only requests addressed to the loopback host, and takes posts only as JSON', async () => {
+  const port = new URL(url).port;
+  const rebound = await request('api/runs', { headers: { host: `attacker.example:${port}` } });
+  expect(rebound.status).toBe(421);
+  expect(JSON.parse(rebound.body).error).toContain(`127.0.0.1:${port} or localhost:${port} only`);
+  expect((await request('api/runs', { headers: { host: `localhost:${port}` } })).status).toBe(200);
+  // What a cross-site form can send without a preflight: refused, and nothing reset.
+  const form = await request('api/files/reset', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ tenant: 'acme', table: 'companies', key: BAD_KEY }) });
+  expect(form.status).toBe(415);
+  const bad = await request('api/files?status=lost', {});
+  expect(bad.status).toBe(400);
+  expect(JSON.parse(bad.body).error).toContain('status: unknown status "lost"');
 });
 
 it('lists the runs, draws the run as a state graph with each state marked, renders its report, resets a failed file after a confirm, and starts a run that shows live', async () => {
