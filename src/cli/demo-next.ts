@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import type { OnceloadConfig } from '../config.js';
 import { DEFAULT_DATA_DIR } from '../local/runtime.js';
 import { describeClickHouse } from './clickhouse-target.js';
+import { DEFAULT_CONSOLE_PORT } from '../console/serve.js';
 
 /** `runId`: the demo's run, kept under the data dir as a deployed run is kept in the runs bucket. */
 export function demoNextSteps(dataDir: string, givenDataDir: string, config: OnceloadConfig, runId?: string): string {
@@ -19,6 +20,7 @@ export function demoNextSteps(dataDir: string, givenDataDir: string, config: Onc
     `  query it       onceload sql${flag} "SELECT tenant_id, count() AS rows FROM ${first} FINAL GROUP BY tenant_id ORDER BY tenant_id"`,
     `  the ledger     onceload files${flag} --tenant acme`,
     ...(runId ? [`  the run        onceload status ${runId}${flag} (kept in ${shown}/s3/${config.runsBucket}/runs/${runId}/; onceload runs${flag} lists every run)`] : []),
+    `  in a browser   onceload console${flag}, then open http://127.0.0.1:${DEFAULT_CONSOLE_PORT}/ (runs, their state graphs and reports, the ledger)`,
     `  your own data  onceload tenants add <tenant-id>${flag}, drop files in ${shown}/landing/<tenant-id>/canonical/<table>/, then onceload run${flag}`,
   ].join('\n');
 }

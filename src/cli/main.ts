@@ -5,7 +5,7 @@
  * Every problem is one stderr line, `onceload: <what is wrong>`; reports go to stdout.
  */
 import { verify, verifyText } from '../lib/audit.js';
-import { listIgnoredObjects, REASONS } from '../lib/ignored.js';
+import { FILE_STATUSES, filesText, queryFiles, resetFiles } from './files-query.js';
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { ConfigError } from '../config.js';
@@ -13,9 +13,8 @@ import { InputError } from '../errors.js';
 import { assertTenantId } from '../lib/execution-input.js';
 import { DataDirBusyError } from '../local/data-dir-lock.js';
 import { DEMO_TENANTS, writeDemoLanding } from '../local/demo-data.js';
-import { DEFAULT_DATA_DIR, LocalRuntime, newExecutionName } from '../local/runtime.js';
+import { DEFAULT_DATA_DIR, LOCAL_RUN_ID, LocalRuntime, newExecutionName } from '../local/runtime.js';
 import type { ExecutionResult } from '../local/state-machine.js';
-import { AWS_LIMITS, type ExecutionUsage } from '../local/execution-limits.js';
 import type { RunReport } from '../lib/validate.js';
 import { withRuntime, withStores, withStoresAndWarehouse, withWarehouse, type StoreFlags } from './store-targets.js';
 import { DEFAULT_LOG_LIMIT, logText, parseOutcome, parseSince } from './load-log-command.js';
@@ -23,21 +22,23 @@ import { LOG_OUTCOMES, type FileStatus, type LogOutcome } from '../ports.js';
 import { defaultRemoteDeps, nonNegativeSeconds, statusCommand, triggerCommand, type RemoteDeps, type TriggerFlags } from '../remote/commands.js';
 import { RemoteError } from '../remote/errors.js';
 import { DEFAULT_INTERVAL_SECONDS } from '../remote/watch.js';
-import { tenantTables } from '../lib/discover.js';
 import { loadTables } from '../table-config.js';
 import type { TableName } from '../tables.js';
 import { addTableCommands } from './table-commands.js';
-import { formatEvery, parseEvery } from './every.js';
+import { parseEvery } from './every.js';
 import { demoNextSteps } from './demo-next.js';
 import { markTenant } from '../lib/arrivals.js';
 import { listRuns } from '../lib/run-history.js';
-import { localStatus, runsText } from './run-history-commands.js';
-import { addTenant, removeTenant, updateTenant } from './tenant-commands.js';
+import { localStatus, runsText, usageLine } from './run-history-commands.js';
+import { addTenant, removeTenant, tenantsText, updateTenant } from './tenant-commands.js';
 import { importTenants, readTenantFile, summaryText } from './tenants-import.js';
 import { assertClickHouseAnswers, describeClickHouse } from './clickhouse-target.js';
 import { progressIntervalMs, RunProgress } from './progress.js';
 import { interruptedText } from './progress-text.js';
 import { onInterrupt } from './interrupt.js';
+import { DEFAULT_CONSOLE_PORT, serveConsole, type ConsoleFlags } from '../console/serve.js';
+import { ConsoleClient, runningConsole } from '../console/client.js';
+import { filesViaConsole, runsViaConsole, runViaConsole, sqlViaConsole, statusViaConsole, tenantsViaConsole } from './via-console.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -70,7 +71,11 @@ function configuredTable(value: string, flag: string): TableName {
   return value;
 }
 
-const LOCAL_RUN_ID = /^run-\d{8}T\d{6}Z-[0-9a-f]+$/;
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InputError(`expected a port from 0 to 65535, got ${JSON.stringify(value)}`, '--port');
+  return n;
+}
 
 function positiveInt(flag: string): (value: string) => number {
   return (value) => {
@@ -89,6 +94,13 @@ const stageOptions = (command: Command) =>
     .option('--stage <stage>', "a deployed stage's tables (and ClickHouse) instead of the embedded runtime's")
     .option('--region <region>', "the AWS region of the stage (default: AWS_REGION or the profile's)");
 
+/** The console holding the local data dir, when one does: the command asks it (never with --stage). */
+function consoleFor(flags: { dataDir: string; stage?: string }): ConsoleClient | undefined {
+  if (flags.stage !== undefined) return undefined;
+  const address = runningConsole(flags.dataDir);
+  return address ? new ConsoleClient(address) : undefined;
+}
+
 function noTenants(dataDir: string): InputError {
   return new InputError(
     `no tenants in the data dir ${dataDir}: add one with \`onceload tenants add <tenant-id>\` and drop its files in ${dataDir}/landing/<tenant-id>/canonical/<table>/, or try \`onceload demo\``,
@@ -106,12 +118,6 @@ interface RunFlags {
 }
 
 type RunResult = ExecutionResult & { report?: RunReport };
-
-/** What the execution would have used on AWS, as the local runtime counted it from its event log. */
-function usageLine(u: ExecutionUsage): string {
-  const n = (value: number) => value.toLocaleString('en-US');
-  return `  usage on AWS: ${n(u.stateTransitions)} state transitions, ${n(u.taskInvocations)} Lambda invocations, longest history ${n(u.historyEvents)} of ${n(AWS_LIMITS.historyEvents)} events, largest state payload ${n(u.largestPayloadBytes)} of ${n(AWS_LIMITS.payloadBytes)} bytes`;
-}
 
 /** The full report's text for stdout; an execution that ended with no report is said on stderr. */
 function reportText(result: RunResult): string | undefined {
@@ -254,16 +260,10 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     out(flags.json ? JSON.stringify(summary) : summaryText(summary));
   });
   stageOptions(tenants.command('list').description('list the tenants').addOption(dataDirOption())).action(async (flags: StoreFlags) => {
+    const viaConsole = consoleFor(flags);
+    if (viaConsole) return out(await tenantsViaConsole(viaConsole));
     await withStores(flags, 'dynamodb:Scan', async ({ tenants: directory }) => {
-      const rows = await directory.list();
-      const all = loadTables().names;
-      const schedule = (t: (typeof rows)[number]) => `${t.everySeconds ? formatEvery(t.everySeconds) : '-'}\t${t.lastSuccessAt ?? '-'}`;
-      out(
-        [
-          'tenant\tservice\tenabled\ttables\tevery\tlast success',
-          ...rows.map((t) => `${t.tenantId}\t${t.service}\t${t.enabled}\t${(t.tables ?? all).join(',')}\t${schedule(t)}`),
-        ].join('\n'),
-      );
+      out(tenantsText(await directory.list()));
     });
   });
 
@@ -280,6 +280,8 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .action(async (flags: RunFlags) => {
       LocalRuntime.checkSettings({ dataDir: flags.dataDir });
       progressIntervalMs();
+      const viaConsole = consoleFor(flags);
+      if (viaConsole) return setExit(await runViaConsole(viaConsole, flags, out));
       // A data dir that is not there is not made just to report an empty run.
       if (!existsSync(flags.dataDir)) throw noTenants(flags.dataDir);
       await withRuntime(flags.dataDir, async (runtime) => {
@@ -295,33 +297,14 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       .description('list the file ledger (the default)')
       .option('--tenant <id>', 'one tenant')
       .option('--table <name>', 'one table', (v: string) => tablesOption(v)[0]!)
-      .addOption(new Option('--status <status>', 'one status').choices(['loading', 'loaded', 'failed', 'reset', 'superseded', 'gone', 'ignored']))
+      .addOption(new Option('--status <status>', 'one status').choices(FILE_STATUSES))
       .option('--json', 'print the entries as a JSON array')
       .addOption(dataDirOption()),
   ).action(async (flags: StoreFlags & { tenant?: string; table?: TableName; status?: FileStatus | 'ignored'; json?: boolean }) => {
+    const viaConsole = consoleFor(flags);
+    if (viaConsole) return out(await filesViaConsole(viaConsole, { tenant: flags.tenant, table: flags.table, status: flags.status }, flags.json === true));
     await withStores(flags, 'dynamodb:Query', async (deps) => {
-      const tenantIds = flags.tenant ? [flags.tenant] : (await deps.tenants.list()).map((t) => t.tenantId);
-      if (flags.status === 'ignored') {
-        // Ignored objects are kept apart from the file entries; the reason stands in the error column.
-        const objects = (await listIgnoredObjects(deps.ledger, { tenants: tenantIds, wholeBucket: flags.tenant === undefined })).filter(
-          (o) => !flags.table || o.key.includes(`/canonical/${flags.table}/`),
-        );
-        if (flags.json) return out(JSON.stringify(objects, null, 2));
-        const lines = ['tenant\ttable\tstatus\trows\tkey\tetag\trun\terror'];
-        for (const o of objects) lines.push([o.key.split('/')[0], '', 'ignored', '', o.key, o.etag, o.runId, `${o.reason}: ${REASONS[o.reason]}`].join('\t'));
-        return out(lines.join('\n'));
-      }
-      const entries = [];
-      const tables = flags.table ? [flags.table] : loadTables().names;
-      for (const tenant of tenantIds) {
-        for (const table of tables) {
-          for (const e of (await deps.ledger.listItem(tenant, table)).values()) if (!flags.status || e.status === flags.status) entries.push(e);
-        }
-      }
-      if (flags.json) return out(JSON.stringify(entries, null, 2));
-      const lines = ['tenant\ttable\tstatus\trows\tkey\tetag\trun\terror'];
-      for (const e of entries) lines.push([e.tenant, e.table, e.status, e.rows ?? '', e.key, e.etag, e.runId, e.error ?? ''].join('\t'));
-      out(lines.join('\n'));
+      out(filesText(await queryFiles(deps, flags), flags.json === true));
     });
   });
   stageOptions(
@@ -344,28 +327,10 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     if (flags.key !== undefined && (flags.all || flags.allTables)) throw new InputError('--key names one file: give it with --tenant and --table', '--key');
     if (flags.tenant !== undefined) assertTenantId(flags.tenant);
     await withStores(flags, 'dynamodb:UpdateItem', async (deps) => {
-      const known = await deps.tenants.list();
-      if (flags.tenant !== undefined && !known.some((t) => t.tenantId === flags.tenant)) throw new InputError(`no tenant ${JSON.stringify(flags.tenant)}`, '--tenant');
-      const tenants = flags.all ? known : known.filter((t) => t.tenantId === flags.tenant);
-      const catalog = loadTables();
-      let count = 0;
-      for (const tenant of tenants) {
-        const tables = flags.table !== undefined ? [flags.table] : tenantTables(tenant, catalog);
-        for (const table of tables) {
-          const reset = await deps.ledger.reset({
-            tenant: tenant.tenantId,
-            table,
-            ...(flags.key !== undefined ? { key: flags.key } : {}),
-            ...(flags.status !== undefined ? { status: flags.status } : {}),
-          });
-          if (reset > 0 && flags.table === undefined) out(`reset ${reset} file(s) of ${tenant.tenantId}/${table}`);
-          // A scheduled tick between sweeps looks only at marked items: a reset is marked like an arrival.
-          if (reset > 0) await deps.arrivals.mark(tenant.tenantId, table, new Date().toISOString());
-          count += reset;
-        }
-      }
-      out(tenants.length === 1 && flags.table !== undefined ? `reset ${count} file(s) of ${flags.tenant}/${flags.table}; the next run loads them again` : `reset ${count} file(s) in all; the next run loads them again`);
-      if (count === 0) setExit(EXIT_FAILED);
+      const { total, byItem } = await resetFiles(deps, flags);
+      if (flags.table === undefined) for (const i of byItem) out(`reset ${i.reset} file(s) of ${i.tenant}/${i.table}`);
+      out(flags.all !== true && flags.table !== undefined ? `reset ${total} file(s) of ${flags.tenant}/${flags.table}; the next run loads them again` : `reset ${total} file(s) in all; the next run loads them again`);
+      if (total === 0) setExit(EXIT_FAILED);
     });
   });
 
@@ -411,6 +376,12 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .option('--format <format>', 'ClickHouse output format', 'TabSeparated')
     .addOption(dataDirOption())
     .action(async (query: string, flags: { format: string; dataDir: string }) => {
+      const viaConsole = consoleFor(flags);
+      if (viaConsole) {
+        process.stderr.write(`querying the ClickHouse of the console at ${viaConsole.url}\n`);
+        process.stdout.write(await sqlViaConsole(viaConsole, query, flags.format));
+        return;
+      }
       await withRuntime(flags.dataDir, async (runtime) => {
         const deps = await runtime.deps();
         process.stderr.write(`querying ${describeClickHouse(deps.config)}\n`);
@@ -423,6 +394,14 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     });
 
   addTableCommands(program, { out, setExit, dataDirOption, stageOptions });
+
+  program
+    .command('console')
+    .description('a console in the browser: runs, their state graphs and reports, the file ledger; holds the data dir until Ctrl-C')
+    .option('--port <port>', 'the port on 127.0.0.1 (0: any free one)', port, DEFAULT_CONSOLE_PORT)
+    .option('--host <host>', 'the loopback address to listen on: 127.0.0.1, localhost or ::1', '127.0.0.1')
+    .addOption(dataDirOption())
+    .action(async (flags: ConsoleFlags) => setExit(await serveConsole(flags, out)));
 
   const remoteDeps = (): RemoteDeps => ({ ...defaultRemoteDeps(), ...remote });
   program
@@ -448,6 +427,13 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .action(async (run: string, flags: { region?: string; json?: boolean; dataDir: string }) => {
       // Local runs are named run-<UTC time>-<hex> (newExecutionName); anything else is an execution ARN.
       if (!LOCAL_RUN_ID.test(run)) return setExit(await statusCommand(run, flags, remoteDeps(), out));
+      const viaConsole = consoleFor(flags);
+      if (viaConsole) {
+        const shown = await statusViaConsole(viaConsole, run, flags.json === true);
+        out(shown.text);
+        if (!shown.ok) setExit(EXIT_FAILED);
+        return;
+      }
       await withRuntime(flags.dataDir, async (runtime) => {
         const shown = await localStatus((await runtime.deps()).runs, run, flags.json === true);
         out(shown.text);
@@ -462,6 +448,8 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .option('--json', 'as JSON')
     .addOption(dataDirOption())
     .action(async (flags: { limit: number; json?: boolean; dataDir: string }) => {
+      const viaConsole = consoleFor(flags);
+      if (viaConsole) return out(await runsViaConsole(viaConsole, flags.limit, flags.json === true));
       await withRuntime(flags.dataDir, async (runtime) => out(await runsText((await runtime.deps()).runs, flags.limit, flags.json === true)));
     });
 

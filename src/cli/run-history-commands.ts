@@ -3,6 +3,13 @@ import { InputError } from '../errors.js';
 import { readReport } from '../lib/run-files.js';
 import { listRuns, readExecutionRecord, runsTable, type ExecutionRecord } from '../lib/run-history.js';
 import type { RunStore } from '../ports.js';
+import { AWS_LIMITS, type ExecutionUsage } from '../local/execution-limits.js';
+
+/** What the execution would have used on AWS, as the local runtime counted it from its event log. */
+export function usageLine(u: ExecutionUsage): string {
+  const n = (value: number) => value.toLocaleString('en-US');
+  return `  usage on AWS: ${n(u.stateTransitions)} state transitions, ${n(u.taskInvocations)} Lambda invocations, longest history ${n(u.historyEvents)} of ${n(AWS_LIMITS.historyEvents)} events, largest state payload ${n(u.largestPayloadBytes)} of ${n(AWS_LIMITS.payloadBytes)} bytes`;
+}
 
 export async function runsText(runs: RunStore, limit: number, json: boolean): Promise<string> {
   const lines = await listRuns(runs, limit);

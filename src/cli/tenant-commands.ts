@@ -6,6 +6,17 @@ import { InputError } from '../errors.js';
 import type { TenantDirectory, TenantRecord } from '../ports.js';
 import type { TableName } from '../tables.js';
 import { formatEvery } from './every.js';
+import { loadTables } from '../table-config.js';
+
+/** `onceload tenants list`: a line a tenant, with its schedule and last success. */
+export function tenantsText(rows: readonly TenantRecord[]): string {
+  const all = loadTables().names;
+  const schedule = (t: TenantRecord) => `${t.everySeconds ? formatEvery(t.everySeconds) : '-'}\t${t.lastSuccessAt ?? '-'}`;
+  return [
+    'tenant\tservice\tenabled\ttables\tevery\tlast success',
+    ...rows.map((t) => `${t.tenantId}\t${t.service}\t${t.enabled}\t${(t.tables ?? all).join(',')}\t${schedule(t)}`),
+  ].join('\n');
+}
 
 export interface TenantSettings {
   service?: string;

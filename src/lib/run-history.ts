@@ -4,7 +4,8 @@
  * keeps its executions on AWS; `onceload runs` lists them and `onceload status <run-id>` shows one.
  */
 import type { RunStore } from '../ports.js';
-import { RUNS_PREFIX, executionKey } from './run-layout.js';
+import { RUNS_PREFIX, executionKey, statesKey } from './run-layout.js';
+import type { StateTimeline } from '../local/state-timeline.js';
 import { readReport } from './run-files.js';
 import type { RunReport } from './validate.js';
 
@@ -27,6 +28,12 @@ export async function writeExecutionRecord(runs: RunStore, record: ExecutionReco
 export async function readExecutionRecord(runs: RunStore, runId: string): Promise<ExecutionRecord | undefined> {
   const text = await runs.get(executionKey(runId));
   return text === undefined ? undefined : (JSON.parse(text) as ExecutionRecord);
+}
+
+/** A local execution's states as it ended (src/local/state-timeline.ts); undefined for a run kept before they were. */
+export async function readStateTimeline(runs: RunStore, runId: string): Promise<StateTimeline | undefined> {
+  const text = await runs.get(statesKey(runId));
+  return text === undefined ? undefined : (JSON.parse(text) as StateTimeline);
 }
 
 /** One line of `onceload runs`. */

@@ -20,6 +20,9 @@ export const RUNS_PREFIX = 'runs/';
 /** A local execution's input, status, timings and usage (the embedded runtime keeps them, as Step Functions does on AWS). */
 export const executionKey = (runId: string) => `${runPrefix(runId)}execution.json`;
 
+/** A local execution's states: each one's status, times and Map progress (the console draws them). */
+export const statesKey = (runId: string) => `${runPrefix(runId)}states.json`;
+
 /** The full run report: every item, every failed file, every check. */
 export const reportKey = (runId: string) => `${runPrefix(runId)}report.json`;
 

@@ -10,13 +10,25 @@ export class DataDirBusyError extends Error {
   override readonly name = 'DataDirBusyError';
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid is running (one of another user's counts). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** What to do about the holder: a console (its `console.json` names it) is stopped; a command is waited for. */
+function heldBy(dataDir: string, holder: number): string {
+  try {
+    const held = JSON.parse(readFileSync(join(dataDir, 'console.json'), 'utf8')) as { pid?: number; url?: string };
+    if (held.pid === holder) return `it is \`onceload console\` at ${held.url}: use the page, or stop the console (Ctrl-C) first`;
+  } catch {
+    // No console file: a command holds it.
+  }
+  return 'wait for it to finish';
 }
 
 export interface DataDirLock {
@@ -35,8 +47,8 @@ export function lockDataDir(dataDir: string): DataDirLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(path, 'utf8').trim());
-      if (holder && holder !== process.pid && alive(holder)) {
-        throw new DataDirBusyError(`the data dir ${dataDir} is in use by another onceload process (pid ${holder}); wait for it to finish`);
+      if (holder && holder !== process.pid && processAlive(holder)) {
+        throw new DataDirBusyError(`the data dir ${dataDir} is in use by another onceload process (pid ${holder}); ${heldBy(dataDir, holder)}`);
       }
       rmSync(path, { force: true });
     }

@@ -46,6 +46,7 @@ export async function syncLanding(
   landingDir: string,
   deps: { s3: S3Client; bucket: string; store: ObjectStore; arrivals: Pick<ArrivalMarks, 'mark'> },
   onProgress: (progress: SyncProgress) => void = () => undefined,
+  options: { deleteMissing?: boolean } = {},
 ): Promise<{ uploaded: number; unchanged: number; deleted: number }> {
   if (!existsSync(landingDir)) return { uploaded: 0, unchanged: 0, deleted: 0 };
   const remote = new Map((await deps.store.list('')).map((f) => [f.key, f]));
@@ -94,6 +95,8 @@ export async function syncLanding(
   );
   // What the folder no longer holds was deleted from it: the bucket follows, and the next Plan retires it.
   for (const key of keys) remote.delete(key);
+  // Objects written through the S3 API (the console's producers) have no file to mirror: kept.
+  if (options.deleteMissing === false) remote.clear();
   for (const key of remote.keys()) await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.bucket, Key: key }));
   await markArrivals([...arrived, ...remote.keys()], new Date().toISOString(), deps.arrivals);
   return { uploaded, unchanged, deleted: remote.size };

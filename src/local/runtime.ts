@@ -14,7 +14,9 @@ import { lockDataDir } from './data-dir-lock.js';
 import { recoverAbandonedWork } from './recover.js';
 import { syncLanding, type SyncProgress } from './landing-sync.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startStores, type LocalStoreNames, type ObjectRead, type RunningStores } from './stores.js';
-import { createLocalStateMachine, type ExecutionResult, type RunOptions } from './state-machine.js';
+import { allStates, createLocalStateMachine, localDefinition, type ExecutionResult, type RunOptions, type StateLike } from './state-machine.js';
+import { statesKey } from '../lib/run-layout.js';
+import { TimelineRecorder, type StateTimeline } from './state-timeline.js';
 
 export const DEFAULT_DATA_DIR = '.onceload';
 
@@ -59,6 +61,9 @@ function handlerEnv(dataDir: string, endpoints: Pick<RunningStores, 'dynamodbEnd
   };
 }
 
+/** A local run's id, as newExecutionName makes it. */
+export const LOCAL_RUN_ID = /^run-\d{8}T\d{6}Z-[0-9a-f]+$/;
+
 /** An execution name in the form Step Functions accepts, sortable by start time. */
 export function newExecutionName(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -71,6 +76,10 @@ export class LocalRuntime {
   readonly #stores: RunningStores;
   readonly #unlock: () => void;
   readonly #run: ReturnType<typeof createLocalStateMachine>;
+  /** Each Map state's ItemsPath, to count the items it is handed. */
+  readonly #itemsPaths: ReadonlyMap<string, string | undefined>;
+  /** The executions under way in this process, by run id: their states so far. */
+  readonly #live = new Map<string, StateTimeline>();
   #abandoned = false;
 
   private constructor(dataDir: string, stores: RunningStores, unlock: () => void, options: LocalRuntimeOptions) {
@@ -79,6 +88,23 @@ export class LocalRuntime {
     this.landingDir = join(dataDir, 'landing');
     this.#stores = stores;
     this.#unlock = unlock;
+    const states = allStates(localDefinition().States as unknown as Record<string, StateLike>);
+    this.#itemsPaths = new Map([...states].filter(([, s]) => s.Type === 'Map').map(([name, s]) => [name, (s as { ItemsPath?: string }).ItemsPath]));
+  }
+
+  /** The states so far of an execution under way in this process, or undefined. */
+  liveTimeline(runId: string): StateTimeline | undefined {
+    return this.#live.get(runId);
+  }
+
+  /** The executions under way in this process, oldest first. */
+  liveRuns(): StateTimeline[] {
+    return [...this.#live.values()];
+  }
+
+  /** The S3 endpoint of the data dir's stores, for producers writing landing objects. */
+  get s3Endpoint(): string {
+    return this.#stores.s3Endpoint;
   }
 
   /** Throws a ConfigError naming the first bad ONCELOAD_* variable; starts nothing. */
@@ -115,9 +141,10 @@ export class LocalRuntime {
     return getDeps();
   }
 
-  async syncLanding(onProgress?: (progress: SyncProgress) => void): Promise<{ uploaded: number; unchanged: number; deleted: number }> {
+  /** `deleteMissing: false` keeps the bucket's objects that the folder lacks (written through the S3 API). */
+  async syncLanding(onProgress?: (progress: SyncProgress) => void, options: { deleteMissing?: boolean } = {}): Promise<{ uploaded: number; unchanged: number; deleted: number }> {
     const deps = await this.deps();
-    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket: deps.config.landingBucket, store: deps.store, arrivals: deps.arrivals }, onProgress);
+    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket: deps.config.landingBucket, store: deps.store, arrivals: deps.arrivals }, onProgress, options);
   }
 
   /** Calls `listener` as landed objects are read (by the engine or the Load); returns how to stop. */
@@ -140,10 +167,26 @@ export class LocalRuntime {
    */
   async execute(input: unknown, options: Partial<RunOptions> = {}): Promise<ExecutionResult & { report?: RunReport }> {
     const startedAt = new Date().toISOString();
-    const result = await this.#run(input, { executionName: options.executionName ?? newExecutionName(), ...options });
+    const executionName = options.executionName ?? newExecutionName();
+    const recorder = new TimelineRecorder(executionName, this.#itemsPaths);
+    this.#live.set(executionName, recorder.timeline);
+    const onEvent: RunOptions['onEvent'] = (event) => {
+      recorder.observe(event);
+      options.onEvent?.(event);
+    };
+    try {
+      return await this.#record(input, startedAt, await this.#run(input, { ...options, executionName, onEvent }), recorder);
+    } finally {
+      // Live until its record is written, so a reader finds it in one place or the other.
+      this.#live.delete(executionName);
+    }
+  }
+
+  async #record(input: unknown, startedAt: string, result: ExecutionResult, recorder: TimelineRecorder): Promise<ExecutionResult & { report?: RunReport }> {
     // An interrupted process has stopped its stores: the next one recovers, nothing is recorded.
     if (this.#abandoned) return result;
     const { runs } = await this.deps();
+    await runs.put(statesKey(result.executionName), JSON.stringify(recorder.end(result.status)));
     // Kept beside its report, as Step Functions keeps an execution on AWS (onceload runs, status).
     await writeExecutionRecord(runs, {
       runId: result.executionName,

@@ -11,6 +11,11 @@ describe("the demo's closing hint", () => {
     expect(text).not.toContain('companies');
   });
 
+  it('says how to open the console, with the data dir when it is not the default', () => {
+    const text = demoNextSteps('/tmp/data', '/tmp/data', loadConfig({ ONCELOAD_CHDB_PATH: '/tmp/chdb' }));
+    expect(text).toContain('  in a browser   onceload console --data-dir "/tmp/data", then open http://127.0.0.1:7654/');
+  });
+
   it('queries companies for the canonical tables', () => {
     expect(demoNextSteps('/tmp/data', DEFAULT_DATA_DIR, loadConfig({ ONCELOAD_CHDB_PATH: '/tmp/chdb' }))).toContain('FROM companies FINAL');
   });
