@@ -58,10 +58,10 @@ describe('tenants import: reading and checking the file', () => {
   });
 
   it('refuses unknown fields (in the header, or on a JSON line) and a missing tenant id', () => {
-    expect(problemsOf('t.csv', 'tenant_id,colour\nacme,red')).toEqual(['t.csv line 1, field colour: unknown field; the fields are tenant_id, service, tables, every, enabled']);
+    expect(problemsOf('t.csv', 'tenant_id,colour\nacme,red')).toEqual(['t.csv line 1, field colour: unknown field; the fields are tenant_id, service, tables, every, enabled, since, start_after']);
     expect(problemsOf('t.csv', 'service\nbilling')).toEqual(['t.csv line 1, field tenant_id: missing from the header; every row needs one']);
     expect(problemsOf('t.jsonl', '{"tenant_id":"acme","colour":"red"}\n{"service":"x"}\n[1]\n{oops')).toEqual([
-      't.jsonl line 1, field colour: unknown field; the fields are tenant_id, service, tables, every, enabled',
+      't.jsonl line 1, field colour: unknown field; the fields are tenant_id, service, tables, every, enabled, since, start_after',
       't.jsonl line 2, field tenant_id: missing; every row needs a tenant id',
       expect.stringMatching(/^t\.jsonl line 3: not a JSON object/),
       expect.stringMatching(/^t\.jsonl line 4: not valid JSON/),
