@@ -3,6 +3,8 @@
  * only the files after it; the ones before are recorded `skipped` in the ledger, counted in the
  * report, and load once reset or once the start point moves back.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateTenant } from '../../src/cli/tenant-commands.js';
 import type { ItemReport } from '../../src/lib/validate.js';
@@ -77,7 +79,7 @@ describe('a tenant onboarded with --since', () => {
 });
 
 describe('a tenant onboarded with --start-after', () => {
-  it('skips the keys at or before it in each table folder, a dry run writes no skip, and clearing it loads them', async () => {
+  it('skips the keys at or before it in each table folder, a dry run writes no skip, a deleted skipped file is retired, and clearing it loads them', async () => {
     const deps = await h.runtime.deps();
     await deps.tenants.put({ tenantId: 'keys', service: 'test', enabled: true, tables: ['companies'], startAfter: '2025/12/31.jsonl' });
     h.land('keys', 'companies', '2025/12/30.jsonl', companyRows(range(1, 2)));
@@ -94,10 +96,15 @@ describe('a tenant onboarded with --start-after', () => {
     expect(await statuses('keys')).toEqual({ '2025/12/30.jsonl': 'skipped', '2025/12/31.jsonl': 'skipped', '2026/01/01.jsonl': 'loaded' });
     expect(await h.finalCount('companies', 'keys')).toBe(2);
 
+    // A skipped file deleted from the bucket retires its entry, like a failed one.
+    rmSync(join(h.runtime.landingDir, 'keys', 'canonical', 'companies', '2025', '12', '30.jsonl'));
+    expect(itemOf(await h.run({ tenants: ['keys'] }), 'keys')).toMatchObject({ listed: 3, loaded: 0, skipped: 1, unchanged: 1 });
+    expect(await statuses('keys')).toEqual({ '2025/12/30.jsonl': 'gone', '2025/12/31.jsonl': 'skipped', '2026/01/01.jsonl': 'loaded' });
+
     // The start point is judged on every run: cleared, what it skipped loads, once.
     await updateTenant(deps.tenants, 'keys', { startAfter: false });
-    expect(itemOf(await h.run({ tenants: ['keys'] }), 'keys')).toMatchObject({ loaded: 2, rows: 4, skipped: 0, unchanged: 1 });
-    expect(await h.finalCount('companies', 'keys')).toBe(6);
-    expect(itemOf(await h.run({ tenants: ['keys'] }), 'keys')).toMatchObject({ loaded: 0, skipped: 0, unchanged: 3 });
+    expect(itemOf(await h.run({ tenants: ['keys'] }), 'keys')).toMatchObject({ loaded: 1, rows: 2, skipped: 0, unchanged: 1 });
+    expect(await h.finalCount('companies', 'keys')).toBe(4);
+    expect(itemOf(await h.run({ tenants: ['keys'] }), 'keys')).toMatchObject({ loaded: 0, skipped: 0, unchanged: 2 });
   });
 });
