@@ -187,6 +187,8 @@ export async function plan(
     now?: () => Date;
     /** A dry run's every due file, kept outside the state (which carries a sample). */
     wouldLoad?: (files: readonly PlannedFile[]) => Promise<void>;
+    /** The versions this round recorded `skipped`, as a Load reports the files it settles. */
+    skipped?: (files: readonly PlannedFile[]) => void;
   },
 ): Promise<PlanResult> {
   const round = input.previous.nextRound;
@@ -254,7 +256,8 @@ export async function plan(
   // Each skipped version is recorded once: a later round or run finds its entry and writes nothing.
   if (!input.dryRun && toSkip.length > 0) {
     const at = deps.now?.() ?? new Date();
-    await pMap(toSkip, (f) => deps.ledger.recordSkipped({ tenant: input.tenant, table: input.table, ...f }, input.runId, at), { concurrency: 8 });
+    const recorded = await pMap(toSkip, (f) => deps.ledger.recordSkipped({ tenant: input.tenant, table: input.table, ...f }, input.runId, at), { concurrency: 8 });
+    deps.skipped?.(toSkip.filter((_, i) => recorded[i]));
   }
   if (round === 0 && !input.dryRun) {
     counts.gone = await retireDeleted(listed, ledger, deps);

@@ -113,8 +113,10 @@ describe('plan with a start point', () => {
 
   it('skips only new versions before it, records each once, and leaves loaded, reset and failed files to their rules', async () => {
     const deps = setup();
-    const result = await plan(input(), deps);
+    const reported: string[] = [];
+    const result = await plan(input(), { ...deps, skipped: (files) => reported.push(...files.map((f) => f.key.slice(prefix.length))) });
     expect(result.batches.flat().map((f) => f.key.slice(prefix.length)).sort()).toEqual(['old-reset.jsonl', 'overwritten.jsonl', 'recent.jsonl']);
+    expect(reported).toEqual(['old-new.jsonl']);
     expect(result.counts).toMatchObject({ listed: 7, toLoad: 3, skipped: 2, unchanged: 1, failedBefore: 1, reset: 1, changed: 1, new: 1 });
     expect(deps.ledger.calls.filter((c) => c === 'recordSkipped')).toHaveLength(1);
     expect(deps.ledger.entries.get(`acme#companies#${prefix}old-new.jsonl`)).toMatchObject({ status: 'skipped', etag: 'a', runId: 'run-1' });
