@@ -2,8 +2,9 @@
  * Plan: lists one tenant x table prefix of the landing bucket, compares it with the ledger
  * (one Query for the whole item, never one request per file), and hands out the files that
  * are new, changed, reset or left mid-load, in batches; a new or changed version before the
- * tenant's start point is recorded `skipped` instead (src/lib/start-point.ts). Each round also adds up what the
- * previous round's Loads settled, so the item's totals come from the Loads themselves.
+ * tenant's start point is recorded `skipped` instead (src/lib/start-point.ts). Each round also
+ * adds up what the previous round's Loads settled, so the item's totals come from the Loads
+ * themselves.
  */
 import pMap from 'p-map';
 import type { LandedFile, Ledger, LedgerEntry, ObjectStore, Warehouse } from '../ports.js';
