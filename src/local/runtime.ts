@@ -117,7 +117,9 @@ export class LocalRuntime {
 
   async syncLanding(onProgress?: (progress: SyncProgress) => void): Promise<{ uploaded: number; unchanged: number; deleted: number }> {
     const deps = await this.deps();
-    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket: deps.config.landingBucket, store: deps.store, arrivals: deps.arrivals }, onProgress);
+    const bucket = deps.config.landingBucket;
+    const setLastModified = (key: string, at: Date) => this.#stores.setLastModified(bucket, key, at);
+    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket, store: deps.store, arrivals: deps.arrivals, setLastModified }, onProgress);
   }
 
   /** Calls `listener` as landed objects are read (by the engine or the Load); returns how to stop. */

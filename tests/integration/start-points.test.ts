@@ -3,10 +3,11 @@
  * only the files after it; the ones before are recorded `skipped` in the ledger, counted in the
  * report, and load once reset or once the start point moves back.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateTenant } from '../../src/cli/tenant-commands.js';
+import { parseSince } from '../../src/lib/start-point.js';
 import type { ItemReport } from '../../src/lib/validate.js';
 import type { FileStatus } from '../../src/ports.js';
 import { companyRows, openHarness, range, report, type Harness, type RunResult } from './harness.js';
@@ -17,7 +18,6 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function statuses(tenant: string): Promise<Record<string, FileStatus>> {
   const entries = await (await h.runtime.deps()).ledger.listItem(tenant, 'companies');
@@ -38,16 +38,13 @@ describe('a tenant onboarded with --since', () => {
   it('loads only the files last modified after it; the older ones are skipped, reported, and load once reset', async () => {
     const deps = await h.runtime.deps();
     await deps.tenants.put({ tenantId: 'hist', service: 'test', enabled: true, tables: ['companies'] });
-    // Two files of the history land (S3 stamps them now), then the start point, then this year's file.
-    h.land('hist', 'companies', 'old-1.jsonl', companyRows(range(1, 5), '2024-06-01T00:00:00Z', 'old'));
-    h.land('hist', 'companies', 'old-2.jsonl', companyRows(range(6, 5), '2024-07-01T00:00:00Z', 'old'));
-    await h.runtime.syncLanding();
-    // LastModified has whole seconds: the start point lies a second after the history, and before the new file.
-    await sleep(1_100);
-    const since = new Date().toISOString();
-    await sleep(1_100);
+    // Two files of the history, landed in 2024 (a new local object's LastModified is its file's time), and this year's file.
+    const old1 = h.land('hist', 'companies', 'old-1.jsonl', companyRows(range(1, 5), '2024-06-01T00:00:00Z', 'old'));
+    const old2 = h.land('hist', 'companies', 'old-2.jsonl', companyRows(range(6, 5), '2024-07-01T00:00:00Z', 'old'));
+    utimesSync(join(h.runtime.landingDir, old1), new Date('2024-06-01T00:00:00Z'), new Date('2024-06-01T00:00:00Z'));
+    utimesSync(join(h.runtime.landingDir, old2), new Date('2024-07-01T00:00:00Z'), new Date('2024-07-01T00:00:00Z'));
     h.land('hist', 'companies', 'new-1.jsonl', companyRows(range(11, 3), '2026-01-02T00:00:00Z', 'new'));
-    await updateTenant(deps.tenants, 'hist', { since });
+    await updateTenant(deps.tenants, 'hist', { since: parseSince('2025-01-01') });
 
     const first = itemOf(await h.run({ tenants: ['hist'] }), 'hist');
     expect(first).toMatchObject({ listed: 3, loaded: 1, rows: 3, skipped: 2 });
@@ -69,7 +66,7 @@ describe('a tenant onboarded with --since', () => {
     expect(itemOf(await h.run({ tenants: ['hist'] }), 'hist')).toMatchObject({ loaded: 0, skipped: 1, unchanged: 2 });
     expect(await h.finalCount('companies', 'hist')).toBe(8);
 
-    // A skipped file landed again after the start point is a new version: it loads.
+    // A skipped file landed again is a new version, last modified now, after the start point: it loads.
     h.land('hist', 'companies', 'old-2.jsonl', companyRows(range(6, 5), '2026-02-01T00:00:00Z', 'again'));
     expect(itemOf(await h.run({ tenants: ['hist'] }), 'hist')).toMatchObject({ loaded: 1, rows: 5, skipped: 0, unchanged: 2 });
     expect(await statuses('hist')).toEqual({ 'old-1.jsonl': 'loaded', 'old-2.jsonl': 'loaded', 'new-1.jsonl': 'loaded' });
