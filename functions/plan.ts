@@ -11,7 +11,11 @@ import { logger, observability } from '../src/runtime/observability.js';
 export const handler = middy(async (event: PlanInput, context: Context): Promise<PlanResult> => {
   const deps = await getDeps();
   const wouldLoad = (files: readonly { key: string; size: number }[]) => writeWouldLoad(deps.runs, event.runId, event.tenant, event.table, files);
-  const result = await plan(event, { store: deps.store, ledger: deps.ledger, warehouse: deps.warehouse, limits: deps.config, wouldLoad });
+  // One line a version, once: the ledger records it `skipped`, and later runs write nothing.
+  const skipped = (files: readonly { key: string; etag: string }[]) => {
+    for (const f of files) logger.info('file skipped', { key: f.key, etag: f.etag, reason: 'before the start point', startPoint: event.startPoint });
+  };
+  const result = await plan(event, { store: deps.store, ledger: deps.ledger, warehouse: deps.warehouse, limits: deps.config, wouldLoad, skipped });
   await clearWhenDone(event, result, deps.arrivals);
   logger.info('planned', { round: result.round, batches: result.batches.length, more: result.more, counts: result.counts });
   // A dry run and a round with nothing to load change nothing: they need no record.

@@ -16,6 +16,10 @@ export interface TenantRecord {
   everySeconds?: number;
   /** Start time (ISO) of the latest execution that validated with this tenant in it. */
   lastSuccessAt?: string;
+  /** Its start point (src/lib/start-point.ts): versions last modified before this ISO instant are skipped, not loaded. */
+  since?: string;
+  /** Its start point: keys, relative to each table folder, at or before this one are skipped, not loaded. */
+  startAfter?: string;
 }
 
 export interface TenantDirectory {
@@ -39,6 +43,8 @@ export interface LandedFile {
   key: string;
   etag: string;
   size: number;
+  /** S3's LastModified (ISO), when the listing gives it: what a tenant's `since` is compared with. */
+  lastModified?: string;
 }
 
 /** One level of a prefix: the folders just under it, and the objects directly in it. */
@@ -108,8 +114,10 @@ export interface RunStore {
  * `superseded`: the object changed before this version's insert read it; neither loaded nor failed.
  * `gone`: the object was deleted from the bucket while its entry was failed, reset, superseded or an
  * unbound claim whose lease had ended: nothing of it is in the table, and it is no longer warned about.
+ * `skipped`: before its tenant's start point (src/lib/start-point.ts) when a Plan listed it: never
+ * loaded; a reset, a start point moved back, or a new version after the start point loads it.
  */
-export type FileStatus = 'loading' | 'loaded' | 'failed' | 'reset' | 'superseded' | 'gone';
+export type FileStatus = 'loading' | 'loaded' | 'failed' | 'reset' | 'superseded' | 'gone' | 'skipped';
 
 /** Why a landed object is not loaded (see README, "Every landed object is accounted for"). */
 export type IgnoreReason = 'unknown-extension' | 'unknown-table' | 'table-not-enabled' | 'unregistered-tenant' | 'outside-layout';
@@ -247,6 +255,12 @@ export interface Ledger {
   getUnit(tenant: string, table: TableName, id: string): Promise<LoadUnit | undefined>;
   /** Records the outcome of a version whose claim `attempt` holds; false when it no longer does. */
   settle(file: FileVersion, attempt: Attempt, outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: string } | { status: 'superseded' }): Promise<boolean>;
+  /**
+   * Records the version `skipped` (before its tenant's start point) if the key has no entry, or
+   * holds another version at `file.generation` that is not loading, or this version superseded,
+   * gone or skipped; never a version ever loaded. False when the condition did not hold.
+   */
+  recordSkipped(file: FileVersion, runId: string, now: Date): Promise<boolean>;
   /** Ends the attempt's lease on its claim, so the next attempt may take it over at once. */
   release(file: FileVersion, attempt: Attempt): Promise<void>;
   /** Ends every lease at once (their owners are known to be dead); returns how many. */

@@ -131,7 +131,7 @@ export function createFunctions(stack: Stack, storage: Storage, secret: ISecret,
   );
   fns.plan.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [storage.landing.bucketArn] })); // lists a prefix, reads no object
   storage.landing.grantRead(fns.load); // signs the GET URLs ClickHouse reads the files with
-  storage.ledger.grantReadWriteData(fns.plan); // records ignored objects, retires deleted ones as gone
+  storage.ledger.grantReadWriteData(fns.plan); // records ignored objects and skipped files, retires deleted ones as gone
   // The claim protocol's reads and conditional writes; no Scan, DeleteItem or BatchWriteItem.
   fns.load.addToRolePolicy(
     new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DescribeTable'], resources: [storage.ledger.tableArn] }),

@@ -10,7 +10,7 @@ import { loadTables } from '../table-config.js';
 import type { TableName } from '../tables.js';
 import { InputError } from '../errors.js';
 
-export const FILE_STATUSES = ['loading', 'loaded', 'failed', 'reset', 'superseded', 'gone', 'ignored'] as const;
+export const FILE_STATUSES = ['loading', 'loaded', 'failed', 'reset', 'superseded', 'gone', 'skipped', 'ignored'] as const;
 
 export interface FilesFilter {
   tenant?: string;
@@ -45,7 +45,7 @@ export interface ResetScope {
   table?: TableName;
   all?: boolean;
   key?: string;
-  status?: 'loaded' | 'failed';
+  status?: 'loaded' | 'failed' | 'skipped';
 }
 
 /** Resets the files; returns how many, per tenant x table that had any. */

@@ -26,6 +26,7 @@ import { loadTables } from '../table-config.js';
 import type { TableName } from '../tables.js';
 import { addTableCommands } from './table-commands.js';
 import { parseEvery } from './every.js';
+import { parseSince as parseStartSince, parseStartAfter } from '../lib/start-point.js';
 import { demoNextSteps } from './demo-next.js';
 import { markTenant } from '../lib/arrivals.js';
 import { listRuns } from '../lib/run-history.js';
@@ -214,27 +215,35 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       .option('--service <name>', 'the service the tenant uses (add: default)')
       .option('--tables <list>', 'comma-separated configured tables (add: all)', tablesOption)
       .option('--every <duration>', 'run --due takes it once this long has passed since its last success: 15m, 1h, 1d (add: every run)', parseEvery)
+      .option('--since <date>', 'start point: files last modified before this date (2026-01-01, midnight UTC) or time (2026-01-01T08:00:00Z) are skipped, not loaded', (v: string) => parseStartSince(v))
+      .option('--start-after <key>', 'start point: files whose key, relative to each table folder, sorts at or before this one (e.g. 2025/12/31/) are skipped, not loaded')
       .addOption(dataDirOption());
-  type SettingFlags = StoreFlags & { service?: string; tables?: TableName[]; every?: number | false; disabled?: boolean; enable?: boolean; disable?: boolean };
+  type SettingFlags = StoreFlags & { service?: string; tables?: TableName[]; every?: number | false; since?: string | false; startAfter?: string | false; disabled?: boolean; enable?: boolean; disable?: boolean };
+  /** The settings of the flags, the start key checked against the tenant's id. */
+  const settingsOf = (id: string, flags: SettingFlags) => ({ ...flags, ...(typeof flags.startAfter === 'string' ? { startAfter: parseStartAfter(flags.startAfter, id) } : {}) });
   stageOptions(
     settingOptions(tenants.command('add <tenant-id>').description('add a new tenant (an existing one is refused: use tenants update)')).option('--disabled', 'add it disabled: runs skip it'),
   ).action(async (id: string, flags: SettingFlags) => {
     assertTenantId(id);
+    settingsOf(id, flags);
     await withStores(flags, 'dynamodb:UpdateItem', async ({ tenants: directory, arrivals }) => {
       // Files may have landed before the tenant was registered: the next tick looks at its tables.
-      out(await addTenant(directory, id, { ...flags, ...(flags.disabled ? { enabled: false } : {}) }, (t) => markTenant(t, loadTables(), arrivals)));
+      out(await addTenant(directory, id, { ...settingsOf(id, flags), ...(flags.disabled ? { enabled: false } : {}) }, (t) => markTenant(t, loadTables(), arrivals)));
     });
   });
   stageOptions(
     settingOptions(tenants.command('update <tenant-id>').description("change a tenant's settings: only the ones given"))
       .option('--no-every', 'remove its schedule: every run takes it')
+      .option('--no-since', 'remove the --since start point: the files it skipped load on the next run (unless --start-after still skips them)')
+      .option('--no-start-after', 'remove the --start-after start point: the files it skipped load on the next run (unless --since still skips them)')
       .addOption(new Option('--enable', 'enable it'))
       .addOption(new Option('--disable', 'disable it: runs skip it').conflicts('enable')),
   ).action(async (id: string, flags: SettingFlags) => {
     assertTenantId(id);
+    settingsOf(id, flags);
     await withStores(flags, 'dynamodb:UpdateItem', async ({ tenants: directory, arrivals }) => {
       const enabled = flags.enable ? true : flags.disable ? false : undefined;
-      out(await updateTenant(directory, id, { ...flags, ...(enabled !== undefined ? { enabled } : {}) }, (t) => markTenant(t, loadTables(), arrivals)));
+      out(await updateTenant(directory, id, { ...settingsOf(id, flags), ...(enabled !== undefined ? { enabled } : {}) }, (t) => markTenant(t, loadTables(), arrivals)));
     });
   });
   stageOptions(tenants.command('remove <tenant-id>').description('remove a tenant; its file ledger is kept').addOption(dataDirOption())).action(
@@ -246,7 +255,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
   stageOptions(
     tenants
       .command('import <file>')
-      .description('add and update tenants from a CSV with a header (.csv) or JSON lines (.jsonl, .ndjson, .json): tenant_id, service, tables, every, enabled; every row is checked before any is written')
+      .description('add and update tenants from a CSV with a header (.csv) or JSON lines (.jsonl, .ndjson, .json): tenant_id, service, tables, every, enabled, since, start_after; every row is checked before any is written')
       .option('--json', 'print the summary as JSON')
       .addOption(dataDirOption()),
   ).action(async (file: string, flags: StoreFlags & { json?: boolean }) => {
@@ -316,9 +325,9 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       .option('--all-tables', "every table of --tenant")
       .option('--all', 'every tenant and table')
       .option('--key <key>', 'one S3 key (with --tenant and --table)')
-      .addOption(new Option('--status <status>', 'every file with this status').choices(['loaded', 'failed']))
+      .addOption(new Option('--status <status>', 'every file with this status (skipped: load them although they are before the start point)').choices(['loaded', 'failed', 'skipped']))
       .addOption(dataDirOption()),
-  ).action(async (flags: StoreFlags & { tenant?: string; table?: TableName; allTables?: boolean; all?: boolean; key?: string; status?: 'loaded' | 'failed' }) => {
+  ).action(async (flags: StoreFlags & { tenant?: string; table?: TableName; allTables?: boolean; all?: boolean; key?: string; status?: 'loaded' | 'failed' | 'skipped' }) => {
     if ((flags.key === undefined) === (flags.status === undefined)) throw new InputError('give exactly one of --key and --status', '--key');
     const scopes = [flags.tenant !== undefined && flags.table !== undefined, flags.tenant !== undefined && flags.allTables === true, flags.all === true];
     if (scopes.filter(Boolean).length !== 1 || (flags.all && (flags.tenant !== undefined || flags.table !== undefined || flags.allTables))) {

@@ -5,15 +5,16 @@
 import { InputError } from '../errors.js';
 import type { TenantDirectory, TenantRecord } from '../ports.js';
 import type { TableName } from '../tables.js';
+import { describeStartPoint } from '../lib/start-point.js';
 import { formatEvery } from './every.js';
 import { loadTables } from '../table-config.js';
 
-/** `onceload tenants list`: a line a tenant, with its schedule and last success. */
+/** `onceload tenants list`: a line a tenant, with its schedule, last success and start point. */
 export function tenantsText(rows: readonly TenantRecord[]): string {
   const all = loadTables().names;
-  const schedule = (t: TenantRecord) => `${t.everySeconds ? formatEvery(t.everySeconds) : '-'}\t${t.lastSuccessAt ?? '-'}`;
+  const schedule = (t: TenantRecord) => `${t.everySeconds ? formatEvery(t.everySeconds) : '-'}\t${t.lastSuccessAt ?? '-'}\t${describeStartPoint(t)}`;
   return [
-    'tenant\tservice\tenabled\ttables\tevery\tlast success',
+    'tenant\tservice\tenabled\ttables\tevery\tlast success\tstart point',
     ...rows.map((t) => `${t.tenantId}\t${t.service}\t${t.enabled}\t${(t.tables ?? all).join(',')}\t${schedule(t)}`),
   ].join('\n');
 }
@@ -25,7 +26,19 @@ export interface TenantSettings {
   enabled?: boolean;
   /** Seconds between due runs; false removes the schedule. */
   every?: number | false;
+  /** The start point (src/lib/start-point.ts), checked already; false clears it. */
+  since?: string | false;
+  startAfter?: string | false;
 }
+
+/** The start point's fields after the settings: kept when not given, removed when false. */
+function startFields(current: Pick<TenantRecord, 'since' | 'startAfter'>, settings: TenantSettings): Pick<TenantRecord, 'since' | 'startAfter'> {
+  const since = settings.since === undefined ? current.since : settings.since || undefined;
+  const startAfter = settings.startAfter === undefined ? current.startAfter : settings.startAfter || undefined;
+  return { ...(since !== undefined ? { since } : {}), ...(startAfter !== undefined ? { startAfter } : {}) };
+}
+
+const startText = (t: TenantRecord) => (t.since !== undefined || t.startAfter !== undefined ? `, start point ${describeStartPoint(t)}` : '');
 
 async function find(directory: TenantDirectory, tenantId: string): Promise<TenantRecord | undefined> {
   return (await directory.list()).find((t) => t.tenantId === tenantId);
@@ -37,7 +50,7 @@ function unknownTenant(tenantId: string): InputError {
 
 function summary(t: TenantRecord): string {
   const tables = t.tables ? t.tables.join(',') : 'all tables';
-  return `service ${t.service}, ${tables}, ${t.enabled ? 'enabled' : 'disabled'}${t.everySeconds ? `, due every ${formatEvery(t.everySeconds)}` : ''}`;
+  return `service ${t.service}, ${tables}, ${t.enabled ? 'enabled' : 'disabled'}${t.everySeconds ? `, due every ${formatEvery(t.everySeconds)}` : ''}${startText(t)}`;
 }
 
 /** The tenant as written, for the caller to mark its tables (src/lib/arrivals.ts). */
@@ -51,16 +64,17 @@ export async function addTenant(directory: TenantDirectory, tenantId: string, se
     enabled: settings.enabled ?? true,
     ...(settings.tables ? { tables: settings.tables } : {}),
     ...(settings.every ? { everySeconds: settings.every } : {}),
+    ...startFields({}, settings),
   };
   await directory.put(tenant);
   await written?.(tenant);
-  return `tenant ${tenantId} added${tenant.enabled ? '' : ' (disabled)'}${tenant.everySeconds ? `, due every ${formatEvery(tenant.everySeconds)}` : ''}`;
+  return `tenant ${tenantId} added${tenant.enabled ? '' : ' (disabled)'}${tenant.everySeconds ? `, due every ${formatEvery(tenant.everySeconds)}` : ''}${startText(tenant)}`;
 }
 
 export async function updateTenant(directory: TenantDirectory, tenantId: string, settings: TenantSettings, written?: (tenant: TenantRecord) => Promise<void>): Promise<string> {
   const current = await find(directory, tenantId);
   if (!current) throw unknownTenant(tenantId);
-  const { everySeconds, lastSuccessAt: _kept, ...rest } = current;
+  const { everySeconds, lastSuccessAt: _kept, since: _since, startAfter: _startAfter, ...rest } = current;
   const every = settings.every === undefined ? everySeconds : settings.every || undefined;
   const tenant: TenantRecord = {
     ...rest,
@@ -68,6 +82,7 @@ export async function updateTenant(directory: TenantDirectory, tenantId: string,
     ...(settings.enabled !== undefined ? { enabled: settings.enabled } : {}),
     ...(settings.tables ? { tables: settings.tables } : {}),
     ...(every ? { everySeconds: every } : {}),
+    ...startFields(current, settings),
   };
   // put keeps the last success; it writes every field, so unchanged ones are written as they were.
   await directory.put(tenant);

@@ -7,12 +7,21 @@ import type { TenantDirectory, TenantRecord } from '../ports.js';
 import type { TableCatalog, TableName } from '../tables.js';
 import { isDue, nextDueAt } from './due.js';
 import type { ExecutionInput } from './execution-input.js';
+import type { StartPoint } from './start-point.js';
 
 export interface WorkItem {
   tenant: string;
   table: TableName;
   /** The item carries an arrival mark, which its Plan clears once it has listed the folder. */
   marked?: boolean;
+  /** The tenant's start point, when it has one: Plan skips the versions before it. */
+  startPoint?: StartPoint;
+}
+
+/** The tenant's start point, or undefined when it has none. */
+export function startPointOf(tenant: Pick<TenantRecord, 'since' | 'startAfter'>): StartPoint | undefined {
+  if (tenant.since === undefined && tenant.startAfter === undefined) return undefined;
+  return { ...(tenant.since !== undefined ? { since: tenant.since } : {}), ...(tenant.startAfter !== undefined ? { startAfter: tenant.startAfter } : {}) };
 }
 
 export interface Discovery {
@@ -67,7 +76,8 @@ export async function discover(
       if (!wantedTables.has(table)) continue;
       // A tick between sweeps takes only the items where something landed.
       if (marks?.onlyMarked && !isMarked(tenant.tenantId, table)) continue;
-      items.push({ tenant: tenant.tenantId, table, ...(marks ? { marked: isMarked(tenant.tenantId, table) } : {}) });
+      const startPoint = startPointOf(tenant);
+      items.push({ tenant: tenant.tenantId, table, ...(marks ? { marked: isMarked(tenant.tenantId, table) } : {}), ...(startPoint ? { startPoint } : {}) });
     }
   }
   const tables = catalog.names.filter((t) => items.some((i) => i.table === t));

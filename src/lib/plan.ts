@@ -1,8 +1,10 @@
 /**
  * Plan: lists one tenant x table prefix of the landing bucket, compares it with the ledger
  * (one Query for the whole item, never one request per file), and hands out the files that
- * are new, changed, reset or left mid-load, in batches. Each round also adds up what the
- * previous round's Loads settled, so the item's totals come from the Loads themselves.
+ * are new, changed, reset or left mid-load, in batches; a new or changed version before the
+ * tenant's start point is recorded `skipped` instead (src/lib/start-point.ts). Each round also
+ * adds up what the previous round's Loads settled, so the item's totals come from the Loads
+ * themselves.
  */
 import pMap from 'p-map';
 import type { LandedFile, Ledger, LedgerEntry, ObjectStore, Warehouse } from '../ports.js';
@@ -13,6 +15,7 @@ import { foldTallies, tallyResults, type LoadTally } from './load-tally.js';
 import { recordedOutcome } from './results.js';
 import { reconcileIgnored, SAMPLE_IGNORED, type Ignored, type IgnoredLedger } from './ignored.js';
 import { assertNoDrift } from './schema-drift.js';
+import { beforeStart, type StartPoint } from './start-point.js';
 
 export interface PlannedFile {
   key: string;
@@ -34,8 +37,10 @@ export interface PlanCounts {
   failedBefore: number;
   /** Objects under the prefix that are not a loadable file type. */
   ignored: number;
-  /** Entries of deleted objects retired as `gone` this round (failed, reset, superseded or an abandoned claim). */
+  /** Entries of deleted objects retired as `gone` this round (failed, reset, superseded, skipped or an abandoned claim). */
   gone: number;
+  /** New or changed versions before the tenant's start point: recorded `skipped`, not loaded. */
+  skipped: number;
 }
 
 export interface PlanInput {
@@ -45,6 +50,8 @@ export interface PlanInput {
   table: TableName;
   /** The item carries an arrival mark (src/lib/arrivals.ts), cleared once the item is done. */
   marked?: boolean;
+  /** The tenant's start point (null or absent: none): versions before it are skipped. */
+  startPoint?: StartPoint | null;
   /** The previous round's plan, with its Loads' tallies in `loads`; `{ nextRound: 0 }` on the first. */
   previous: PlanResult | { nextRound: 0 };
 }
@@ -107,6 +114,9 @@ function classify(file: LandedFile, entry: LedgerEntry | undefined): keyof PlanC
     case 'gone':
       // Deleted, then landed again with the same bytes.
       return 'new';
+    case 'skipped':
+      // Judged against the start point again: moved back or cleared since, it loads as new.
+      return 'skipped';
   }
 }
 
@@ -120,7 +130,7 @@ export async function retireDeleted(listed: readonly LandedFile[], ledger: Map<s
   const retirable = [...ledger.values()].filter(
     (e) =>
       !landed.has(e.key) &&
-      (e.status === 'failed' || e.status === 'reset' || e.status === 'superseded' || (e.status === 'loading' && e.unit === undefined && (e.leaseUntil ?? '') < now.toISOString())),
+      (e.status === 'failed' || e.status === 'reset' || e.status === 'superseded' || e.status === 'skipped' || (e.status === 'loading' && e.unit === undefined && (e.leaseUntil ?? '') < now.toISOString())),
   );
   const retired = await pMap(retirable, (e) => deps.ledger.retireGone(e, now), { concurrency: 8 });
   return retired.filter(Boolean).length;
@@ -172,12 +182,14 @@ export async function plan(
   input: PlanInput,
   deps: {
     store: ObjectStore;
-    ledger: Pick<Ledger, 'listItem' | 'retireGone'> & IgnoredLedger;
+    ledger: Pick<Ledger, 'listItem' | 'retireGone' | 'recordSkipped'> & IgnoredLedger;
     warehouse: Warehouse;
     limits: PlanLimits;
     now?: () => Date;
     /** A dry run's every due file, kept outside the state (which carries a sample). */
     wouldLoad?: (files: readonly PlannedFile[]) => Promise<void>;
+    /** The versions this round recorded `skipped`, as a Load reports the files it settles. */
+    skipped?: (files: readonly PlannedFile[]) => void;
   },
 ): Promise<PlanResult> {
   const round = input.previous.nextRound;
@@ -189,8 +201,10 @@ export async function plan(
     deps.store.list(landingPrefix(input.tenant, input.table)),
     deps.ledger.listItem(input.tenant, input.table),
   ]);
-  const counts: PlanCounts = { listed: listed.length, toLoad: 0, new: 0, changed: 0, reset: 0, resumed: 0, unchanged: 0, failedBefore: 0, ignored: 0, gone: 0 };
+  const counts: PlanCounts = { listed: listed.length, toLoad: 0, new: 0, changed: 0, reset: 0, resumed: 0, unchanged: 0, failedBefore: 0, ignored: 0, gone: 0, skipped: 0 };
+  const prefix = landingPrefix(input.tenant, input.table);
   const due: PlannedFile[] = [];
+  const toSkip: PlannedFile[] = [];
   const failedBefore: string[] = [];
   const ignored: Ignored[] = [];
   for (const file of [...listed].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
@@ -200,8 +214,17 @@ export async function plan(
       continue;
     }
     const entry = ledger.get(file.key);
-    const kind = classify(file, entry);
+    let kind = classify(file, entry);
+    // Only versions that would load as new work are judged: a reset, a resumed claim or a loaded file never.
+    if (kind === 'new' || kind === 'changed' || kind === 'skipped') {
+      const before = beforeStart(file, prefix, input.startPoint);
+      const version = { key: file.key, etag: file.etag, size: file.size, generation: entry?.generation ?? 0 };
+      if (before && kind !== 'skipped') toSkip.push(version);
+      if (!before && kind === 'skipped') kind = 'new';
+      else if (before) kind = 'skipped';
+    }
     counts[kind]++;
+    if (kind === 'skipped') continue;
     if (kind === 'unchanged') continue;
     if (kind === 'failedBefore') {
       if (failedBefore.length < SAMPLE) failedBefore.push(file.key);
@@ -231,6 +254,12 @@ export async function plan(
     deferred: 0,
   };
   // Recorded once a run, from the listing Plan reads anyway: one Query of this folder's records.
+  // Each skipped version is recorded once: a later round or run finds its entry and writes nothing.
+  if (!input.dryRun && toSkip.length > 0) {
+    const at = deps.now?.() ?? new Date();
+    const recorded = await pMap(toSkip, (f) => deps.ledger.recordSkipped({ tenant: input.tenant, table: input.table, ...f }, input.runId, at), { concurrency: 8 });
+    deps.skipped?.(toSkip.filter((_, i) => recorded[i]));
+  }
   if (round === 0 && !input.dryRun) {
     counts.gone = await retireDeleted(listed, ledger, deps);
     await reconcileIgnored(input.tenant, ignored, { runId: input.runId, now: new Date(plannedAt), prefix: landingPrefix(input.tenant, input.table) }, deps.ledger);

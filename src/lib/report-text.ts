@@ -13,7 +13,8 @@ export function renderReport(report: Omit<RunReport, 'text'>): string {
   lines.push(`onceload run ${report.runId}${report.dryRun ? ' (dry run)' : ''}: ${verdict}`);
   if (report.skipped) lines.push(`  ${report.skipped}`);
   if (report.dryRun) {
-    lines.push(`  ${n(t.items)} tenant x table item(s), ${n(t.listed)} file(s) listed, ${n(t.wouldLoad)} would load, ${n(t.unchanged)} unchanged`);
+    const skipped = t.skipped ? `, ${n(t.skipped)} skipped (before the start point)` : '';
+    lines.push(`  ${n(t.items)} tenant x table item(s), ${n(t.listed)} file(s) listed, ${n(t.wouldLoad)} would load, ${n(t.unchanged)} unchanged${skipped}`);
   } else {
     // The rarer counters only when non-zero, so every listed file is accounted for without noise.
     const extra = [
@@ -22,6 +23,7 @@ export function renderReport(report: Omit<RunReport, 'text'>): string {
       t.failedBefore ? `${n(t.failedBefore)} failed before` : '',
       t.superseded ? `${n(t.superseded)} superseded` : '',
       t.deferred ? `${n(t.deferred)} left for the next run` : '',
+      t.skipped ? `${n(t.skipped)} skipped (before the start point)` : '',
     ].filter(Boolean);
     lines.push(`  ${n(t.items)} tenant x table item(s): ${n(t.loaded)} file(s) loaded (${n(t.rows)} rows), ${extra.join(', ')}, ${n(t.unchanged)} unchanged, ${n(t.ignored)} ignored`);
   }

@@ -27,7 +27,8 @@ export interface DiscoverOutput {
 /** `skipped`: why a tick did nothing (src/lib/tick.ts). */
 export async function writeDiscovery(runs: RunStore, found: Discovery & Census & { skipped?: string }, maxConcurrency: number): Promise<DiscoverOutput> {
   const { runId, dryRun, tables, items, notDue, scheduled, due, ignored, disabledWithFiles, skipped } = found;
-  const lines = items.map((i: WorkItem) => `${JSON.stringify({ tenant: i.tenant, table: i.table, marked: i.marked ?? false })}\n`).join('');
+  // Every field present (null for none): the Map's ItemSelector reads each by path.
+  const lines = items.map((i: WorkItem) => `${JSON.stringify({ tenant: i.tenant, table: i.table, marked: i.marked ?? false, startPoint: i.startPoint ?? null })}\n`).join('');
   await runs.put(manifestKey(runId), lines);
   const record: DiscoveryRecord = { items: items.length, notDue, scheduled, due, ignored, disabledWithFiles, ...(skipped ? { skipped } : {}) };
   await runs.put(discoveryKey(runId), JSON.stringify(record));

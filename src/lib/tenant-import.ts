@@ -1,6 +1,6 @@
 /**
  * `onceload tenants import FILE`: reads tenants from a CSV with a header or from JSON lines, with
- * the fields `tenants add` takes (tenant_id, service, tables, every, enabled), checks every row
+ * the fields `tenants add` takes (tenant_id, service, tables, every, enabled, since, start_after), checks every row
  * before anything is written, and works out what the import changes against the tenants there are.
  * Every problem is named by file, line and field; all of them are listed (up to MAX_PROBLEMS).
  */
@@ -11,8 +11,9 @@ import { InputError } from '../errors.js';
 import type { TenantRecord } from '../ports.js';
 import type { TableCatalog, TableName } from '../tables.js';
 import { assertTenantId } from './execution-input.js';
+import { parseSince, parseStartAfter } from './start-point.js';
 
-export const IMPORT_FIELDS = ['tenant_id', 'service', 'tables', 'every', 'enabled'] as const;
+export const IMPORT_FIELDS = ['tenant_id', 'service', 'tables', 'every', 'enabled', 'since', 'start_after'] as const;
 type ImportField = (typeof IMPORT_FIELDS)[number];
 
 /** The most problems one refusal lists; the rest are counted. */
@@ -29,6 +30,9 @@ export interface TenantImportRow {
   /** Seconds between due runs. */
   every?: number;
   enabled?: boolean;
+  /** The start point, as `--since` and `--start-after` take it. */
+  since?: string;
+  startAfter?: string;
 }
 
 /** What an import of the rows does to the tenants there are. */
@@ -176,6 +180,12 @@ function checkField(name: ImportField, value: unknown, format: ImportFormat, tab
       if (typeof value === 'boolean') return value;
       if (format === 'csv' && /^(true|false)$/i.test(String(value))) return String(value).toLowerCase() === 'true';
       throw new Error(`expected true or false, got ${JSON.stringify(value)}`);
+    case 'since':
+      if (typeof value !== 'string') throw new Error(`expected a date such as "2026-01-01", got ${JSON.stringify(value)}`);
+      return parseSince(value, name);
+    case 'start_after':
+      if (typeof value !== 'string') throw new Error(`expected a key relative to each table folder such as "2025/12/31/", got ${JSON.stringify(value)}`);
+      return parseStartAfter(value, undefined, name);
   }
 }
 
@@ -204,6 +214,8 @@ export function parseTenantImport(file: string, text: string, tables: TableCheck
         else if (field === 'service') row.service = value as string;
         else if (field === 'tables') row.tables = value as TableName[];
         else if (field === 'every') row.every = value as number;
+        else if (field === 'since') row.since = value as string;
+        else if (field === 'start_after') row.startAfter = value as string;
         else row.enabled = value as boolean;
       } catch (error) {
         problem(line, field, messageOf(error));
@@ -237,6 +249,8 @@ const sameSettings = (a: TenantRecord, b: TenantRecord) =>
   a.service === b.service &&
   a.enabled === b.enabled &&
   a.everySeconds === b.everySeconds &&
+  a.since === b.since &&
+  a.startAfter === b.startAfter &&
   JSON.stringify(a.tables ?? null) === JSON.stringify(b.tables ?? null);
 
 /**
@@ -256,6 +270,8 @@ export function planImport(rows: TenantImportRow[], existing: TenantRecord[]): I
         enabled: row.enabled ?? true,
         ...(row.tables ? { tables: row.tables } : {}),
         ...(row.every ? { everySeconds: row.every } : {}),
+        ...(row.since !== undefined ? { since: row.since } : {}),
+        ...(row.startAfter !== undefined ? { startAfter: row.startAfter } : {}),
       });
       continue;
     }
@@ -265,6 +281,8 @@ export function planImport(rows: TenantImportRow[], existing: TenantRecord[]): I
       ...(row.enabled !== undefined ? { enabled: row.enabled } : {}),
       ...(row.tables ? { tables: row.tables } : {}),
       ...(row.every !== undefined ? { everySeconds: row.every } : {}),
+      ...(row.since !== undefined ? { since: row.since } : {}),
+      ...(row.startAfter !== undefined ? { startAfter: row.startAfter } : {}),
     };
     if (sameSettings(before, after)) plan.unchanged++;
     else plan.updated.push(after);

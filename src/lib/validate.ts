@@ -22,7 +22,7 @@ export interface ItemSummary {
   tenant: string;
   table: TableName;
   /** The counts validation reads; the summary carries no more, so each item's state stays small. */
-  countsAtStart?: Pick<PlanCounts, 'listed' | 'toLoad' | 'unchanged' | 'failedBefore'> & Partial<Pick<PlanCounts, 'ignored'>>;
+  countsAtStart?: Pick<PlanCounts, 'listed' | 'toLoad' | 'unchanged' | 'failedBefore'> & Partial<Pick<PlanCounts, 'ignored' | 'skipped'>>;
   plannedAt?: string;
   countFinalBefore?: number | null;
   /** Whether the table held any row of the tenant before the run (absent from an older plan: read from countFinalBefore). */
@@ -81,6 +81,8 @@ export interface ItemReport {
   superseded: number;
   /** Objects of the table folder that are not a loadable file type. */
   ignored: number;
+  /** Versions before the tenant's start point: recorded `skipped` in the ledger, not loaded. */
+  skipped: number;
   wouldLoad: number;
   /** Due, and left for the next run: the item loaded its share of one execution (ONCELOAD_MAX_ROUNDS). */
   deferred: number;
@@ -97,7 +99,7 @@ export interface RunReport {
   ok: boolean;
   runId: string;
   dryRun: boolean;
-  totals: { items: number; listed: number; loaded: number; byOther: number; rows: number; failed: number; unchanged: number; failedBefore: number; superseded: number; wouldLoad: number; ignored: number; deferred: number };
+  totals: { items: number; listed: number; loaded: number; byOther: number; rows: number; failed: number; unchanged: number; failedBefore: number; superseded: number; wouldLoad: number; ignored: number; skipped: number; deferred: number };
   /** A few of the ignored objects of the run, with why. */
   ignored: { key: string; reason: IgnoreReason }[];
   /** Every item, those with work first. */
@@ -119,7 +121,7 @@ export interface RunReport {
 /** A failure's message in the report, cut short: the ledger keeps it whole (onceload files). */
 const MAX_ERROR_CHARS = 300;
 const shortError = (error: string) => (error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS)}... (see onceload files)` : error);
-const active = (i: ItemReport) => i.loaded + i.byOther + i.failed + i.failedBefore + i.superseded + i.wouldLoad + i.ignored + i.deferred > 0;
+const active = (i: ItemReport) => i.loaded + i.byOther + i.failed + i.failedBefore + i.superseded + i.wouldLoad + i.ignored + i.skipped + i.deferred > 0;
 
 /** The engine a table must have, for messages. */
 export const expectedEngine = (spec: TableSpec) => `ReplacingMergeTree(${spec.version}) ORDER BY (${spec.sortingKey.join(', ')})`;
@@ -168,6 +170,7 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
     failedBefore: counts?.failedBefore ?? 0,
     superseded: 0,
     ignored: counts?.ignored ?? 0,
+    skipped: counts?.skipped ?? 0,
     wouldLoad: input.dryRun ? (counts?.toLoad ?? 0) : 0,
     deferred: item.deferred ?? 0,
   };
@@ -299,9 +302,10 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
       superseded: t.superseded + i.superseded,
       wouldLoad: t.wouldLoad + i.wouldLoad,
       ignored: t.ignored + i.ignored,
+      skipped: t.skipped + i.skipped,
       deferred: t.deferred + i.deferred,
     }),
-    { items: 0, listed: 0, loaded: 0, byOther: 0, rows: 0, failed: 0, unchanged: 0, failedBefore: 0, superseded: 0, wouldLoad: 0, ignored: input.ignored?.count ?? 0, deferred: 0 },
+    { items: 0, listed: 0, loaded: 0, byOther: 0, rows: 0, failed: 0, unchanged: 0, failedBefore: 0, superseded: 0, wouldLoad: 0, ignored: input.ignored?.count ?? 0, skipped: 0, deferred: 0 },
   );
   const ignored = [
     ...(input.ignored?.sample ?? []),

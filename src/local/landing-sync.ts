@@ -1,7 +1,10 @@
 /**
  * `<data-dir>/landing/` mirrors the bucket: before each run, new or changed files are copied
  * into the local S3, and files deleted from the folder are deleted from it, so a user drops (or
- * removes) files in a folder and runs.
+ * removes) files in a folder and runs. A new object's LastModified is its file's modification
+ * time: the folder is the local bucket, so a file landed when it was written there (a tenant's
+ * `--since` compares with it). A replaced object keeps the copy's time, as S3 stamps an overwrite:
+ * a key's time never moves back, so the engine's caches of what it read by URL stay valid.
  */
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
@@ -44,15 +47,18 @@ export interface SyncProgress {
 
 export async function syncLanding(
   landingDir: string,
-  deps: { s3: S3Client; bucket: string; store: ObjectStore; arrivals: Pick<ArrivalMarks, 'mark'> },
+  deps: { s3: S3Client; bucket: string; store: ObjectStore; arrivals: Pick<ArrivalMarks, 'mark'>; setLastModified?: (key: string, at: Date) => Promise<unknown> },
   onProgress: (progress: SyncProgress) => void = () => undefined,
   options: { deleteMissing?: boolean } = {},
 ): Promise<{ uploaded: number; unchanged: number; deleted: number }> {
   if (!existsSync(landingDir)) return { uploaded: 0, unchanged: 0, deleted: 0 };
   const remote = new Map((await deps.store.list('')).map((f) => [f.key, f]));
   // The sizes first, so progress can say how much is left.
-  const local: { path: string; size: number }[] = [];
-  for await (const path of walk(landingDir)) local.push({ path, size: (await stat(path)).size });
+  const local: { path: string; size: number; mtime: Date }[] = [];
+  for await (const path of walk(landingDir)) {
+    const { size, mtime } = await stat(path);
+    local.push({ path, size, mtime });
+  }
   const progress: SyncProgress = { files: 0, filesTotal: local.length, bytes: 0, bytesTotal: local.reduce((n, f) => n + f.size, 0) };
   onProgress({ ...progress });
   let uploaded = 0;
@@ -65,7 +71,7 @@ export async function syncLanding(
   // Several files at a time: one by one, each copy waited on the local S3's round trips.
   await pMap(
     local,
-    async ({ path, size }, i) => {
+    async ({ path, size, mtime }, i) => {
       const key = keys[i]!;
       const existing = remote.get(key);
       if (existing && existing.size === size && existing.etag === (await md5(path))) {
@@ -83,6 +89,7 @@ export async function syncLanding(
         });
         const body = pipeline(createReadStream(path), counted, () => undefined);
         await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentLength: size }));
+        if (!existing) await deps.setLastModified?.(key, mtime);
         sending -= sent;
         arrived.push(key);
         uploaded++;

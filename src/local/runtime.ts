@@ -144,7 +144,9 @@ export class LocalRuntime {
   /** `deleteMissing: false` keeps the bucket's objects that the folder lacks (written through the S3 API). */
   async syncLanding(onProgress?: (progress: SyncProgress) => void, options: { deleteMissing?: boolean } = {}): Promise<{ uploaded: number; unchanged: number; deleted: number }> {
     const deps = await this.deps();
-    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket: deps.config.landingBucket, store: deps.store, arrivals: deps.arrivals }, onProgress, options);
+    const bucket = deps.config.landingBucket;
+    const setLastModified = (key: string, at: Date) => this.#stores.setLastModified(bucket, key, at);
+    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket, store: deps.store, arrivals: deps.arrivals, setLastModified }, onProgress, options);
   }
 
   /** Calls `listener` as landed objects are read (by the engine or the Load); returns how to stop. */

@@ -230,7 +230,7 @@ describe('the functions', () => {
       const discover = (await import(bundle('discover'))) as { handler: (e: unknown, c: unknown) => Promise<{ items: number; manifest: { Key: string } }> };
       const discovery = await discover.handler({ runId: 'bundled-run', input: {}, now: new Date().toISOString() }, lambdaContext('onceload-discover', 60));
       expect(discovery.items).toBe(1);
-      expect(await deps.runs.get(discovery.manifest.Key)).toBe('{"tenant":"bundled","table":"companies","marked":true}\n');
+      expect(await deps.runs.get(discovery.manifest.Key)).toBe('{"tenant":"bundled","table":"companies","marked":true,"startPoint":null}\n');
       const plan = (await import(bundle('plan'))) as { handler: (e: unknown, c: unknown) => Promise<{ batches: { key: string }[][] }> };
       const planned = await plan.handler(
         { runId: 'bundled-run', dryRun: false, tenant: 'bundled', table: 'companies', previous: { nextRound: 0 } },

@@ -17,9 +17,9 @@ const N = 2_000;
 
 describe('onceload tenants import', () => {
   it('imports 2,000 tenants from CSV, lists them, and a second import changes nothing', () => {
-    const rows = Array.from({ length: N }, (_, i) => `tenant-${String(i).padStart(5, '0')},svc${i % 3},"companies,tickets",${i % 2 ? '1h' : ''},${i % 5 !== 0}`);
+    const rows = Array.from({ length: N }, (_, i) => `tenant-${String(i).padStart(5, '0')},svc${i % 3},"companies,tickets",${i % 2 ? '1h' : ''},${i % 5 !== 0},${i % 4 ? '' : '2026-01-01'}`);
     const csv = join(filesDir, 'tenants.csv');
-    writeFileSync(csv, ['tenant_id,service,tables,every,enabled', ...rows].join('\n'));
+    writeFileSync(csv, ['tenant_id,service,tables,every,enabled,since', ...rows].join('\n'));
 
     const first = onceload('tenants', 'import', csv);
     expect(first.stderr).toContain(`tenants.csv: ${N} rows checked; ${N} to add`);
@@ -30,8 +30,8 @@ describe('onceload tenants import', () => {
     expect(list.code).toBe(0);
     const lines = list.stdout.trim().split('\n');
     expect(lines).toHaveLength(N + 1);
-    expect(lines[1]).toBe('tenant-00000\tsvc0\tfalse\tcompanies,tickets\t-\t-');
-    expect(lines[2]).toBe('tenant-00001\tsvc1\ttrue\tcompanies,tickets\t1h\t-');
+    expect(lines[1]).toBe('tenant-00000\tsvc0\tfalse\tcompanies,tickets\t-\t-\tsince 2026-01-01T00:00:00.000Z');
+    expect(lines[2]).toBe('tenant-00001\tsvc1\ttrue\tcompanies,tickets\t1h\t-\t-');
 
     const again = onceload('tenants', 'import', csv, '--json');
     expect(again.code).toBe(0);

@@ -3,6 +3,7 @@ import { CANONICAL_TABLES } from '../../src/table-config.js';
 import { Readable } from 'node:stream';
 import type {
   FileScan,
+  FileVersion,
   FolderListing,
   IgnoredObject,
   Misfit,
@@ -23,7 +24,7 @@ import type { TableName } from '../../src/tables.js';
  * The ledger as Plan reads it: entries by key. Claims and outcomes are tested against the real
  * adapter on dynalite (see protocol tests), never against a stand-in.
  */
-export class LedgerListing implements Pick<Ledger, 'listItem' | 'listIgnored' | 'recordIgnored' | 'forgetIgnored'> {
+export class LedgerListing implements Pick<Ledger, 'listItem' | 'listIgnored' | 'recordIgnored' | 'forgetIgnored' | 'recordSkipped'> {
   readonly entries = new Map<string, LedgerEntry>();
   /** Ignored records by scope, then key. */
   readonly ignored = new Map<string, Map<string, IgnoredObject>>();
@@ -42,6 +43,15 @@ export class LedgerListing implements Pick<Ledger, 'listItem' | 'listIgnored' | 
     if (!current || current.status === 'loaded' || current.etag !== entry.etag) return false;
     current.status = 'gone';
     current.generation++;
+    return true;
+  }
+  /** The adapter's condition, simplified: never over a claim or a reset, nor a version ever loaded. */
+  async recordSkipped(file: FileVersion, runId: string, now: Date) {
+    this.calls.push('recordSkipped');
+    const current = this.entries.get(this.#k(file));
+    if (current && (current.status === 'loading' || current.status === 'reset' || current.generation !== file.generation)) return false;
+    const at = now.toISOString();
+    this.entries.set(this.#k(file), { ...current, tenant: file.tenant, table: file.table, key: file.key, etag: file.etag, size: file.size, generation: file.generation, status: 'skipped', runId, startedAt: at, updatedAt: at });
     return true;
   }
   async forgetIgnored(scope: string, key: string) {

@@ -26,13 +26,29 @@ describe('tenants and files of a deployed stage', () => {
     expect(await documents.commandCalls(UpdateCommand)[0]!.thisValue.config.region()).toBe('eu-west-1');
   });
 
+  it("writes a start point to the stage's table, and removes one with --no-since", async () => {
+    documents.on(ScanCommand).resolves({ Items: [] });
+    documents.on(UpdateCommand).resolves({});
+    const added = await run('tenants', 'add', 'acme', '--stage', 'prod', '--region', 'eu-west-1', '--since', '2026-01-01', '--start-after', '2025/12/31/');
+    expect(added.out).toBe('tenant acme added, start point since 2026-01-01T00:00:00.000Z, after key 2025/12/31/');
+    expect(documents.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
+      TableName: 'onceload-prod-tenants',
+      ExpressionAttributeValues: { ':since': '2026-01-01T00:00:00.000Z', ':start_after': '2025/12/31/' },
+    });
+    documents.on(ScanCommand).resolves({ Items: [{ tenant_id: 'acme', service: 'default', enabled: true, since: '2026-01-01T00:00:00.000Z', start_after: '2025/12/31/' }] });
+    expect((await run('tenants', 'update', 'acme', '--stage', 'prod', '--region', 'eu-west-1', '--no-since')).code).toBe(0);
+    const update = documents.commandCalls(UpdateCommand).map((c) => c.args[0].input).filter((i) => i.TableName === 'onceload-prod-tenants')[1]!;
+    expect(update.UpdateExpression).toMatch(/REMOVE .*#since/);
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':start_after': '2025/12/31/' });
+  });
+
   it('lists them', async () => {
     documents.on(ScanCommand, { TableName: 'onceload-prod-tenants' }).resolves({
-      Items: [{ tenant_id: 'acme', service: 'halo', enabled: true, every_seconds: 3600, last_success_at: '2026-11-24T10:00:00.000Z' }],
+      Items: [{ tenant_id: 'acme', service: 'halo', enabled: true, every_seconds: 3600, last_success_at: '2026-11-24T10:00:00.000Z', since: '2026-01-01T00:00:00.000Z' }],
     });
     const { code, out } = await run('tenants', 'list', '--stage', 'prod', '--region', 'eu-west-1');
     expect(code).toBe(0);
-    expect(out.split('\n')[1]).toBe('acme\thalo\ttrue\tcompanies,contacts,tickets,time_entries\t1h\t2026-11-24T10:00:00.000Z');
+    expect(out.split('\n')[1]).toBe('acme\thalo\ttrue\tcompanies,contacts,tickets,time_entries\t1h\t2026-11-24T10:00:00.000Z\tsince 2026-01-01T00:00:00.000Z');
   });
 
   it('says the stage is not deployed when its table does not exist, and names a missing permission', async () => {

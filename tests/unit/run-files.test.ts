@@ -33,7 +33,7 @@ describe("a run's objects in the runs bucket", () => {
     expect(out).toEqual({ runId: 'r1', dryRun: false, tables: ['companies'], items: 40_000, manifest: { Bucket: 'runs-bucket', Key: 'runs/r1/items.jsonl' }, maxConcurrency: 8 });
     const lines = runs.objects.get('runs/r1/items.jsonl')!.trimEnd().split('\n');
     expect(lines).toHaveLength(40_000);
-    expect(JSON.parse(lines[39_999]!)).toEqual({ tenant: 't39999', table: 'companies', marked: false });
+    expect(JSON.parse(lines[39_999]!)).toEqual({ tenant: 't39999', table: 'companies', marked: false, startPoint: null });
     expect(Buffer.byteLength(JSON.stringify(out))).toBeLessThan(300);
   });
 
@@ -56,7 +56,7 @@ describe("a run's objects in the runs bucket", () => {
       ok: false,
       runId: 'r2',
       dryRun: false,
-      totals: { items: 5_000, listed: 5_000, loaded: 0, byOther: 0, rows: 0, failed: 5_000, unchanged: 0, failedBefore: 0, superseded: 0, wouldLoad: 0, ignored: 0, deferred: 0 },
+      totals: { items: 5_000, listed: 5_000, loaded: 0, byOther: 0, rows: 0, failed: 5_000, unchanged: 0, failedBefore: 0, superseded: 0, wouldLoad: 0, ignored: 0, skipped: 0, deferred: 0 },
       ignored: [],
       items: [],
       failures,

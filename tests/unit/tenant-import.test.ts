@@ -58,10 +58,10 @@ describe('tenants import: reading and checking the file', () => {
   });
 
   it('refuses unknown fields (in the header, or on a JSON line) and a missing tenant id', () => {
-    expect(problemsOf('t.csv', 'tenant_id,colour\nacme,red')).toEqual(['t.csv line 1, field colour: unknown field; the fields are tenant_id, service, tables, every, enabled']);
+    expect(problemsOf('t.csv', 'tenant_id,colour\nacme,red')).toEqual(['t.csv line 1, field colour: unknown field; the fields are tenant_id, service, tables, every, enabled, since, start_after']);
     expect(problemsOf('t.csv', 'service\nbilling')).toEqual(['t.csv line 1, field tenant_id: missing from the header; every row needs one']);
     expect(problemsOf('t.jsonl', '{"tenant_id":"acme","colour":"red"}\n{"service":"x"}\n[1]\n{oops')).toEqual([
-      't.jsonl line 1, field colour: unknown field; the fields are tenant_id, service, tables, every, enabled',
+      't.jsonl line 1, field colour: unknown field; the fields are tenant_id, service, tables, every, enabled, since, start_after',
       't.jsonl line 2, field tenant_id: missing; every row needs a tenant id',
       expect.stringMatching(/^t\.jsonl line 3: not a JSON object/),
       expect.stringMatching(/^t\.jsonl line 4: not valid JSON/),
@@ -124,6 +124,23 @@ describe('tenants import: what it writes', () => {
     const again = await importTenants(directory, path, readTenantFile(path, CANONICAL_TABLES));
     expect(again).toMatchObject({ added: 0, updated: 0, unchanged: 2 });
     expect(directory.putManyCalls.at(-1)).toEqual([]);
+  });
+
+  it('sets a start point from since and start_after (CSV or JSON lines), checked as --since and --start-after check them', async () => {
+    const directory = new MemoryTenants([{ tenantId: 'acme', service: 'billing', enabled: true, since: '2025-01-01T00:00:00.000Z' }]);
+    const csv = file('start.csv', 'tenant_id,since,start_after\nacme,2026-01-01,\nglobex,,2025/12/31/\n');
+    expect(summaryText(await importTenants(directory, csv, readTenantFile(csv, CANONICAL_TABLES)))).toBe('imported start.csv: 1 added, 1 updated, 0 unchanged');
+    expect(await directory.list()).toEqual([
+      { tenantId: 'acme', service: 'billing', enabled: true, since: '2026-01-01T00:00:00.000Z' },
+      { tenantId: 'globex', service: 'default', enabled: true, startAfter: '2025/12/31/' },
+    ]);
+    const jsonl = file('start.jsonl', '{"tenant_id":"acme","since":"2026-01-01T00:00:00Z"}\n{"tenant_id":"globex","start_after":"2025/12/31/"}\n');
+    expect(await importTenants(directory, jsonl, readTenantFile(jsonl, CANONICAL_TABLES))).toMatchObject({ added: 0, updated: 0, unchanged: 2 });
+    expect(problemsOf('bad.jsonl', '{"tenant_id":"a","since":"2026-02-30"}\n{"tenant_id":"b","since":20260101}\n{"tenant_id":"c","start_after":"c/canonical/companies/x"}')).toEqual([
+      'bad.jsonl line 1, field since: "2026-02-30" is not a valid date; give a date such as 2026-01-01 (midnight UTC) or a time with its offset such as 2026-01-01T08:00:00Z',
+      'bad.jsonl line 2, field since: expected a date such as "2026-01-01", got 20260101',
+      'bad.jsonl line 3, field start_after: "c/canonical/companies/x" names a table folder; give the key relative to each table folder (it applies to every table of the tenant): "x"',
+    ]);
   });
 
   it('writes nothing when any row has a problem', () => {

@@ -4,7 +4,7 @@ import { engineProblem, validateRun, type ItemSummary } from '../../src/lib/vali
 import type { PlanCounts } from '../../src/lib/plan.js';
 import { LedgerListing, ScriptedWarehouse, replacing } from './fakes.js';
 
-const counts = (toLoad: number): PlanCounts => ({ listed: 1, toLoad, new: toLoad, changed: 0, reset: 0, resumed: 0, unchanged: 1 - toLoad, failedBefore: 0, ignored: 0, gone: 0 });
+const counts = (toLoad: number): PlanCounts => ({ listed: 1, toLoad, new: toLoad, changed: 0, reset: 0, resumed: 0, unchanged: 1 - toLoad, failedBefore: 0, ignored: 0, gone: 0, skipped: 0 });
 const key = 'acme/canonical/companies/a.jsonl';
 
 function setup(item: Partial<ItemSummary> = {}) {
@@ -96,7 +96,7 @@ describe('validation', () => {
   });
 
   it('accounts for every planned file from the Loads\' tallies: those another execution settled count as byOther, and the text says so', async () => {
-    const counts4: PlanCounts = { listed: 6, toLoad: 4, new: 4, changed: 0, reset: 0, resumed: 0, unchanged: 1, failedBefore: 1, ignored: 0, gone: 0 };
+    const counts4: PlanCounts = { listed: 6, toLoad: 4, new: 4, changed: 0, reset: 0, resumed: 0, unchanged: 1, failedBefore: 1, ignored: 0, gone: 0, skipped: 0 };
     const s = setup({ countsAtStart: counts4, loadTotals: { loaded: 1, rows: 10, byOther: 2, superseded: 1 } });
     const at = '2026-01-01T00:00:05Z';
     s.ledger.put({ tenant: 'acme', table: 'companies', key: 'acme/canonical/companies/b.jsonl', etag: 'b', status: 'loaded', rows: 3, runId: 'run-2', updatedAt: at });
@@ -114,7 +114,7 @@ describe('validation', () => {
   });
 
   it('reports the planned files another execution failed with that run\'s error, and counts those it does not name', async () => {
-    const counts3: PlanCounts = { listed: 3, toLoad: 3, new: 3, changed: 0, reset: 0, resumed: 0, unchanged: 0, failedBefore: 0, ignored: 0, gone: 0 };
+    const counts3: PlanCounts = { listed: 3, toLoad: 3, new: 3, changed: 0, reset: 0, resumed: 0, unchanged: 0, failedBefore: 0, ignored: 0, gone: 0, skipped: 0 };
     const bad = 'acme/canonical/companies/bad.jsonl';
     const s = setup({ countsAtStart: counts3, loadTotals: { loaded: 1, rows: 10, byOtherFailed: 2, failedByOther: [{ key: bad, runId: 'run-2' }] } });
     s.ledger.put({ tenant: 'acme', table: 'companies', key: bad, etag: 'x', status: 'failed', error: 'id is not a number', runId: 'run-2' });

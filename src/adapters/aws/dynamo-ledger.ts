@@ -126,7 +126,9 @@ export class DynamoLedger implements Ledger {
         // Another version, settled or abandoned before any unit held it; and this one never loaded.
         ' OR (etag <> :etag AND (#status <> :loading OR (leaseUntil < :now AND attribute_not_exists(#unit))) AND NOT contains(loadedVersions, :version))' +
         // The object was deleted and landed again with these bytes: nothing of a gone version was inserted.
-        ' OR (#status = :gone AND etag = :etag AND generation = :gen AND NOT contains(loadedVersions, :version))',
+        ' OR (#status = :gone AND etag = :etag AND generation = :gen AND NOT contains(loadedVersions, :version))' +
+        // Skipped before its tenant's start point, which has moved back or gone since.
+        ' OR (#status = :skipped AND etag = :etag AND generation = :gen AND NOT contains(loadedVersions, :version))',
       ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#rows': 'rows', '#size': 'size', '#unit': 'unit', ...(expires === undefined ? {} : { '#ttl': LEDGER_TTL_ATTRIBUTE }) },
       ExpressionAttributeValues: {
         ':tenant': file.tenant,
@@ -138,6 +140,7 @@ export class DynamoLedger implements Ledger {
         ':reset': 'reset',
         ':superseded': 'superseded',
         ':gone': 'gone',
+        ':skipped': 'skipped',
         ':run': attempt.runId,
         ':attempt': attempt.id,
         ':lease': attempt.leaseUntil.toISOString(),
@@ -333,6 +336,35 @@ export class DynamoLedger implements Ledger {
     });
   }
 
+  async recordSkipped(file: FileVersion, runId: string, now: Date): Promise<boolean> {
+    const expires = this.#expiresAt(now);
+    return this.#conditional(`recording ${file.key} as skipped`, {
+      Key: this.#key(file),
+      UpdateExpression:
+        'SET tenant = :tenant, tbl = :table, etag = :etag, #size = :size, generation = :gen, #status = :skipped, runId = :run, ' +
+        `startedAt = :now, updatedAt = :now${expires === undefined ? '' : ', #ttl = :exp'} REMOVE #error, #rows, #unit, attempt, leaseUntil`,
+      // Never over a claim, a reset (an operator asked for it to load), or a version ever loaded.
+      ConditionExpression:
+        'attribute_not_exists(pk) OR (generation = :gen AND #status <> :loading AND NOT contains(loadedVersions, :version) AND (etag <> :etag OR #status IN (:superseded, :gone, :skipped)))',
+      ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#rows': 'rows', '#size': 'size', '#unit': 'unit', ...(expires === undefined ? {} : { '#ttl': LEDGER_TTL_ATTRIBUTE }) },
+      ExpressionAttributeValues: {
+        ':tenant': file.tenant,
+        ':table': file.table,
+        ':etag': file.etag,
+        ':size': file.size,
+        ':gen': file.generation,
+        ':skipped': 'skipped',
+        ':loading': 'loading',
+        ':superseded': 'superseded',
+        ':gone': 'gone',
+        ':run': runId,
+        ':now': now.toISOString(),
+        ':version': versionName(file),
+        ...(expires === undefined ? {} : { ':exp': expires }),
+      },
+    });
+  }
+
   async release(file: FileVersion, attempt: Attempt): Promise<void> {
     await this.#conditional(`releasing ${file.key}`, {
       Key: this.#key(file),
@@ -430,7 +462,7 @@ export class DynamoLedger implements Ledger {
       UpdateExpression: `SET #status = :gone, generation = :next, updatedAt = :now REMOVE attempt, leaseUntil${carried.length ? ' ADD loadedVersions :carried' : ''}`,
       // Never a loaded entry, nor a claim a live attempt holds or a unit may still insert.
       ConditionExpression:
-        'etag = :etag AND generation = :gen AND (#status IN (:failed, :reset, :superseded) OR (#status = :loading AND leaseUntil < :now AND attribute_not_exists(#unit)))',
+        'etag = :etag AND generation = :gen AND (#status IN (:failed, :reset, :superseded, :skipped) OR (#status = :loading AND leaseUntil < :now AND attribute_not_exists(#unit)))',
       ExpressionAttributeNames: { '#status': 'status', '#unit': 'unit' },
       ExpressionAttributeValues: {
         ':gone': 'gone',
@@ -441,6 +473,7 @@ export class DynamoLedger implements Ledger {
         ':failed': 'failed',
         ':reset': 'reset',
         ':superseded': 'superseded',
+        ':skipped': 'skipped',
         ':loading': 'loading',
         ...(carried.length ? { ':carried': new Set(carried) } : {}),
       },

@@ -24,6 +24,8 @@ function tenantItem(tenant: TenantRecord): Record<string, unknown> {
     ...(tenant.tables !== undefined ? { tables: tenant.tables } : {}),
     ...(tenant.everySeconds !== undefined ? { every_seconds: tenant.everySeconds } : {}),
     ...(tenant.lastSuccessAt !== undefined ? { last_success_at: tenant.lastSuccessAt } : {}),
+    ...(tenant.since !== undefined ? { since: tenant.since } : {}),
+    ...(tenant.startAfter !== undefined ? { start_after: tenant.startAfter } : {}),
   };
 }
 
@@ -53,6 +55,8 @@ export class DynamoTenantDirectory implements TenantDirectory {
           ...(tables ? { tables } : {}),
           ...(typeof every === 'number' && every > 0 ? { everySeconds: every } : {}),
           ...(typeof item.last_success_at === 'string' ? { lastSuccessAt: item.last_success_at } : {}),
+          ...(typeof item.since === 'string' ? { since: item.since } : {}),
+          ...(typeof item.start_after === 'string' ? { startAfter: item.start_after } : {}),
         });
       }
       start = page.LastEvaluatedKey;
@@ -67,6 +71,8 @@ export class DynamoTenantDirectory implements TenantDirectory {
       ['enabled', tenant.enabled],
       ['tables', tenant.tables],
       ['every_seconds', tenant.everySeconds],
+      ['since', tenant.since],
+      ['start_after', tenant.startAfter],
       ...(tenant.lastSuccessAt !== undefined ? [['last_success_at', tenant.lastSuccessAt] as [string, unknown]] : []),
     ];
     const given = fields.filter(([, value]) => value !== undefined);

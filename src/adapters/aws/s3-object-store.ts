@@ -33,7 +33,7 @@ export class S3ObjectStore implements ObjectStore {
       );
       for (const object of page.Contents ?? []) {
         if (!object.Key || object.Key.endsWith('/')) continue;
-        files.push({ key: object.Key, etag: (object.ETag ?? '').replaceAll('"', ''), size: object.Size ?? 0 });
+        files.push({ key: object.Key, etag: (object.ETag ?? '').replaceAll('"', ''), size: object.Size ?? 0, ...(object.LastModified ? { lastModified: object.LastModified.toISOString() } : {}) });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -50,7 +50,7 @@ export class S3ObjectStore implements ObjectStore {
       for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.folders.push(p.Prefix);
       for (const object of page.Contents ?? []) {
         if (!object.Key || object.Key.endsWith('/')) continue;
-        out.files.push({ key: object.Key, etag: (object.ETag ?? '').replaceAll('"', ''), size: object.Size ?? 0 });
+        out.files.push({ key: object.Key, etag: (object.ETag ?? '').replaceAll('"', ''), size: object.Size ?? 0, ...(object.LastModified ? { lastModified: object.LastModified.toISOString() } : {}) });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

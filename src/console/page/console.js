@@ -144,7 +144,7 @@ function graph(machine, timeline) {
 
 function reportView(report) {
   const t = report.totals;
-  const totals = ['items', 'listed', 'loaded', 'rows', 'failed', 'unchanged', 'failedBefore', 'superseded', 'ignored', 'wouldLoad', 'byOther', 'deferred'];
+  const totals = ['items', 'listed', 'loaded', 'rows', 'failed', 'unchanged', 'failedBefore', 'superseded', 'skipped', 'ignored', 'wouldLoad', 'byOther', 'deferred'];
   return el('section', { id: 'report' },
     el('h3', {}, `Report: `, badge(report.ok ? 'SUCCEEDED' : 'FAILED')),
     el('div', { class: 'totals' }, totals.map((k) => el('div', { 'data-total': k }, el('b', {}, n(t[k])), k))),
@@ -197,7 +197,7 @@ async function showFiles(params) {
   const form = el('form', { class: 'filters', id: 'file-filters' },
     select('tenant', info.tenants, params.get('tenant')),
     select('table', info.tables, params.get('table')),
-    select('status', ['loading', 'loaded', 'failed', 'reset', 'superseded', 'gone', 'ignored'], params.get('status')),
+    select('status', ['loading', 'loaded', 'failed', 'reset', 'superseded', 'gone', 'skipped', 'ignored'], params.get('status')),
     el('button', { type: 'submit' }, 'Filter'));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
