@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { loadBatch, type LoadBatchInput } from '../src/lib/load.js';
+import { logSink } from '../src/lib/load-log.js';
 import { checkThenInsert, inEngineWriter, type LoadPath } from '../src/lib/load-unit.js';
 import { tallyResults, type LoadTally } from '../src/lib/load-tally.js';
 import type { FileResult } from '../src/lib/results.js';
@@ -37,11 +38,8 @@ export const handler = middy(async (event: LoadBatchInput, context: Context): Pr
     ledger: deps.ledger,
     warehouse,
     path,
-    log: {
-      write: (rows) => deps.loadLog.write(rows),
-      // The ledger holds these outcomes; only the log rows are missing (load-log.ts).
-      failed: (error, rows) => logger.warn('load log not written', { rows: rows.length, files: rows.slice(0, 5).map((r) => r.key), error: error instanceof Error ? error.message : String(error) }),
-    },
+    // A failed write is a warning: the ledger holds these outcomes, only the log rows are missing (load-log.ts).
+    log: logSink(deps.loadLog, (message, details) => logger.warn(message, details)),
     unitsOf: (free) => (streamed ? streamedUnits(free, stream) : [free.filter((f) => f.size <= config.batchMaxBytes)]),
   });
   reportLoad(event.table, files);

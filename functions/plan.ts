@@ -2,6 +2,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { clearWhenDone } from '../src/lib/arrivals.js';
+import { logSink } from '../src/lib/load-log.js';
 import { plan, type PlanInput, type PlanResult } from '../src/lib/plan.js';
 import { writeWouldLoad } from '../src/lib/run-files.js';
 import { getDeps } from '../src/runtime/deps.js';
@@ -15,7 +16,9 @@ export const handler = middy(async (event: PlanInput, context: Context): Promise
   const skipped = (files: readonly { key: string; etag: string }[]) => {
     for (const f of files) logger.info('file skipped', { key: f.key, etag: f.etag, reason: 'before the start point', startPoint: event.startPoint });
   };
-  const result = await plan(event, { store: deps.store, ledger: deps.ledger, warehouse: deps.warehouse, limits: deps.config, wouldLoad, skipped });
+  // The skips' load log rows, as a Load writes its outcomes': a failed write is a warning.
+  const log = logSink(deps.loadLog, (message, details) => logger.warn(message, details));
+  const result = await plan(event, { store: deps.store, ledger: deps.ledger, warehouse: deps.warehouse, limits: deps.config, wouldLoad, skipped, log });
   await clearWhenDone(event, result, deps.arrivals);
   logger.info('planned', { round: result.round, batches: result.batches.length, more: result.more, counts: result.counts });
   // A dry run and a round with nothing to load change nothing: they need no record.

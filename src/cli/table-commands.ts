@@ -1,10 +1,11 @@
 /**
  * `tables list` and `tables migrate`: the configured tables, and the additive changes that bring
- * ClickHouse in line with them. Migrate creates missing tables and adds missing columns, and
- * nothing else: a changed type or a column the configuration dropped is said, never fixed.
+ * ClickHouse in line with them. Migrate creates missing tables (the load log's too) and adds
+ * missing columns, and nothing else: a changed type or a column the configuration dropped is said, never fixed.
  */
 import type { Command, Option } from 'commander';
-import type { Warehouse } from '../ports.js';
+import type { LoadLog, Warehouse } from '../ports.js';
+import { LOAD_LOG_TABLE, logEngineProblem } from '../lib/load-log.js';
 import { loadTables } from '../table-config.js';
 import { describeClickHouse } from './clickhouse-target.js';
 import { withWarehouse, type StoreFlags } from './store-targets.js';
@@ -39,11 +40,20 @@ export interface MigrateResult {
   notes: string[];
 }
 
-/** Creates the missing tables and adds the missing columns; running it again does nothing. */
-export async function migrateTables(warehouse: Pick<Warehouse, 'tables' | 'ensureTables' | 'describeColumns' | 'addColumn'>): Promise<MigrateResult> {
+/**
+ * Creates the missing tables (and the load log, so Plan and Load can log before any run has
+ * created it) and adds the missing columns; running it again does nothing.
+ */
+export async function migrateTables(warehouse: Pick<Warehouse, 'tables' | 'ensureTables' | 'describeColumns' | 'addColumn'>, loadLog?: Pick<LoadLog, 'ensure' | 'describe'>): Promise<MigrateResult> {
   const { tables } = warehouse;
   const done = (await warehouse.ensureTables(tables.names)).map((t) => `created table ${t}`);
   const refused: string[] = [];
+  if (loadLog && (await loadLog.ensure())) done.push(`created table ${LOAD_LOG_TABLE}`);
+  else if (loadLog) {
+    // One there already of another engine shows retried writes twice; a run's validation fails on it too.
+    const problem = logEngineProblem(await loadLog.describe());
+    if (problem) refused.push(problem);
+  }
   const notes: string[] = [];
   for (const drift of await describeDrift(tables.names, warehouse)) {
     for (const column of drift.missing) done.push(`added column ${drift.table}.${column.name}: ${await warehouse.addColumn(drift.table, column)}`);
@@ -78,9 +88,9 @@ export function addTableCommands(program: Command, { out, setExit, dataDirOption
       .description('create the missing tables and add the missing columns; never drops a column or changes a type')
       .addOption(dataDirOption()),
   ).action(async (flags: StoreFlags) => {
-    await withWarehouse(flags, async ({ config, warehouse }) => {
+    await withWarehouse(flags, async ({ config, warehouse, loadLog }) => {
       process.stderr.write(`migrating ${describeClickHouse(config)} to ${config.tables.source}\n`);
-      const result = await migrateTables(warehouse);
+      const result = await migrateTables(warehouse, loadLog);
       out(migrateText(result, config.tables));
       for (const line of result.refused) process.stderr.write(`onceload: ${line}\n`);
       if (result.refused.length > 0) setExit(1);

@@ -3,7 +3,7 @@
  * questions an on-call engineer asks in SQL (what failed this week and why, how long files took).
  *
  * The ledger decides; the log reports. A Load writes a file's row only after the ledger has
- * recorded its outcome, and a failed log write is reported, never thrown: the data is never
+ * recorded its outcome (and Plan a skipped version's, after the ledger recorded the skip), and a failed log write is reported, never thrown: the data is never
  * lost or doubled for the log's sake, and at worst a row is missing (the ledger still has the
  * outcome: `onceload files`).
  *
@@ -13,8 +13,8 @@
  * insert deduplication token derived from its rows, so the same write sent twice is one insert.
  */
 import { createHash } from 'node:crypto';
-import type { PermanentCode } from '../errors.js';
-import type { Attempt, FileVersion, LoadLogRow, TableEngine } from '../ports.js';
+import { TransientError, type PermanentCode } from '../errors.js';
+import type { Attempt, FileVersion, LoadLog, LoadLogRow, TableEngine } from '../ports.js';
 import { versionKey } from './results.js';
 
 export const LOAD_LOG_TABLE = 'onceload_load_log';
@@ -44,7 +44,42 @@ export function logToken(rows: readonly LoadLogRow[]): string {
   return hash.digest('hex').slice(0, 40);
 }
 
-type Outcome = { status: 'loaded'; rows: number } | { status: 'failed'; error: { message: string; code: PermanentCode; context?: { row?: number; column?: string } } } | { status: 'superseded' };
+type Outcome = { status: 'loaded'; rows: number } | { status: 'skipped' } | { status: 'failed'; error: { message: string; code: PermanentCode; context?: { row?: number; column?: string } } } | { status: 'superseded' };
+
+/** Where a step's log rows go: a write that fails is handed to `failed`, never thrown. */
+export interface OutcomeSink {
+  write(rows: readonly LoadLogRow[]): Promise<void>;
+  failed(error: unknown, rows: readonly LoadLogRow[]): void;
+}
+
+/** The sink of a handler: the load log, and a warning for a write that failed (the ledger holds the outcomes). */
+export function logSink(log: Pick<LoadLog, 'write'>, warn: (message: string, details: Record<string, unknown>) => void): OutcomeSink {
+  return {
+    write: (rows) => log.write(rows),
+    failed: (error, rows) => warn('load log not written', { rows: rows.length, files: rows.slice(0, 5).map((r) => r.key), error: error instanceof Error ? error.message : String(error) }),
+  };
+}
+
+/** Tries of a load log write that fails in transit. */
+const LOG_WRITE_TRIES = 3;
+
+/**
+ * Writes a step's rows in one insert. A failed log write loses a log row, never data: the
+ * ledger holds the outcome, and throwing would only retry a step whose files are settled (the
+ * retry writes no row for them).
+ */
+export async function writeLog(rows: readonly LoadLogRow[], sink: OutcomeSink): Promise<void> {
+  if (rows.length === 0) return;
+  for (let tries = 1; ; tries++) {
+    try {
+      return await sink.write(rows);
+    } catch (error) {
+      // A write that failed in transit may have landed: sent again, its token makes it one insert.
+      if (error instanceof TransientError && tries < LOG_WRITE_TRIES) continue;
+      return sink.failed(error, rows);
+    }
+  }
+}
 
 /**
  * The log rows of one attempt: the time it began on each file, and each outcome the ledger

@@ -7,15 +7,17 @@
  * ends this attempt's leases, so the retry takes its claims over at once.
  */
 import pMap from 'p-map';
-import { FileBusyError, TransientError, isFileProblem, isSuperseded } from '../errors.js';
-import type { Attempt, FileVersion, LoadLogRow } from '../ports.js';
+import { FileBusyError, isFileProblem, isSuperseded } from '../errors.js';
+import type { Attempt, FileVersion } from '../ports.js';
 import type { TableName } from '../tables.js';
 import { LEDGER_CONCURRENCY, acquire, seal, settle, settledOutcome } from './claims.js';
 import { checkBeforeUnit } from './check-file.js';
-import { OutcomeLog } from './load-log.js';
+import { OutcomeLog, writeLog, type OutcomeSink } from './load-log.js';
 import { fileRef, runUnit, type UnitDeps } from './load-unit.js';
 import type { PlannedFile } from './plan.js';
 import { versionKey, type FileResult } from './results.js';
+
+export type { OutcomeSink };
 
 export interface LoadBatchInput {
   runId: string;
@@ -32,15 +34,6 @@ export interface BatchDeps extends UnitDeps {
   /** Where the outcomes this attempt recorded in the ledger are logged (load-log.ts). */
   log?: OutcomeSink;
 }
-
-/** The load log as a Load writes it: a write that fails is handed to `failed`, never thrown. */
-export interface OutcomeSink {
-  write(rows: readonly LoadLogRow[]): Promise<void>;
-  failed(error: unknown, rows: readonly LoadLogRow[]): void;
-}
-
-/** Tries of a load log write that fails in transit. */
-const LOG_WRITE_TRIES = 3;
 
 /** Error names that mean "another attempt holds this work right now": worth waiting for. */
 const BUSY = new Set(['FileBusyError', 'IdempotencyAlreadyInProgressError']);
@@ -62,23 +55,6 @@ export async function loadBatch(input: LoadBatchInput, attempt: Attempt, deps: B
   } finally {
     // After the ledger, whether the batch ends well or not: what it settled is logged either way.
     await writeLog(outcomes.take(), sink);
-  }
-}
-
-/**
- * A failed log write loses a log row, never data: the ledger holds the outcome, and throwing
- * would only retry a batch whose files are settled (the retry writes no row for them).
- */
-async function writeLog(rows: readonly LoadLogRow[], sink: OutcomeSink): Promise<void> {
-  if (rows.length === 0) return;
-  for (let tries = 1; ; tries++) {
-    try {
-      return await sink.write(rows);
-    } catch (error) {
-      // A write that failed in transit may have landed: sent again, its token makes it one insert.
-      if (error instanceof TransientError && tries < LOG_WRITE_TRIES) continue;
-      return sink.failed(error, rows);
-    }
   }
 }
 

@@ -12,6 +12,7 @@ import type { TableName } from '../tables.js';
 import { versionName } from './dedup-token.js';
 import { isLoadableKey, landingPrefix } from './file-format.js';
 import { foldTallies, tallyResults, type LoadTally } from './load-tally.js';
+import { OutcomeLog, writeLog, type OutcomeSink } from './load-log.js';
 import { recordedOutcome } from './results.js';
 import { reconcileIgnored, SAMPLE_IGNORED, type Ignored, type IgnoredLedger } from './ignored.js';
 import { assertNoDrift } from './schema-drift.js';
@@ -190,9 +191,13 @@ export async function plan(
     wouldLoad?: (files: readonly PlannedFile[]) => Promise<void>;
     /** The versions this round recorded `skipped`, as a Load reports the files it settles. */
     skipped?: (files: readonly PlannedFile[]) => void;
+    /** The load log: a row for each version this round recorded `skipped` (load-log.ts). */
+    log?: OutcomeSink;
   },
 ): Promise<PlanResult> {
   const round = input.previous.nextRound;
+  // Begun now: a skipped version's log row runs from here to when the ledger recorded the skip.
+  const outcomes = new OutcomeLog(deps.now);
   const earlier = 'countsAtStart' in input.previous ? input.previous : undefined;
   const loadTotals = foldTallies([earlier?.loadTotals, ...(earlier?.loads ?? [])]);
   // After the last round that loaded, Plan runs once more only to add that round's Loads up.
@@ -257,8 +262,25 @@ export async function plan(
   // Each skipped version is recorded once: a later round or run finds its entry and writes nothing.
   if (!input.dryRun && toSkip.length > 0) {
     const at = deps.now?.() ?? new Date();
-    const recorded = await pMap(toSkip, (f) => deps.ledger.recordSkipped({ tenant: input.tenant, table: input.table, ...f }, input.runId, at), { concurrency: 8 });
-    deps.skipped?.(toSkip.filter((_, i) => recorded[i]));
+    // No attempt id: a Plan round is one per item, and a retried round records no skip twice.
+    const attempt = { id: `plan-round-${round}`, runId: input.runId };
+    try {
+      const recorded = await pMap(
+        toSkip,
+        async (f) => {
+          const version = { tenant: input.tenant, table: input.table, ...f };
+          const accepted = await deps.ledger.recordSkipped(version, input.runId, at);
+          // Logged only once the ledger holds the skip: a version another Plan recorded is its row.
+          if (accepted) outcomes.settled(version, attempt, { status: 'skipped' });
+          return accepted;
+        },
+        { concurrency: 8 },
+      );
+      deps.skipped?.(toSkip.filter((_, i) => recorded[i]));
+    } finally {
+      // One insert for the round, whether every skip was recorded or one write threw.
+      if (deps.log) await writeLog(outcomes.take(), deps.log);
+    }
   }
   if (round === 0 && !input.dryRun) {
     counts.gone = await retireDeleted(listed, ledger, deps);

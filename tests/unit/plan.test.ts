@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { TransientError } from '../../src/errors.js';
+import type { OutcomeSink } from '../../src/lib/load-log.js';
 import { batchFiles, plan, type PlanInput } from '../../src/lib/plan.js';
+import type { LoadLogRow } from '../../src/ports.js';
 import { LedgerListing, MemoryStore, ScriptedWarehouse } from './fakes.js';
 
 const prefix = 'acme/canonical/companies/';
@@ -137,6 +140,66 @@ describe('plan', () => {
     deps.ledger.put({ ...base, key: `${prefix}reset.jsonl`, etag: 'e-reset', status: 'loaded' });
     const closing = await plan(input({ previous: { ...second, loads: [{ loaded: 1, rows: 10 }] } }), deps);
     expect(closing.loadTotals).toEqual({ loaded: 3, rows: 30, byOther: 1 });
+  });
+});
+
+describe('plan: the load log of skipped versions', () => {
+  // `o`: new.jsonl and changed.jsonl (the versions that would load as new work) are before it.
+  const startPoint = { startAfter: 'o' };
+  const sinkOf = (fail: (tries: number) => Error | undefined = () => undefined) => {
+    const writes: LoadLogRow[][] = [];
+    const failed: LoadLogRow[][] = [];
+    let tries = 0;
+    const sink: OutcomeSink = {
+      write: async (rows) => {
+        const error = fail(++tries);
+        if (error) throw error;
+        writes.push([...rows]);
+      },
+      failed: (_error, rows) => failed.push([...rows]),
+    };
+    return { sink, writes, failed, tries: () => tries };
+  };
+
+  it('writes one row a version the ledger accepted as skipped, in one write, once; a dry run writes none', async () => {
+    const deps = setup();
+    const log = sinkOf();
+    let clock = Date.parse('2026-03-01T00:00:00Z');
+    const now = () => new Date((clock += 1000));
+    const dry = await plan(input({ dryRun: true, startPoint }), { ...deps, log: log.sink, now });
+    expect(dry.counts.skipped).toBe(2);
+    expect(log.writes).toEqual([]);
+
+    const first = await plan(input({ startPoint }), { ...deps, log: log.sink, now });
+    expect(first.counts.skipped).toBe(2);
+    expect(log.writes).toHaveLength(1);
+    const rows = [...log.writes[0]!].sort((a, b) => (a.key < b.key ? -1 : 1));
+    const base = { runId: 'run-1', tenant: 'acme', table: 'companies', outcome: 'skipped', rows: 0, bytes: 10, attempt: 'plan-round-0', errorCode: '', errorMessage: '', errorRow: null, errorColumn: null };
+    expect(rows).toMatchObject([
+      { ...base, key: `${prefix}changed.jsonl`, etag: 'e2', generation: 3 },
+      { ...base, key: `${prefix}new.jsonl`, etag: 'e-new', generation: 0 },
+    ]);
+    for (const row of rows) expect(Date.parse(row.finishedAt)).toBeGreaterThan(Date.parse(row.startedAt));
+    // The skips were recorded before the write: the ledger holds every outcome the log names.
+    expect(deps.ledger.entries.get(`acme#companies#${prefix}new.jsonl`)?.status).toBe('skipped');
+
+    // Planned again (a retried round or the next run): the entries are there, no row is written.
+    const again = await plan(input({ startPoint }), { ...deps, log: log.sink, now });
+    expect(again.counts.skipped).toBe(2);
+    expect(log.writes).toHaveLength(1);
+    expect(log.failed).toEqual([]);
+  });
+
+  it('logs only the skips the ledger accepted, and a write that keeps failing is handed over, never thrown', async () => {
+    const deps = setup();
+    const record = deps.ledger.recordSkipped.bind(deps.ledger);
+    // Another Plan got there first for new.jsonl: its row is that Plan's.
+    deps.ledger.recordSkipped = async (file, runId, at) => (file.key.endsWith('new.jsonl') ? false : record(file, runId, at));
+    const log = sinkOf(() => new TransientError('connection reset'));
+    const result = await plan(input({ startPoint }), { ...deps, log: log.sink });
+    expect(result.counts.skipped).toBe(2);
+    expect(log.tries()).toBe(3);
+    expect(log.failed.map((rows) => rows.map((r) => r.key))).toEqual([[`${prefix}changed.jsonl`]]);
   });
 });
 
