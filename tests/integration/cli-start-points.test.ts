@@ -41,6 +41,10 @@ describe('tenants add and update --since / --start-after', () => {
     const run = onceload('run', '--tenants', 'acme');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/1 file\(s\) loaded \(1 rows\), .*1 skipped \(before the start point\)/);
+    // The load log has the skip too, written by Plan.
+    const logged = onceload('log', '--tenant', 'acme', '--outcome', 'skipped', '--json');
+    expect(logged.code, logged.stderr).toBe(0);
+    expect((JSON.parse(logged.stdout) as { key: string; outcome: string; rows: number }[]).map((r) => [r.key, r.outcome, r.rows])).toEqual([['acme/canonical/companies/2025/12/31.jsonl', 'skipped', 0]]);
     const skipped = onceload('files', '--tenant', 'acme', '--status', 'skipped');
     expect(skipped.stdout.trim().split('\n').slice(1)).toEqual([expect.stringMatching(/^acme\tcompanies\tskipped\t\tacme\/canonical\/companies\/2025\/12\/31.jsonl\t/)]);
     const reset = onceload('files', 'reset', '--tenant', 'acme', '--table', 'companies', '--status', 'skipped');

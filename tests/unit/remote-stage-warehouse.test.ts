@@ -97,15 +97,18 @@ describe('verify on a deployed stage', () => {
 });
 
 describe('tables migrate on a deployed stage', () => {
-  it("creates the configured tables on the server the stage's secret names", async () => {
+  it("creates the configured tables and the load log on the server the stage's secret names", async () => {
     deployed('qa', { url: serverUrl, database: 'analytics' });
     const { code, out, err } = await run('tables', 'migrate', '--stage', 'qa', '--region', REGION);
     expect(code).toBe(0);
     expect(err).toContain('migrating the ClickHouse server of the secret onceload/qa/clickhouse to');
-    expect(out.split('\n')).toEqual(['created table companies', 'created table contacts', 'created table tickets', 'created table time_entries']);
+    expect(out.split('\n')).toEqual(['created table companies', 'created table contacts', 'created table tickets', 'created table time_entries', 'created table onceload_load_log']);
     const creates = requests.filter((r) => r.query.startsWith('CREATE TABLE'));
-    expect(creates).toHaveLength(4);
+    expect(creates).toHaveLength(5);
     expect(creates[0]!.query).toContain('`analytics`.`companies`');
+    // The load log too, in the secret's database: Plan and Load write to it before any run has created it.
+    expect(creates[4]!.query).toContain('`analytics`.`onceload_load_log`');
+    expect(creates[4]!.query).toContain('ReplacingMergeTree(`finished_at`)');
   });
 });
 
