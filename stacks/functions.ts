@@ -100,7 +100,10 @@ export function onceloadFunction(
   });
 }
 
-/** The steps that query ClickHouse; Discover reads only DynamoDB and S3. */
+/**
+ * The steps that query ClickHouse (Plan counts rows before a run and writes skipped versions'
+ * load log rows; Load writes its outcomes'); Discover reads only DynamoDB and S3.
+ */
 const QUERIES_CLICKHOUSE: ReadonlySet<FunctionName> = new Set(['ensure-schema', 'plan', 'load', 'validate']);
 
 /** `tablesFile`: the checked table configuration, relative to the project root (`writeBundledTables`). */

@@ -290,7 +290,7 @@ describe('the functions', () => {
   it('read the ClickHouse connection from the secret named in their environment, never from plain variables', () => {
     const fns = resourcesOf(dev, 'AWS::Lambda::Function');
     const byHandler = functionIdByHandler(dev);
-    // The steps that query ClickHouse; the others hold no connection (see least privilege).
+    // The steps that query ClickHouse (Plan and Load also write the load log); the others hold no connection (see least privilege).
     for (const id of ['ensure-schema', 'plan', 'load', 'validate'].map((fn) => byHandler[fn]!)) {
       const env = fns[id]!.Properties.Environment.Variables as Record<string, unknown>;
       expect(env.ONCELOAD_CLICKHOUSE_SECRET).toBe('onceload/dev/clickhouse');
