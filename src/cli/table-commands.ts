@@ -1,7 +1,8 @@
 /**
  * `tables list` and `tables migrate`: the configured tables, and the additive changes that bring
  * ClickHouse in line with them. Migrate creates missing tables (the load log's too) and adds
- * missing columns, and nothing else: a changed type or a column the configuration dropped is said, never fixed.
+ * missing columns, and nothing else: a changed type or a column the configuration dropped is
+ * said, never fixed.
  */
 import type { Command, Option } from 'commander';
 import type { LoadLog, Warehouse } from '../ports.js';

@@ -262,7 +262,7 @@ export async function plan(
   // Each skipped version is recorded once: a later round or run finds its entry and writes nothing.
   if (!input.dryRun && toSkip.length > 0) {
     const at = deps.now?.() ?? new Date();
-    // No attempt id: a Plan round is one per item, and a retried round records no skip twice.
+    // Named by its round, not a fresh id: a retried round finds its skips recorded and logs none again.
     const attempt = { id: `plan-round-${round}`, runId: input.runId };
     try {
       const recorded = await pMap(
