@@ -19,6 +19,7 @@ export function demoNextSteps(dataDir: string, givenDataDir: string, config: Onc
     `  the data       ${shown}/ (landing files in ${shown}/landing/), loaded into ${describeClickHouse(config)}`,
     `  query it       onceload sql${flag} "SELECT tenant_id, count() AS rows FROM ${first} FINAL GROUP BY tenant_id ORDER BY tenant_id"`,
     `  the ledger     onceload files${flag} --tenant acme`,
+    `  the load log   onceload log${flag} --tenant acme (one row per file version; the table onceload_load_log, in SQL too)`,
     ...(runId ? [`  the run        onceload status ${runId}${flag} (kept in ${shown}/s3/${config.runsBucket}/runs/${runId}/; onceload runs${flag} lists every run)`] : []),
     `  in a browser   onceload console${flag}, then open http://127.0.0.1:${DEFAULT_CONSOLE_PORT}/ (runs, their state graphs and reports, the ledger)`,
     `  your own data  onceload tenants add <tenant-id>${flag}, drop files in ${shown}/landing/<tenant-id>/canonical/<table>/, then onceload run${flag}`,

@@ -14,6 +14,7 @@ describe("the demo's closing hint", () => {
   it('says how to open the console, with the data dir when it is not the default', () => {
     const text = demoNextSteps('/tmp/data', '/tmp/data', loadConfig({ ONCELOAD_CHDB_PATH: '/tmp/chdb' }));
     expect(text).toContain('  in a browser   onceload console --data-dir "/tmp/data", then open http://127.0.0.1:7654/');
+    expect(text).toContain('  the load log   onceload log --data-dir "/tmp/data" --tenant acme');
   });
 
   it('queries companies for the canonical tables', () => {
