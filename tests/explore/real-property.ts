@@ -7,9 +7,10 @@
  * and plan from the originals or from a listing made at a step the scheduler picks; the first
  * file's object is overwritten through the S3 API at a step it picks (a new ETag). Afterwards:
  * the stale plan settles the old version (loaded, if it had landed, else superseded), a later
- * round loads the new one, the stale plan run again changes nothing, and on the stores every
- * version's raw rows by lineage are its rows exactly once when the ledger says loaded and none
- * otherwise, no loaded version ever shows unloaded again, no row is stray, and `verify` is clean.
+ * round loads the new one, the stale plan run again leaves the newer version loaded; after each
+ * step every version's raw rows by lineage are its rows exactly once when the ledger says loaded
+ * and none otherwise, no loaded version ever shows unloaded again, no row is stray, and at the
+ * end `verify` is clean.
  */
 import fc from 'fast-check';
 import { loadBatch } from '../../src/lib/load.js';
