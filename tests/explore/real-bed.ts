@@ -5,7 +5,7 @@
  * DynamoDB with a clock the explorer moves; landed objects are written and overwritten through
  * the S3 API, so every read is a real pinned `url()` read of a real ETag.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,8 @@ export interface RealBed {
   store: ObjectStore;
   /** Writes (or overwrites) a landed object; returns its new ETag and size. */
   put(key: string, body: string): Promise<{ etag: string; size: number }>;
+  /** Deletes a landed object. */
+  remove(key: string): Promise<void>;
   query<T = Record<string, string>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -69,6 +71,9 @@ export async function openRealBed(): Promise<RealBed> {
       async put(key, body) {
         const out = await deps.aws.s3.send(new PutObjectCommand({ Bucket: deps.config.landingBucket, Key: key, Body: body }));
         return { etag: (out.ETag ?? '').replaceAll('"', ''), size: Buffer.byteLength(body) };
+      },
+      async remove(key) {
+        await deps.aws.s3.send(new DeleteObjectCommand({ Bucket: deps.config.landingBucket, Key: key }));
       },
       async query<T>(sql: string, params: Record<string, unknown> = {}) {
         const result = await deps.clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' });

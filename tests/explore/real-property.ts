@@ -5,15 +5,16 @@
  * one call at a time (a released call runs to its end before the next is chosen, so a seed
  * replays the same schedule). Attempts die, outlive their leases, form units of different sizes,
  * and plan from the originals or from a listing made at a step the scheduler picks; the first
- * file's object is overwritten through the S3 API at a step it picks (a new ETag). Afterwards:
- * the stale plan settles the old version (loaded, if it had landed, else superseded), a later
- * round loads the new one, the stale plan run again leaves the newer version loaded; after each
- * step every version's raw rows by lineage are its rows exactly once when the ledger says loaded
- * and none otherwise, no loaded version ever shows unloaded again, no row is stray, and at the
- * end `verify` is clean.
+ * file's object is overwritten through the S3 API at a step it picks (a new ETag), or deleted and
+ * its entry retired by another execution's Plan. Afterwards: the stale plan settles the old
+ * version (loaded, if it had landed, else superseded), a later round loads the new one, the
+ * stale plan run again leaves the newer version loaded; after each step every version's raw rows
+ * by lineage are its rows exactly once when the ledger says loaded and none otherwise, no loaded
+ * version ever shows unloaded again, no row is stray, and at the end `verify` is clean.
  */
 import fc from 'fast-check';
 import { loadBatch } from '../../src/lib/load.js';
+import { retireDeleted } from '../../src/lib/plan.js';
 import { verify, verifyText } from '../../src/lib/audit.js';
 import { versionName } from '../../src/lib/dedup-token.js';
 import type { FileResult } from '../../src/lib/results.js';
@@ -44,8 +45,11 @@ export const realScheduleArb = fc.record({
   attempts: fc.array(attemptArb, { minLength: 2, maxLength: 4 }),
   /** After this many store calls in all, the clock moves 100 s: every lease so far has ended. */
   clockJumps: fc.uniqueArray(fc.nat({ max: 40 }), { minLength: 1, maxLength: 2 }),
-  /** The first file's object is overwritten after this many store calls (after the schedule if it ends sooner). */
-  overwrite: fc.option(fc.record({ at: fc.nat({ max: 40 }), rows: rowsArb }), { nil: undefined, freq: 5 }),
+  /**
+   * The first file's object is overwritten (or, one time in four, deleted, and its entry retired by
+   * another execution's Plan) after this many store calls (after the schedule if it ends sooner).
+   */
+  overwrite: fc.option(fc.record({ at: fc.nat({ max: 40 }), rows: rowsArb, deletes: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) }), { nil: undefined, freq: 5 }),
   scheduler: fc.scheduler(),
 });
 
@@ -127,8 +131,15 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
   const originals: FileVersion[] = [];
   for (const [i, rows] of schedule.files.entries()) originals.push(await land(i, 0, rows));
   let overwritten: FileVersion | undefined;
+  let deleted = false;
+  /** Another execution's Plan: it lists the bucket, and retires the entries of objects no longer there. */
+  const planElsewhere = async () => retireDeleted(await bed.store.list(prefix), await bed.ledger.listItem(tenant, 'companies'), { ledger: bed.ledger, now: () => bed.clock.now });
   const overwrite = async () => {
-    if (schedule.overwrite && !overwritten) overwritten = await land(0, 1, schedule.overwrite.rows);
+    if (!schedule.overwrite || overwritten || deleted) return;
+    if (!schedule.overwrite.deletes) return void (overwritten = await land(0, 1, schedule.overwrite.rows));
+    await bed.remove(originals[0]!.key);
+    deleted = true;
+    await planElsewhere();
   };
 
   const turns = new Turns();
@@ -216,6 +227,7 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
   // Every lease has ended; the overwrite has happened, if the schedule ended before its step.
   bed.clock.advance(3600);
   await overwrite();
+  if (deleted) await planElsewhere();
   const clean = async (files: readonly FileVersion[], id: string) => {
     try {
       return await loadBatch(batchOf(files), attemptAt(bed.clock, `${tenant}-${id}`, 60), batchDeps(bed.ledger, warehouse, bed.clock));
@@ -231,16 +243,16 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
       if (!allowed.includes(outcome)) throw new Error(`${when}: ${vname(file)} is ${outcome}, expected ${allowed.join(' or ')}`);
     }
   };
-  const replaced = (v: Version) => overwritten !== undefined && v.file.key === overwritten.key && v.file.etag !== overwritten.etag;
+  const replaced = (v: Version) => v.file.key === originals[0]!.key && (deleted || (overwritten !== undefined && v.file.etag !== overwritten.etag));
   // The stale plan: an old version whose object was overwritten is loaded only if it landed before.
   const stale = await clean(originals, 'stale');
   expectOutcomes('the stale plan', stale, originals, (v) => (replaced(v) ? [v.rows > 0 ? 'loaded' : 'failed', 'superseded'] : [v.rows > 0 ? 'loaded' : 'failed']));
   await check('after the stale plan', true);
   // A later round plans what the bucket holds: the new version loads.
   const current = await listed(bed.store);
-  expectOutcomes('a later round', await clean(current, 'later'), current, (v) => [v.rows > 0 ? 'loaded' : 'failed']);
+  if (current.length > 0) expectOutcomes('a later round', await clean(current, 'later'), current, (v) => [v.rows > 0 ? 'loaded' : 'failed']);
   await check('after a later round', true);
-  if (overwritten) {
+  if (overwritten || deleted) {
     // The stale plan once more (a late retry): the newer version stays loaded, and so does the old
     // one if it was; one never loaded may be claimed again, and ends failed or superseded, never loaded.
     const again = await clean(originals, 'stale-again');
