@@ -32,7 +32,7 @@ export const handler = middy(async (event: LoadBatchInput, context: Context): Pr
   const stream = { store, warehouse, chunkRows: config.insertBlockRows, chunkBytes: config.streamChunkBytes };
   const streamed = config.loadPath === 'streamed';
   const path: LoadPath = streamed
-    ? { writer: { insert: (files, token) => streamUnit(files, token, stream), count: (files) => countStreamed(files, stream) }, loadAlone: (f) => streamFile(f, stream) }
+    ? { writer: { insert: (files, token) => streamUnit(files, token, stream), count: (files) => countStreamed(files, stream) }, loadAlone: (f, checked) => streamFile(f, stream, checked) }
     : { writer: inEngineWriter(warehouse), loadAlone: checkThenInsert(warehouse) };
   const files = await loadBatch(event, attempt, {
     ledger: deps.ledger,

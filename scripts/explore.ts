@@ -1,35 +1,54 @@
 /**
  * Explores random schedules of concurrent Load attempts against the claim protocol, more than
- * the test suite runs: `npm run explore -- --schedules 5000 [--seed N]`. A failure prints its
- * seed and the smallest schedule that breaks, replayable with `--seed`.
+ * the test suite runs: `npm run explore -- --schedules 5000 [--seed N]`. `--real` runs them on
+ * the real embedded stores (dynalite, the local S3, chDB) with an object overwritten mid-schedule.
+ * A failure prints its seed and the smallest schedule that breaks, replayable with `--seed`.
  */
 import { Command, Option } from 'commander';
 import fc from 'fast-check';
 import { checkSchedule, scheduleArb } from '../tests/explore/claims-property.js';
+import { openRealBed } from '../tests/explore/real-bed.js';
+import { checkRealSchedule, realScheduleArb } from '../tests/explore/real-property.js';
 import { openLedgerBed } from '../tests/unit/protocol-harness.js';
 
 const flags = new Command('explore')
   .addOption(new Option('--schedules <n>', 'how many schedules to run').default('1000').argParser((v) => Number.parseInt(v, 10)))
   .addOption(new Option('--seed <n>', 'replay the schedules of this seed').argParser((v) => Number.parseInt(v, 10)))
+  .addOption(new Option('--real', 'on the real embedded stores, with an object overwritten through the S3 API'))
   .parse()
-  .opts<{ schedules: number; seed?: number }>();
+  .opts<{ schedules: number; seed?: number; real?: boolean }>();
 
-const bed = await openLedgerBed();
 const started = Date.now();
 const seed = flags.seed ?? Date.now() ^ (Math.random() * 0x7fffffff);
-console.log(`exploring ${flags.schedules} schedules, seed ${seed}`);
-try {
-  const result = await fc.check(
-    fc.asyncProperty(scheduleArb, (schedule) => checkSchedule(bed, schedule)),
-    { numRuns: flags.schedules, seed },
-  );
+const replay = `npm run explore --${flags.real ? ' --real' : ''} --schedules ${flags.schedules} --seed ${seed}`;
+
+/** Runs the property's schedules; a failure prints the shrunk schedule and how to replay it. */
+async function explore<T>(property: fc.IAsyncProperty<T>): Promise<void> {
+  const result = await fc.check(property, { numRuns: flags.schedules, seed });
   if (result.failed) {
     console.error(fc.defaultReportMessage(result));
-    console.error(`replay with: npm run explore -- --schedules ${flags.schedules} --seed ${seed}`);
+    // The invariant that broke, in its own words (the report names the schedule).
+    console.error(result.errorInstance instanceof Error ? `\n${result.errorInstance.message}` : result.errorInstance);
+    console.error(`replay with: ${replay}`);
     process.exitCode = 1;
   } else {
     console.log(`${result.numRuns} schedules, no invariant broken (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
-} finally {
-  await bed.close();
+}
+
+console.log(`exploring ${flags.schedules} schedules${flags.real ? ' on the real stores' : ''}, seed ${seed}`);
+if (flags.real) {
+  const bed = await openRealBed();
+  try {
+    await explore(fc.asyncProperty(realScheduleArb, (schedule) => checkRealSchedule(bed, schedule)));
+  } finally {
+    await bed.close();
+  }
+} else {
+  const bed = await openLedgerBed();
+  try {
+    await explore(fc.asyncProperty(scheduleArb, (schedule) => checkSchedule(bed, schedule)));
+  } finally {
+    await bed.close();
+  }
 }

@@ -151,6 +151,11 @@ export interface LedgerEntry {
   leaseUntil?: string;
   /** The load unit a `loading` claim is bound to; absent while its files are still being checked. */
   unit?: string;
+  /**
+   * Rows the check read counted, recorded on a `loading` claim of a file alone before its insert:
+   * a redo that can no longer read the version knows whether the rows it finds are all of them.
+   */
+  checkedRows?: number;
   /** Every version (`etag/generation`) of this key ever loaded, so an older claim never makes one look unloaded. */
   loadedVersions?: string[];
   startedAt: string;
@@ -244,6 +249,8 @@ export interface Ledger {
   takeOver(file: FileVersion, from: { attempt: string; unit: string | undefined }, attempt: Attempt, now: Date): Promise<boolean>;
   /** Binds the attempt's claim to `unit` (or to none); false when the attempt no longer holds it. */
   bind(file: FileVersion, attempt: Attempt, unit: string | undefined): Promise<boolean>;
+  /** Records the rows the check read of a file alone counted on the attempt's claim; false when it no longer holds it. */
+  noteChecked(file: FileVersion, attempt: Attempt, rows: number): Promise<boolean>;
   /** Records the unit `open` for its attempt, if it is absent or abandoned; false otherwise. */
   openUnit(unit: LoadUnit): Promise<boolean>;
   /** `open` -> `sealed`, only by the attempt that opened it. */

@@ -75,13 +75,18 @@ export interface Acquired {
   free: FileVersion[];
   /** Sealed units a dead attempt left, with the members whose claims this attempt took over: to be finished. */
   finish: { unit: LoadUnit; held: FileVersion[] }[];
+  /**
+   * Versions whose key holds another version's claim in one of the units to finish: claimable
+   * once that unit is finished (claimed now, this attempt would find the key busy with itself).
+   */
+  afterFinish: FileVersion[];
 }
 
 /** Claims every file of a batch for `attempt`, taking over what dead attempts left (rules 1, 3, 4). */
 export async function acquire(files: readonly FileVersion[], attempt: Attempt, deps: ClaimDeps): Promise<Acquired> {
-  const out: Acquired = { settled: [], busy: [], free: [], finish: [] };
+  const out: Acquired = { settled: [], busy: [], free: [], finish: [], afterFinish: [] };
   const inUnits = new Map<string, Held[]>();
-  const otherVersion: FileVersion[] = [];
+  const otherVersion: { file: FileVersion; unit: string }[] = [];
   const claims = await pMap(files, (f) => deps.ledger.claim(f, attempt, nowOf(deps)), { concurrency: LEDGER_CONCURRENCY });
   await pMap(
     files.map((file, i) => ({ file, claim: claims[i]! })),
@@ -95,7 +100,7 @@ export async function acquire(files: readonly FileVersion[], attempt: Attempt, d
         // Another version's dead claim, bound to a unit: that unit is settled first (below).
         const { entry } = claim;
         const other: FileVersion = { ...file, etag: entry.etag, size: entry.size, generation: entry.generation };
-        otherVersion.push(file);
+        otherVersion.push({ file, unit: entry.unit! });
         inUnits.set(entry.unit!, [...(inUnits.get(entry.unit!) ?? []), { file: other, entry, other: true }]);
       } else if (claim.entry.unit === undefined) {
         // Its attempt died before binding it to a unit, so before any insert (rule 2).
@@ -106,7 +111,12 @@ export async function acquire(files: readonly FileVersion[], attempt: Attempt, d
   );
   for (const [id, mine] of inUnits) await takeOverUnit(files[0]!.tenant, files[0]!.table, id, mine, attempt, deps, out);
   // Once the other version's unit is finished (or abandoned), the key can be claimed for this one.
-  for (const file of otherVersion) {
+  const finishing = new Set(out.finish.map((f) => f.unit.id));
+  for (const { file, unit } of otherVersion) {
+    if (finishing.has(unit)) {
+      out.afterFinish.push(file);
+      continue;
+    }
     const claim = await deps.ledger.claim(file, attempt, nowOf(deps));
     if (claim.outcome === 'claimed') out.free.push(file);
     else if (claim.outcome === 'done') out.settled.push(recordedOutcome(file, claim.entry));

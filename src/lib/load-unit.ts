@@ -8,7 +8,7 @@
  * tokens. Who may insert which unit is the claim protocol's to say (claims.ts).
  */
 import pMap from 'p-map';
-import { PermanentError, isFileProblem, isSuperseded } from '../errors.js';
+import { FileBusyError, PermanentError, isFileProblem, isSuperseded } from '../errors.js';
 import type { Attempt, FileVersion, LoadUnit, UnitMember, Warehouse } from '../ports.js';
 import { LEDGER_CONCURRENCY, memberFile, seal, settle, split, unitToken, type ClaimDeps } from './claims.js';
 import { checkFile } from './check-file.js';
@@ -52,10 +52,14 @@ export function inEngineWriter(warehouse: Warehouse): UnitWriter {
   };
 }
 
+/** Told the rows a file's check counted, before anything of it is inserted. */
+export type Checked = (rows: number) => Promise<void>;
+
 /** In-engine, a file alone: a full check read, then the insert in blocks under the file's own token. */
-export function checkThenInsert(warehouse: Warehouse): (file: FileVersion) => Promise<number> {
-  return async (file) => {
+export function checkThenInsert(warehouse: Warehouse): (file: FileVersion, checked: Checked) => Promise<number> {
+  return async (file, checked) => {
     const rows = await checkFile(fileRef(file), file.size, warehouse);
+    await checked(rows);
     await warehouse.insertFile(fileRef(file), dedupToken(file));
     return rows;
   };
@@ -64,7 +68,8 @@ export function checkThenInsert(warehouse: Warehouse): (file: FileVersion) => Pr
 /** A load path: how units are written and how a file alone is loaded (returning its rows). */
 export interface LoadPath {
   writer: UnitWriter;
-  loadAlone: (file: FileVersion) => Promise<number>;
+  /** Loads a file alone; calls `checked` with its rows once it has read them all, before inserting any. */
+  loadAlone: (file: FileVersion, checked: Checked) => Promise<number>;
 }
 
 export interface UnitDeps extends ClaimDeps {
@@ -106,9 +111,13 @@ async function eachAlone(files: readonly FileVersion[], attempt: Attempt, deps: 
 }
 
 async function runAlone(file: FileVersion, attempt: Attempt, redo: boolean, deps: UnitDeps): Promise<FileResult> {
+  // The count goes on the claim before the insert: a redo that finds the object replaced judges the table's rows by it.
+  const checked: Checked = async (rows) => {
+    if (!(await deps.ledger.noteChecked(file, attempt, rows))) throw new FileBusyError('lost the claim before inserting the file', { tenant: file.tenant, table: file.table, file: file.key });
+  };
   let rows: number;
   try {
-    rows = await deps.path.loadAlone(file);
+    rows = await deps.path.loadAlone(file, checked);
   } catch (error) {
     if (isSuperseded(error)) return supersededAlone(file, attempt, redo, deps);
     if (!isFileProblem(error)) throw error;
@@ -119,15 +128,20 @@ async function runAlone(file: FileVersion, attempt: Attempt, redo: boolean, deps
 
 /**
  * A file alone whose object no longer holds the version. On a redo, an earlier insert may have
- * left some of its blocks, which nothing can now check complete: that fails loudly instead of
- * passing for a version never loaded.
+ * left its blocks: all of them (as many rows as its check counted) make it loaded; some of them,
+ * or a count never recorded, cannot be made complete, and that fails loudly instead of passing
+ * for a version never loaded.
  */
 async function supersededAlone(file: FileVersion, attempt: Attempt, redo: boolean, deps: UnitDeps): Promise<FileResult> {
   const [landed = 0] = redo ? await rowsLanded(file.tenant, file.table, [file], deps) : [];
   if (landed === 0) return settle(file, attempt, { status: 'superseded' }, deps);
+  const entry = await deps.ledger.get(file);
+  const holds = entry?.status === 'loading' && entry.etag === file.etag && entry.generation === file.generation && entry.attempt === attempt.id;
+  if (holds && entry.checkedRows === landed) return record(file, landed, attempt, deps);
   const error = new PermanentError(
     'NOT_FOUND',
-    `the object no longer holds this version, and ${landed} row(s) of it are in the table from an earlier insert that cannot be checked complete against it`,
+    `the object no longer holds this version, and ${landed} row(s) of it are in the table from an earlier insert that cannot be checked complete against it` +
+      (holds && entry.checkedRows !== undefined ? ` (its check counted ${entry.checkedRows})` : ''),
     { tenant: file.tenant, table: file.table, file: file.key },
   );
   return settle(file, attempt, { status: 'failed', error }, deps);

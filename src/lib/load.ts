@@ -66,7 +66,22 @@ async function loadFiles(input: LoadBatchInput, attempt: Attempt, deps: BatchDep
   const acquired = await acquire(files, attempt, deps);
   add(acquired.settled);
   try {
-    for (const { unit, held } of acquired.finish) add(await runUnit(unit, held, attempt, true, deps));
+    let { finish, afterFinish } = acquired;
+    for (let pass = 1; ; pass++) {
+      for (const { unit, held } of finish) add(await runUnit(unit, held, attempt, true, deps));
+      if (afterFinish.length === 0) break;
+      // Their keys held another version in the units just finished: they can be claimed now.
+      // A key found held by yet another dead unit more than twice is left to the retry.
+      if (pass === 3) {
+        acquired.busy.push(...afterFinish);
+        break;
+      }
+      const again = await acquire(afterFinish, attempt, deps);
+      add(again.settled);
+      acquired.free.push(...again.free);
+      acquired.busy.push(...again.busy);
+      ({ finish, afterFinish } = again);
+    }
     const units = deps.unitsOf(acquired.free).filter((u) => u.length > 0);
     const inUnits = new Set(units.flat());
     for (const group of units) add(await loadUnit(group, attempt, deps));

@@ -36,8 +36,11 @@ export function chunkToken(file: FileVersion, i: number): string {
   return createHash('sha256').update(`${dedupToken(file)}#${i}`).digest('hex').slice(0, 40);
 }
 
-/** Loads one file version alone, in chunks; returns its rows, or throws a PermanentError naming the problem. */
-export async function streamFile(file: FileVersion, deps: StreamDeps): Promise<number> {
+/**
+ * Loads one file version alone, in chunks; returns its rows, or throws a PermanentError naming
+ * the problem. `checked` is told the rows once every chunk has parsed, before any is inserted.
+ */
+export async function streamFile(file: FileVersion, deps: StreamDeps, checked: (rows: number) => Promise<void> = async () => undefined): Promise<number> {
   const context = contextOf(file);
   refuseUnstreamable(file, context);
   let first: RecordPart | undefined;
@@ -54,6 +57,7 @@ export async function streamFile(file: FileVersion, deps: StreamDeps): Promise<n
     await deps.warehouse.insertRecords([part]);
   }
   if (rows === 0 || !first) throw new PermanentError('EMPTY_FILE', 'the file has no rows', context);
+  await checked(rows);
   if (chunks === 1) {
     await deps.warehouse.insertRecords([first], chunkToken(file, 0));
     return rows;

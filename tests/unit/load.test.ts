@@ -260,11 +260,15 @@ describe('attempts that overlap (each case of docs/exactly-once.md)', () => {
     expect(warehouse.landed(files[0]!)).toBe(1);
   });
 
-  it('a file loaded alone whose attempt died before recording it, deleted before the redo, fails naming the rows left in the table, never superseded', async () => {
+  /** Attempt A loads files[0] alone (its count told to the claim as `tell` says) and dies before recording the outcome; the object is then deleted. */
+  async function diedAloneThenDeleted(tell: (rows: number) => number | undefined) {
     const { warehouse, files } = scene({ a: 10 });
     const a = mortal(bed.ledger);
     const atSettle = a.hold('settle');
-    const first = loadBatch(batchOf(files), attemptAt(bed.clock, 'A', 60), batchDeps(a.ledger, warehouse, bed.clock, 16)).catch((e: Error) => e);
+    const deps = batchDeps(a.ledger, warehouse, bed.clock, 16);
+    const loadAlone = deps.path.loadAlone;
+    deps.path = { ...deps.path, loadAlone: (file, checked) => loadAlone(file, async (rows) => { const told = tell(rows); if (told !== undefined) await checked(told); }) };
+    const first = loadBatch(batchOf(files), attemptAt(bed.clock, 'A', 60), deps).catch((e: Error) => e);
     await atSettle.reached;
     a.kill();
     atSettle.release();
@@ -272,9 +276,51 @@ describe('attempts that overlap (each case of docs/exactly-once.md)', () => {
     warehouse.remove(files[0]!);
     bed.clock.advance(120);
     const redo = await loadBatch(batchOf(files), attemptAt(bed.clock, 'B', 60), batchDeps(bed.ledger, warehouse, bed.clock, 16));
-    expect(redo.map((r) => [r.outcome, r.code])).toEqual([['failed', 'NOT_FOUND']]);
-    expect(redo[0]!.error).toContain('10 row(s) of it are in the table');
     expect(warehouse.landed(files[0]!)).toBe(1);
+    return { redo, file: files[0]! };
+  }
+
+  it('a file loaded alone whose attempt died before recording it, deleted before the redo, is loaded when the table holds every row its check counted', async () => {
+    const { redo, file } = await diedAloneThenDeleted((rows) => rows);
+    expect(redo.map((r) => [r.outcome, r.rows])).toEqual([['loaded', 10]]);
+    expect(await bed.ledger.get(file)).toMatchObject({ status: 'loaded', rows: 10 });
+  });
+
+  it('...but fails naming the rows left in the table, never superseded, when they are fewer than its check counted (blocks cut short) or no count was recorded', async () => {
+    const short = (await diedAloneThenDeleted((rows) => rows + 5)).redo;
+    expect(short.map((r) => [r.outcome, r.code])).toEqual([['failed', 'NOT_FOUND']]);
+    expect(short[0]!.error).toContain('10 row(s) of it are in the table');
+    expect(short[0]!.error).toContain('its check counted 15');
+    const unknown = (await diedAloneThenDeleted(() => undefined)).redo;
+    expect(unknown.map((r) => [r.outcome, r.code])).toEqual([['failed', 'NOT_FOUND']]);
+    expect(unknown[0]!.error).toContain('10 row(s) of it are in the table');
+  });
+
+  it.each([
+    ['a plan of the new version', 'older', 'newer'],
+    ['a stale plan of the old version', 'newer', 'older'],
+  ] as const)('S2/S4: %s, finding the other version dead in a sealed unit, finishes that unit and settles its own version in the same attempt, never busy on itself', async (_, deadName, plannedName) => {
+    const { tenant, warehouse } = scene({});
+    const v = { older: fileOf(tenant, 'k', 'e-old'), newer: fileOf(tenant, 'k', 'e-new') };
+    warehouse.put(v.older, 5);
+    warehouse.put(v.newer, 6);
+    const [dead, planned] = [v[deadName], v[plannedName]];
+    // A seals its unit of one version and dies before the insert: its claim stays, bound, nothing landed.
+    const a = mortal(bed.ledger);
+    warehouse.beforeInsert = async () => {
+      warehouse.beforeInsert = async () => undefined;
+      a.kill();
+      throw new Error('A died');
+    };
+    await expect(loadBatch(batchOf([dead]), attemptAt(bed.clock, 'A', 60), batchDeps(a.ledger, warehouse, bed.clock))).rejects.toThrow('A died');
+    expect(await bed.ledger.get(dead)).toMatchObject({ status: 'loading', etag: dead.etag });
+    // The object is overwritten: only the newer version can be read.
+    warehouse.remove(v.older);
+    bed.clock.advance(120);
+    const results = await loadBatch(batchOf([planned]), attemptAt(bed.clock, 'B', 60), batchDeps(bed.ledger, warehouse, bed.clock));
+    expect(results.map((r) => r.outcome)).toEqual([planned === v.newer ? 'loaded' : 'superseded']);
+    expect([warehouse.landed(v.older), warehouse.landed(v.newer)]).toEqual([0, 1]);
+    expect((await bed.ledger.get(planned))?.loadedVersions).toEqual([`${v.newer.etag}/0`]);
   });
 
   it('S2/S4: a stale plan of an older version never makes the newer loaded version look unloaded', async () => {

@@ -36,6 +36,7 @@ function toEntry(item: Record<string, unknown>): LedgerEntry {
     ...(item.attempt !== undefined ? { attempt: String(item.attempt) } : {}),
     ...(item.leaseUntil !== undefined ? { leaseUntil: String(item.leaseUntil) } : {}),
     ...(item.unit !== undefined ? { unit: String(item.unit) } : {}),
+    ...(item.checkedRows !== undefined ? { checkedRows: Number(item.checkedRows) } : {}),
     ...(versions?.size ? { loadedVersions: [...versions].sort() } : {}),
     startedAt: String(item.startedAt ?? ''),
     updatedAt: String(item.updatedAt ?? ''),
@@ -116,7 +117,7 @@ export class DynamoLedger implements Ledger {
       Key: this.#key(file),
       UpdateExpression:
         'SET tenant = :tenant, tbl = :table, etag = :etag, #size = :size, generation = :gen, #status = :loading, runId = :run, ' +
-        `attempt = :attempt, leaseUntil = :lease, startedAt = :now, updatedAt = :now${expires === undefined ? '' : ', #ttl = :exp'} REMOVE #error, #rows, #unit`,
+        `attempt = :attempt, leaseUntil = :lease, startedAt = :now, updatedAt = :now${expires === undefined ? '' : ', #ttl = :exp'} REMOVE #error, #rows, #unit, checkedRows`,
       ConditionExpression:
         'attribute_not_exists(pk)' +
         // Reset by an operator for exactly this generation.
@@ -195,6 +196,16 @@ export class DynamoLedger implements Ledger {
         ':attempt': attempt.id,
         ...(unit === undefined ? {} : { ':unit': unit }),
       },
+    });
+  }
+
+  async noteChecked(file: FileVersion, attempt: Attempt, rows: number): Promise<boolean> {
+    return this.#conditional(`recording the checked rows of ${file.key}`, {
+      Key: this.#key(file),
+      UpdateExpression: 'SET checkedRows = :rows',
+      ConditionExpression: '#status = :loading AND etag = :etag AND generation = :gen AND attempt = :attempt',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':rows': rows, ':loading': 'loading', ':etag': file.etag, ':gen': file.generation, ':attempt': attempt.id },
     });
   }
 

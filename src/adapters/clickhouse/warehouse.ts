@@ -23,6 +23,11 @@ export interface WarehouseOptions {
   insertBlockRows: number;
   /** The configured tables: the only ones it reads or writes. */
   tables: TableCatalog;
+  /**
+   * How the engine retries a failed read of a landed file: a few quick tries by default. A test
+   * bed whose S3 never fails transiently reads once, so a replaced object's 412 costs no backoff.
+   */
+  readTries?: Record<string, number>;
 }
 
 type Params = Record<string, unknown>;
@@ -48,6 +53,10 @@ export class ClickHouseWarehouse implements Warehouse {
     return tableRef(table, this.#options.tables, this.#options.database);
   }
 
+  #tries(): Record<string, number> {
+    return this.#options.readTries ?? FEW_HTTP_TRIES;
+  }
+
   /** Every file's text structure, read in the columns of its table. */
   readonly #structure = (table: TableName) => sourceStructure(this.#spec(table));
 
@@ -68,7 +77,7 @@ export class ClickHouseWarehouse implements Warehouse {
       ...TEXT_READ_SETTINGS,
       // The size a HEAD request would tell is not needed; skipping it saves a round trip a file.
       http_make_head_request: 0,
-      ...FEW_HTTP_TRIES,
+      ...this.#tries(),
       max_threads: 1,
       max_insert_threads: 1,
       input_format_parallel_parsing: 0,
@@ -127,7 +136,7 @@ export class ClickHouseWarehouse implements Warehouse {
   async fileColumns(file: FileRef): Promise<string[]> {
     const source = await fileSource(file, this.#options.objectUrl, undefined);
     const rows = await this.#rows<{ name: string }>(
-      `DESCRIBE TABLE ${source.sql}${settingsClause({ input_format_max_rows_to_read_for_schema_inference: 1000, ...FEW_HTTP_TRIES })}`,
+      `DESCRIBE TABLE ${source.sql}${settingsClause({ input_format_max_rows_to_read_for_schema_inference: 1000, ...this.#tries() })}`,
       source.params,
       file,
     );
