@@ -37,6 +37,7 @@ import { assertClickHouseAnswers, describeClickHouse } from './clickhouse-target
 import { progressIntervalMs, RunProgress } from './progress.js';
 import { interruptedText } from './progress-text.js';
 import { onInterrupt } from './interrupt.js';
+import { RunTimings } from './run-timings.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -94,6 +95,7 @@ interface RunFlags {
   dryRun?: boolean;
   due?: boolean;
   json?: boolean;
+  timings?: boolean;
   dataDir: string;
 }
 
@@ -116,7 +118,7 @@ function reportText(result: RunResult): string | undefined {
 }
 
 /** Runs N executions at once with the same input; returns the exit code. */
-async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text: string) => void): Promise<number> {
+async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text: string) => void, timings?: RunTimings): Promise<number> {
   const input = {
     ...(flags.tenants ? { tenants: flags.tenants } : {}),
     ...(flags.tables ? { tables: flags.tables } : {}),
@@ -124,6 +126,7 @@ async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text:
     ...(flags.due ? { due: true } : {}),
   };
   await assertClickHouseAnswers(await runtime.deps());
+  timings?.mark('preflight');
   const names = Array.from({ length: flags.executions }, () => newExecutionName());
   // --json keeps stderr for problems only: no bar, no lines.
   const progress = new RunProgress({ stream: process.stderr, tty: !flags.json && process.stderr.isTTY === true, intervalMs: flags.json ? 0 : progressIntervalMs() });
@@ -137,8 +140,16 @@ async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text:
   try {
     const sync = await runtime.syncLanding(progress.onSync);
     if (!flags.json && sync.uploaded > 0) progress.log(`synced ${sync.uploaded} new or changed landing file(s)`);
+    timings?.mark('landingSync');
     progress.loading();
-    results = await Promise.all(names.map((executionName) => runtime.execute(input, { executionName, onEvent: progress.onEvent })));
+    const onEvent = timings
+      ? (event: Parameters<typeof progress.onEvent>[0]) => {
+          progress.onEvent(event);
+          timings.observe(event);
+        }
+      : progress.onEvent;
+    results = await Promise.all(names.map((executionName) => runtime.execute(input, { executionName, onEvent })));
+    timings?.mark('execution');
   } finally {
     progress.stop();
     stopReads();
@@ -156,6 +167,7 @@ async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text:
     const texts = results.map(reportText).filter((t) => t !== undefined);
     if (texts.length) out(texts.join('\n\n'));
   }
+  timings?.mark('report');
   if (results.some((r) => r.status === 'FAILED' && r.error === 'InputError')) return EXIT_USAGE;
   return results.every((r) => r.status === 'SUCCEEDED') ? 0 : EXIT_FAILED;
 }
@@ -268,16 +280,22 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .option('--dry-run', 'plan and report what would load; write nothing')
     .option('--due', 'only the tenants whose schedule (tenants add/update --every) says they are due, as the schedule rule runs')
     .option('--json', 'print the execution output(s) as JSON')
+    .option('--timings', "print on stderr where the process's time went: start-up, stores, landing sync, each phase of the executions, shutdown")
     .addOption(dataDirOption())
     .action(async (flags: RunFlags) => {
+      const timings = flags.timings ? new RunTimings() : undefined;
+      timings?.mark('startup');
       LocalRuntime.checkSettings({ dataDir: flags.dataDir });
       progressIntervalMs();
       // A data dir that is not there is not made just to report an empty run.
       if (!existsSync(flags.dataDir)) throw noTenants(flags.dataDir);
       await withRuntime(flags.dataDir, async (runtime) => {
+        timings?.mark('storesStart');
         if ((await (await runtime.deps()).tenants.list()).length === 0) throw noTenants(flags.dataDir);
-        setExit(await runExecutions(runtime, flags, out));
+        setExit(await runExecutions(runtime, flags, out, timings));
       });
+      timings?.mark('shutdown');
+      if (timings) process.stderr.write(`${timings.line()}\n`);
     });
 
   const files = program.command('files').description('the file ledger: list it, or reset files to load them again');
