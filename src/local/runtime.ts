@@ -12,7 +12,7 @@ import type { RunReport } from '../lib/validate.js';
 import { closeDeps, getDeps, type Deps } from '../runtime/deps.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { recoverAbandonedWork } from './recover.js';
-import { syncLanding, type SyncProgress } from './landing-sync.js';
+import { syncLanding, type SyncProgress, type SyncResult } from './landing-sync.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startStores, type LocalStoreNames, type ObjectRead, type RunningStores } from './stores.js';
 import { createLocalStateMachine, type ExecutionResult, type RunOptions } from './state-machine.js';
 
@@ -115,9 +115,10 @@ export class LocalRuntime {
     return getDeps();
   }
 
-  async syncLanding(onProgress?: (progress: SyncProgress) => void): Promise<{ uploaded: number; unchanged: number; deleted: number }> {
+  async syncLanding(onProgress?: (progress: SyncProgress) => void): Promise<SyncResult> {
     const deps = await this.deps();
-    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket: deps.config.landingBucket, store: deps.store, arrivals: deps.arrivals }, onProgress);
+    const syncedFiles = join(this.dataDir, 'synced-files.json');
+    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket: deps.config.landingBucket, store: deps.store, arrivals: deps.arrivals, syncedFiles }, onProgress);
   }
 
   /** Calls `listener` as landed objects are read (by the engine or the Load); returns how to stop. */
