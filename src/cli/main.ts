@@ -19,9 +19,10 @@ import { AWS_LIMITS, type ExecutionUsage } from '../local/execution-limits.js';
 import type { RunReport } from '../lib/validate.js';
 import { withRuntime, withStores, withStoresAndWarehouse, type StoreFlags } from './store-targets.js';
 import type { FileStatus } from '../ports.js';
-import { defaultRemoteDeps, nonNegativeSeconds, statusCommand, triggerCommand, type RemoteDeps, type TriggerFlags } from '../remote/commands.js';
+// The AWS-facing commands (and the Step Functions client) load only when trigger or status runs.
+import type { RemoteDeps, TriggerFlags } from '../remote/commands.js';
 import { RemoteError } from '../remote/errors.js';
-import { DEFAULT_INTERVAL_SECONDS } from '../remote/watch.js';
+import { DEFAULT_INTERVAL_SECONDS, nonNegativeSeconds } from '../remote/settings.js';
 import { tenantTables } from '../lib/discover.js';
 import { loadTables } from '../table-config.js';
 import type { TableName } from '../tables.js';
@@ -416,7 +417,8 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
 
   addTableCommands(program, { out, setExit, dataDirOption, stageOptions });
 
-  const remoteDeps = (): RemoteDeps => ({ ...defaultRemoteDeps(), ...remote });
+  const remoteCommands = () => import('../remote/commands.js');
+  const remoteDeps = async (): Promise<RemoteDeps> => ({ ...(await remoteCommands()).defaultRemoteDeps(), ...remote });
   program
     .command('trigger')
     .description('start an execution of the state machine a stage deployed on AWS; an identical trigger in the same minute starts nothing new')
@@ -429,7 +431,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .option('--watch', 'show progress until the execution ends, print the report and exit like run')
     .option('--interval <seconds>', 'seconds between polls with --watch', nonNegativeSeconds, DEFAULT_INTERVAL_SECONDS)
     .option('--region <region>', "the AWS region (default: the ARN's, AWS_REGION or the profile's)")
-    .action(async (flags: TriggerFlags) => setExit(await triggerCommand(flags, remoteDeps(), out)));
+    .action(async (flags: TriggerFlags) => setExit(await (await remoteCommands()).triggerCommand(flags, await remoteDeps(), out)));
 
   program
     .command('status <run>')
@@ -439,7 +441,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .addOption(dataDirOption())
     .action(async (run: string, flags: { region?: string; json?: boolean; dataDir: string }) => {
       // Local runs are named run-<UTC time>-<hex> (newExecutionName); anything else is an execution ARN.
-      if (!LOCAL_RUN_ID.test(run)) return setExit(await statusCommand(run, flags, remoteDeps(), out));
+      if (!LOCAL_RUN_ID.test(run)) return setExit(await (await remoteCommands()).statusCommand(run, flags, await remoteDeps(), out));
       await withRuntime(flags.dataDir, async (runtime) => {
         const shown = await localStatus((await runtime.deps()).runs, run, flags.json === true);
         out(shown.text);

@@ -73,8 +73,8 @@ export class LocalRuntime {
   readonly #run: ReturnType<typeof createLocalStateMachine>;
   #abandoned = false;
 
-  private constructor(dataDir: string, stores: RunningStores, unlock: () => void, options: LocalRuntimeOptions) {
-    this.#run = createLocalStateMachine(options.lambdaTimeoutSeconds === undefined ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds });
+  private constructor(dataDir: string, stores: RunningStores, unlock: () => void, run: ReturnType<typeof createLocalStateMachine>) {
+    this.#run = run;
     this.dataDir = dataDir;
     this.landingDir = join(dataDir, 'landing');
     this.#stores = stores;
@@ -93,19 +93,23 @@ export class LocalRuntime {
     LocalRuntime.checkSettings(options);
     const { unlock, tookOverFromDeadHolder } = lockDataDir(dataDir);
     let stores: RunningStores | undefined;
+    let starting: Promise<RunningStores> | undefined;
     try {
       mkdirSync(join(dataDir, 'landing'), { recursive: true });
-      stores = await startStores(dataDir, NAMES);
+      starting = startStores(dataDir, NAMES);
+      // Built (and its definition validated) while the stores start.
+      const run = createLocalStateMachine(options.lambdaTimeoutSeconds === undefined ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds });
+      stores = await starting;
       Object.assign(process.env, handlerEnv(dataDir, stores, options));
       await closeDeps();
-      const runtime = new LocalRuntime(dataDir, stores, unlock, options);
+      const runtime = new LocalRuntime(dataDir, stores, unlock, run);
       const deps = await runtime.deps();
       if (tookOverFromDeadHolder) await recoverAbandonedWork(deps);
       return runtime;
     } catch (error) {
       // Whatever started is stopped, or its sockets and child process keep the CLI alive.
       await closeDeps().catch(() => undefined);
-      await stores?.stop().catch(() => undefined);
+      await (stores ?? (await starting?.catch(() => undefined)))?.stop().catch(() => undefined);
       unlock();
       throw error;
     }
