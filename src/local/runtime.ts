@@ -98,7 +98,10 @@ export class LocalRuntime {
       mkdirSync(join(dataDir, 'landing'), { recursive: true });
       starting = startStores(dataDir, NAMES);
       // Built (and its definition validated) while the stores start.
-      const run = createLocalStateMachine(options.lambdaTimeoutSeconds === undefined ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds });
+      const run = createLocalStateMachine({
+        validatedDefinitions: join(dataDir, 'validated-definitions'),
+        ...(options.lambdaTimeoutSeconds === undefined ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds }),
+      });
       stores = await starting;
       Object.assign(process.env, handlerEnv(dataDir, stores, options));
       await closeDeps();
