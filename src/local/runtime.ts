@@ -14,9 +14,12 @@ import { lockDataDir } from './data-dir-lock.js';
 import { recoverAbandonedWork } from './recover.js';
 import { syncLanding, type SyncProgress, type SyncResult } from './landing-sync.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startStores, type LocalStoreNames, type ObjectRead, type RunningStores } from './stores.js';
-import { createLocalStateMachine, type ExecutionResult, type RunOptions } from './state-machine.js';
+import { createLocalStateMachine, loadHandlers, type ExecutionResult, type RunOptions } from './state-machine.js';
 
 export const DEFAULT_DATA_DIR = '.onceload';
+
+/** An endpoint no request reaches: what the handlers' settings name until the stores listen. */
+const STARTING = 'http://127.0.0.1:1';
 
 const NAMES: LocalStoreNames = {
   tenantsTable: 'onceload-tenants',
@@ -83,8 +86,7 @@ export class LocalRuntime {
 
   /** Throws a ConfigError naming the first bad ONCELOAD_* variable; starts nothing. */
   static checkSettings(options: LocalRuntimeOptions): void {
-    const placeholder = 'http://127.0.0.1:1';
-    loadConfig({ ...process.env, ...handlerEnv(resolve(options.dataDir), { dynamodbEndpoint: placeholder, s3Endpoint: placeholder }, options) });
+    loadConfig({ ...process.env, ...handlerEnv(resolve(options.dataDir), { dynamodbEndpoint: STARTING, s3Endpoint: STARTING }, options) });
   }
 
   static async open(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -102,7 +104,13 @@ export class LocalRuntime {
         validatedDefinitions: join(dataDir, 'validated-definitions'),
         ...(options.lambdaTimeoutSeconds === undefined ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds }),
       });
+      // The functions' modules load meanwhile too. Some read their settings (Powertools') as they
+      // load: those are in place first, with the stores' endpoints to follow once they listen.
+      Object.assign(process.env, handlerEnv(dataDir, { dynamodbEndpoint: STARTING, s3Endpoint: STARTING }, options));
+      // A module that fails to load fails its function's first invocation, as on Lambda.
+      const handlers = loadHandlers().catch(() => undefined);
       stores = await starting;
+      await handlers;
       Object.assign(process.env, handlerEnv(dataDir, stores, options));
       await closeDeps();
       const runtime = new LocalRuntime(dataDir, stores, unlock, run);

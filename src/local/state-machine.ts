@@ -22,6 +22,11 @@ const HANDLERS: Record<FunctionName, () => Promise<{ handler: unknown }>> = {
   validate: () => import('../../functions/validate.js'),
 };
 
+/** Loads every function's module, e.g. while the stores start, so the first invocation of each does not wait on it. */
+export async function loadHandlers(): Promise<void> {
+  await Promise.all(Object.values(HANDLERS).map((load) => load()));
+}
+
 const LOCAL_ACCOUNT = '000000000000';
 const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:us-east-1:${LOCAL_ACCOUNT}:stateMachine:onceload`;
 export const localFunctionArn = (name: string) => `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:onceload-${name}`;
