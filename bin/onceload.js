@@ -8,6 +8,10 @@ if (tooOld) {
 }
 // chDB queries run on libuv's thread pool; give it room before anything starts it.
 process.env.UV_THREADPOOL_SIZE ??= '16';
+// The modules' compiled code is kept on disk (Node's own cache, NODE_DISABLE_COMPILE_CACHE=1 turns
+// it off), so each start of the CLI compiles less of the hundreds of modules it loads.
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
 const { register } = await import('tsx/esm/api');
 register();
 const { main } = await import('../src/cli/main.ts');

@@ -2,7 +2,9 @@
  * `npm run bench`: the pipeline against the raw engine, measured in one process run on the
  * same machine, data and table layout. Prints a table, or one JSON object with --json.
  *
- *   npm run bench -- [--tenants N] [--files N] [--rows N] [--rounds N] [--big-file] [--components] [--json]
+ *   npm run bench -- [--tenants N] [--files N] [--rows N] [--rounds N] [--big-file] [--components] [--only whole] [--json]
+ *
+ * `--only whole`: only the whole-process rows (the CLI as a child process, beside both baselines).
  */
 import { performance } from 'node:perf_hooks';
 import { spawnSync } from 'node:child_process';
@@ -13,7 +15,8 @@ import { parseArgs } from 'node:util';
 import { LocalRuntime } from '../src/local/runtime.js';
 import { closeDeps, type Deps } from '../src/runtime/deps.js';
 import { measureComponents } from './bench-components.js';
-import { PhaseClock } from './bench-phases.js';
+import { phaseBreakdown, runCli, type ChildRun } from './bench-whole.js';
+import { PhaseClock } from '../src/local/phase-clock.js';
 import { createTableSql } from '../src/adapters/clickhouse/ddl.js';
 import { demoRow, jsonLines } from '../src/local/demo-data.js';
 import { CANONICAL_TABLES as CANONICAL } from '../src/table-config.js';
@@ -39,16 +42,24 @@ const { values: flags } = parseArgs({
     components: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
+if (flags.only !== undefined && flags.only !== 'whole') throw new Error(`--only takes "whole", not ${JSON.stringify(flags.only)}`);
 const TENANTS = Number(flags.tenants);
 const FILES = Number(flags.files);
 const ROWS = Number(flags.rows);
 const ROUNDS = Number(flags.rounds);
+const FILE_COUNT = TENANTS * CANONICAL_TABLES.length * FILES;
+const TOTAL_ROWS = FILE_COUNT * ROWS;
+/** Seconds the landing sync of each set took (uploading its files to the local S3). */
+const syncSeconds: number[] = [];
 const log = (line: string) => {
   if (!flags.json) process.stderr.write(`${line}\n`);
 };
 
+// The environment the CLI's child processes get: the user's, before this process points it at its own stores.
+const userEnv = { ...process.env };
 const dataDir = mkdtempSync(join(tmpdir(), 'onceload-bench-'));
 const openStart = performance.now();
 const runtime = await LocalRuntime.open({ dataDir });
@@ -102,11 +113,11 @@ function fileName(n: number) {
   return `batch/${String(n).padStart(5, '0')}.jsonl`;
 }
 
-function landFile(tenant: string, table: TableName, n: number, version = 1) {
-  const dir = join(runtime.landingDir, tenant, 'canonical', table, 'batch');
+function landFile(tenant: string, table: TableName, n: number, version = 1, landingDir = runtime.landingDir) {
+  const dir = join(landingDir, tenant, 'canonical', table, 'batch');
   mkdirSync(dir, { recursive: true });
   const rows = Array.from({ length: ROWS }, (_, i) => demoRow(CANONICAL.get(table), n * ROWS + i + 1, version));
-  const path = join(runtime.landingDir, tenant, 'canonical', table, fileName(n));
+  const path = join(landingDir, tenant, 'canonical', table, fileName(n));
   // A new file, never a write through a hard link another set of tenants shares.
   rmSync(path, { force: true });
   writeFileSync(path, jsonLines(rows));
@@ -114,6 +125,7 @@ function landFile(tenant: string, table: TableName, n: number, version = 1) {
 
 if (flags['big-file']) await bigFileMode();
 else if (flags.components) await componentsMode();
+else if (flags.only === 'whole') await finish({ machine: machine(), ...(await wholeProcess()) });
 else await pipelineMode();
 
 /** What each load step costs a file, on 200 files of one tenant and table. */
@@ -188,64 +200,8 @@ async function bigFileMode() {
 }
 
 async function pipelineMode() {
-  const files = TENANTS * CANONICAL_TABLES.length * FILES;
-  const totalRows = files * ROWS;
-  const s3 = `${deps.config.s3Endpoint}/${deps.config.landingBucket}`;
-
-  /** Seconds the landing sync of each set took (uploading its files to the local S3). */
-  const syncSeconds: number[] = [];
-
-  /** A set of tenants with the bench's files: generated once, then hard-linked, so every set holds the same bytes. */
-  async function landSet(name: string, from?: string[]): Promise<string[]> {
-    const tenants = Array.from({ length: TENANTS }, (_, i) => `bench-${name}-${i}`);
-    for (const [i, tenant] of tenants.entries()) {
-      await deps.tenants.put({ tenantId: tenant, service: 'bench', enabled: true });
-      for (const table of CANONICAL_TABLES) {
-        for (let n = 0; n < FILES; n++) {
-          if (!from) landFile(tenant, table, n);
-          else {
-            mkdirSync(join(runtime.landingDir, tenant, 'canonical', table, 'batch'), { recursive: true });
-            linkSync(join(runtime.landingDir, from[i]!, 'canonical', table, fileName(n)), join(runtime.landingDir, tenant, 'canonical', table, fileName(n)));
-          }
-        }
-      }
-    }
-    const sync = performance.now();
-    await runtime.syncLanding();
-    syncSeconds.push((performance.now() - sync) / 1000);
-    return tenants;
-  }
-
-  /** The raw engine: the same rows, one INSERT ... SELECT per table straight from the same S3, into tables of their own. */
-  async function rawLoad(set: string, database: string) {
-    // The glob starts with the set's literal prefix, so the engine lists only this set's keys: with
-    // nothing before the first `{` it would list the whole bucket, every earlier round's files too.
-    const tenants = `bench-${set}-{0..${TENANTS - 1}}`;
-    await deps.clickhouse.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
-    const cpu0 = cpuSeconds();
-    const t = performance.now();
-    for (const table of CANONICAL_TABLES) {
-      await deps.clickhouse.command({ query: createTableSql(CANONICAL, table, database) });
-      const columns = CANONICAL.get(table).columns.map((c) => c.name);
-      const structure = CANONICAL.get(table).columns.map((c) => `${c.name} ${c.type}`).join(', ');
-      await deps.clickhouse.command({
-        query: `INSERT INTO ${database}.${table} (tenant_id, ${columns.join(', ')}, _file, _etag, _loaded_at)
-                SELECT splitByChar('/', _path)[2], ${columns.join(', ')}, _path, '', now64(3)
-                FROM s3({url:String}, 'S3RVER', 'S3RVER', 'JSONEachRow', {structure:String})
-                SETTINGS date_time_input_format = 'best_effort', session_timezone = 'UTC'`,
-        query_params: { url: `${s3}/${tenants}/canonical/${table}/batch/*.jsonl`, structure },
-      });
-    }
-    const seconds = (performance.now() - t) / 1000;
-    const cpu = cpuSince(cpu0);
-    let rows = 0;
-    for (const table of CANONICAL_TABLES) {
-      const result = await deps.clickhouse.query({ query: `SELECT count() AS n FROM ${database}.${table}`, format: 'JSONEachRow' });
-      rows += Number(((await result.json()) as { n: string }[])[0]!.n);
-    }
-    if (rows !== totalRows) throw new Error(`the raw engine loaded ${rows} rows into ${database}, not ${totalRows}`);
-    return { seconds, cpu };
-  }
+  const files = FILE_COUNT;
+  const totalRows = TOTAL_ROWS;
 
   /** Runs one execution, timing its states by phase from the event log. */
   async function timedRun(input: { tenants?: string[] } = {}) {
@@ -324,8 +280,12 @@ async function pipelineMode() {
   const streamed = await timedRun({ tenants: streamedTenants });
   log(`streamed first run: ${streamed.report.totals.rows} rows in ${streamed.seconds.toFixed(2)} s`);
 
+  // 5. The whole process, on the first round's bytes.
+  const whole = await wholeProcess(rounds.length ? tenants.map((t) => t.replace(/^bench-r\d+-/, 'bench-r0-')) : undefined);
+
   const results = {
     machine: machine(),
+    ...whole,
     tenants: TENANTS,
     files,
     rowsPerFile: ROWS,
@@ -367,6 +327,131 @@ async function pipelineMode() {
   };
 
   await finish(results);
+}
+
+/** A set of tenants with the bench's files: generated once, then hard-linked, so every set holds the same bytes. */
+async function landSet(name: string, from?: string[]): Promise<string[]> {
+  const tenants = Array.from({ length: TENANTS }, (_, i) => `bench-${name}-${i}`);
+  for (const [i, tenant] of tenants.entries()) {
+    await deps.tenants.put({ tenantId: tenant, service: 'bench', enabled: true });
+    for (const table of CANONICAL_TABLES) {
+      for (let n = 0; n < FILES; n++) {
+        if (!from) landFile(tenant, table, n);
+        else {
+          mkdirSync(join(runtime.landingDir, tenant, 'canonical', table, 'batch'), { recursive: true });
+          linkSync(join(runtime.landingDir, from[i]!, 'canonical', table, fileName(n)), join(runtime.landingDir, tenant, 'canonical', table, fileName(n)));
+        }
+      }
+    }
+  }
+  const sync = performance.now();
+  await runtime.syncLanding();
+  syncSeconds.push((performance.now() - sync) / 1000);
+  return tenants;
+}
+
+/**
+ * The raw engine: the same rows, one INSERT ... SELECT per table straight from the same S3 (or,
+ * `from: 'disk'`, from the landing folder with `file()`), into tables of their own.
+ */
+async function rawLoad(set: string, database: string, from: 'S3' | 'disk' = 'S3') {
+  // The glob starts with the set's literal prefix, so the engine lists only this set's keys: with
+  // nothing before the first `{` it would list the whole bucket, every earlier round's files too.
+  const tenants = `bench-${set}-{0..${TENANTS - 1}}`;
+  // The tenant is the path's first part under the bucket, or under the landing folder.
+  const tenantPart = from === 'S3' ? 2 : runtime.landingDir.split('/').length + 1;
+  await deps.clickhouse.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  const cpu0 = cpuSeconds();
+  const t = performance.now();
+  for (const table of CANONICAL_TABLES) {
+    await deps.clickhouse.command({ query: createTableSql(CANONICAL, table, database) });
+    const columns = CANONICAL.get(table).columns.map((c) => c.name);
+    const structure = CANONICAL.get(table).columns.map((c) => `${c.name} ${c.type}`).join(', ');
+    await deps.clickhouse.command({
+      query: `INSERT INTO ${database}.${table} (tenant_id, ${columns.join(', ')}, _file, _etag, _loaded_at)
+              SELECT splitByChar('/', _path)[${tenantPart}], ${columns.join(', ')}, _path, '', now64(3)
+              FROM ${from === 'S3' ? `s3({url:String}, 'S3RVER', 'S3RVER', 'JSONEachRow', {structure:String})` : `file({url:String}, 'JSONEachRow', {structure:String})`}
+              SETTINGS date_time_input_format = 'best_effort', session_timezone = 'UTC'`,
+      query_params: {
+        url: from === 'S3' ? `${deps.config.s3Endpoint}/${deps.config.landingBucket}/${tenants}/canonical/${table}/batch/*.jsonl` : `${runtime.landingDir}/${tenants}/canonical/${table}/batch/*.jsonl`,
+        structure,
+      },
+    });
+  }
+  const seconds = (performance.now() - t) / 1000;
+  const cpu = cpuSince(cpu0);
+  let rows = 0;
+  for (const table of CANONICAL_TABLES) {
+    const result = await deps.clickhouse.query({ query: `SELECT count() AS n FROM ${database}.${table}`, format: 'JSONEachRow' });
+    rows += Number(((await result.json()) as { n: string }[])[0]!.n);
+  }
+  if (rows !== TOTAL_ROWS) throw new Error(`the raw engine loaded ${rows} rows into ${database}, not ${TOTAL_ROWS}`);
+  return { seconds, cpu };
+}
+
+/**
+ * The whole process: `onceload run` as a child process in a data dir of its own holding a set's
+ * files (hard links of `from`'s, or new ones), from a cold start (no store running): first run,
+ * no-op re-run, re-run after 1% of the files changed. Beside it, both baselines on the same files
+ * in this process: the raw engine from the local disk (`file()`) and through the local S3
+ * (`s3()`), each once before the first run and once after it, the faster of the two quoted.
+ */
+async function wholeProcess(from?: string[]) {
+  const tenants = await landSet('w', from);
+  const wholeDir = mkdtempSync(join(tmpdir(), 'onceload-bench-whole-'));
+  const landing = join(wholeDir, 'landing');
+  const csv = join(wholeDir, 'tenants.csv');
+  writeFileSync(csv, ['tenant_id,service', ...tenants.map((t) => `${t},bench`)].join('\n'));
+  const cli = (args: string[]) => runCli([...args, '--data-dir', wholeDir], { ...userEnv, ONCELOAD_PROGRESS_SECONDS: '0' });
+  await cli(['tenants', 'import', csv]);
+  for (const tenant of tenants) {
+    for (const table of CANONICAL_TABLES) {
+      mkdirSync(join(landing, tenant, 'canonical', table, 'batch'), { recursive: true });
+      for (let n = 0; n < FILES; n++) linkSync(join(runtime.landingDir, tenant, 'canonical', table, fileName(n)), join(landing, tenant, 'canonical', table, fileName(n)));
+    }
+  }
+  /** One child run, checked: it succeeded and loaded `rows`. */
+  const run = async (what: string, rows: number) => {
+    const child = await cli(['run', '--json', '--timings']);
+    const result = JSON.parse(child.stdout) as { status: string; output: RunReport };
+    if (result.status !== 'SUCCEEDED') throw new Error(`whole process, ${what}: ${result.status}`);
+    if (result.output.totals.rows !== rows) throw new Error(`whole process, ${what}: ${result.output.totals.rows} rows loaded, not ${rows}`);
+    log(`whole process, ${what}: ${child.seconds.toFixed(2)} s, peak RSS ${child.peakRssMb} MiB, ${result.output.totals.loaded} file(s) loaded`);
+    return { ...child, loaded: result.output.totals.loaded };
+  };
+  const disk = [(await rawLoad('w', 'bench_disk_a', 'disk')).seconds];
+  const s3 = [(await rawLoad('w', 'bench_s3_a')).seconds];
+  log(`raw engine, before: from disk ${disk[0]!.toFixed(2)} s, through the local S3 ${s3[0]!.toFixed(2)} s`);
+  const first = await run('first run', TOTAL_ROWS);
+  s3.push((await rawLoad('w', 'bench_s3_b')).seconds);
+  disk.push((await rawLoad('w', 'bench_disk_b', 'disk')).seconds);
+  log(`raw engine, after: from disk ${disk[1]!.toFixed(2)} s, through the local S3 ${s3[1]!.toFixed(2)} s`);
+  const noop = await run('no-op re-run', 0);
+  const changedCount = Math.max(1, Math.round(FILE_COUNT / 100));
+  for (let i = 0; i < changedCount; i++) {
+    const tenant = tenants[i % TENANTS]!;
+    const table = CANONICAL_TABLES[Math.floor(i / TENANTS) % CANONICAL_TABLES.length]!;
+    landFile(tenant, table, Math.floor(i / (TENANTS * CANONICAL_TABLES.length)), 2, landing);
+  }
+  const changed = await run(`re-run after ${changedCount} changed file(s)`, changedCount * ROWS);
+  if (!flags.keep) rmSync(wholeDir, { recursive: true, force: true });
+  const rawDisk = Math.min(...disk);
+  const rawS3 = Math.min(...s3);
+  const row = (r: ChildRun & { loaded: number }) => ({ seconds: round(r.seconds), peakRssMb: r.peakRssMb, filesLoaded: r.loaded, phases: phaseBreakdown(r.timings) });
+  return {
+    wholeProcess: {
+      files: FILE_COUNT,
+      rows: TOTAL_ROWS,
+      firstRun: row(first),
+      noopRerun: row(noop),
+      changedRerun: { ...row(changed), changedFiles: changedCount },
+      rawFromDiskSeconds: disk.map(round),
+      rawThroughLocalS3Seconds: s3.map(round),
+      // At least 0.5: within 2x of the engine through the same local S3; at least 0.25 of the engine from disk.
+      ratioToRawThroughLocalS3: round(rawS3 / first.seconds),
+      ratioToRawFromDisk: round(rawDisk / first.seconds),
+    },
+  };
 }
 
 /**

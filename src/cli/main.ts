@@ -19,9 +19,10 @@ import type { RunReport } from '../lib/validate.js';
 import { withRuntime, withStores, withStoresAndWarehouse, withWarehouse, type StoreFlags } from './store-targets.js';
 import { DEFAULT_LOG_LIMIT, logText, parseOutcome, parseSince } from './load-log-command.js';
 import { LOG_OUTCOMES, type FileStatus, type LogOutcome } from '../ports.js';
-import { defaultRemoteDeps, nonNegativeSeconds, statusCommand, triggerCommand, type RemoteDeps, type TriggerFlags } from '../remote/commands.js';
+// The AWS-facing commands (and the Step Functions client) load only when trigger or status runs.
+import type { RemoteDeps, TriggerFlags } from '../remote/commands.js';
 import { RemoteError } from '../remote/errors.js';
-import { DEFAULT_INTERVAL_SECONDS } from '../remote/watch.js';
+import { DEFAULT_INTERVAL_SECONDS, nonNegativeSeconds } from '../remote/settings.js';
 import { loadTables } from '../table-config.js';
 import type { TableName } from '../tables.js';
 import { addTableCommands } from './table-commands.js';
@@ -40,6 +41,7 @@ import { onInterrupt } from './interrupt.js';
 import { DEFAULT_CONSOLE_PORT, serveConsole, type ConsoleFlags } from '../console/serve.js';
 import { ConsoleClient, runningConsole } from '../console/client.js';
 import { filesViaConsole, runsViaConsole, runViaConsole, sqlViaConsole, statusViaConsole, tenantsViaConsole } from './via-console.js';
+import { RunTimings } from './run-timings.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -115,6 +117,7 @@ interface RunFlags {
   dryRun?: boolean;
   due?: boolean;
   json?: boolean;
+  timings?: boolean;
   dataDir: string;
 }
 
@@ -131,7 +134,7 @@ function reportText(result: RunResult): string | undefined {
 }
 
 /** Runs N executions at once with the same input; returns the exit code. */
-async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text: string) => void): Promise<number> {
+async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text: string) => void, timings?: RunTimings): Promise<number> {
   const input = {
     ...(flags.tenants ? { tenants: flags.tenants } : {}),
     ...(flags.tables ? { tables: flags.tables } : {}),
@@ -139,6 +142,7 @@ async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text:
     ...(flags.due ? { due: true } : {}),
   };
   await assertClickHouseAnswers(await runtime.deps());
+  timings?.mark('preflight');
   const names = Array.from({ length: flags.executions }, () => newExecutionName());
   // --json keeps stderr for problems only: no bar, no lines.
   const progress = new RunProgress({ stream: process.stderr, tty: !flags.json && process.stderr.isTTY === true, intervalMs: flags.json ? 0 : progressIntervalMs() });
@@ -152,8 +156,16 @@ async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text:
   try {
     const sync = await runtime.syncLanding(progress.onSync);
     if (!flags.json && sync.uploaded > 0) progress.log(`synced ${sync.uploaded} new or changed landing file(s)`);
+    timings?.mark('landingSync');
     progress.loading();
-    results = await Promise.all(names.map((executionName) => runtime.execute(input, { executionName, onEvent: progress.onEvent })));
+    const onEvent = timings
+      ? (event: Parameters<typeof progress.onEvent>[0]) => {
+          progress.onEvent(event);
+          timings.observe(event);
+        }
+      : progress.onEvent;
+    results = await Promise.all(names.map((executionName) => runtime.execute(input, { executionName, onEvent })));
+    timings?.mark('execution');
   } finally {
     progress.stop();
     stopReads();
@@ -171,6 +183,7 @@ async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text:
     const texts = results.map(reportText).filter((t) => t !== undefined);
     if (texts.length) out(texts.join('\n\n'));
   }
+  timings?.mark('report');
   if (results.some((r) => r.status === 'FAILED' && r.error === 'InputError')) return EXIT_USAGE;
   return results.every((r) => r.status === 'SUCCEEDED') ? 0 : EXIT_FAILED;
 }
@@ -285,8 +298,11 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .option('--dry-run', 'plan and report what would load; write nothing')
     .option('--due', 'only the tenants whose schedule (tenants add/update --every) says they are due, as the schedule rule runs')
     .option('--json', 'print the execution output(s) as JSON')
+    .option('--timings', "print on stderr where the process's time went: start-up, stores, landing sync, each phase of the executions, shutdown")
     .addOption(dataDirOption())
     .action(async (flags: RunFlags) => {
+      const timings = flags.timings ? new RunTimings() : undefined;
+      timings?.mark('startup');
       LocalRuntime.checkSettings({ dataDir: flags.dataDir });
       progressIntervalMs();
       const viaConsole = consoleFor(flags);
@@ -294,9 +310,12 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
       // A data dir that is not there is not made just to report an empty run.
       if (!existsSync(flags.dataDir)) throw noTenants(flags.dataDir);
       await withRuntime(flags.dataDir, async (runtime) => {
+        timings?.mark('storesStart');
         if ((await (await runtime.deps()).tenants.list()).length === 0) throw noTenants(flags.dataDir);
-        setExit(await runExecutions(runtime, flags, out));
+        setExit(await runExecutions(runtime, flags, out, timings));
       });
+      timings?.mark('shutdown');
+      if (timings) process.stderr.write(`${timings.line()}\n`);
     });
 
   const files = program.command('files').description('the file ledger: list it, or reset files to load them again');
@@ -412,7 +431,8 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .addOption(dataDirOption())
     .action(async (flags: ConsoleFlags) => setExit(await serveConsole(flags, out)));
 
-  const remoteDeps = (): RemoteDeps => ({ ...defaultRemoteDeps(), ...remote });
+  const remoteCommands = () => import('../remote/commands.js');
+  const remoteDeps = async (): Promise<RemoteDeps> => ({ ...(await remoteCommands()).defaultRemoteDeps(), ...remote });
   program
     .command('trigger')
     .description('start an execution of the state machine a stage deployed on AWS; an identical trigger in the same minute starts nothing new')
@@ -425,7 +445,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .option('--watch', 'show progress until the execution ends, print the report and exit like run')
     .option('--interval <seconds>', 'seconds between polls with --watch', nonNegativeSeconds, DEFAULT_INTERVAL_SECONDS)
     .option('--region <region>', "the AWS region (default: the ARN's, AWS_REGION or the profile's)")
-    .action(async (flags: TriggerFlags) => setExit(await triggerCommand(flags, remoteDeps(), out)));
+    .action(async (flags: TriggerFlags) => setExit(await (await remoteCommands()).triggerCommand(flags, await remoteDeps(), out)));
 
   program
     .command('status <run>')
@@ -435,7 +455,7 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .addOption(dataDirOption())
     .action(async (run: string, flags: { region?: string; json?: boolean; dataDir: string }) => {
       // Local runs are named run-<UTC time>-<hex> (newExecutionName); anything else is an execution ARN.
-      if (!LOCAL_RUN_ID.test(run)) return setExit(await statusCommand(run, flags, remoteDeps(), out));
+      if (!LOCAL_RUN_ID.test(run)) return setExit(await (await remoteCommands()).statusCommand(run, flags, await remoteDeps(), out));
       const viaConsole = consoleFor(flags);
       if (viaConsole) {
         const shown = await statusViaConsole(viaConsole, run, flags.json === true);

@@ -155,7 +155,23 @@ interface ItemFindings {
   filesChecked: number;
 }
 
-async function validateItem(item: ItemSummary, input: ValidateInput, deps: { ledger: Pick<Ledger, 'listItem'>; warehouse: Warehouse }): Promise<ItemFindings> {
+/** `count() FINAL` after the run of each item with nothing to load, by `tenant#table`. */
+type IdleCounts = Map<string, number>;
+
+const isIdle = (item: ItemSummary): boolean => item.countsAtStart?.toLoad === 0 && typeof item.countFinalBefore === 'number';
+
+/** The idle items' counts, one query a table for all its tenants, rather than one an item. */
+async function countIdle(items: readonly ItemSummary[], warehouse: Warehouse): Promise<IdleCounts> {
+  const byTable = new Map<TableName, string[]>();
+  for (const item of items.filter(isIdle)) byTable.set(item.table, [...(byTable.get(item.table) ?? []), item.tenant]);
+  const counts: IdleCounts = new Map();
+  for (const [table, tenants] of byTable) {
+    for (const [tenant, n] of await warehouse.countFinalByTenant(table, tenants)) counts.set(`${tenant}#${table}`, n);
+  }
+  return counts;
+}
+
+async function validateItem(item: ItemSummary, input: ValidateInput, deps: { ledger: Pick<Ledger, 'listItem'>; warehouse: Warehouse }, idleCounts: IdleCounts): Promise<ItemFindings> {
   const where = `${item.tenant}/${item.table}`;
   const counts = item.countsAtStart;
   const report: ItemReport = {
@@ -222,9 +238,9 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
       `${where}: the table holds no row of this tenant, yet the ledger records ${counts.unchanged} file(s) loaded earlier: ${item.table} was dropped or emptied outside onceload; load them again with: onceload files reset --tenant ${item.tenant} --table ${item.table} --status loaded`,
     );
   }
-  if (counts && counts.toLoad === 0 && typeof item.countFinalBefore === 'number') {
-    const before = item.countFinalBefore;
-    const after = await deps.warehouse.countFinal(item.tenant, item.table);
+  if (isIdle(item)) {
+    const before = item.countFinalBefore!;
+    const after = idleCounts.get(`${item.tenant}#${item.table}`)!;
     if (after !== before) {
       const all = [...(await deps.ledger.listItem(item.tenant, item.table)).values()];
       const concurrent = concurrentLoads(all, input.runId, item.plannedAt);
@@ -263,7 +279,8 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
   const queries = { calls: 0 };
   const ledgerReads = { calls: 0 };
   const deps = { ledger: counting(ports.ledger, ledgerReads), warehouse: counting(ports.warehouse, queries) };
-  const findings = await pMap(input.items, (item) => validateItem(item, input, deps), { concurrency: 4 });
+  const idleCounts = input.dryRun ? new Map<string, number>() : await countIdle(input.items, deps.warehouse);
+  const findings = await pMap(input.items, (item) => validateItem(item, input, deps, idleCounts), { concurrency: 4 });
   const failures = findings.flatMap((f) => f.failures);
   const checks: Check[] = [];
   const itemFailures = failures.filter((f) => f.key === undefined);
@@ -275,7 +292,7 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
     checks.push(check('files', fileFailures.map((f) => `${f.tenant}/${f.table} ${f.key}: ${f.error}`), `${fileFailures.length} file(s) failed`));
     checks.push(check('nothing-lost', findings.flatMap((f) => f.lost), `${filesChecked} file(s) loaded by this run checked against the table`));
     checks.push(check('nothing-doubled', findings.flatMap((f) => f.doubled), `${filesChecked} file(s) checked for extra rows by (_file, _etag)`));
-    const idle = input.items.filter((i) => i.countsAtStart?.toLoad === 0 && typeof i.countFinalBefore === 'number').length;
+    const idle = input.items.filter(isIdle).length;
     checks.push(check('reruns-move-nothing', findings.flatMap((f) => f.moved), `${idle} item(s) with no new file kept their count() FINAL`));
     const tables = [...new Set(input.items.map((i) => i.table))];
     const engines = new Map((await deps.warehouse.describeTables(tables)).map((e) => [e.table, e]));

@@ -5,11 +5,15 @@
  * time: the folder is the local bucket, so a file landed when it was written there (a tenant's
  * `--since` compares with it). A replaced object keeps the copy's time, as S3 stamps an overwrite:
  * a key's time never moves back, so the engine's caches of what it read by URL stay valid.
+ * A file is compared with its object by MD5, unless its size and modification time are those the
+ * last sync recorded for it and the object is still the one it left (`synced-files.json`): then
+ * it is not read at all.
  */
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
+import { readSyncedFiles, writeSyncedFiles, type SyncedFile } from './synced-files.js';
 import { join, relative, sep } from 'node:path';
 import { Transform, pipeline } from 'node:stream';
 import pMap from 'p-map';
@@ -45,24 +49,44 @@ export interface SyncProgress {
   bytesTotal: number;
 }
 
+export interface SyncResult {
+  uploaded: number;
+  unchanged: number;
+  deleted: number;
+  /** Files read to compare them with their objects (the others matched the last sync's record). */
+  hashed: number;
+}
+
+/** `syncedFiles`: where the sync keeps what it last saw of each file (none: every file is compared by MD5). */
 export async function syncLanding(
   landingDir: string,
-  deps: { s3: S3Client; bucket: string; store: ObjectStore; arrivals: Pick<ArrivalMarks, 'mark'>; setLastModified?: (key: string, at: Date) => Promise<unknown> },
+  deps: {
+    s3: S3Client;
+    bucket: string;
+    store: ObjectStore;
+    arrivals: Pick<ArrivalMarks, 'mark'>;
+    setLastModified?: (key: string, at: Date) => Promise<unknown>;
+    syncedFiles?: string;
+  },
   onProgress: (progress: SyncProgress) => void = () => undefined,
   options: { deleteMissing?: boolean } = {},
-): Promise<{ uploaded: number; unchanged: number; deleted: number }> {
-  if (!existsSync(landingDir)) return { uploaded: 0, unchanged: 0, deleted: 0 };
+): Promise<SyncResult> {
+  if (!existsSync(landingDir)) return { uploaded: 0, unchanged: 0, deleted: 0, hashed: 0 };
+  const startedAt = Date.now();
   const remote = new Map((await deps.store.list('')).map((f) => [f.key, f]));
+  const before = deps.syncedFiles ? readSyncedFiles(deps.syncedFiles) : new Map<string, SyncedFile>();
+  const after = new Map<string, SyncedFile>();
   // The sizes first, so progress can say how much is left.
-  const local: { path: string; size: number; mtime: Date }[] = [];
+  const local: { path: string; size: number; mtime: Date; mtimeMs: number }[] = [];
   for await (const path of walk(landingDir)) {
-    const { size, mtime } = await stat(path);
-    local.push({ path, size, mtime });
+    const { size, mtime, mtimeMs } = await stat(path);
+    local.push({ path, size, mtime, mtimeMs });
   }
   const progress: SyncProgress = { files: 0, filesTotal: local.length, bytes: 0, bytesTotal: local.reduce((n, f) => n + f.size, 0) };
   onProgress({ ...progress });
   let uploaded = 0;
   let unchanged = 0;
+  let hashed = 0;
   // What S3 event notifications do on AWS: each changed item is marked for the next tick.
   const arrived: string[] = [];
   // Bytes of the copies under way, so progress moves while they are sent.
@@ -71,11 +95,20 @@ export async function syncLanding(
   // Several files at a time: one by one, each copy waited on the local S3's round trips.
   await pMap(
     local,
-    async ({ path, size, mtime }, i) => {
+    async ({ path, size, mtime, mtimeMs }, i) => {
       const key = keys[i]!;
       const existing = remote.get(key);
-      if (existing && existing.size === size && existing.etag === (await md5(path))) {
+      const seen = before.get(key);
+      // Untouched since the last sync, and its object is the one that sync left: no need to read it.
+      const untouched = existing !== undefined && seen !== undefined && seen.size === size && seen.mtimeMs === mtimeMs && seen.etag === existing.etag && existing.size === size;
+      let same = untouched;
+      if (!same && existing !== undefined && existing.size === size) {
+        hashed++;
+        same = existing.etag === (await md5(path));
+      }
+      if (existing !== undefined && same) {
         unchanged++;
+        after.set(key, { size, mtimeMs, etag: existing.etag });
       } else {
         // Counted as the upload pulls the bytes (a 'data' listener would let them flow past it).
         let sent = 0;
@@ -88,9 +121,10 @@ export async function syncLanding(
           },
         });
         const body = pipeline(createReadStream(path), counted, () => undefined);
-        await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentLength: size }));
+        const put = await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentLength: size }));
         if (!existing) await deps.setLastModified?.(key, mtime);
         sending -= sent;
+        if (put.ETag) after.set(key, { size, mtimeMs, etag: put.ETag.replaceAll('"', '') });
         arrived.push(key);
         uploaded++;
       }
@@ -106,5 +140,6 @@ export async function syncLanding(
   if (options.deleteMissing === false) remote.clear();
   for (const key of remote.keys()) await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.bucket, Key: key }));
   await markArrivals([...arrived, ...remote.keys()], new Date().toISOString(), deps.arrivals);
-  return { uploaded, unchanged, deleted: remote.size };
+  if (deps.syncedFiles) writeSyncedFiles(deps.syncedFiles, after, startedAt);
+  return { uploaded, unchanged, deleted: remote.size, hashed };
 }

@@ -12,13 +12,16 @@ import type { RunReport } from '../lib/validate.js';
 import { closeDeps, getDeps, type Deps } from '../runtime/deps.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { recoverAbandonedWork } from './recover.js';
-import { syncLanding, type SyncProgress } from './landing-sync.js';
+import { syncLanding, type SyncProgress, type SyncResult } from './landing-sync.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startStores, type LocalStoreNames, type ObjectRead, type RunningStores } from './stores.js';
-import { allStates, createLocalStateMachine, localDefinition, type ExecutionResult, type RunOptions, type StateLike } from './state-machine.js';
+import { allStates, createLocalStateMachine, loadHandlers, localDefinition, type ExecutionResult, type RunOptions, type StateLike } from './state-machine.js';
 import { statesKey } from '../lib/run-layout.js';
 import { TimelineRecorder, type StateTimeline } from './state-timeline.js';
 
 export const DEFAULT_DATA_DIR = '.onceload';
+
+/** An endpoint no request reaches: what the handlers' settings name until the stores listen. */
+const STARTING = 'http://127.0.0.1:1';
 
 const NAMES: LocalStoreNames = {
   tenantsTable: 'onceload-tenants',
@@ -82,8 +85,8 @@ export class LocalRuntime {
   readonly #live = new Map<string, StateTimeline>();
   #abandoned = false;
 
-  private constructor(dataDir: string, stores: RunningStores, unlock: () => void, options: LocalRuntimeOptions) {
-    this.#run = createLocalStateMachine(options.lambdaTimeoutSeconds === undefined ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds });
+  private constructor(dataDir: string, stores: RunningStores, unlock: () => void, run: ReturnType<typeof createLocalStateMachine>) {
+    this.#run = run;
     this.dataDir = dataDir;
     this.landingDir = join(dataDir, 'landing');
     this.#stores = stores;
@@ -109,8 +112,7 @@ export class LocalRuntime {
 
   /** Throws a ConfigError naming the first bad ONCELOAD_* variable; starts nothing. */
   static checkSettings(options: LocalRuntimeOptions): void {
-    const placeholder = 'http://127.0.0.1:1';
-    loadConfig({ ...process.env, ...handlerEnv(resolve(options.dataDir), { dynamodbEndpoint: placeholder, s3Endpoint: placeholder }, options) });
+    loadConfig({ ...process.env, ...handlerEnv(resolve(options.dataDir), { dynamodbEndpoint: STARTING, s3Endpoint: STARTING }, options) });
   }
 
   static async open(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -119,19 +121,32 @@ export class LocalRuntime {
     LocalRuntime.checkSettings(options);
     const { unlock, tookOverFromDeadHolder } = lockDataDir(dataDir);
     let stores: RunningStores | undefined;
+    let starting: Promise<RunningStores> | undefined;
     try {
       mkdirSync(join(dataDir, 'landing'), { recursive: true });
-      stores = await startStores(dataDir, NAMES);
+      starting = startStores(dataDir, NAMES);
+      // Built (and its definition validated) while the stores start.
+      const run = createLocalStateMachine({
+        validatedDefinitions: join(dataDir, 'validated-definitions'),
+        ...(options.lambdaTimeoutSeconds === undefined ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds }),
+      });
+      // The functions' modules load meanwhile too. Some read their settings (Powertools') as they
+      // load: those are in place first, with the stores' endpoints to follow once they listen.
+      Object.assign(process.env, handlerEnv(dataDir, { dynamodbEndpoint: STARTING, s3Endpoint: STARTING }, options));
+      // A module that fails to load fails its function's first invocation, as on Lambda.
+      const handlers = loadHandlers().catch(() => undefined);
+      stores = await starting;
+      await handlers;
       Object.assign(process.env, handlerEnv(dataDir, stores, options));
       await closeDeps();
-      const runtime = new LocalRuntime(dataDir, stores, unlock, options);
+      const runtime = new LocalRuntime(dataDir, stores, unlock, run);
       const deps = await runtime.deps();
       if (tookOverFromDeadHolder) await recoverAbandonedWork(deps);
       return runtime;
     } catch (error) {
       // Whatever started is stopped, or its sockets and child process keep the CLI alive.
       await closeDeps().catch(() => undefined);
-      await stores?.stop().catch(() => undefined);
+      await (stores ?? (await starting?.catch(() => undefined)))?.stop().catch(() => undefined);
       unlock();
       throw error;
     }
@@ -142,11 +157,12 @@ export class LocalRuntime {
   }
 
   /** `deleteMissing: false` keeps the bucket's objects that the folder lacks (written through the S3 API). */
-  async syncLanding(onProgress?: (progress: SyncProgress) => void, options: { deleteMissing?: boolean } = {}): Promise<{ uploaded: number; unchanged: number; deleted: number }> {
+  async syncLanding(onProgress?: (progress: SyncProgress) => void, options: { deleteMissing?: boolean } = {}): Promise<SyncResult> {
     const deps = await this.deps();
     const bucket = deps.config.landingBucket;
     const setLastModified = (key: string, at: Date) => this.#stores.setLastModified(bucket, key, at);
-    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket, store: deps.store, arrivals: deps.arrivals, setLastModified }, onProgress, options);
+    const syncedFiles = join(this.dataDir, 'synced-files.json');
+    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket, store: deps.store, arrivals: deps.arrivals, setLastModified, syncedFiles }, onProgress, options);
   }
 
   /** Calls `listener` as landed objects are read (by the engine or the Load); returns how to stop. */

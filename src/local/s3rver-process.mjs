@@ -1,7 +1,10 @@
 // Runs s3rver in its own process. In the same process as chDB, s3() reads and s3rver's file
 // I/O compete for libuv's thread pool and can deadlock; apart, they cannot.
 import { Transform, pipeline } from 'node:stream';
+import { createRequire } from 'node:module';
 import S3rver from 's3rver';
+
+const S3Object = createRequire(import.meta.url)('s3rver/lib/models/object');
 
 // The first bucket is the landing bucket, whose reads are reported as progress.
 const [directory, bucket, ...others] = process.argv.slice(2);
@@ -63,18 +66,31 @@ server.middleware.unshift(async (ctx, next) => {
 });
 
 // s3rver's delimiter listing misses a folder holding only folders (it never walks below one),
-// where S3 lists it as a common prefix: list the whole prefix and group it as S3 does.
-const listObjects = server.store.listObjects.bind(server.store);
+// where S3 lists it as a common prefix: list the whole prefix's keys and group them as S3 does.
+// Only the objects listed directly have their metadata read: a top-level listing of a bucket of
+// thousands of objects would otherwise read every object's metadata to name a few folders.
+const store = server.store;
+const listObjects = store.listObjects.bind(store);
+const keysOnly = Object.create(store, { getMetadata: { value: async () => ({}) } });
 server.store.listObjects = async (bucket, options) => {
   if (!options.delimiter) return listObjects(bucket, options);
   const { delimiter, prefix = '', startAfter = '' } = options;
-  const all = await listObjects(bucket, { prefix, startAfter });
+  const all = await store.constructor.prototype.listObjects.call(keysOnly, bucket, { prefix, startAfter });
   const commonPrefixes = new Set();
+  const direct = [];
+  for (const { key } of all.objects) {
+    const idx = key.slice(prefix.length).indexOf(delimiter);
+    if (idx === -1) direct.push(key);
+    else commonPrefixes.add(key.slice(0, prefix.length + idx + delimiter.length));
+  }
+  // Each direct object with its metadata, as the store lists it (one that vanished meanwhile is left out).
   const objects = [];
-  for (const object of all.objects) {
-    const idx = object.key.slice(prefix.length).indexOf(delimiter);
-    if (idx === -1) objects.push(object);
-    else commonPrefixes.add(object.key.slice(0, prefix.length + idx + delimiter.length));
+  for (const key of direct) {
+    const metadata = await store.getMetadata(bucket, key).catch((error) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (metadata) objects.push(new S3Object(bucket, key, null, metadata));
   }
   return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated: false };
 };

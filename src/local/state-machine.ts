@@ -10,6 +10,7 @@ import { registerExecution } from '../adapters/embedded/running-executions.js';
 import { emulateDistributedMaps, emulationHandler, type Emulation } from './distributed-map.js';
 import { ExecutionMeter, type ExecutionUsage } from './execution-limits.js';
 import { lambdaContext } from './lambda-context.js';
+import { definitionHash, recordValidated, wasValidated } from './validated-definitions.js';
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
 
@@ -20,6 +21,11 @@ const HANDLERS: Record<FunctionName, () => Promise<{ handler: unknown }>> = {
   load: () => import('../../functions/load.js'),
   validate: () => import('../../functions/validate.js'),
 };
+
+/** Loads every function's module, e.g. while the stores start, so the first invocation of each does not wait on it. */
+export async function loadHandlers(): Promise<void> {
+  await Promise.all(Object.values(HANDLERS).map((load) => load()));
+}
 
 const LOCAL_ACCOUNT = '000000000000';
 const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:us-east-1:${LOCAL_ACCOUNT}:stateMachine:onceload`;
@@ -97,6 +103,8 @@ export interface ExecutionResult {
 export interface LocalStateMachineOptions {
   /** Overrides every function's timeout as the Lambda context reports it (tests use seconds, not minutes). */
   lambdaTimeoutSeconds?: number;
+  /** Where the hashes of definitions already validated are kept (validated-definitions.ts); none: validated every time. */
+  validatedDefinitions?: string;
 }
 
 export function createLocalStateMachine(machineOptions: LocalStateMachineOptions = {}) {
@@ -116,7 +124,11 @@ export function createLocalStateMachine(machineOptions: LocalStateMachineOptions
   }
   const timeoutOf = (fn: FunctionName) => machineOptions.lambdaTimeoutSeconds ?? FUNCTION_SETTINGS[fn].timeoutSeconds;
   const validationOptions = { checkArn: true, checkPaths: true };
-  const machine = new StateMachine(definition, { validationOptions });
+  const hash = machineOptions.validatedDefinitions === undefined ? undefined : definitionHash(definition, validationOptions);
+  const validated = hash !== undefined && wasValidated(machineOptions.validatedDefinitions!, hash);
+  // Throws, naming every problem, when the definition is not valid.
+  const machine = new StateMachine(definition, { validationOptions: validated ? { ...validationOptions, noValidate: true } : validationOptions });
+  if (hash !== undefined && !validated) recordValidated(machineOptions.validatedDefinitions!, hash);
 
   return async function run(input: unknown, options: RunOptions): Promise<ExecutionResult> {
     const executionArn = `arn:aws:states:us-east-1:${LOCAL_ACCOUNT}:execution:onceload:${options.executionName}`;

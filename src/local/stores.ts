@@ -60,16 +60,18 @@ export function tableDefinitions(names: LocalStoreNames): CreateTableCommandInpu
 async function ensureTables(endpoint: string, names: LocalStoreNames): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   try {
-    for (const table of tableDefinitions(names)) {
-      try {
-        await client.send(new DescribeTableCommand({ TableName: table.TableName }));
-      } catch (error) {
-        if (!(error instanceof ResourceNotFoundException)) throw error;
-        await client.send(new CreateTableCommand(table));
-        // A new table is CREATING for a moment, and dynalite answers "not found" until it is ACTIVE.
-        await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { TableName: table.TableName! });
-      }
-    }
+    await Promise.all(
+      tableDefinitions(names).map(async (table) => {
+        try {
+          await client.send(new DescribeTableCommand({ TableName: table.TableName }));
+        } catch (error) {
+          if (!(error instanceof ResourceNotFoundException)) throw error;
+          await client.send(new CreateTableCommand(table));
+          // A new table is CREATING for a moment, and dynalite answers "not found" until it is ACTIVE.
+          await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { TableName: table.TableName! });
+        }
+      }),
+    );
   } finally {
     client.destroy();
   }
@@ -87,16 +89,29 @@ function startS3rver(directory: string, buckets: string[]): Promise<{ child: Chi
   });
 }
 
+/**
+ * Starts the stores. The local S3's process is forked before the first await, so whatever the
+ * caller does next (building the state machine) overlaps its start-up; dynalite's tables are
+ * checked meanwhile.
+ */
 export async function startStores(dataDir: string, names: LocalStoreNames): Promise<RunningStores> {
   const dynamoDir = join(dataDir, 'dynamodb');
   const s3Dir = join(dataDir, 's3');
   mkdirSync(dynamoDir, { recursive: true });
   mkdirSync(s3Dir, { recursive: true });
+  const s3Starting = startS3rver(s3Dir, [names.landingBucket, names.runsBucket]);
+  // Awaited below; a failure before then is not left unhandled.
+  s3Starting.catch(() => undefined);
   const dynamo = dynalite({ path: dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    dynamo.once('error', reject);
-    dynamo.listen(0, '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      dynamo.once('error', reject);
+      dynamo.listen(0, '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    (await s3Starting.catch(() => undefined))?.child.kill();
+    throw error;
+  }
   const dynamodbEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
   const closeDynamo = async () => {
     dynamo.closeAllConnections?.();
@@ -104,11 +119,11 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
   };
   let s3: { child: ChildProcess; port: number } | undefined;
   try {
-    s3 = await startS3rver(s3Dir, [names.landingBucket, names.runsBucket]);
     await ensureTables(dynamodbEndpoint, names);
+    s3 = await s3Starting;
   } catch (error) {
     // A half-started set of stores is stopped, so the process can still exit.
-    s3?.child.kill();
+    (s3 ?? (await s3Starting.catch(() => undefined)))?.child.kill();
     await closeDynamo();
     throw error;
   }

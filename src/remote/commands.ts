@@ -56,11 +56,7 @@ export interface TriggerFlags {
   interval: number;
 }
 
-export function nonNegativeSeconds(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InputError(`expected a number of seconds, got ${JSON.stringify(value)}`, '--interval');
-  return n;
-}
+export { nonNegativeSeconds } from './settings.js';
 
 /** Runs a command body on a fresh client; an explained AWS failure becomes its message and exit code. */
 async function withClient(deps: RemoteDeps, region: string | undefined, body: (client: SFNClient) => Promise<number>): Promise<number> {

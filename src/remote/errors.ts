@@ -2,7 +2,7 @@
  * AWS failures as the CLI reports them: which call failed, what to do about it, and the exit
  * code. Each Step Functions call goes through `sfnCall`, so a message can name its action.
  */
-import { MAX_ATTEMPTS } from './client.js';
+import { MAX_ATTEMPTS } from './settings.js';
 
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;

@@ -7,7 +7,7 @@ import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { stageConfig } from '../../stacks/stage-config.js';
 import { ConfigError } from '../config.js';
 import { landingBucketPrefix } from '../naming.js';
-import { MAX_ATTEMPTS } from './client.js';
+import { MAX_ATTEMPTS } from './settings.js';
 import { EXIT_USAGE, RemoteError, explainAwsError } from './errors.js';
 
 export interface StageResources {

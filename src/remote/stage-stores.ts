@@ -10,7 +10,7 @@ import { DynamoTenantDirectory } from '../adapters/aws/dynamo-tenants.js';
 import { DEFAULT_LEDGER_TTL_DAYS } from '../config.js';
 import { arrivalsTableName, assertStageName, ledgerTableName, tenantsTableName } from '../naming.js';
 import type { ArrivalMarks, Ledger, TenantDirectory } from '../ports.js';
-import { MAX_ATTEMPTS } from './client.js';
+import { MAX_ATTEMPTS } from './settings.js';
 import { EXIT_USAGE, RemoteError, explainAwsError } from './errors.js';
 
 export interface Stores {

@@ -5,7 +5,7 @@ import { sfnCall } from './errors.js';
 import { MapProgressTracker } from './map-progress.js';
 import { isOpen, type WatchSnapshot } from './render.js';
 
-export const DEFAULT_INTERVAL_SECONDS = 5;
+export { DEFAULT_INTERVAL_SECONDS } from './settings.js';
 
 export function describeExecution(client: SFNClient, executionArn: string): Promise<DescribeExecutionOutput> {
   return sfnCall('DescribeExecution', executionArn, () => client.send(new DescribeExecutionCommand({ executionArn })));

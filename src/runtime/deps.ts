@@ -11,10 +11,9 @@ import { DynamoTenantDirectory } from '../adapters/aws/dynamo-tenants.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
 import { S3RunStore } from '../adapters/aws/s3-run-store.js';
-import { StepFunctionsExecutions } from '../adapters/aws/sfn-executions.js';
 import { embeddedExecutions } from '../adapters/embedded/running-executions.js';
+import type { StepFunctionsExecutions } from '../adapters/aws/sfn-executions.js';
 import { createClickHouseClient } from '../adapters/clickhouse/client.js';
-import { readClickHouseSecret } from '../adapters/clickhouse/secret.js';
 import { ClickHouseLoadLog } from '../adapters/clickhouse/load-log.js';
 import { ClickHouseWarehouse } from '../adapters/clickhouse/warehouse.js';
 import type { ArrivalMarks, ExecutionDirectory, Ledger, LoadLog, ObjectStore, RunStore, TenantDirectory, Warehouse } from '../ports.js';
@@ -42,6 +41,8 @@ export async function createDeps(config: OnceloadConfig): Promise<Deps> {
   const tracer = await tracerIfEnabled();
   for (const client of [aws.dynamodb, aws.s3]) tracer?.captureAWSv3Client(client);
   const { database, clickhouse, store, warehouse, loadLog } = await connectWarehouse(config, aws.s3);
+  // Only Discover calls Step Functions (a tick looks for an earlier execution still running); locally it asks the process.
+  const executions = config.executions === 'embedded' ? embeddedExecutions : await stepFunctionsExecutions(config.region);
   return {
     config: { ...config, database },
     aws,
@@ -51,10 +52,16 @@ export async function createDeps(config: OnceloadConfig): Promise<Deps> {
     store,
     runs: new S3RunStore(aws.s3, config.runsBucket),
     arrivals: new DynamoArrivalMarks(aws.documents, config.arrivalsTable),
-    executions: config.executions === 'embedded' ? embeddedExecutions : new StepFunctionsExecutions(aws.sfn),
+    executions,
     warehouse,
     loadLog,
   };
+}
+
+/** The Step Functions client and its adapter, loaded only where executions run on AWS. */
+async function stepFunctionsExecutions(region: string): Promise<StepFunctionsExecutions> {
+  const [{ SFNClient }, { StepFunctionsExecutions }] = await Promise.all([import('@aws-sdk/client-sfn'), import('../adapters/aws/sfn-executions.js')]);
+  return new StepFunctionsExecutions(new SFNClient({ region }));
 }
 
 export interface WarehouseConnection {
@@ -72,7 +79,8 @@ export interface WarehouseConnection {
  * through presigned URLs of `s3`: also what `onceload verify|tables migrate --stage` query.
  */
 export async function connectWarehouse(config: OnceloadConfig, s3: S3Client): Promise<WarehouseConnection> {
-  const target = config.clickhouse.kind === 'secret' ? await readClickHouseSecret(config.clickhouse.secretName, config.region) : config.clickhouse;
+  const target =
+    config.clickhouse.kind === 'secret' ? await (await import('../adapters/clickhouse/secret.js')).readClickHouseSecret(config.clickhouse.secretName, config.region) : config.clickhouse;
   const database = target.kind === 'server' ? target.database : config.database;
   const clickhouse = target.kind === 'none' ? noClickHouse() : await createClickHouseClient(target);
   const store = new S3ObjectStore(s3, config.landingBucket);
@@ -114,6 +122,6 @@ export async function closeDeps(): Promise<void> {
   if (!d) return;
   d.aws.dynamodb.destroy();
   d.aws.s3.destroy();
-  d.aws.sfn.destroy();
+  if (d.executions !== embeddedExecutions) (d.executions as StepFunctionsExecutions).destroy();
   await d.clickhouse.close();
 }

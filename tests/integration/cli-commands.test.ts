@@ -57,11 +57,16 @@ describe('the CLI as data engineers expect', () => {
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/^onceload run run-\S+: FAILED\n/);
     expect(onceload('files', 'reset', '--tenant', 'drop', '--table', 'companies', '--status', 'failed').code).toBe(0);
-    const run = onceload('run', '--tenants', 'drop', '--json');
+    const run = onceload('run', '--tenants', 'drop', '--json', '--timings');
     expect(run.code).toBe(1);
     const result = JSON.parse(run.stdout) as { status: string; error: string; cause?: string; output: { totals: { loaded: number; failed: number } } };
     expect(result).toMatchObject({ status: 'FAILED', error: 'ValidationFailed', output: { totals: { loaded: 0, failed: 1 } } });
     expect(result.cause).toBeUndefined();
+    // --timings: where the process's time went, one line on stderr, every step and phase in seconds.
+    const timings = JSON.parse(/^timings: (.*)$/m.exec(run.stderr)![1]!) as Record<string, number> & { phases: Record<string, number> };
+    for (const step of ['startup', 'storesStart', 'preflight', 'landingSync', 'execution', 'report', 'shutdown', 'total']) expect(timings[step]).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(timings.phases)).toEqual(['discover', 'schema', 'items', 'plan', 'load', 'validate', 'between', 'close']);
+    expect(timings.phases.plan).toBeGreaterThan(0);
 
     const files = onceload('files', '--tenant', 'drop', '--json');
     expect(files.code).toBe(0);

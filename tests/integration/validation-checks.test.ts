@@ -79,6 +79,9 @@ describe('each count check fails on a crafted case', () => {
     const check = report.checks.find((c) => c.name === 'reruns-move-nothing');
     expect(check?.ok).toBe(false);
     expect(check?.problems[0]).toContain('was 20 before the run and 21 after');
+    // Idle items are counted one query a table: each tenant its own count, one with no row 0.
+    const counts = await (await h.runtime.deps()).warehouse.countFinalByTenant('companies', ['moved', 'nobody']);
+    expect([...counts]).toEqual([['moved', 21], ['nobody', 0]]);
   });
 });
 

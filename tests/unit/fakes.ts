@@ -231,6 +231,10 @@ export class ScriptedWarehouse implements Warehouse {
     this.calls.push('countFinal');
     return this.finalCount;
   }
+  async countFinalByTenant(_table: TableName, tenants: readonly string[]) {
+    this.calls.push('countFinalByTenant');
+    return new Map(tenants.map((t) => [t, this.finalCount]));
+  }
   async hasRows() {
     this.calls.push('hasRows');
     return this.finalCount > 0;

@@ -5,6 +5,7 @@
  * inserts landed its rows, so a double is seen however it came about.
  */
 import { CANONICAL_TABLES } from '../../src/table-config.js';
+import type { TableName } from '../../src/tables.js';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
@@ -155,6 +156,9 @@ export class DedupWarehouse implements Warehouse {
   }
   async countFinal() {
     return 0;
+  }
+  async countFinalByTenant(_table: TableName, tenants: readonly string[]) {
+    return new Map(tenants.map((t) => [t, 0]));
   }
   async hasRows() {
     return false;

@@ -5,15 +5,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import type { OnceloadConfig } from '../../config.js';
 
 export interface AwsClients {
   dynamodb: DynamoDBClient;
   documents: DynamoDBDocumentClient;
   s3: S3Client;
-  /** Only Discover calls it: a tick looks for an earlier execution still running. */
-  sfn: SFNClient;
 }
 
 export function createAwsClients(config: OnceloadConfig): AwsClients {
@@ -34,5 +31,5 @@ export function createAwsClients(config: OnceloadConfig): AwsClients {
         }
       : {}),
   });
-  return { dynamodb, documents, s3, sfn: new SFNClient({ region: config.region }) };
+  return { dynamodb, documents, s3 };
 }

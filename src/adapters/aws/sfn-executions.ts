@@ -10,6 +10,10 @@ export class StepFunctionsExecutions implements ExecutionDirectory {
     this.#sfn = sfn;
   }
 
+  destroy(): void {
+    this.#sfn.destroy();
+  }
+
   async running(stateMachine: string): Promise<RunningExecution[]> {
     const out: RunningExecution[] = [];
     let nextToken: string | undefined;

@@ -395,6 +395,17 @@ export class ClickHouseWarehouse implements Warehouse {
     return Number(row?.n ?? 0);
   }
 
+  async countFinalByTenant(table: TableName, tenants: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map(tenants.map((t) => [t, 0]));
+    if (tenants.length === 0 || (await this.describeTables([table])).length === 0) return counts;
+    const rows = await this.#rows<{ tenant: string; n: string }>(
+      `SELECT tenant_id AS tenant, count() AS n FROM ${this.#ref(table)} FINAL WHERE tenant_id IN {tenants:Array(String)} GROUP BY tenant_id`,
+      { tenants },
+    );
+    for (const row of rows) counts.set(row.tenant, Number(row.n));
+    return counts;
+  }
+
   async hasRows(tenant: string, table: TableName): Promise<boolean> {
     if ((await this.describeTables([table])).length === 0) return false;
     const rows = await this.#rows<{ one: number }>(`SELECT 1 AS one FROM ${this.#ref(table)} WHERE tenant_id = {tenant:String} LIMIT 1`, { tenant });

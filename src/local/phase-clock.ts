@@ -4,7 +4,7 @@
  * one of its tasks ran); "close" is from Validate's end to the execution's, "between" the wall
  * time no phase's task was running (the state machine's own steps and waits).
  */
-import type { LocalEvent } from '../src/local/state-machine.js';
+import type { LocalEvent } from './state-machine.js';
 
 export const PHASES = ['discover', 'schema', 'items', 'plan', 'load', 'validate'] as const;
 type Phase = (typeof PHASES)[number];
