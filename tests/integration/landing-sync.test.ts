@@ -63,7 +63,9 @@ describe('the landing sync', () => {
     const deps = await h.runtime.deps();
     const folder = await deps.store.listFolder('listing/');
     expect(folder.folders).toEqual(['listing/canonical/']);
-    expect(folder.files).toEqual([{ key: 'listing/stray.jsonl', etag: expect.stringMatching(/^[0-9a-f]{32}$/), size: companyRows([2]).length }]);
+    expect(folder.files).toEqual([
+      { key: 'listing/stray.jsonl', etag: expect.stringMatching(/^[0-9a-f]{32}$/), size: companyRows([2]).length, lastModified: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+    ]);
     expect((await deps.store.listFolder('listing/canonical/companies/')).files.map((f) => f.key)).toEqual([key]);
   });
 });
