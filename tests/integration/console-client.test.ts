@@ -72,7 +72,7 @@ it('runs, lists and queries through the console that holds the data dir, printin
   expect(status.stdout).toMatch(new RegExp(`^run       ${runId}\\nstatus    FAILED\\n`));
   expect(onceload('status', 'run-20200101T000000Z-abcdef').code).toBe(2);
 
-  expect(onceload('tenants', 'list').stdout).toMatch(/^tenant\tservice\tenabled\ttables\tevery\tlast success\nacme\tdefault\ttrue\tcompanies\t-\t-\n$/);
+  expect(onceload('tenants', 'list').stdout).toMatch(/^tenant\tservice\tenabled\ttables\tevery\tlast success\tstart point\nacme\tdefault\ttrue\tcompanies\t-\t-\t-\n$/);
   const failed = onceload('files', '--status', 'failed');
   expect(failed.code).toBe(0);
   expect(failed.stdout.trimEnd().split('\n')).toHaveLength(2);
