@@ -165,6 +165,33 @@ describe('the load log', () => {
     expect(await logOf('repaired')).toHaveLength(4);
   });
 
+  it("has a row for the file of a Load that died right after the ledger recorded it: Validate's", async () => {
+    await stopLogMerges();
+    const deps = await h.runtime.deps();
+    await h.addTenant('died', ['companies']);
+    h.land('died', 'companies', 'a.jsonl', companyRows(range(1, 12)));
+    h.land('died', 'companies', 'b.jsonl', companyRows(range(50, 8)));
+    // The ledger records one file loaded, and the Load never hears of it: it throws, and its retry finds the file settled.
+    const settledLoaded = (call: Call) =>
+      call.operation === 'UpdateItemCommand' && call.target === deps.config.ledgerTable && JSON.stringify(call.input.ExpressionAttributeValues ?? {}).includes('"loaded"');
+    const died = faultInjector(deps).add({ store: 'dynamodb', when: settledLoaded, errorAfter: errors.connectionReset, times: 1 });
+    const run = report(await h.run({ tenants: ['died'] }));
+    faultInjector(deps).clear();
+    expect(died.fired()).toBe(1);
+    expect(run.totals).toMatchObject({ loaded: 2, rows: 20 });
+    expect(run.warnings).toContainEqual(expect.stringContaining('load log: 1 row(s) written by Validate'));
+    const log = await logOf('died');
+    expect(log.map((r) => [r.key.split('/').pop(), r.outcome, r.rows])).toEqual([
+      ['a.jsonl', 'loaded', 12],
+      ['b.jsonl', 'loaded', 8],
+    ]);
+    expect(log.filter((r) => r.attempt === 'validate')).toHaveLength(1);
+    expect(await rawLogRows('died')).toBe(2);
+    expect(await h.rawCount('companies', 'died')).toBe(20);
+    report(await h.run({ tenants: ['died'] }));
+    expect(await rawLogRows('died')).toBe(2);
+  });
+
   it('fails validation when the log table would not collapse duplicates, naming it', async () => {
     await h.command(`DROP TABLE ${LOAD_LOG_TABLE}`);
     await h.command(`CREATE TABLE ${LOAD_LOG_TABLE} (tenant_id String, table_name String, file_key String, etag String, generation UInt32, finished_at DateTime64(3)) ENGINE = MergeTree ORDER BY (tenant_id, table_name, file_key)`);
