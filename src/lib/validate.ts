@@ -266,9 +266,9 @@ function concurrentLoads(entries: LedgerEntry[], runId: string, since: string | 
 
 /** The report's line on the load log's repair, when it wrote rows or failed. */
 function repairNote(repair: LogRepair): string | undefined {
-  if (repair.error !== undefined) return `load log: the rows its Loads did not write could not be written by Validate (${shortError(repair.error)}); the ledger holds their outcomes: onceload files`;
+  if (repair.error !== undefined) return `load log: the rows its Loads and Plans did not write could not be written by Validate (${shortError(repair.error)}); the ledger holds their outcomes: onceload files`;
   if (repair.written === 0) return undefined;
-  return `load log: ${repair.written} row(s) written by Validate, of file versions whose Load settled them without logging them, e.g. ${repair.sample[0]}`;
+  return `load log: ${repair.written} row(s) written by Validate, of file versions a Load or Plan settled without logging them, e.g. ${repair.sample[0]}`;
 }
 
 /** Counts the calls made through a port, so the report can say what validation cost. */

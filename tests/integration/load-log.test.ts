@@ -115,7 +115,7 @@ describe('the load log', () => {
     const run = report(await h.run({ tenants: ['unlogged'] }));
     // The Load's three tries, then Validate's three: neither fails the run.
     expect(down.fired()).toBe(6);
-    expect(run.warnings).toContainEqual(expect.stringContaining('load log: the rows its Loads did not write could not be written by Validate'));
+    expect(run.warnings).toContainEqual(expect.stringContaining('load log: the rows its Loads and Plans did not write could not be written by Validate'));
     expect(run.totals).toMatchObject({ loaded: 1, rows: 25 });
     expect(await h.rawCount('companies', 'unlogged')).toBe(25);
     expect(await logOf('unlogged')).toEqual([]);
