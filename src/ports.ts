@@ -146,6 +146,8 @@ export interface LedgerEntry {
   /** Rows read from the file (loaded files). */
   rows?: number;
   error?: string;
+  /** The error's code (`WRONG_TYPE`, ...) of a failed version. */
+  errorCode?: string;
   /** The attempt holding a `loading` claim, and when its lease ends (the end of its invocation). */
   attempt?: string;
   leaseUntil?: string;
@@ -261,7 +263,7 @@ export interface Ledger {
   splitUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id'>): Promise<boolean>;
   getUnit(tenant: string, table: TableName, id: string): Promise<LoadUnit | undefined>;
   /** Records the outcome of a version whose claim `attempt` holds; false when it no longer does. */
-  settle(file: FileVersion, attempt: Attempt, outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: string } | { status: 'superseded' }): Promise<boolean>;
+  settle(file: FileVersion, attempt: Attempt, outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: string; code?: string } | { status: 'superseded' }): Promise<boolean>;
   /**
    * Records the version `skipped` (before its tenant's start point) if the key has no entry, or
    * holds another version at `file.generation` that is not loading, or this version superseded,
@@ -446,4 +448,9 @@ export interface LoadLog {
   write(rows: readonly LoadLogRow[]): Promise<void>;
   /** One row per file version (read FINAL), newest first. */
   read(filter: LoadLogFilter): Promise<LoadLogRow[]>;
+  /** The file versions whose latest row (read FINAL) is of this run, among these tenants' rows. */
+  versionsOfRun(runId: string, tenants: readonly string[]): Promise<LoggedVersion[]>;
 }
+
+/** A file version the load log has a row of. */
+export type LoggedVersion = Pick<LoadLogRow, 'tenant' | 'table' | 'key' | 'etag' | 'generation'>;

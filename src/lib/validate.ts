@@ -5,10 +5,12 @@
  * - re-runs move nothing: an item with no new files has the same count() FINAL before and after;
  * - engine DDL: every table touched is a ReplacingMergeTree of its version column ordered by its sorting key;
  * - schema: every table touched has the configured columns and types (schema-drift.ts).
+ * It also writes the load log rows of the run's settled files that no Load wrote (log-repair.ts).
  */
 import pMap from 'p-map';
 import type { IgnoreReason, Ledger, LedgerEntry, LoadLog, Warehouse, TableEngine } from '../ports.js';
 import { LOAD_LOG_TABLE, logEngineProblem } from './load-log.js';
+import { repairLog, type LogRepair } from './log-repair.js';
 import type { LoadTally } from './load-tally.js';
 import { REASONS, SAMPLE_IGNORED, type IgnoredSummary } from './ignored.js';
 import type { TableName, TableSpec } from '../tables.js';
@@ -153,6 +155,8 @@ interface ItemFindings {
   moved: string[];
   warnings: string[];
   filesChecked: number;
+  /** The ledger entries this run settled (for the load log's repair). */
+  settled: LedgerEntry[];
 }
 
 /** `count() FINAL` after the run of each item with nothing to load, by `tenant#table`. */
@@ -190,7 +194,7 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
     wouldLoad: input.dryRun ? (counts?.toLoad ?? 0) : 0,
     deferred: item.deferred ?? 0,
   };
-  const findings: ItemFindings = { report, failures: [], lost: [], doubled: [], moved: [], warnings: [], filesChecked: 0 };
+  const findings: ItemFindings = { report, failures: [], lost: [], doubled: [], moved: [], warnings: [], filesChecked: 0, settled: [] };
   if (item.failure) {
     const cause = typeof item.failure.Cause === 'string' ? item.failure.Cause : JSON.stringify(item.failure.Cause ?? '');
     findings.failures.push({ tenant: item.tenant, table: item.table, error: shortError(`${item.failure.Error ?? 'Error'}: ${cause}`) });
@@ -200,10 +204,11 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
   }
   if (input.dryRun) return findings;
 
-  // An item that had nothing to load wrote nothing to the ledger: read it only if a check needs it.
-  const nothingLoaded = counts?.toLoad === 0;
-  const entries = nothingLoaded ? [] : [...(await deps.ledger.listItem(item.tenant, item.table)).values()];
+  // An item that had nothing to load or skip wrote nothing to the ledger: read it only if a check needs it.
+  const nothingSettled = counts?.toLoad === 0 && !counts.skipped;
+  const entries = nothingSettled ? [] : [...(await deps.ledger.listItem(item.tenant, item.table)).values()];
   const mine = entries.filter((e) => e.runId === input.runId);
+  findings.settled = mine;
   const loaded = mine.filter((e) => e.status === 'loaded');
   for (const e of mine.filter((e) => e.status === 'failed')) {
     findings.failures.push({ tenant: item.tenant, table: item.table, key: e.key, error: shortError(e.error ?? 'failed') });
@@ -259,6 +264,13 @@ function concurrentLoads(entries: LedgerEntry[], runId: string, since: string | 
   return entries.filter((e) => e.runId !== runId && (since === undefined || e.updatedAt >= since || e.startedAt >= since));
 }
 
+/** The report's line on the load log's repair, when it wrote rows or failed. */
+function repairNote(repair: LogRepair): string | undefined {
+  if (repair.error !== undefined) return `load log: the rows its Loads and Plans did not write could not be written by Validate (${shortError(repair.error)}); the ledger holds their outcomes: onceload files`;
+  if (repair.written === 0) return undefined;
+  return `load log: ${repair.written} row(s) written by Validate, of file versions a Load or Plan settled without logging them, e.g. ${repair.sample[0]}`;
+}
+
 /** Counts the calls made through a port, so the report can say what validation cost. */
 function counting<T extends object>(port: T, tally: { calls: number }): T {
   return new Proxy(port, {
@@ -274,7 +286,10 @@ function counting<T extends object>(port: T, tally: { calls: number }): T {
 }
 
 /** `loadLog`: its DDL is checked with the tables' (absent in tests of the tables alone). */
-export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Ledger, 'listItem'>; warehouse: Warehouse; loadLog?: Pick<LoadLog, 'describe'> }): Promise<RunReport> {
+export async function validateRun(
+  input: ValidateInput,
+  ports: { ledger: Pick<Ledger, 'listItem'>; warehouse: Warehouse; loadLog?: Pick<LoadLog, 'describe' | 'versionsOfRun' | 'write'>; warn?: (message: string, details: Record<string, unknown>) => void },
+): Promise<RunReport> {
   const started = performance.now();
   const queries = { calls: 0 };
   const ledgerReads = { calls: 0 };
@@ -287,6 +302,7 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
   const fileFailures = failures.filter((f) => f.key !== undefined);
   checks.push(check('items', itemFailures.map((f) => `${f.tenant}/${f.table}: ${f.error}`), `${input.items.length - itemFailures.length} of ${input.items.length} tenant x table items completed`));
   const schemaWarnings: string[] = [];
+  let repaired: LogRepair | undefined;
   if (!input.dryRun) {
     const filesChecked = findings.reduce((n, f) => n + f.filesChecked, 0);
     checks.push(check('files', fileFailures.map((f) => `${f.tenant}/${f.table} ${f.key}: ${f.error}`), `${fileFailures.length} file(s) failed`));
@@ -299,6 +315,8 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
     const ddl = tables.map((t) => engineProblem(deps.warehouse.tables.get(t), engines.get(t))).filter((p): p is string => p !== undefined);
     const logProblem = ports.loadLog ? logEngineProblem(await ports.loadLog.describe()) : undefined;
     if (logProblem) ddl.push(logProblem);
+    // Into a table that would not collapse a repaired row with the Load's, nothing is written.
+    if (ports.loadLog && !logProblem) repaired = await repairLog(input.runId, findings.flatMap((f) => f.settled), counting(ports.loadLog, queries));
     const also = ports.loadLog ? ` (and ${LOAD_LOG_TABLE}, by file version)` : '';
     checks.push(check('engine-ddl', ddl, `${tables.length} table(s) are ReplacingMergeTree of their version column, ordered by their sorting key${also}`));
     const schema = await schemaCheck(tables, deps.warehouse);
@@ -329,6 +347,9 @@ export async function validateRun(input: ValidateInput, ports: { ledger: Pick<Le
     ...input.items.flatMap((i) => (i.ignored ?? []).map((key) => ({ key, reason: 'unknown-extension' as const }))),
   ].slice(0, SAMPLE_IGNORED);
   const warnings = [...findings.flatMap((f) => f.warnings), ...schemaWarnings];
+  if (repaired?.error !== undefined) ports.warn?.('load log not repaired', { runId: input.runId, error: repaired.error });
+  const logNote = repaired && repairNote(repaired);
+  if (logNote) warnings.push(logNote);
   // Ignored objects are not failures, but never silent: a line every run while they are landed.
   if (totals.ignored > 0) {
     const few = ignored.slice(0, 3).map((o) => `${o.key} (${REASONS[o.reason]})`).join('; ');

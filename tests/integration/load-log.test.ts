@@ -113,13 +113,83 @@ describe('the load log', () => {
     h.land('unlogged', 'companies', 'c.jsonl', companyRows(range(1, 25)));
     const down = faultInjector(await h.runtime.deps()).add({ store: 'clickhouse', when: logInsert, error: errors.clickhouseNetwork, times: 10 });
     const run = report(await h.run({ tenants: ['unlogged'] }));
-    expect(down.fired()).toBe(3);
+    // The Load's three tries, then Validate's three: neither fails the run.
+    expect(down.fired()).toBe(6);
+    expect(run.warnings).toContainEqual(expect.stringContaining('load log: the rows its Loads and Plans did not write could not be written by Validate'));
     expect(run.totals).toMatchObject({ loaded: 1, rows: 25 });
     expect(await h.rawCount('companies', 'unlogged')).toBe(25);
     expect(await logOf('unlogged')).toEqual([]);
     faultInjector(await h.runtime.deps()).clear();
     expect(report(await h.run({ tenants: ['unlogged'] })).totals).toMatchObject({ loaded: 0, unchanged: 1 });
     expect(await h.rawCount('companies', 'unlogged')).toBe(25);
+  });
+
+  it('has one row per file version of a run whose Load never wrote its log rows: Validate writes them, and a re-run adds nothing', async () => {
+    await stopLogMerges();
+    const deps = await h.runtime.deps();
+    await deps.tenants.put({ tenantId: 'repaired', service: 'test', enabled: true, tables: ['companies'], startAfter: '0-old.jsonl' });
+    h.land('repaired', 'companies', '0-old.jsonl', companyRows(range(1, 5)));
+    h.land('repaired', 'companies', 'a.jsonl', companyRows(range(1, 30)));
+    h.land('repaired', 'companies', 'b.jsonl', companyRows(range(100, 7)));
+    h.land('repaired', 'companies', 'bad.jsonl', '{"id":1,"last_updated":"2026-01-01T00:00:00Z"}\n{"id":"abc","last_updated":"2026-01-01T00:00:00Z"}\n');
+    // Plan's write of the skip and the Load's write of its outcomes never happen (three tries each):
+    // as if each had died right after the ledger accepted its outcomes.
+    const lost = faultInjector(deps).add({ store: 'clickhouse', when: logInsert, error: errors.clickhouseNetwork, times: 6 });
+
+    const run = await h.run({ tenants: ['repaired'] });
+    expect(run.status).toBe('FAILED');
+    expect(lost.fired()).toBe(6);
+    faultInjector(deps).clear();
+    expect(run.report?.warnings).toContainEqual(expect.stringContaining('load log: 4 row(s) written by Validate'));
+    const log = await logOf('repaired');
+    expect(log.map((r) => [r.key.split('/').pop(), r.outcome, r.rows, r.errorCode, r.attempt, r.runId])).toEqual([
+      ['0-old.jsonl', 'skipped', 0, '', 'validate', run.executionName],
+      ['a.jsonl', 'loaded', 30, '', 'validate', run.executionName],
+      ['b.jsonl', 'loaded', 7, '', 'validate', run.executionName],
+      ['bad.jsonl', 'failed', 0, 'WRONG_TYPE', 'validate', run.executionName],
+    ]);
+    expect(log[3]!.errorMessage).toContain('row 2');
+    expect(log[1]!.bytes).toBe(Buffer.byteLength(companyRows(range(1, 30))));
+    // Its times are the ledger's: when the file was claimed, and when its outcome was recorded.
+    const ledger = await deps.ledger.listItem('repaired', 'companies');
+    expect(log.map((r) => [r.startedAt, r.finishedAt])).toEqual(log.map((r) => [ledger.get(r.key)!.startedAt, ledger.get(r.key)!.updatedAt]));
+    expect(await rawLogRows('repaired')).toBe(4);
+
+    // The Load's own write landing after all (same file version, its later time): under FINAL its row wins, one a version.
+    await deps.loadLog.write(log.filter((r) => r.outcome === 'loaded').map((r) => ({ ...r, attempt: 'late-load', finishedAt: new Date(Date.parse(r.finishedAt) + 5).toISOString() })));
+    expect((await logOf('repaired')).map((r) => r.attempt)).toEqual(['validate', 'late-load', 'late-load', 'validate']);
+    // A re-run settles nothing and writes nothing.
+    const again = report(await h.run({ tenants: ['repaired'] }));
+    expect(again.warnings.filter((w) => w.startsWith('load log'))).toEqual([]);
+    expect(await rawLogRows('repaired')).toBe(6);
+    expect(await logOf('repaired')).toHaveLength(4);
+  });
+
+  it("has a row for the file of a Load that died right after the ledger recorded it: Validate's", async () => {
+    await stopLogMerges();
+    const deps = await h.runtime.deps();
+    await h.addTenant('died', ['companies']);
+    h.land('died', 'companies', 'a.jsonl', companyRows(range(1, 12)));
+    h.land('died', 'companies', 'b.jsonl', companyRows(range(50, 8)));
+    // The ledger records one file loaded, and the Load never hears of it: it throws, and its retry finds the file settled.
+    const settledLoaded = (call: Call) =>
+      call.operation === 'UpdateItemCommand' && call.target === deps.config.ledgerTable && JSON.stringify(call.input.ExpressionAttributeValues ?? {}).includes('"loaded"');
+    const died = faultInjector(deps).add({ store: 'dynamodb', when: settledLoaded, errorAfter: errors.connectionReset, times: 1 });
+    const run = report(await h.run({ tenants: ['died'] }));
+    faultInjector(deps).clear();
+    expect(died.fired()).toBe(1);
+    expect(run.totals).toMatchObject({ loaded: 2, rows: 20 });
+    expect(run.warnings).toContainEqual(expect.stringContaining('load log: 1 row(s) written by Validate'));
+    const log = await logOf('died');
+    expect(log.map((r) => [r.key.split('/').pop(), r.outcome, r.rows])).toEqual([
+      ['a.jsonl', 'loaded', 12],
+      ['b.jsonl', 'loaded', 8],
+    ]);
+    expect(log.filter((r) => r.attempt === 'validate')).toHaveLength(1);
+    expect(await rawLogRows('died')).toBe(2);
+    expect(await h.rawCount('companies', 'died')).toBe(20);
+    report(await h.run({ tenants: ['died'] }));
+    expect(await rawLogRows('died')).toBe(2);
   });
 
   it('fails validation when the log table would not collapse duplicates, naming it', async () => {

@@ -33,6 +33,7 @@ function toEntry(item: Record<string, unknown>): LedgerEntry {
     runId: String(item.runId ?? ''),
     ...(item.rows !== undefined ? { rows: Number(item.rows) } : {}),
     ...(item.error !== undefined ? { error: String(item.error) } : {}),
+    ...(item.errorCode !== undefined ? { errorCode: String(item.errorCode) } : {}),
     ...(item.attempt !== undefined ? { attempt: String(item.attempt) } : {}),
     ...(item.leaseUntil !== undefined ? { leaseUntil: String(item.leaseUntil) } : {}),
     ...(item.unit !== undefined ? { unit: String(item.unit) } : {}),
@@ -117,7 +118,7 @@ export class DynamoLedger implements Ledger {
       Key: this.#key(file),
       UpdateExpression:
         'SET tenant = :tenant, tbl = :table, etag = :etag, #size = :size, generation = :gen, #status = :loading, runId = :run, ' +
-        `attempt = :attempt, leaseUntil = :lease, startedAt = :now, updatedAt = :now${expires === undefined ? '' : ', #ttl = :exp'} REMOVE #error, #rows, #unit, checkedRows`,
+        `attempt = :attempt, leaseUntil = :lease, startedAt = :now, updatedAt = :now${expires === undefined ? '' : ', #ttl = :exp'} REMOVE #error, errorCode, #rows, #unit, checkedRows`,
       ConditionExpression:
         'attribute_not_exists(pk)' +
         // Reset by an operator for exactly this generation.
@@ -308,7 +309,7 @@ export class DynamoLedger implements Ledger {
     };
   }
 
-  async settle(file: FileVersion, attempt: Attempt, outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: string } | { status: 'superseded' }): Promise<boolean> {
+  async settle(file: FileVersion, attempt: Attempt, outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: string; code?: string } | { status: 'superseded' }): Promise<boolean> {
     const now = this.#now();
     const expires = this.#expiresAt(now);
     const set = ['#status = :status', 'updatedAt = :now', 'runId = :run'];
@@ -337,6 +338,11 @@ export class DynamoLedger implements Ledger {
       set.push('#error = :error');
       names['#error'] = 'error';
       values[':error'] = outcome.error.slice(0, 4000);
+      // Kept for the load log row Validate writes if the Load's own write never happens (log-repair.ts).
+      if (outcome.code) {
+        set.push('errorCode = :code');
+        values[':code'] = outcome.code;
+      }
     }
     return this.#conditional(`recording ${file.key} as ${outcome.status}`, {
       Key: this.#key(file),
@@ -353,7 +359,7 @@ export class DynamoLedger implements Ledger {
       Key: this.#key(file),
       UpdateExpression:
         'SET tenant = :tenant, tbl = :table, etag = :etag, #size = :size, generation = :gen, #status = :skipped, runId = :run, ' +
-        `startedAt = :now, updatedAt = :now${expires === undefined ? '' : ', #ttl = :exp'} REMOVE #error, #rows, #unit, attempt, leaseUntil`,
+        `startedAt = :now, updatedAt = :now${expires === undefined ? '' : ', #ttl = :exp'} REMOVE #error, errorCode, #rows, #unit, attempt, leaseUntil`,
       // Never over a claim, a reset (an operator asked for it to load), or a version ever loaded.
       ConditionExpression:
         'attribute_not_exists(pk) OR (generation = :gen AND #status <> :loading AND NOT contains(loadedVersions, :version) AND (etag <> :etag OR #status IN (:superseded, :gone, :skipped)))',
@@ -500,7 +506,7 @@ export class DynamoLedger implements Ledger {
     for (const entry of entries) {
       const done = await this.#conditional(`resetting ${entry.key}`, {
         Key: this.#key(entry),
-        UpdateExpression: 'SET #status = :reset, generation = :next, updatedAt = :now REMOVE #error',
+        UpdateExpression: 'SET #status = :reset, generation = :next, updatedAt = :now REMOVE #error, errorCode',
         ConditionExpression: 'generation = :gen AND #status <> :loading',
         ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
         ExpressionAttributeValues: {

@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { LOG_OUTCOMES, type LoadLog, type LoadLogFilter, type LoadLogRow, type TableEngine } from '../../ports.js';
+import { LOG_OUTCOMES, type LoadLog, type LoadLogFilter, type LoadLogRow, type LoggedVersion, type TableEngine } from '../../ports.js';
 import { quoteIdentifier, settingsClause } from '../../sql.js';
 import { LOAD_LOG_KEY, LOAD_LOG_TABLE, LOAD_LOG_VERSION, logToken } from '../../lib/load-log.js';
 import { classifyClickHouseError } from './classify.js';
@@ -170,6 +170,17 @@ export class ClickHouseLoadLog implements LoadLog {
       params,
     );
     return rows.map(fromStored);
+  }
+
+  async versionsOfRun(runId: string, tenants: readonly string[]): Promise<LoggedVersion[]> {
+    if (tenants.length === 0) return [];
+    // FINAL before the run filter: a version whose latest row is another run's is not this run's.
+    const rows = await this.#rows<Pick<StoredRow, 'tenant_id' | 'table_name' | 'file_key' | 'etag' | 'generation'>>(
+      `SELECT ${LOAD_LOG_KEY.map(quoteIdentifier).join(', ')} FROM ${this.#ref} FINAL
+       WHERE tenant_id IN {tenants:Array(String)} AND run_id = {run:String}`,
+      { tenants: [...tenants], run: runId },
+    );
+    return rows.map((r) => ({ tenant: r.tenant_id, table: r.table_name, key: r.file_key, etag: r.etag, generation: Number(r.generation) }));
   }
 
   async #rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
