@@ -28,19 +28,24 @@ export interface UnitWriter {
   count(files: readonly FileVersion[]): Promise<number[]>;
 }
 
+/**
+ * Each file's rows of a unit found landed, read from the files by `read`; counted in the table
+ * instead when a file left the bucket (or changed) since the insert, on either load path.
+ */
+export async function countLanded(files: readonly FileVersion[], warehouse: Warehouse, read: (files: readonly FileVersion[]) => Promise<number[]>): Promise<number[]> {
+  try {
+    return await read(files);
+  } catch (error) {
+    if (!isFileProblem(error) && !isSuperseded(error)) throw error;
+    const first = files[0]!;
+    const counts = await warehouse.countRowsByFile(first.tenant, first.table, files.map((f) => f.key));
+    return files.map((f) => counts.get(f.key)?.get(lineageEtag(f.etag, f.generation)) ?? 0);
+  }
+}
+
 /** In-engine: ClickHouse reads the files for the insert; their rows are counted in its part, or read again. */
 export function inEngineWriter(warehouse: Warehouse): UnitWriter {
-  const count = async (files: readonly FileVersion[]) => {
-    try {
-      return await warehouse.countRows(files.map(fileRef));
-    } catch (error) {
-      if (!isFileProblem(error) && !isSuperseded(error)) throw error;
-      // Only a file that left the bucket (or changed) since its insert is counted in the table.
-      const first = files[0]!;
-      const counts = await warehouse.countRowsByFile(first.tenant, first.table, files.map((f) => f.key));
-      return files.map((f) => counts.get(f.key)?.get(lineageEtag(f.etag, f.generation)) ?? 0);
-    }
-  };
+  const count = (files: readonly FileVersion[]) => countLanded(files, warehouse, (fs) => warehouse.countRows(fs.map(fileRef)));
   return {
     async insert(files, token) {
       const refs = files.map(fileRef);
