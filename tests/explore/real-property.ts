@@ -1,9 +1,11 @@
 /**
  * The claim protocol's property on the real stores: 2 to 4 attempts load the same files at once,
  * landed as real objects in the local S3, inserted by the ClickHouse warehouse adapter into chDB,
- * claimed in dynalite. fast-check's scheduler orders every ledger, warehouse and listing call,
- * one call at a time (a released call runs to its end before the next is chosen, so a seed
- * replays the same schedule). Attempts die, outlive their leases, form units of different sizes,
+ * claimed in dynalite, all on one load path the schedule picks: in-engine (ClickHouse reads the
+ * objects) or streamed (the Load reads each with a pinned GetObject and sends its rows).
+ * fast-check's scheduler orders every ledger, warehouse, listing and object-read call, one call
+ * at a time (a released call runs to its end before the next is chosen, a read's body read whole
+ * within its call, so a seed replays the same schedule). Attempts die, outlive their leases, form units of different sizes,
  * and plan from the originals or from a listing made at a step the scheduler picks; the first
  * file's object is overwritten through the S3 API at a step it picks (a new ETag), or deleted and
  * its entry retired by another execution's Plan. Afterwards: the stale plan settles the old
@@ -18,7 +20,10 @@ import { retireDeleted } from '../../src/lib/plan.js';
 import { verify, verifyText } from '../../src/lib/audit.js';
 import { versionName } from '../../src/lib/dedup-token.js';
 import type { FileResult } from '../../src/lib/results.js';
-import type { FileVersion, LedgerEntry, Warehouse } from '../../src/ports.js';
+import { streamedPath, streamedUnits } from '../../src/lib/streamed-load.js';
+import type { BatchDeps } from '../../src/lib/load.js';
+import { Readable } from 'node:stream';
+import type { FileVersion, Ledger, LedgerEntry, ObjectStore, Warehouse } from '../../src/ports.js';
 import { attemptAt, batchDeps, batchOf } from '../unit/protocol-harness.js';
 import type { RealBed } from './real-bed.js';
 
@@ -32,7 +37,7 @@ const attemptArb = fc.record({
   dieAfterInsert: fc.boolean(),
   /** Parked before its n-th store call until the others have ended, back after its lease: a zombie. */
   parkAt: fc.option(fc.nat({ max: 20 }), { nil: undefined }),
-  /** 16 bytes: every file loads alone; otherwise they load as one unit. */
+  /** In-engine, 16 bytes: every file loads alone; otherwise they load as one unit. */
   unitMaxBytes: fc.constantFrom(16, 100_000),
   leaseSeconds: fc.constantFrom(10, 60),
   /** `listing`: its plan is a listing of the bucket, made at a step the scheduler picks (after an overwrite, the new version). */
@@ -40,7 +45,22 @@ const attemptArb = fc.record({
   picks: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
 });
 
-export const realScheduleArb = fc.record({
+/**
+ * The load path of every attempt of a schedule: one path for all, as an operator keeps it while a
+ * dead run is still to be redone (docs/exactly-once.md). Streamed, `chunkBytes` (a stage setting,
+ * the same for every attempt) bounds a unit and each chunk of a file alone: 16, every file alone
+ * a row a chunk; 150, a row or two a chunk; 100 000, the files one unit.
+ */
+const pathArb = fc.oneof(
+  fc.record({ kind: fc.constant('in-engine' as const) }),
+  fc.record({ kind: fc.constant('streamed' as const), chunkBytes: fc.constantFrom(16, 150, 100_000) }),
+);
+
+export type LoadPathName = 'in-engine' | 'streamed';
+
+/** Schedules on either load path, or on the one named. */
+export const realScheduleArbOn = (path?: LoadPathName) => fc.record({
+  path: path ? pathArb.filter((p) => p.kind === path) : pathArb,
   files: fc.array(rowsArb, { minLength: 1, maxLength: 3 }),
   attempts: fc.array(attemptArb, { minLength: 2, maxLength: 4 }),
   /** After this many store calls in all, the clock moves 100 s: every lease so far has ended. */
@@ -52,6 +72,8 @@ export const realScheduleArb = fc.record({
   overwrite: fc.option(fc.record({ at: fc.nat({ max: 40 }), rows: rowsArb, deletes: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) }), { nil: undefined, freq: 5 }),
   scheduler: fc.scheduler(),
 });
+
+export const realScheduleArb = realScheduleArbOn();
 
 export type RealSchedule = typeof realScheduleArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -99,6 +121,12 @@ class Turns {
       await new Promise<void>((wake) => this.#quiet.push(wake));
     }
   }
+}
+
+async function buffered(body: Readable): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  for await (const piece of body as AsyncIterable<Buffer>) pieces.push(piece);
+  return Buffer.concat(pieces);
 }
 
 let runs = 0;
@@ -166,7 +194,9 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
             if (schedule.clockJumps.includes(++calls)) bed.clock.advance(100);
             if (calls === schedule.overwrite?.at) await overwrite();
             if (mine.dead || (at.dieAt !== undefined && n >= at.dieAt)) throw new Died(`${label} died`);
-            const out = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            let out = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            // An object read's body is read whole within its call: no byte arrives between steps.
+            if (out instanceof Readable) out = Readable.from([await buffered(out)]);
             if (at.dieAfterInsert && String(name).startsWith('insert')) mine.dead = true;
             return out;
           } finally {
@@ -175,6 +205,13 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
         };
       },
     });
+  /** The Load's wiring on the schedule's path (as functions/load.ts builds it). */
+  const depsOn = (ledger: Ledger, wh: Warehouse, store: ObjectStore, unitMaxBytes?: number): BatchDeps => {
+    const deps = batchDeps(ledger, wh, bed.clock, unitMaxBytes);
+    if (schedule.path.kind === 'in-engine') return deps;
+    const stream = { store, warehouse: wh, chunkRows: bed.insertBlockRows, chunkBytes: schedule.path.chunkBytes };
+    return { ...deps, path: streamedPath(stream), unitsOf: (free) => streamedUnits(free, stream) };
+  };
   const listed = async (store: RealBed['store']): Promise<FileVersion[]> =>
     (await store.list(prefix)).sort((a, b) => a.key.localeCompare(b.key)).map((f) => ({ tenant, table: 'companies', key: f.key, etag: f.etag, size: f.size, generation: 0 }));
 
@@ -184,10 +221,11 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
       const label = `A${i}`;
       const ledger = through(bed.ledger, label, a, mine);
       const wh = through(warehouse, label, a, mine);
-      const planned = a.plans === 'listing' ? await listed(through(bed.store, label, a, mine)) : originals;
+      const store = through(bed.store, label, a, mine);
+      const planned = a.plans === 'listing' ? await listed(store) : originals;
       const picked = planned.filter((_, j) => a.picks[j]);
       const batch = batchOf(picked.length > 0 ? picked : planned);
-      return loadBatch(batch, attemptAt(bed.clock, `${tenant}-${label}`, a.leaseSeconds), batchDeps(ledger, wh, bed.clock, a.unitMaxBytes));
+      return loadBatch(batch, attemptAt(bed.clock, `${tenant}-${label}`, a.leaseSeconds), depsOn(ledger, wh, store, a.unitMaxBytes));
     })().finally(() => ended++),
   );
   const settled = Promise.allSettled(attempts);
@@ -230,7 +268,7 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
   if (deleted) await planElsewhere();
   const clean = async (files: readonly FileVersion[], id: string) => {
     try {
-      return await loadBatch(batchOf(files), attemptAt(bed.clock, `${tenant}-${id}`, 60), batchDeps(bed.ledger, warehouse, bed.clock));
+      return await loadBatch(batchOf(files), attemptAt(bed.clock, `${tenant}-${id}`, 60), depsOn(bed.ledger, warehouse, bed.store));
     } catch (error) {
       const ledger = await Promise.all(files.map(async (f) => JSON.stringify(await bed.ledger.get(f))));
       throw new Error(`the ${id} attempt, after every lease ended: ${(error as Error).message}\nledger: ${ledger.join('\n        ')}`, { cause: error });
