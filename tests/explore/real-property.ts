@@ -11,7 +11,8 @@
  * its entry retired by another execution's Plan. Afterwards: the stale plan settles the old
  * version (loaded, if it had landed, else superseded), a later round loads the new one, the
  * stale plan run again leaves the newer version loaded; after each step every version's raw rows
- * by lineage are its rows exactly once when the ledger says loaded and none otherwise, no loaded
+ * by lineage are its rows exactly once when the ledger says loaded and none otherwise (mid-way,
+ * streamed, some of a file alone whose claim is still loading: chunks are separate inserts), no loaded
  * version ever shows unloaded again, no row is stray, and at the end `verify` is clean.
  */
 import fc from 'fast-check';
@@ -250,8 +251,11 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
     for (const [name, { file, rows: want }] of versions) {
       const rows = inTable.get(name) ?? 0;
       if (rows > 0 && want < 0) throw new Error(`${when}: ${rows} rows of ${name}, a version with a bad row`);
-      if (rows > 0 && rows !== want) throw new Error(`${when}: ${rows} rows of ${name} in the table, ${want} in the version (${rows > want ? 'more' : 'fewer'} than it holds)`);
       const entry = await bed.ledger.get(file);
+      // Streamed, a file alone is inserted a chunk per call: an attempt that died between two has
+      // left some, its claim still loading, until a redo sends the rest under the same tokens.
+      const partial = !settledAll && schedule.path.kind === 'streamed' && rows < want && entry?.status === 'loading' && entry.etag === file.etag && entry.generation === file.generation;
+      if (rows > 0 && rows !== want && !partial) throw new Error(`${when}: ${rows} rows of ${name} in the table, ${want} in the version (${rows > want ? 'more' : 'fewer'} than it holds)`);
       const loaded = isLoaded(entry, file);
       if (loaded && rows !== want) throw new Error(`${when}: ${name} is loaded in the ledger, the table holds ${rows} of its ${want} rows`);
       if (loaded && entry?.etag === file.etag && entry.rows !== want) throw new Error(`${when}: ${name} is loaded in the ledger with ${entry.rows} rows, the version has ${want}`);
