@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import fc from 'fast-check';
 import { checkSchedule, scheduleArb } from '../tests/explore/claims-property.js';
 import { openRealBed } from '../tests/explore/real-bed.js';
-import { checkRealSchedule, realScheduleArbOn, type LoadPathName } from '../tests/explore/real-property.js';
+import { checkRealSchedule, cutShort, realScheduleArbOn, type LoadPathName } from '../tests/explore/real-property.js';
 import { openLedgerBed } from '../tests/unit/protocol-harness.js';
 
 const flags = new Command('explore')
@@ -48,7 +48,7 @@ if (flags.real) {
         onPath.set(schedule.path.kind, (onPath.get(schedule.path.kind) ?? 0) + 1);
         return checkRealSchedule(bed, schedule);
       }),
-      () => ` (${[...onPath].map(([path, n]) => `${n} ${path}`).join(', ')})`,
+      () => ` (${[...onPath].map(([path, n]) => `${n} ${path}`).join(', ')}; ${cutShort.count} reached the known limit of a file alone cut short, its object gone)`,
     );
   } finally {
     await bed.close();

@@ -132,6 +132,9 @@ async function buffered(body: Readable): Promise<Buffer> {
 
 let runs = 0;
 
+/** Schedules that reached the known limit: a file alone cut short, its object gone before the redo. */
+export const cutShort = { count: 0 };
+
 const isLoaded = (entry: LedgerEntry | undefined, file: FileVersion) =>
   entry !== undefined && ((entry.etag === file.etag && entry.generation === file.generation && entry.status === 'loaded') || (entry.loadedVersions ?? []).includes(versionName(file)));
 
@@ -240,6 +243,12 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
   await settled;
 
   const everLoaded = new Set<string>();
+  /**
+   * Versions of a file alone cut short between two chunks whose object went before a redo: the
+   * known limit (docs/exactly-once.md, what is not covered yet). Nothing can complete them; they
+   * must end failed, naming the rows left in the table, and be all `verify` flags.
+   */
+  const incomplete = new Set<string>();
   /** The stores against the ledger; `settledAll`: every attempt has ended and nothing is left loading. */
   const check = async (when: string, settledAll: boolean) => {
     const lineages = await bed.query<{ file: string; etag: string; rows: string }>(
@@ -250,6 +259,13 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
     for (const name of inTable.keys()) if (!versions.has(name)) throw new Error(`${when}: rows of ${name}, a version never landed`);
     for (const [name, { file, rows: want }] of versions) {
       const rows = inTable.get(name) ?? 0;
+      if (incomplete.has(name)) {
+        const entry = await bed.ledger.get(file);
+        if (isLoaded(entry, file) || entry?.etag !== file.etag || entry.status !== 'failed' || rows === 0 || rows >= want) {
+          throw new Error(`${when}: ${name}, cut short and its object gone, shows ${entry?.etag}@${entry?.status} with ${rows} of its ${want} rows in the table`);
+        }
+        continue;
+      }
       if (rows > 0 && want < 0) throw new Error(`${when}: ${rows} rows of ${name}, a version with a bad row`);
       const entry = await bed.ledger.get(file);
       // Streamed, a file alone is inserted a chunk per call: an attempt that died between two has
@@ -288,7 +304,15 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
   const replaced = (v: Version) => v.file.key === originals[0]!.key && (deleted || (overwritten !== undefined && v.file.etag !== overwritten.etag));
   // The stale plan: an old version whose object was overwritten is loaded only if it landed before.
   const stale = await clean(originals, 'stale');
-  expectOutcomes('the stale plan', stale, originals, (v) => (replaced(v) ? [v.rows > 0 ? 'loaded' : 'failed', 'superseded'] : [v.rows > 0 ? 'loaded' : 'failed']));
+  for (const [i, file] of originals.entries()) {
+    const result = stale[i];
+    const v = versions.get(vname(file))!;
+    if (schedule.path.kind === 'streamed' && replaced(v) && v.rows > 0 && result?.outcome === 'failed' && /cannot be checked complete/.test(result.error ?? '')) incomplete.add(vname(file));
+  }
+  if (incomplete.size > 0) cutShort.count++;
+  expectOutcomes('the stale plan', stale, originals, (v) =>
+    replaced(v) ? [v.rows > 0 ? 'loaded' : 'failed', 'superseded', ...(incomplete.has(vname(v.file)) ? ['failed'] : [])] : [v.rows > 0 ? 'loaded' : 'failed'],
+  );
   await check('after the stale plan', true);
   // A later round plans what the bucket holds: the new version loads.
   const current = await listed(bed.store);
@@ -306,5 +330,8 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
     await check('after the stale plan again', true);
   }
   const report = await verify({ tenants: [tenant], tables: ['companies'] }, { ledger: bed.ledger, warehouse });
-  if (!report.ok) throw new Error(`verify is not clean:\n${verifyText(report)}`);
+  // Only the versions cut short may show, as rows of no loaded version.
+  const flagged = (line: string) => [...incomplete].some((name) => line.includes(`${versions.get(name)!.file.key} (${versions.get(name)!.file.etag})`));
+  if (report.lost.length + report.doubled.length > 0 || !report.stray.every(flagged)) throw new Error(`verify is not clean:\n${verifyText(report)}`);
+  if (report.stray.length !== incomplete.size) throw new Error(`verify names ${report.stray.length} stray version(s), ${incomplete.size} were cut short with their object gone:\n${verifyText(report)}`);
 }
