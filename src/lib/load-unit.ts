@@ -89,7 +89,7 @@ export interface UnitDeps extends ClaimDeps {
  */
 export async function runUnit(unit: LoadUnit, held: readonly FileVersion[], attempt: Attempt, redo: boolean, deps: UnitDeps): Promise<FileResult[]> {
   deps.outcomes?.started(held);
-  if (unit.mode === 'alone') return Promise.all(held.map((file) => runAlone(file, attempt, redo, deps)));
+  if (unit.mode === 'alone') return Promise.all(held.map((file) => runAlone(file, attempt, deps)));
   if (unit.state === 'split') return eachAlone(held, attempt, deps);
   const files = unit.members.map((m) => memberFile(unit, m));
   let rows: number[];
@@ -115,7 +115,7 @@ async function eachAlone(files: readonly FileVersion[], attempt: Attempt, deps: 
   return results;
 }
 
-async function runAlone(file: FileVersion, attempt: Attempt, redo: boolean, deps: UnitDeps): Promise<FileResult> {
+async function runAlone(file: FileVersion, attempt: Attempt, deps: UnitDeps): Promise<FileResult> {
   // The count goes on the claim before the insert: a redo that finds the object replaced judges the table's rows by it.
   const checked: Checked = async (rows) => {
     if (!(await deps.ledger.noteChecked(file, attempt, rows))) throw new FileBusyError('lost the claim before inserting the file', { tenant: file.tenant, table: file.table, file: file.key });
@@ -124,7 +124,7 @@ async function runAlone(file: FileVersion, attempt: Attempt, redo: boolean, deps
   try {
     rows = await deps.path.loadAlone(file, checked);
   } catch (error) {
-    if (isSuperseded(error)) return supersededAlone(file, attempt, redo, deps);
+    if (isSuperseded(error)) return supersededAlone(file, attempt, deps);
     if (!isFileProblem(error)) throw error;
     return settle(file, attempt, { status: 'failed', error }, deps);
   }
@@ -132,13 +132,15 @@ async function runAlone(file: FileVersion, attempt: Attempt, redo: boolean, deps
 }
 
 /**
- * A file alone whose object no longer holds the version. On a redo, an earlier insert may have
- * left its blocks: all of them (as many rows as its check counted) make it loaded; some of them,
- * or a count never recorded, cannot be made complete, and that fails loudly instead of passing
- * for a version never loaded.
+ * A file alone whose object no longer holds the version. An earlier insert (a dead attempt's, or
+ * one cut short before a failure that a late retry claims afresh) may have left its blocks: all
+ * of them (as many rows as its check counted) make it loaded; some of them, or a count never
+ * recorded, cannot be made complete, and that fails loudly instead of passing for a version
+ * never loaded.
  */
-async function supersededAlone(file: FileVersion, attempt: Attempt, redo: boolean, deps: UnitDeps): Promise<FileResult> {
-  const [landed = 0] = redo ? await rowsLanded(file.tenant, file.table, [file], deps) : [];
+async function supersededAlone(file: FileVersion, attempt: Attempt, deps: UnitDeps): Promise<FileResult> {
+  // Not only on a redo: a version that failed cut short may be claimed afresh by a late retry.
+  const [landed = 0] = await rowsLanded(file.tenant, file.table, [file], deps);
   if (landed === 0) return settle(file, attempt, { status: 'superseded' }, deps);
   const entry = await deps.ledger.get(file);
   const holds = entry?.status === 'loading' && entry.etag === file.etag && entry.generation === file.generation && entry.attempt === attempt.id;

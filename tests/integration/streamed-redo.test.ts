@@ -55,3 +55,28 @@ it.each(['deleted', 'overwritten'] as const)('counts in the table the rows of a 
     await drop();
   }
 }, 60_000);
+
+it('keeps a file alone cut short between its chunks, its object overwritten, failed when its version is claimed afresh after the key moved on', async () => {
+  const tenant = 'cut-short';
+  const { warehouse, drop } = await bed.table('cut_short');
+  try {
+    const key = `${tenant}/canonical/companies/a.jsonl`;
+    const put = async (ids: number[]): Promise<FileVersion> => ({ tenant, table: 'companies', key, ...(await bed.put(key, body(ids))), generation: 0 });
+    // Every row its own chunk: the first attempt dies once its first chunk has landed.
+    const depsOf = (wh: Warehouse) => {
+      const stream = { store: bed.store, warehouse: wh, chunkRows: bed.insertBlockRows, chunkBytes: 16 };
+      return { ...batchDeps(bed.ledger, wh, bed.clock), path: streamedPath(stream), unitsOf: (free: FileVersion[]) => streamedUnits(free, stream) };
+    };
+    const old = await put([1, 2, 3]);
+    await expect(loadBatch(batchOf([old]), attemptAt(bed.clock, `${tenant}-1`), depsOf(diesAfterInsert(warehouse)))).rejects.toThrow(/died/);
+    const current = await put([4]);
+    bed.clock.advance(3600);
+    const load = async (file: FileVersion, id: string) => (await loadBatch(batchOf([file]), attemptAt(bed.clock, `${tenant}-${id}`), depsOf(warehouse)))[0];
+    expect(await load(old, 'redo')).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/1 row\(s\) of it are in the table/) });
+    expect(await load(current, 'current')).toMatchObject({ outcome: 'loaded', rows: 1 });
+    // A late retry of the old plan claims the old version again: its row is still there, never complete.
+    expect(await load(old, 'late')).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/1 row\(s\) of it are in the table/) });
+  } finally {
+    await drop();
+  }
+}, 60_000);
