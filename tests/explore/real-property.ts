@@ -261,7 +261,8 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
       const rows = inTable.get(name) ?? 0;
       if (incomplete.has(name)) {
         const entry = await bed.ledger.get(file);
-        if (isLoaded(entry, file) || entry?.etag !== file.etag || entry.status !== 'failed' || rows === 0 || rows >= want) {
+        // Failed, or the key has moved on to a newer version since; never loaded.
+        if (isLoaded(entry, file) || (entry?.etag === file.etag && entry.status !== 'failed') || rows === 0 || rows >= want) {
           throw new Error(`${when}: ${name}, cut short and its object gone, shows ${entry?.etag}@${entry?.status} with ${rows} of its ${want} rows in the table`);
         }
         continue;
