@@ -13,7 +13,7 @@ import { logSink } from '../src/lib/load-log.js';
 import { checkThenInsert, inEngineWriter, type LoadPath } from '../src/lib/load-unit.js';
 import { tallyResults, type LoadTally } from '../src/lib/load-tally.js';
 import type { FileResult } from '../src/lib/results.js';
-import { countStreamed, streamFile, streamUnit, streamedUnits } from '../src/lib/streamed-load.js';
+import { streamedPath, streamedUnits } from '../src/lib/streamed-load.js';
 import type { Attempt } from '../src/ports.js';
 import { getDeps } from '../src/runtime/deps.js';
 import { idempotentHandler } from '../src/runtime/idempotency.js';
@@ -32,7 +32,7 @@ export const handler = middy(async (event: LoadBatchInput, context: Context): Pr
   const stream = { store, warehouse, chunkRows: config.insertBlockRows, chunkBytes: config.streamChunkBytes };
   const streamed = config.loadPath === 'streamed';
   const path: LoadPath = streamed
-    ? { writer: { insert: (files, token) => streamUnit(files, token, stream), count: (files) => countStreamed(files, stream) }, loadAlone: (f, checked) => streamFile(f, stream, checked) }
+    ? streamedPath(stream)
     : { writer: inEngineWriter(warehouse), loadAlone: checkThenInsert(warehouse) };
   const files = await loadBatch(event, attempt, {
     ledger: deps.ledger,

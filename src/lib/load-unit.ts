@@ -28,19 +28,24 @@ export interface UnitWriter {
   count(files: readonly FileVersion[]): Promise<number[]>;
 }
 
+/**
+ * Each file's rows of a unit found landed, read from the files by `read`; counted in the table
+ * instead when a file left the bucket (or changed) since the insert, on either load path.
+ */
+export async function countLanded(files: readonly FileVersion[], warehouse: Warehouse, read: (files: readonly FileVersion[]) => Promise<number[]>): Promise<number[]> {
+  try {
+    return await read(files);
+  } catch (error) {
+    if (!isFileProblem(error) && !isSuperseded(error)) throw error;
+    const first = files[0]!;
+    const counts = await warehouse.countRowsByFile(first.tenant, first.table, files.map((f) => f.key));
+    return files.map((f) => counts.get(f.key)?.get(lineageEtag(f.etag, f.generation)) ?? 0);
+  }
+}
+
 /** In-engine: ClickHouse reads the files for the insert; their rows are counted in its part, or read again. */
 export function inEngineWriter(warehouse: Warehouse): UnitWriter {
-  const count = async (files: readonly FileVersion[]) => {
-    try {
-      return await warehouse.countRows(files.map(fileRef));
-    } catch (error) {
-      if (!isFileProblem(error) && !isSuperseded(error)) throw error;
-      // Only a file that left the bucket (or changed) since its insert is counted in the table.
-      const first = files[0]!;
-      const counts = await warehouse.countRowsByFile(first.tenant, first.table, files.map((f) => f.key));
-      return files.map((f) => counts.get(f.key)?.get(lineageEtag(f.etag, f.generation)) ?? 0);
-    }
-  };
+  const count = (files: readonly FileVersion[]) => countLanded(files, warehouse, (fs) => warehouse.countRows(fs.map(fileRef)));
   return {
     async insert(files, token) {
       const refs = files.map(fileRef);
@@ -84,7 +89,7 @@ export interface UnitDeps extends ClaimDeps {
  */
 export async function runUnit(unit: LoadUnit, held: readonly FileVersion[], attempt: Attempt, redo: boolean, deps: UnitDeps): Promise<FileResult[]> {
   deps.outcomes?.started(held);
-  if (unit.mode === 'alone') return Promise.all(held.map((file) => runAlone(file, attempt, redo, deps)));
+  if (unit.mode === 'alone') return Promise.all(held.map((file) => runAlone(file, attempt, deps)));
   if (unit.state === 'split') return eachAlone(held, attempt, deps);
   const files = unit.members.map((m) => memberFile(unit, m));
   let rows: number[];
@@ -110,7 +115,7 @@ async function eachAlone(files: readonly FileVersion[], attempt: Attempt, deps: 
   return results;
 }
 
-async function runAlone(file: FileVersion, attempt: Attempt, redo: boolean, deps: UnitDeps): Promise<FileResult> {
+async function runAlone(file: FileVersion, attempt: Attempt, deps: UnitDeps): Promise<FileResult> {
   // The count goes on the claim before the insert: a redo that finds the object replaced judges the table's rows by it.
   const checked: Checked = async (rows) => {
     if (!(await deps.ledger.noteChecked(file, attempt, rows))) throw new FileBusyError('lost the claim before inserting the file', { tenant: file.tenant, table: file.table, file: file.key });
@@ -119,7 +124,7 @@ async function runAlone(file: FileVersion, attempt: Attempt, redo: boolean, deps
   try {
     rows = await deps.path.loadAlone(file, checked);
   } catch (error) {
-    if (isSuperseded(error)) return supersededAlone(file, attempt, redo, deps);
+    if (isSuperseded(error)) return supersededAlone(file, attempt, deps);
     if (!isFileProblem(error)) throw error;
     return settle(file, attempt, { status: 'failed', error }, deps);
   }
@@ -127,13 +132,15 @@ async function runAlone(file: FileVersion, attempt: Attempt, redo: boolean, deps
 }
 
 /**
- * A file alone whose object no longer holds the version. On a redo, an earlier insert may have
- * left its blocks: all of them (as many rows as its check counted) make it loaded; some of them,
- * or a count never recorded, cannot be made complete, and that fails loudly instead of passing
- * for a version never loaded.
+ * A file alone whose object no longer holds the version. An earlier insert (a dead attempt's, or
+ * one cut short before a failure that a late retry claims afresh) may have left its blocks: all
+ * of them (as many rows as its check counted) make it loaded; some of them, or a count never
+ * recorded, cannot be made complete, and that fails loudly instead of passing for a version
+ * never loaded.
  */
-async function supersededAlone(file: FileVersion, attempt: Attempt, redo: boolean, deps: UnitDeps): Promise<FileResult> {
-  const [landed = 0] = redo ? await rowsLanded(file.tenant, file.table, [file], deps) : [];
+async function supersededAlone(file: FileVersion, attempt: Attempt, deps: UnitDeps): Promise<FileResult> {
+  // Not only on a redo: a version that failed cut short may be claimed afresh by a late retry.
+  const [landed = 0] = await rowsLanded(file.tenant, file.table, [file], deps);
   if (landed === 0) return settle(file, attempt, { status: 'superseded' }, deps);
   const entry = await deps.ledger.get(file);
   const holds = entry?.status === 'loading' && entry.etag === file.etag && entry.generation === file.generation && entry.attempt === attempt.id;

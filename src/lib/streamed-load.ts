@@ -17,7 +17,7 @@ import type { FileVersion, ObjectStore, RecordPart, Warehouse } from '../ports.j
 import { allowedColumns, columnProblem, rowProblems } from './check-file.js';
 import { dedupToken } from './dedup-token.js';
 import { fileFormat } from './file-format.js';
-import { fileRef } from './load-unit.js';
+import { countLanded, fileRef, type LoadPath } from './load-unit.js';
 import { batchFiles } from './plan.js';
 import { readRecords, type FileRecord } from './record-stream.js';
 import { columnRule, epochText, fitsRule, valueMessage, type ValueRule } from './value-rules.js';
@@ -65,6 +65,14 @@ export async function streamFile(file: FileVersion, deps: StreamDeps, checked: (
   let i = 0;
   for await (const part of partsOf(file, deps, context)) await deps.warehouse.insertRecords([part], chunkToken(file, i++));
   return rows;
+}
+
+/** The streamed load path over these ports: units read whole and inserted as one block, larger files alone in chunks. */
+export function streamedPath(deps: StreamDeps): LoadPath {
+  return {
+    writer: { insert: (files, token) => streamUnit(files, token, deps), count: (files) => countLanded(files, deps.warehouse, (fs) => countStreamed(fs, deps)) },
+    loadAlone: (file, checked) => streamFile(file, deps, checked),
+  };
 }
 
 /**

@@ -24,6 +24,8 @@ export interface RealBed {
    */
   table(name: string): Promise<{ warehouse: Warehouse; ref: string; drop(): Promise<void> }>;
   store: ObjectStore;
+  /** Rows one insert block holds at most (the streamed path's chunk rows). */
+  insertBlockRows: number;
   /** Writes (or overwrites) a landed object; returns its new ETag and size. */
   put(key: string, body: string): Promise<{ etag: string; size: number }>;
   /** Deletes a landed object. */
@@ -68,6 +70,7 @@ export async function openRealBed(): Promise<RealBed> {
         return { warehouse, ref, drop: () => command(`DROP DATABASE ${quoteIdentifier(database)} SYNC`) };
       },
       store: deps.store,
+      insertBlockRows: deps.config.insertBlockRows,
       async put(key, body) {
         const out = await deps.aws.s3.send(new PutObjectCommand({ Bucket: deps.config.landingBucket, Key: key, Body: body }));
         return { etag: (out.ETag ?? '').replaceAll('"', ''), size: Buffer.byteLength(body) };

@@ -1,15 +1,18 @@
 /**
  * The claim protocol's property on the real stores: 2 to 4 attempts load the same files at once,
  * landed as real objects in the local S3, inserted by the ClickHouse warehouse adapter into chDB,
- * claimed in dynalite. fast-check's scheduler orders every ledger, warehouse and listing call,
- * one call at a time (a released call runs to its end before the next is chosen, so a seed
- * replays the same schedule). Attempts die, outlive their leases, form units of different sizes,
+ * claimed in dynalite, all on one load path the schedule picks: in-engine (ClickHouse reads the
+ * objects) or streamed (the Load reads each with a pinned GetObject and sends its rows).
+ * fast-check's scheduler orders every ledger, warehouse, listing and object-read call, one call
+ * at a time (a released call runs to its end before the next is chosen, a read's body read whole
+ * within its call, so a seed replays the same schedule). Attempts die, outlive their leases, form units of different sizes,
  * and plan from the originals or from a listing made at a step the scheduler picks; the first
  * file's object is overwritten through the S3 API at a step it picks (a new ETag), or deleted and
  * its entry retired by another execution's Plan. Afterwards: the stale plan settles the old
  * version (loaded, if it had landed, else superseded), a later round loads the new one, the
  * stale plan run again leaves the newer version loaded; after each step every version's raw rows
- * by lineage are its rows exactly once when the ledger says loaded and none otherwise, no loaded
+ * by lineage are its rows exactly once when the ledger says loaded and none otherwise (mid-way,
+ * streamed, some of a file alone whose claim is still loading: chunks are separate inserts), no loaded
  * version ever shows unloaded again, no row is stray, and at the end `verify` is clean.
  */
 import fc from 'fast-check';
@@ -18,7 +21,10 @@ import { retireDeleted } from '../../src/lib/plan.js';
 import { verify, verifyText } from '../../src/lib/audit.js';
 import { versionName } from '../../src/lib/dedup-token.js';
 import type { FileResult } from '../../src/lib/results.js';
-import type { FileVersion, LedgerEntry, Warehouse } from '../../src/ports.js';
+import { streamedPath, streamedUnits } from '../../src/lib/streamed-load.js';
+import type { BatchDeps } from '../../src/lib/load.js';
+import { Readable } from 'node:stream';
+import type { FileVersion, Ledger, LedgerEntry, ObjectStore, Warehouse } from '../../src/ports.js';
 import { attemptAt, batchDeps, batchOf } from '../unit/protocol-harness.js';
 import type { RealBed } from './real-bed.js';
 
@@ -32,7 +38,7 @@ const attemptArb = fc.record({
   dieAfterInsert: fc.boolean(),
   /** Parked before its n-th store call until the others have ended, back after its lease: a zombie. */
   parkAt: fc.option(fc.nat({ max: 20 }), { nil: undefined }),
-  /** 16 bytes: every file loads alone; otherwise they load as one unit. */
+  /** In-engine, 16 bytes: every file loads alone; otherwise they load as one unit. */
   unitMaxBytes: fc.constantFrom(16, 100_000),
   leaseSeconds: fc.constantFrom(10, 60),
   /** `listing`: its plan is a listing of the bucket, made at a step the scheduler picks (after an overwrite, the new version). */
@@ -40,7 +46,22 @@ const attemptArb = fc.record({
   picks: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
 });
 
-export const realScheduleArb = fc.record({
+/**
+ * The load path of every attempt of a schedule: one path for all, as an operator keeps it while a
+ * dead run is still to be redone (docs/exactly-once.md). Streamed, `chunkBytes` (a stage setting,
+ * the same for every attempt) bounds a unit and each chunk of a file alone: 16, every file alone
+ * a row a chunk; 150, a row or two a chunk; 100 000, the files one unit.
+ */
+const pathArb = fc.oneof(
+  fc.record({ kind: fc.constant('in-engine' as const) }),
+  fc.record({ kind: fc.constant('streamed' as const), chunkBytes: fc.constantFrom(16, 150, 100_000) }),
+);
+
+export type LoadPathName = 'in-engine' | 'streamed';
+
+/** Schedules on either load path, or on the one named. */
+export const realScheduleArbOn = (path?: LoadPathName) => fc.record({
+  path: path ? pathArb.filter((p) => p.kind === path) : pathArb,
   files: fc.array(rowsArb, { minLength: 1, maxLength: 3 }),
   attempts: fc.array(attemptArb, { minLength: 2, maxLength: 4 }),
   /** After this many store calls in all, the clock moves 100 s: every lease so far has ended. */
@@ -52,6 +73,8 @@ export const realScheduleArb = fc.record({
   overwrite: fc.option(fc.record({ at: fc.nat({ max: 40 }), rows: rowsArb, deletes: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) }), { nil: undefined, freq: 5 }),
   scheduler: fc.scheduler(),
 });
+
+export const realScheduleArb = realScheduleArbOn();
 
 export type RealSchedule = typeof realScheduleArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -101,7 +124,16 @@ class Turns {
   }
 }
 
+async function buffered(body: Readable): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  for await (const piece of body as AsyncIterable<Buffer>) pieces.push(piece);
+  return Buffer.concat(pieces);
+}
+
 let runs = 0;
+
+/** Schedules that reached the known limit: a file alone cut short, its object gone before the redo. */
+export const cutShort = { count: 0 };
 
 const isLoaded = (entry: LedgerEntry | undefined, file: FileVersion) =>
   entry !== undefined && ((entry.etag === file.etag && entry.generation === file.generation && entry.status === 'loaded') || (entry.loadedVersions ?? []).includes(versionName(file)));
@@ -166,7 +198,9 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
             if (schedule.clockJumps.includes(++calls)) bed.clock.advance(100);
             if (calls === schedule.overwrite?.at) await overwrite();
             if (mine.dead || (at.dieAt !== undefined && n >= at.dieAt)) throw new Died(`${label} died`);
-            const out = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            let out = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            // An object read's body is read whole within its call: no byte arrives between steps.
+            if (out instanceof Readable) out = Readable.from([await buffered(out)]);
             if (at.dieAfterInsert && String(name).startsWith('insert')) mine.dead = true;
             return out;
           } finally {
@@ -175,6 +209,13 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
         };
       },
     });
+  /** The Load's wiring on the schedule's path (as functions/load.ts builds it). */
+  const depsOn = (ledger: Ledger, wh: Warehouse, store: ObjectStore, unitMaxBytes?: number): BatchDeps => {
+    const deps = batchDeps(ledger, wh, bed.clock, unitMaxBytes);
+    if (schedule.path.kind === 'in-engine') return deps;
+    const stream = { store, warehouse: wh, chunkRows: bed.insertBlockRows, chunkBytes: schedule.path.chunkBytes };
+    return { ...deps, path: streamedPath(stream), unitsOf: (free) => streamedUnits(free, stream) };
+  };
   const listed = async (store: RealBed['store']): Promise<FileVersion[]> =>
     (await store.list(prefix)).sort((a, b) => a.key.localeCompare(b.key)).map((f) => ({ tenant, table: 'companies', key: f.key, etag: f.etag, size: f.size, generation: 0 }));
 
@@ -184,10 +225,11 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
       const label = `A${i}`;
       const ledger = through(bed.ledger, label, a, mine);
       const wh = through(warehouse, label, a, mine);
-      const planned = a.plans === 'listing' ? await listed(through(bed.store, label, a, mine)) : originals;
+      const store = through(bed.store, label, a, mine);
+      const planned = a.plans === 'listing' ? await listed(store) : originals;
       const picked = planned.filter((_, j) => a.picks[j]);
       const batch = batchOf(picked.length > 0 ? picked : planned);
-      return loadBatch(batch, attemptAt(bed.clock, `${tenant}-${label}`, a.leaseSeconds), batchDeps(ledger, wh, bed.clock, a.unitMaxBytes));
+      return loadBatch(batch, attemptAt(bed.clock, `${tenant}-${label}`, a.leaseSeconds), depsOn(ledger, wh, store, a.unitMaxBytes));
     })().finally(() => ended++),
   );
   const settled = Promise.allSettled(attempts);
@@ -201,8 +243,14 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
   await settled;
 
   const everLoaded = new Set<string>();
+  /**
+   * Versions of a file alone cut short between two chunks whose object went before a redo: the
+   * known limit (docs/exactly-once.md, what is not covered yet). Nothing can complete them; they
+   * must end failed, naming the rows left in the table, and be all `verify` flags.
+   */
+  const incomplete = new Set<string>();
   /** The stores against the ledger; `settledAll`: every attempt has ended and nothing is left loading. */
-  const check = async (when: string, settledAll: boolean) => {
+  const check = async (when: string, settled: boolean, only?: readonly FileVersion[]) => {
     const lineages = await bed.query<{ file: string; etag: string; rows: string }>(
       `SELECT _file AS file, _etag AS etag, count() AS rows FROM ${table} WHERE tenant_id = {tenant:String} GROUP BY _file, _etag`,
       { tenant },
@@ -211,9 +259,22 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
     for (const name of inTable.keys()) if (!versions.has(name)) throw new Error(`${when}: rows of ${name}, a version never landed`);
     for (const [name, { file, rows: want }] of versions) {
       const rows = inTable.get(name) ?? 0;
+      // A version the step did not plan (another's listing found it) may still await its redo.
+      const settledAll = settled && (!only || only.some((f) => vname(f) === name));
+      if (incomplete.has(name)) {
+        const entry = await bed.ledger.get(file);
+        // Failed, or the key has moved on to a newer version since; never loaded.
+        if (isLoaded(entry, file) || (entry?.etag === file.etag && entry.status !== 'failed') || rows === 0 || rows >= want) {
+          throw new Error(`${when}: ${name}, cut short and its object gone, shows ${entry?.etag}@${entry?.status} with ${rows} of its ${want} rows in the table`);
+        }
+        continue;
+      }
       if (rows > 0 && want < 0) throw new Error(`${when}: ${rows} rows of ${name}, a version with a bad row`);
-      if (rows > 0 && rows !== want) throw new Error(`${when}: ${rows} rows of ${name} in the table, ${want} in the version (${rows > want ? 'more' : 'fewer'} than it holds)`);
       const entry = await bed.ledger.get(file);
+      // Streamed, a file alone is inserted a chunk per call: an attempt that died between two has
+      // left some, its claim still loading, until a redo sends the rest under the same tokens.
+      const partial = !settledAll && schedule.path.kind === 'streamed' && rows < want && entry?.status === 'loading' && entry.etag === file.etag && entry.generation === file.generation;
+      if (rows > 0 && rows !== want && !partial) throw new Error(`${when}: ${rows} rows of ${name} in the table, ${want} in the version (${rows > want ? 'more' : 'fewer'} than it holds)`);
       const loaded = isLoaded(entry, file);
       if (loaded && rows !== want) throw new Error(`${when}: ${name} is loaded in the ledger, the table holds ${rows} of its ${want} rows`);
       if (loaded && entry?.etag === file.etag && entry.rows !== want) throw new Error(`${when}: ${name} is loaded in the ledger with ${entry.rows} rows, the version has ${want}`);
@@ -230,7 +291,7 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
   if (deleted) await planElsewhere();
   const clean = async (files: readonly FileVersion[], id: string) => {
     try {
-      return await loadBatch(batchOf(files), attemptAt(bed.clock, `${tenant}-${id}`, 60), batchDeps(bed.ledger, warehouse, bed.clock));
+      return await loadBatch(batchOf(files), attemptAt(bed.clock, `${tenant}-${id}`, 60), depsOn(bed.ledger, warehouse, bed.store));
     } catch (error) {
       const ledger = await Promise.all(files.map(async (f) => JSON.stringify(await bed.ledger.get(f))));
       throw new Error(`the ${id} attempt, after every lease ended: ${(error as Error).message}\nledger: ${ledger.join('\n        ')}`, { cause: error });
@@ -246,8 +307,16 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
   const replaced = (v: Version) => v.file.key === originals[0]!.key && (deleted || (overwritten !== undefined && v.file.etag !== overwritten.etag));
   // The stale plan: an old version whose object was overwritten is loaded only if it landed before.
   const stale = await clean(originals, 'stale');
-  expectOutcomes('the stale plan', stale, originals, (v) => (replaced(v) ? [v.rows > 0 ? 'loaded' : 'failed', 'superseded'] : [v.rows > 0 ? 'loaded' : 'failed']));
-  await check('after the stale plan', true);
+  for (const [i, file] of originals.entries()) {
+    const result = stale[i];
+    const v = versions.get(vname(file))!;
+    if (schedule.path.kind === 'streamed' && replaced(v) && v.rows > 0 && result?.outcome === 'failed' && /cannot be checked complete/.test(result.error ?? '')) incomplete.add(vname(file));
+  }
+  if (incomplete.size > 0) cutShort.count++;
+  expectOutcomes('the stale plan', stale, originals, (v) =>
+    replaced(v) ? [v.rows > 0 ? 'loaded' : 'failed', 'superseded', ...(incomplete.has(vname(v.file)) ? ['failed'] : [])] : [v.rows > 0 ? 'loaded' : 'failed'],
+  );
+  await check('after the stale plan', true, originals);
   // A later round plans what the bucket holds: the new version loads.
   const current = await listed(bed.store);
   if (current.length > 0) expectOutcomes('a later round', await clean(current, 'later'), current, (v) => [v.rows > 0 ? 'loaded' : 'failed']);
@@ -264,5 +333,8 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
     await check('after the stale plan again', true);
   }
   const report = await verify({ tenants: [tenant], tables: ['companies'] }, { ledger: bed.ledger, warehouse });
-  if (!report.ok) throw new Error(`verify is not clean:\n${verifyText(report)}`);
+  // Only the versions cut short may show, as rows of no loaded version.
+  const flagged = (line: string) => [...incomplete].some((name) => line.includes(`${versions.get(name)!.file.key} (${versions.get(name)!.file.etag})`));
+  if (report.lost.length + report.doubled.length > 0 || !report.stray.every(flagged)) throw new Error(`verify is not clean:\n${verifyText(report)}`);
+  if (report.stray.length !== incomplete.size) throw new Error(`verify names ${report.stray.length} stray version(s), ${incomplete.size} were cut short with their object gone:\n${verifyText(report)}`);
 }
