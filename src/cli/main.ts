@@ -27,7 +27,7 @@ import { loadTables } from '../table-config.js';
 import type { TableName } from '../tables.js';
 import { addTableCommands } from './table-commands.js';
 import { parseEvery } from './every.js';
-import { parseSince as parseStartSince, parseStartAfter } from '../lib/start-point.js';
+import { parseStartSince, parseStartAfter } from '../lib/start-point.js';
 import { demoNextSteps } from './demo-next.js';
 import { markTenant } from '../lib/arrivals.js';
 import { listRuns } from '../lib/run-history.js';

@@ -3,8 +3,8 @@
  * questions an on-call engineer asks in SQL (what failed this week and why, how long files took).
  *
  * The ledger decides; the log reports. A Load writes a file's row only after the ledger has
- * recorded its outcome (and Plan a skipped version's, after the ledger recorded the skip), and a failed log write is reported, never thrown: the data is never
- * lost or doubled for the log's sake. A row a Load or Plan never wrote (it died, or its write kept
+ * recorded its outcome (and Plan a skipped version's, after the ledger recorded the skip), and a
+ * failed log write is reported, never thrown: the data is never lost or doubled for the log's sake. A row a Load or Plan never wrote (it died, or its write kept
  * failing) is written by the run's Validate from the ledger (log-repair.ts).
  *
  * A retry or a redone write never shows a file twice: the table is a ReplacingMergeTree keyed by

@@ -24,7 +24,7 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
  * `--since`: a date (`2026-01-01`, midnight UTC) or an ISO-8601 date and time with its offset
  * (`2026-01-01T08:00:00Z`, `2026-01-01T09:00+01:00`); returned as an ISO instant in UTC.
  */
-export function parseSince(value: string, flag = '--since'): string {
+export function parseStartSince(value: string, flag = '--since'): string {
   const text = value.trim();
   const example = 'give a date such as 2026-01-01 (midnight UTC) or a time with its offset such as 2026-01-01T08:00:00Z';
   if (!DATE_ONLY.test(text) && !DATE_TIME.test(text)) throw new InputError(`${JSON.stringify(value)} is not a date; ${example}`, flag);

@@ -11,7 +11,7 @@ import { InputError } from '../errors.js';
 import type { TenantRecord } from '../ports.js';
 import type { TableCatalog, TableName } from '../tables.js';
 import { assertTenantId } from './execution-input.js';
-import { parseSince, parseStartAfter } from './start-point.js';
+import { parseStartSince, parseStartAfter } from './start-point.js';
 
 export const IMPORT_FIELDS = ['tenant_id', 'service', 'tables', 'every', 'enabled', 'since', 'start_after'] as const;
 type ImportField = (typeof IMPORT_FIELDS)[number];
@@ -182,7 +182,7 @@ function checkField(name: ImportField, value: unknown, format: ImportFormat, tab
       throw new Error(`expected true or false, got ${JSON.stringify(value)}`);
     case 'since':
       if (typeof value !== 'string') throw new Error(`expected a date such as "2026-01-01", got ${JSON.stringify(value)}`);
-      return parseSince(value, name);
+      return parseStartSince(value, name);
     case 'start_after':
       if (typeof value !== 'string') throw new Error(`expected a key relative to each table folder such as "2025/12/31/", got ${JSON.stringify(value)}`);
       return parseStartAfter(value, undefined, name);

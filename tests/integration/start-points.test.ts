@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateTenant } from '../../src/cli/tenant-commands.js';
 import { LOAD_LOG_TABLE } from '../../src/lib/load-log.js';
-import { parseSince } from '../../src/lib/start-point.js';
+import { parseStartSince } from '../../src/lib/start-point.js';
 import type { ItemReport } from '../../src/lib/validate.js';
 import type { FileStatus, LoadLogRow } from '../../src/ports.js';
 import { errors, faultInjector, isInsert } from './faults.js';
@@ -60,7 +60,7 @@ describe('a tenant onboarded with --since', () => {
     utimesSync(join(h.runtime.landingDir, old1), new Date('2024-06-01T00:00:00Z'), new Date('2024-06-01T00:00:00Z'));
     utimesSync(join(h.runtime.landingDir, old2), new Date('2024-07-01T00:00:00Z'), new Date('2024-07-01T00:00:00Z'));
     h.land('hist', 'companies', 'new-1.jsonl', companyRows(range(11, 3), '2026-01-02T00:00:00Z', 'new'));
-    await updateTenant(deps.tenants, 'hist', { since: parseSince('2025-01-01') });
+    await updateTenant(deps.tenants, 'hist', { since: parseStartSince('2025-01-01') });
 
     const firstRun = await h.run({ tenants: ['hist'] });
     const first = itemOf(firstRun, 'hist');

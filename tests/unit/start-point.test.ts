@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { beforeStart, describeStartPoint, parseSince, parseStartAfter } from '../../src/lib/start-point.js';
+import { beforeStart, describeStartPoint, parseStartSince, parseStartAfter } from '../../src/lib/start-point.js';
 import { plan, type PlanInput } from '../../src/lib/plan.js';
 import { addTenant, updateTenant } from '../../src/cli/tenant-commands.js';
 import { LedgerListing, MemoryStore, MemoryTenants, ScriptedWarehouse } from './fakes.js';
@@ -16,19 +16,19 @@ const thrown = (f: () => unknown): InputError => {
 
 describe('--since', () => {
   it('takes a date as midnight UTC, and a date and time with its offset, as an ISO instant', () => {
-    expect(parseSince('2026-01-01')).toBe('2026-01-01T00:00:00.000Z');
-    expect(parseSince('2026-01-01T08:30:00Z')).toBe('2026-01-01T08:30:00.000Z');
-    expect(parseSince('2026-01-01T09:30+01:00')).toBe('2026-01-01T08:30:00.000Z');
-    expect(parseSince(' 2025-12-31T23:59:59.5Z ')).toBe('2025-12-31T23:59:59.500Z');
+    expect(parseStartSince('2026-01-01')).toBe('2026-01-01T00:00:00.000Z');
+    expect(parseStartSince('2026-01-01T08:30:00Z')).toBe('2026-01-01T08:30:00.000Z');
+    expect(parseStartSince('2026-01-01T09:30+01:00')).toBe('2026-01-01T08:30:00.000Z');
+    expect(parseStartSince(' 2025-12-31T23:59:59.5Z ')).toBe('2025-12-31T23:59:59.500Z');
   });
 
   it('refuses what is not a date, a day that does not exist, and a time without its offset, naming the flag', () => {
     for (const bad of ['yesterday', '2026/01/01', '01-01-2026', '2026-13-01', '2026-02-30', '2026-01-01T08:00:00', '2026-01-01 08:00Z', '']) {
-      const error = thrown(() => parseSince(bad));
+      const error = thrown(() => parseStartSince(bad));
       expect(error, bad).toBeInstanceOf(InputError);
       expect(error.message, bad).toMatch(/^--since: ".*" is not a (valid )?date; give a date such as 2026-01-01/);
     }
-    expect(thrown(() => parseSince('soon', 'since')).message).toMatch(/^since: /);
+    expect(thrown(() => parseStartSince('soon', 'since')).message).toMatch(/^since: /);
   });
 });
 
