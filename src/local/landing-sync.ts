@@ -66,6 +66,8 @@ export async function syncLanding(
     store: ObjectStore;
     arrivals: Pick<ArrivalMarks, 'mark'>;
     setLastModified?: (key: string, at: Date) => Promise<unknown>;
+    /** Copies a file into the bucket without the S3 API (the local S3's own store); returns its ETag. Without it, PutObject. */
+    putFile?: (key: string, path: string, lastModified?: Date, onBytes?: (bytes: number) => void) => Promise<string>;
     syncedFiles?: string;
   },
   onProgress: (progress: SyncProgress) => void = () => undefined,
@@ -110,21 +112,32 @@ export async function syncLanding(
         unchanged++;
         after.set(key, { size, mtimeMs, etag: existing.etag });
       } else {
-        // Counted as the upload pulls the bytes (a 'data' listener would let them flow past it).
+        let etag: string | undefined;
         let sent = 0;
-        const counted = new Transform({
-          transform(chunk: Buffer, _encoding, callback) {
-            sent += chunk.length;
-            sending += chunk.length;
+        if (deps.putFile) {
+          etag = await deps.putFile(key, path, existing ? undefined : mtime, (bytes) => {
+            sending += bytes - sent;
+            sent = bytes;
             onProgress({ ...progress, bytes: progress.bytes + sending });
-            callback(null, chunk);
-          },
-        });
-        const body = pipeline(createReadStream(path), counted, () => undefined);
-        const put = await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentLength: size }));
-        if (!existing) await deps.setLastModified?.(key, mtime);
-        sending -= sent;
-        if (put.ETag) after.set(key, { size, mtimeMs, etag: put.ETag.replaceAll('"', '') });
+          });
+          sending -= sent;
+        } else {
+          // Counted as the upload pulls the bytes (a 'data' listener would let them flow past it).
+          const counted = new Transform({
+            transform(chunk: Buffer, _encoding, callback) {
+              sent += chunk.length;
+              sending += chunk.length;
+              onProgress({ ...progress, bytes: progress.bytes + sending });
+              callback(null, chunk);
+            },
+          });
+          const body = pipeline(createReadStream(path), counted, () => undefined);
+          const put = await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentLength: size }));
+          if (!existing) await deps.setLastModified?.(key, mtime);
+          sending -= sent;
+          etag = put.ETag?.replaceAll('"', '');
+        }
+        if (etag) after.set(key, { size, mtimeMs, etag });
         arrived.push(key);
         uploaded++;
       }

@@ -44,6 +44,11 @@ export interface RunningStores {
    * the object in); false when it holds no such object.
    */
   setLastModified(bucket: string, key: string, at: Date): Promise<boolean>;
+  /**
+   * Writes a local file as an object, as PutObject would, through the local S3's own store
+   * (no HTTP); a new object's LastModified is `lastModified`. Returns its ETag.
+   */
+  putFile(bucket: string, key: string, path: string, lastModified?: Date, onBytes?: (bytes: number) => void): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -129,8 +134,20 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
   }
   const child = s3.child;
   const readers = new Set<(read: ObjectRead) => void>();
-  child.on('message', (message: { read?: ObjectRead }) => {
+  const puts = new Map<number, { resolve: (etag: string) => void; reject: (error: Error) => void; onBytes?: (bytes: number) => void }>();
+  let putIds = 0;
+  child.on('message', (message: { read?: ObjectRead; put?: { id: number; etag?: string; error?: string; bytes?: number } }) => {
     if (message.read) for (const reader of readers) reader(message.read);
+    const put = message.put && puts.get(message.put.id);
+    if (!put || !message.put) return;
+    if (message.put.bytes !== undefined) return put.onBytes?.(message.put.bytes);
+    puts.delete(message.put.id);
+    if (message.put.etag !== undefined) put.resolve(message.put.etag);
+    else put.reject(new Error(`the local S3 could not store the file: ${message.put.error}`));
+  });
+  child.once('exit', (code) => {
+    for (const put of puts.values()) put.reject(new Error(`the local S3 server exited with code ${code}`));
+    puts.clear();
   });
   return {
     dynamodbEndpoint,
@@ -150,6 +167,17 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
         throw error;
       }
+    },
+    putFile(bucket, key, path, lastModified, onBytes) {
+      return new Promise((resolve, reject) => {
+        const id = ++putIds;
+        puts.set(id, { resolve, reject, ...(onBytes ? { onBytes } : {}) });
+        child.send({ put: { id, bucket, key, path, lastModified: lastModified?.getTime() } }, (error) => {
+          if (!error) return;
+          puts.delete(id);
+          reject(error);
+        });
+      });
     },
     async stop() {
       child.kill();

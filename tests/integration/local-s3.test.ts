@@ -1,0 +1,114 @@
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startStores, type RunningStores } from '../../src/local/stores.js';
+
+// The local S3 serves a plain GET of a whole object itself and copies landed files through its
+// own store: whatever it answers must be what s3rver's own routes (and S3) answer.
+const BUCKET = 'landing';
+let dir: string;
+let stores: RunningStores;
+let s3: S3Client;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'onceload-local-s3-'));
+  stores = await startStores(dir, { tenantsTable: 'tenants', ledgerTable: 'ledger', idempotencyTable: 'idempotency', arrivalsTable: 'arrivals', landingBucket: BUCKET, runsBucket: 'runs' });
+  // As the pipeline's client (src/adapters/aws/clients.ts): its presigned URLs carry X-Amz-* only.
+  s3 = new S3Client({
+    endpoint: stores.s3Endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+});
+afterAll(async () => {
+  await stores?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+const presigned = (key: string, options: { expiresIn?: number; signingDate?: Date } = {}) => getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 60, ...options });
+const file = (name: string, text: string, mtime?: Date) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  if (mtime) utimesSync(path, mtime, mtime);
+  return path;
+};
+
+describe('the local S3', () => {
+  it('stores a copied file as PutObject does: its MD5 as ETag, its bytes, and a new object takes the file time', async () => {
+    const at = new Date('2026-03-04T05:06:07Z');
+    const text = '{"id":1}\n{"id":2}\n';
+    const etag = await stores.putFile(BUCKET, 'a/b/copied.jsonl', file('copied.jsonl', text, at), at);
+    expect(etag).toBe(md5(text));
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'a/b/copied.jsonl' }));
+    expect(await got.Body!.transformToString()).toBe(text);
+    expect(got.ETag).toBe(`"${md5(text)}"`);
+    expect(got.LastModified?.toISOString()).toBe(at.toISOString());
+    // An overwrite without a time keeps the copy's own.
+    const again = await stores.putFile(BUCKET, 'a/b/copied.jsonl', file('copied.jsonl', `${text}{"id":3}\n`, at));
+    expect(again).toBe(md5(`${text}{"id":3}\n`));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'a/b/copied.jsonl' }));
+    expect(head.ETag).toBe(`"${again}"`);
+    expect(head.LastModified!.getTime()).toBeGreaterThan(at.getTime());
+    await expect(stores.putFile(BUCKET, 'missing.jsonl', join(dir, 'no-such-file'))).rejects.toThrow(/could not store the file.*ENOENT/);
+  });
+
+  it('answers a presigned GET with the headers a HEAD gives, the object as it is now after every write, and If-Match as S3 does', async () => {
+    const key = 'tenant/canonical/companies/x.jsonl';
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'first\n' }));
+    const read = async (headers: Record<string, string> = {}) => fetch(await presigned(key), { headers });
+    const first = await read();
+    expect(first.status).toBe(200);
+    expect(await first.text()).toBe('first\n');
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(first.headers.get('etag')).toBe(head.ETag);
+    expect(first.headers.get('content-length')).toBe('6');
+    expect(first.headers.get('content-type')).toBe(head.ContentType);
+    expect(new Date(first.headers.get('last-modified')!).getTime()).toBe(head.LastModified!.getTime());
+
+    // Overwritten through the API: the next read sees the new bytes and ETag, never what was kept.
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'second, longer\n' }));
+    const second = await read();
+    expect(await second.text()).toBe('second, longer\n');
+    expect(second.headers.get('etag')).toBe(`"${md5('second, longer\n')}"`);
+    // Overwritten by a copy of a file: likewise.
+    await stores.putFile(BUCKET, key, file('third.jsonl', 'third\n'));
+    expect(await (await read()).text()).toBe('third\n');
+
+    const stale = await read({ 'If-Match': `"${md5('first\n')}"` });
+    expect(stale.status).toBe(412);
+    expect(await stale.text()).toContain('<Code>PreconditionFailed</Code>');
+    const current = await read({ 'If-Match': `"${md5('third\n')}"` });
+    expect(current.status).toBe(200);
+    expect(await current.text()).toBe('third\n');
+
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    const gone = await read();
+    expect(gone.status).toBe(404);
+    expect(await gone.text()).toContain('<Code>NoSuchKey</Code>');
+  });
+
+  it('leaves ranges and expired or unknown signatures to s3rver, which answers them as S3 does', async () => {
+    const key = 'tenant/canonical/companies/range.jsonl';
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: '0123456789abcdef' }));
+    const range = await fetch(await presigned(key), { headers: { Range: 'bytes=2-5' } });
+    expect(range.status).toBe(206);
+    expect(await range.text()).toBe('2345');
+
+    const expired = await fetch(await presigned(key, { expiresIn: 1, signingDate: new Date(Date.now() - 3_600_000) }));
+    expect(expired.status).toBe(403);
+    expect(await expired.text()).toContain('Request has expired');
+
+    const unknownKey = (await presigned(key)).replace(/X-Amz-Credential=S3RVER/, 'X-Amz-Credential=NOBODY');
+    const refused = await fetch(unknownKey);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('<Code>InvalidAccessKeyId</Code>');
+  });
+});
