@@ -1,13 +1,11 @@
 /**
- * The embedded stores under one data dir: dynalite (DynamoDB) in process, s3rver (S3) in a
- * child process, chDB (ClickHouse) opened by the handlers' own client.
+ * The embedded stores under one data dir: dynalite (DynamoDB) and s3rver (S3) each in a child
+ * process, chDB (ClickHouse) opened by the handlers' own client.
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, waitUntilTableExists, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { utimes } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TABLE_SHAPES } from '../dynamo-schema.js';
@@ -82,16 +80,29 @@ async function ensureTables(endpoint: string, names: LocalStoreNames): Promise<v
   }
 }
 
-function startS3rver(directory: string, buckets: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const script = fileURLToPath(new URL('./s3rver-process.mjs', import.meta.url));
-  // s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy
-  // provider: without it every listing longer than one page (1,000 keys) fails with a 500.
-  const child = fork(script, [directory, ...buckets], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--openssl-legacy-provider'] });
+/** Forks a store's process; resolves once it listens, with the port it tells. */
+function startStoreProcess(what: string, script: string, args: string[], execArgv: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv });
   return new Promise((resolve, reject) => {
-    child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));
-    child.once('exit', (code) => reject(new Error(`the local S3 server exited with code ${code}`)));
+    child.once('message', (message: { port?: number; error?: string }) => {
+      if (message.port !== undefined) resolve({ child, port: message.port });
+      else reject(new Error(`${what} could not start: ${message.error}`));
+    });
+    child.once('exit', (code) => reject(new Error(`${what} exited with code ${code}`)));
     child.once('error', reject);
   });
+}
+
+// s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy
+// provider: without it every listing longer than one page (1,000 keys) fails with a 500.
+const startS3rver = (directory: string, buckets: string[]) => startStoreProcess('the local S3 server', './s3rver-process.mjs', [directory, ...buckets], ['--openssl-legacy-provider']);
+
+/** Stops a store's process and waits until it has exited (dynalite's database is closed by then). */
+async function stopStoreProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill();
+  await exited;
 }
 
 /**
@@ -107,21 +118,15 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
   const s3Starting = startS3rver(s3Dir, [names.landingBucket, names.runsBucket]);
   // Awaited below; a failure before then is not left unhandled.
   s3Starting.catch(() => undefined);
-  const dynamo = dynalite({ path: dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  let dynamo: { child: ChildProcess; port: number };
   try {
-    await new Promise<void>((resolve, reject) => {
-      dynamo.once('error', reject);
-      dynamo.listen(0, '127.0.0.1', () => resolve());
-    });
+    dynamo = await startStoreProcess('the local DynamoDB (dynalite)', './dynalite-process.mjs', [dynamoDir]);
   } catch (error) {
     (await s3Starting.catch(() => undefined))?.child.kill();
     throw error;
   }
-  const dynamodbEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
-  const closeDynamo = async () => {
-    dynamo.closeAllConnections?.();
-    await new Promise<void>((resolve) => dynamo.close(() => resolve()));
-  };
+  const dynamodbEndpoint = `http://127.0.0.1:${dynamo.port}`;
+  const closeDynamo = () => stopStoreProcess(dynamo.child);
   let s3: { child: ChildProcess; port: number } | undefined;
   try {
     await ensureTables(dynamodbEndpoint, names);
@@ -180,8 +185,7 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
       });
     },
     async stop() {
-      child.kill();
-      await closeDynamo();
+      await Promise.all([stopStoreProcess(child), closeDynamo()]);
     },
   };
 }
