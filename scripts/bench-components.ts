@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- --components`: what one file costs at each step of a load, measured on the
  * same files in one run, as wall time and as CPU of the engine (this process, less its main
- * thread) and of the local S3 server. It explains the pipeline-to-raw ratio.
+ * thread) and of the stores' processes (the local S3 and dynalite). It explains the pipeline-to-raw ratio.
  */
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +13,7 @@ import { CANONICAL_TABLES } from '../src/table-config.js';
 export interface StepCost {
   wallMs: number;
   engineCpuMs: number;
-  localS3CpuMs: number;
+  storeProcessesCpuMs: number;
 }
 
 export interface ComponentCosts {
@@ -41,7 +41,7 @@ export async function measureComponents(deps: Deps, files: FileRef[], rowsPerFil
     steps[name] = {
       wallMs: round((performance.now() - start) / count),
       engineCpuMs: round(((c1.self - c1.mainThread - (c0.self - c0.mainThread)) * 1000) / count),
-      localS3CpuMs: round(((c1.children - c0.children) * 1000) / count),
+      storeProcessesCpuMs: round(((c1.children - c0.children) * 1000) / count),
     };
   };
   const units = Array.from({ length: Math.ceil(files.length / 50) }, (_, i) => files.slice(i * 50, (i + 1) * 50));

@@ -456,7 +456,7 @@ async function wholeProcess(from?: string[]) {
 
 /**
  * CPU seconds so far of this process (the pipeline's code, dynalite and chDB's threads) and of its
- * children (the local S3 server), read from /proc: on 2 shared cores, CPU is what the run competes for.
+ * children (the stores' processes: the local S3 and dynalite), read from /proc: on 2 shared cores, CPU is what the run competes for.
  */
 function cpuSeconds(): { self: number; mainThread: number; children: number } {
   const ticks = 100;
@@ -479,9 +479,10 @@ function cpuSince(start: ReturnType<typeof cpuSeconds>) {
   const now = cpuSeconds();
   return {
     process: round(now.self - start.self),
-    // JavaScript: the state machine, the handlers, the SDK clients, dynalite.
+    // JavaScript: the state machine, the handlers, the SDK clients.
     mainThread: round(now.mainThread - start.mainThread),
-    localS3: round(now.children - start.children),
+    // The local S3's and dynalite's processes together.
+    storeProcesses: round(now.children - start.children),
   };
 }
 
