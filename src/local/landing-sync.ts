@@ -9,13 +9,12 @@
  * last sync recorded for it and the object is still the one it left (`synced-files.json`): then
  * it is not read at all.
  */
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { readSyncedFiles, writeSyncedFiles, type SyncedFile } from './synced-files.js';
 import { join, relative, sep } from 'node:path';
-import { Transform, pipeline } from 'node:stream';
 import pMap from 'p-map';
 import { markArrivals } from '../lib/arrivals.js';
 import type { ArrivalMarks, ObjectStore } from '../ports.js';
@@ -65,9 +64,11 @@ export async function syncLanding(
     bucket: string;
     store: ObjectStore;
     arrivals: Pick<ArrivalMarks, 'mark'>;
-    setLastModified?: (key: string, at: Date) => Promise<unknown>;
-    /** Copies a file into the bucket without the S3 API (the local S3's own store); returns its ETag. Without it, PutObject. */
-    putFile?: (key: string, path: string, lastModified?: Date, onBytes?: (bytes: number) => void) => Promise<string>;
+    /**
+     * Copies a file into the bucket as PutObject would, through the local S3's own store (no
+     * HTTP); a new object takes `lastModified`. Returns its ETag.
+     */
+    putFile: (key: string, path: string, lastModified?: Date, onBytes?: (bytes: number) => void) => Promise<string>;
     syncedFiles?: string;
   },
   onProgress: (progress: SyncProgress) => void = () => undefined,
@@ -112,32 +113,14 @@ export async function syncLanding(
         unchanged++;
         after.set(key, { size, mtimeMs, etag: existing.etag });
       } else {
-        let etag: string | undefined;
         let sent = 0;
-        if (deps.putFile) {
-          etag = await deps.putFile(key, path, existing ? undefined : mtime, (bytes) => {
-            sending += bytes - sent;
-            sent = bytes;
-            onProgress({ ...progress, bytes: progress.bytes + sending });
-          });
-          sending -= sent;
-        } else {
-          // Counted as the upload pulls the bytes (a 'data' listener would let them flow past it).
-          const counted = new Transform({
-            transform(chunk: Buffer, _encoding, callback) {
-              sent += chunk.length;
-              sending += chunk.length;
-              onProgress({ ...progress, bytes: progress.bytes + sending });
-              callback(null, chunk);
-            },
-          });
-          const body = pipeline(createReadStream(path), counted, () => undefined);
-          const put = await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentLength: size }));
-          if (!existing) await deps.setLastModified?.(key, mtime);
-          sending -= sent;
-          etag = put.ETag?.replaceAll('"', '');
-        }
-        if (etag) after.set(key, { size, mtimeMs, etag });
+        const etag = await deps.putFile(key, path, existing ? undefined : mtime, (bytes) => {
+          sending += bytes - sent;
+          sent = bytes;
+          onProgress({ ...progress, bytes: progress.bytes + sending });
+        });
+        sending -= sent;
+        after.set(key, { size, mtimeMs, etag });
         arrived.push(key);
         uploaded++;
       }

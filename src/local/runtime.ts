@@ -160,10 +160,9 @@ export class LocalRuntime {
   async syncLanding(onProgress?: (progress: SyncProgress) => void, options: { deleteMissing?: boolean } = {}): Promise<SyncResult> {
     const deps = await this.deps();
     const bucket = deps.config.landingBucket;
-    const setLastModified = (key: string, at: Date) => this.#stores.setLastModified(bucket, key, at);
     const putFile = (key: string, path: string, lastModified?: Date, onBytes?: (bytes: number) => void) => this.#stores.putFile(bucket, key, path, lastModified, onBytes);
     const syncedFiles = join(this.dataDir, 'synced-files.json');
-    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket, store: deps.store, arrivals: deps.arrivals, setLastModified, putFile, syncedFiles }, onProgress, options);
+    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket, store: deps.store, arrivals: deps.arrivals, putFile, syncedFiles }, onProgress, options);
   }
 
   /** Calls `listener` as landed objects are read (by the engine or the Load); returns how to stop. */

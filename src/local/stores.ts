@@ -5,7 +5,6 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, waitUntilTableExists, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TABLE_SHAPES } from '../dynamo-schema.js';
@@ -37,11 +36,6 @@ export interface RunningStores {
   s3Endpoint: string;
   /** Calls `listener` as objects are read from the local S3; returns how to stop. */
   onObjectRead(listener: (read: ObjectRead) => void): () => void;
-  /**
-   * Sets what the local S3 reports as the object's LastModified (the time of the file it keeps
-   * the object in); false when it holds no such object.
-   */
-  setLastModified(bucket: string, key: string, at: Date): Promise<boolean>;
   /**
    * Writes a local file as an object, as PutObject would, through the local S3's own store
    * (no HTTP); a new object's LastModified is `lastModified`. Returns its ETag.
@@ -160,18 +154,6 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
     onObjectRead(listener) {
       readers.add(listener);
       return () => readers.delete(listener);
-    },
-    async setLastModified(bucket, key, at) {
-      // s3rver keeps an object as <dir>/<bucket>/<key's folders>/<name>._S3rver_object and reports its mtime.
-      const folders = key.split('/');
-      const name = folders.pop()!;
-      try {
-        await utimes(join(s3Dir, bucket, ...folders, `${name}._S3rver_object`), at, at);
-        return true;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-        throw error;
-      }
     },
     putFile(bucket, key, path, lastModified, onBytes) {
       return new Promise((resolve, reject) => {
