@@ -48,7 +48,7 @@ if (flags.real) {
         onPath.set(schedule.path.kind, (onPath.get(schedule.path.kind) ?? 0) + 1);
         return checkRealSchedule(bed, schedule);
       }),
-      () => ` (${[...onPath].map(([path, n]) => `${n} ${path}`).join(', ')}; ${cutShort.count} reached the known limit of a file alone cut short, its object gone)`,
+      () => ` (${[...onPath].map(([path, n]) => `${n} ${path}`).join(', ')}; ${cutShort.count} reached the known limit of rows left unproven, their object gone)`,
     );
   } finally {
     await bed.close();

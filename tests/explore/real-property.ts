@@ -132,7 +132,7 @@ async function buffered(body: Readable): Promise<Buffer> {
 
 let runs = 0;
 
-/** Schedules that reached the known limit: a file alone cut short, its object gone before the redo. */
+/** Schedules that reached the known limit: a version's rows landed unproven (cut short, or a zombie's insert after the redo), its object gone. */
 export const cutShort = { count: 0 };
 
 const isLoaded = (entry: LedgerEntry | undefined, file: FileVersion) =>
@@ -244,9 +244,11 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
 
   const everLoaded = new Set<string>();
   /**
-   * Versions of a file alone cut short between two chunks whose object went before a redo: the
-   * known limit (docs/exactly-once.md, what is not covered yet). Nothing can complete them; they
-   * must end failed, naming the rows left in the table, and be all `verify` flags.
+   * Versions whose object went before anything could prove their rows complete: the known limit
+   * (docs/exactly-once.md, what is not covered yet). A file alone cut short between two chunks,
+   * or a zombie's insert of bytes it read before the overwrite, landing after the redo found the
+   * object replaced and settled it superseded. Nothing can check them against their object; a
+   * later claim must end them failed, naming the rows in the table, and be all `verify` flags.
    */
   const incomplete = new Set<string>();
   /** The stores against the ledger; `settledAll`: every attempt has ended and nothing is left loading. */
@@ -263,9 +265,10 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
       const settledAll = settled && (!only || only.some((f) => vname(f) === name));
       if (incomplete.has(name)) {
         const entry = await bed.ledger.get(file);
-        // Failed, or the key has moved on to a newer version since; never loaded.
-        if (isLoaded(entry, file) || (entry?.etag === file.etag && entry.status !== 'failed') || rows === 0 || rows >= want) {
-          throw new Error(`${when}: ${name}, cut short and its object gone, shows ${entry?.etag}@${entry?.status} with ${rows} of its ${want} rows in the table`);
+        // Failed, or the key has moved on to a newer version since; never loaded, never doubled
+        // (a zombie's whole insert may have landed: all its rows, unproven).
+        if (isLoaded(entry, file) || (entry?.etag === file.etag && entry.status !== 'failed') || rows === 0 || rows > want) {
+          throw new Error(`${when}: ${name}, its rows unproven and its object gone, shows ${entry?.etag}@${entry?.status} with ${rows} of its ${want} rows in the table`);
         }
         continue;
       }
@@ -333,8 +336,8 @@ async function explore(bed: RealBed, schedule: RealSchedule, tenant: string, war
     await check('after the stale plan again', true);
   }
   const report = await verify({ tenants: [tenant], tables: ['companies'] }, { ledger: bed.ledger, warehouse });
-  // Only the versions cut short may show, as rows of no loaded version.
+  // Only the versions whose rows were left unproven may show, as rows of no loaded version.
   const flagged = (line: string) => [...incomplete].some((name) => line.includes(`${versions.get(name)!.file.key} (${versions.get(name)!.file.etag})`));
   if (report.lost.length + report.doubled.length > 0 || !report.stray.every(flagged)) throw new Error(`verify is not clean:\n${verifyText(report)}`);
-  if (report.stray.length !== incomplete.size) throw new Error(`verify names ${report.stray.length} stray version(s), ${incomplete.size} were cut short with their object gone:\n${verifyText(report)}`);
+  if (report.stray.length !== incomplete.size) throw new Error(`verify names ${report.stray.length} stray version(s), ${incomplete.size} were left unproven with their object gone:\n${verifyText(report)}`);
 }
