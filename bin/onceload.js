@@ -12,7 +12,14 @@ process.env.UV_THREADPOOL_SIZE ??= '16';
 // it off), so each start of the CLI compiles less of the hundreds of modules it loads.
 const { enableCompileCache } = await import('node:module');
 enableCompileCache?.();
-const { register } = await import('tsx/esm/api');
-register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv);
+// The bundle built from the sources as they are now (no TypeScript to compile), else the sources.
+const { freshBundle } = await import('./cli-bundle.js');
+const bundle = freshBundle(new URL('../', import.meta.url));
+let cli;
+if (bundle) cli = await import(bundle.href);
+else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import('../src/cli/main.ts');
+}
+process.exitCode = await cli.main(process.argv);

@@ -4,12 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from './project-root.js';
 
 /** The definition's place in the project; relative, because SST bundles the stacks elsewhere. */
 export const DEFINITION_FILE = 'statemachines/onceload.asl.json';
 
-export const DEFINITION_PATH = fileURLToPath(new URL(`../${DEFINITION_FILE}`, import.meta.url));
+export const DEFINITION_PATH = projectPath(DEFINITION_FILE);
 
 /** Placeholder -> the function (in `functions/`) whose ARN fills it. */
 export const FUNCTION_PLACEHOLDERS = {

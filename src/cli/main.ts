@@ -42,6 +42,7 @@ import { DEFAULT_CONSOLE_PORT, serveConsole, type ConsoleFlags } from '../consol
 import { ConsoleClient, runningConsole } from '../console/client.js';
 import { filesViaConsole, runsViaConsole, runViaConsole, sqlViaConsole, statusViaConsole, tenantsViaConsole } from './via-console.js';
 import { RunTimings } from './run-timings.js';
+import { projectPath } from '../project-root.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -189,7 +190,7 @@ async function runExecutions(runtime: LocalRuntime, flags: RunFlags, out: (text:
 }
 
 function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** `remote` replaces parts of what trigger and status use on AWS (the Step Functions client, stderr, the clock). */

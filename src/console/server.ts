@@ -7,6 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { projectPath } from '../project-root.js';
 import { ConfigError } from '../config.js';
 import { InputError } from '../errors.js';
 import { handleApi, NotFound, type ApiContext } from './api.js';
@@ -21,7 +23,7 @@ export function assertLoopback(host: string): void {
   }
 }
 
-const PAGE_DIR = new URL('./page/', import.meta.url);
+const PAGE_DIR = pathToFileURL(projectPath('src', 'console', 'page') + '/');
 const PAGE_FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'console.js': 'text/javascript; charset=utf-8',

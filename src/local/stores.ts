@@ -6,7 +6,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFo
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../project-root.js';
 import { TABLE_SHAPES } from '../dynamo-schema.js';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -76,7 +76,7 @@ async function ensureTables(endpoint: string, names: LocalStoreNames): Promise<v
 
 /** Forks a store's process; resolves once it listens, with the port it tells. */
 function startStoreProcess(what: string, script: string, args: string[], execArgv: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv });
+  const child = fork(projectPath('src', 'local', script), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv });
   return new Promise((resolve, reject) => {
     child.once('message', (message: { port?: number; error?: string }) => {
       if (message.port !== undefined) resolve({ child, port: message.port });
@@ -89,7 +89,7 @@ function startStoreProcess(what: string, script: string, args: string[], execArg
 
 // s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy
 // provider: without it every listing longer than one page (1,000 keys) fails with a 500.
-const startS3rver = (directory: string, buckets: string[]) => startStoreProcess('the local S3 server', './s3rver-process.mjs', [directory, ...buckets], ['--openssl-legacy-provider']);
+const startS3rver = (directory: string, buckets: string[]) => startStoreProcess('the local S3 server', 's3rver-process.mjs', [directory, ...buckets], ['--openssl-legacy-provider']);
 
 /** Stops a store's process and waits until it has exited (dynalite's database is closed by then). */
 async function stopStoreProcess(child: ChildProcess): Promise<void> {
@@ -114,7 +114,7 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
   s3Starting.catch(() => undefined);
   let dynamo: { child: ChildProcess; port: number };
   try {
-    dynamo = await startStoreProcess('the local DynamoDB (dynalite)', './dynalite-process.mjs', [dynamoDir]);
+    dynamo = await startStoreProcess('the local DynamoDB (dynalite)', 'dynalite-process.mjs', [dynamoDir]);
   } catch (error) {
     (await s3Starting.catch(() => undefined))?.child.kill();
     throw error;
