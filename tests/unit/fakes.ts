@@ -45,11 +45,12 @@ export class LedgerListing implements Pick<Ledger, 'listItem' | 'listIgnored' | 
     current.generation++;
     return true;
   }
-  /** The adapter's condition, simplified: never over a claim or a reset, nor a version ever loaded. */
+  /** The adapter's condition, simplified: never over a claim or a reset, nor this version skipped already. */
   async recordSkipped(file: FileVersion, runId: string, now: Date) {
     this.calls.push('recordSkipped');
     const current = this.entries.get(this.#k(file));
     if (current && (current.status === 'loading' || current.status === 'reset' || current.generation !== file.generation)) return false;
+    if (current?.status === 'skipped' && current.etag === file.etag) return false;
     const at = now.toISOString();
     this.entries.set(this.#k(file), { ...current, tenant: file.tenant, table: file.table, key: file.key, etag: file.etag, size: file.size, generation: file.generation, status: 'skipped', runId, startedAt: at, updatedAt: at });
     return true;

@@ -360,9 +360,10 @@ export class DynamoLedger implements Ledger {
       UpdateExpression:
         'SET tenant = :tenant, tbl = :table, etag = :etag, #size = :size, generation = :gen, #status = :skipped, runId = :run, ' +
         `startedAt = :now, updatedAt = :now${expires === undefined ? '' : ', #ttl = :exp'} REMOVE #error, errorCode, #rows, #unit, attempt, leaseUntil`,
-      // Never over a claim, a reset (an operator asked for it to load), or a version ever loaded.
+      // Never over a claim, a reset (an operator asked for it to load), a version ever loaded, or
+      // this version already skipped: of two executions planning one folder at once, one logs it.
       ConditionExpression:
-        'attribute_not_exists(pk) OR (generation = :gen AND #status <> :loading AND NOT contains(loadedVersions, :version) AND (etag <> :etag OR #status IN (:superseded, :gone, :skipped)))',
+        'attribute_not_exists(pk) OR (generation = :gen AND #status <> :loading AND NOT contains(loadedVersions, :version) AND (etag <> :etag OR #status IN (:superseded, :gone)))',
       ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#rows': 'rows', '#size': 'size', '#unit': 'unit', ...(expires === undefined ? {} : { '#ttl': LEDGER_TTL_ATTRIBUTE }) },
       ExpressionAttributeValues: {
         ':tenant': file.tenant,
