@@ -45,12 +45,18 @@ async function sourceRows(entries: readonly LedgerEntry[], warehouse: Warehouse)
   return { rows, gone: missing };
 }
 
-/** Compares loaded versions of one tenant x table with the table. */
-export async function auditLoaded(tenant: string, table: TableName, loaded: readonly LedgerEntry[], warehouse: Warehouse): Promise<AuditFindings> {
+/** Raw rows by key, then lineage ETag (`Warehouse.countRowsByFile`). */
+export type RowsByLineage = Map<string, Map<string, number>>;
+
+/**
+ * Compares loaded versions of one tenant x table with the table; `counted`: the table's rows of
+ * (at least) their keys, when the caller has read them already.
+ */
+export async function auditLoaded(tenant: string, table: TableName, loaded: readonly LedgerEntry[], warehouse: Warehouse, counted?: RowsByLineage): Promise<AuditFindings> {
   const where = `${tenant}/${table}`;
   const findings: AuditFindings = { lost: [], doubled: [], stray: [], sourceGone: 0 };
   if (loaded.length === 0) return findings;
-  const [source, inTable] = await Promise.all([sourceRows(loaded, warehouse), warehouse.countRowsByFile(tenant, table, loaded.map((e) => e.key))]);
+  const [source, inTable] = await Promise.all([sourceRows(loaded, warehouse), counted ?? warehouse.countRowsByFile(tenant, table, loaded.map((e) => e.key))]);
   findings.sourceGone = source.gone;
   for (const [i, entry] of loaded.entries()) {
     const etag = lineageEtag(entry.etag, entry.generation);
@@ -110,21 +116,41 @@ export function verifyText(report: VerifyReport): string {
   ].join('\n');
 }
 
-/** Rows of the table whose lineage is no version the ledger records as loaded. */
-export async function strayRows(tenant: string, table: TableName, entries: readonly LedgerEntry[], warehouse: Warehouse): Promise<string[]> {
+/**
+ * The lineages (`key`, lineage ETag) whose rows the ledger accounts for: every version it records
+ * as loaded, and with `inFlight` the version a claim is still loading (its insert may have landed
+ * before its outcome is written, or in part before its attempt died: a redo completes it).
+ */
+function accountedFor(entries: readonly LedgerEntry[], inFlight: boolean): Set<string> {
   const known = new Set<string>();
   for (const e of entries) {
-    if (e.status === 'loaded') known.add(`${e.key}\u0000${lineageEtag(e.etag, e.generation)}`);
+    if (e.status === 'loaded' || (inFlight && e.status === 'loading')) known.add(`${e.key}\u0000${lineageEtag(e.etag, e.generation)}`);
     for (const name of e.loadedVersions ?? []) {
       const v = parseVersionName(name);
       known.add(`${e.key}\u0000${lineageEtag(v.etag, v.generation)}`);
     }
   }
+  return known;
+}
+
+function unaccounted(tenant: string, table: TableName, rows: RowsByLineage, known: Set<string>, what: string): string[] {
   const stray: string[] = [];
-  for (const [key, byEtag] of await warehouse.lineages(tenant, table)) {
-    for (const [etag, rows] of byEtag) {
-      if (!known.has(`${key}\u0000${etag}`)) stray.push(`${tenant}/${table} ${key} (${etag}): ${rows} rows of no loaded version`);
-    }
+  for (const [key, byEtag] of rows) {
+    for (const [etag, n] of byEtag) if (n > 0 && !known.has(`${key}\u0000${etag}`)) stray.push(`${tenant}/${table} ${key} (${etag}): ${n} rows of ${what}`);
   }
   return stray;
+}
+
+/** Rows of the table whose lineage is no version the ledger records as loaded. */
+export async function strayRows(tenant: string, table: TableName, entries: readonly LedgerEntry[], warehouse: Warehouse): Promise<string[]> {
+  return unaccounted(tenant, table, await warehouse.lineages(tenant, table), accountedFor(entries, false), 'no loaded version');
+}
+
+/**
+ * Of the keys in `rows` (those a run settled), rows of a version neither loaded nor being loaded:
+ * an insert that landed after its version ended `superseded` or `failed` (a zombie's, see
+ * docs/exactly-once.md), or rows written outside onceload under a file's lineage.
+ */
+export function strayUnderKeys(tenant: string, table: TableName, rows: RowsByLineage, entries: readonly LedgerEntry[]): string[] {
+  return unaccounted(tenant, table, rows, accountedFor(entries, true), 'a version neither loaded nor being loaded');
 }

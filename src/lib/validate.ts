@@ -1,7 +1,8 @@
 /**
  * Validate: the run's final checks, each with figures, each able to fail.
  * - nothing lost: every file this run loaded has all its rows in the table, or newer versions of them;
- * - nothing doubled: no file version has more rows in the table than the ledger recorded;
+ * - nothing doubled: no file version has more rows in the table than its object holds, and under
+ *   the keys the run settled no version has rows that is neither loaded nor being loaded;
  * - re-runs move nothing: an item with no new files has the same count() FINAL before and after;
  * - engine DDL: every table touched is a ReplacingMergeTree of its version column ordered by its sorting key;
  * - schema: every table touched has the configured columns and types (schema-drift.ts).
@@ -16,7 +17,7 @@ import { REASONS, SAMPLE_IGNORED, type IgnoredSummary } from './ignored.js';
 import type { TableName, TableSpec } from '../tables.js';
 import { schemaCheck } from './schema-drift.js';
 import type { PlanCounts } from './plan.js';
-import { auditLoaded } from './audit.js';
+import { auditLoaded, strayUnderKeys } from './audit.js';
 import { renderReport } from './report-text.js';
 import type { WouldLoad } from './run-files.js';
 
@@ -230,10 +231,20 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
   report.rows = loaded.reduce((sum, e) => sum + (e.rows ?? 0), 0);
   findings.filesChecked = loaded.length;
 
-  // Counted again from the objects, never from the insert being checked (see audit.ts).
-  const audit = await auditLoaded(item.tenant, item.table, loaded, deps.warehouse);
+  // The table's rows under every key this run settled, by version, in one query: the loaded
+  // versions' rows are counted again from their objects, never from the insert being checked
+  // (see audit.ts), and no other version's rows may be there (a late insert of one that ended
+  // superseded or failed would otherwise pass).
+  const inTable = mine.length > 0 ? await deps.warehouse.countRowsByFile(item.tenant, item.table, [...new Set(mine.map((e) => e.key))]) : new Map<string, Map<string, number>>();
+  const audit = await auditLoaded(item.tenant, item.table, loaded, deps.warehouse, inTable);
   findings.lost.push(...audit.lost);
   findings.doubled.push(...audit.doubled);
+  let stray = strayUnderKeys(item.tenant, item.table, inTable, entries);
+  // Judged on a ledger read after the table: a claim another execution made since the first read
+  // (its insert already in the table) accounts for its rows; a version whose rows landed never
+  // goes back to unclaimed, so what is still unaccounted for is stray.
+  if (stray.length > 0) stray = strayUnderKeys(item.tenant, item.table, inTable, [...(await deps.ledger.listItem(item.tenant, item.table)).values()]);
+  findings.doubled.push(...stray);
 
   // Every loaded file has rows (an empty one fails), so files loaded earlier and no row of the
   // tenant in the table means the table was dropped or emptied outside onceload.

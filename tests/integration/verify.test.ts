@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { verify } from '../../src/lib/audit.js';
 import { useFaultHarness } from './fault-harness.js';
 import { isTableInsert } from './faults.js';
-import { report } from './harness.js';
+import { companyRows, range, report } from './harness.js';
 
 const t = useFaultHarness('verify');
 const keyOf = (tenant: string, n: number) => `${tenant}/canonical/companies/f${n}.jsonl`;
@@ -54,4 +54,19 @@ it('fails Validate when an insert lands every row twice', async () => {
   expect(result.cause).toMatch(/FAIL nothing-doubled/);
   expect(result.cause).toContain(`${keyOf(tenant, 0)}: 500 rows in the table, 250 in the file`);
   expect((await audit(tenant)).doubled).toHaveLength(1);
+});
+
+it('fails Validate on rows under a file it settled of a version neither loaded nor being loaded, as a late insert of a superseded version leaves', async () => {
+  const { tenant } = await t.tenantWithFiles(1);
+  expect(report(await t.h.run({ tenants: [tenant] })).ok).toBe(true);
+  // The file changes; before the run, rows land under its key with the lineage of a version the
+  // ledger never recorded loaded: what a zombie's insert of a version that ended superseded leaves.
+  t.h.land(tenant, 'companies', 'f0.jsonl', companyRows(range(1, 240)));
+  await t.h.command(`INSERT INTO companies (tenant_id, id, last_updated, _file, _etag) SELECT '${tenant}', number + 1, now(), '${keyOf(tenant, 0)}', 'late-etag' FROM numbers(3)`);
+  const result = await t.h.run({ tenants: [tenant] });
+  expect(result.status).toBe('FAILED');
+  expect(result.cause).toMatch(/FAIL nothing-doubled/);
+  expect(result.cause).toContain(`${keyOf(tenant, 0)} (late-etag): 3 rows of a version neither loaded nor being loaded`);
+  // The new version itself loaded once; verify names the same rows.
+  expect((await audit(tenant)).stray).toEqual([`${tenant}/companies ${keyOf(tenant, 0)} (late-etag): 3 rows of no loaded version`]);
 });

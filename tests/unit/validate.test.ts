@@ -49,6 +49,39 @@ describe('validation', () => {
     expect((await checkOf(s, 'nothing-doubled')).ok).toBe(false);
   });
 
+  it('nothing doubled: fails on rows of a version the run settled superseded, not on a version whose claim is still loading (its redo completes it)', async () => {
+    // A zombie's insert of the old version landed after the redo found its object replaced.
+    const s = setup();
+    s.ledger.put({ tenant: 'acme', table: 'companies', key, etag: 'e', status: 'superseded', runId: 'run-1' });
+    s.warehouse.tableRows = new Map([[key, new Map([['e', 10]])]]);
+    const check = await checkOf(s, 'nothing-doubled');
+    expect(check.ok).toBe(false);
+    expect(check.problems).toEqual([`acme/companies ${key} (e): 10 rows of a version neither loaded nor being loaded`]);
+    // Under a key loaded at its new version, the old version's rows are stray unless it was loaded once.
+    s.ledger.put({ tenant: 'acme', table: 'companies', key, etag: 'e2', status: 'loaded', rows: 10, runId: 'run-1', loadedVersions: ['e2/0'] });
+    s.warehouse.tableRows = new Map([[key, new Map([['e', 10], ['e2', 10]])]]);
+    s.warehouse.rowCounts = new Map([[key, 10]]);
+    expect((await checkOf(s, 'nothing-doubled')).problems).toEqual([`acme/companies ${key} (e): 10 rows of a version neither loaded nor being loaded`]);
+    s.ledger.put({ tenant: 'acme', table: 'companies', key, etag: 'e2', status: 'loaded', rows: 10, runId: 'run-1', loadedVersions: ['e/0', 'e2/0'] });
+    expect((await checkOf(s, 'nothing-doubled')).ok).toBe(true);
+    // A claim of this run left loading (its Load failed) with some rows in: a redo finishes them.
+    s.ledger.put({ tenant: 'acme', table: 'companies', key, etag: 'e3', status: 'loading', runId: 'run-1', loadedVersions: ['e/0', 'e2/0'] });
+    s.warehouse.tableRows = new Map([[key, new Map([['e', 10], ['e2', 10], ['e3', 4]])]]);
+    expect((await checkOf(s, 'nothing-doubled')).ok).toBe(true);
+  });
+
+  it('nothing doubled: rows of a version another execution claimed after Validate read the ledger are that claim\'s, not stray', async () => {
+    const s = setup();
+    s.warehouse.tableRows = new Map([[key, new Map([['e', 10], ['e3', 10]])]]);
+    const counted = s.warehouse.countRowsByFile.bind(s.warehouse);
+    // Between Validate's ledger read and its table read, run-2 claims a new version and inserts it.
+    s.warehouse.countRowsByFile = async (...args) => {
+      s.ledger.put({ tenant: 'acme', table: 'companies', key, etag: 'e3', status: 'loading', runId: 'run-2', loadedVersions: ['e/0'] });
+      return counted(...args);
+    };
+    expect((await checkOf(s, 'nothing-doubled')).ok).toBe(true);
+  });
+
   it('nothing lost: fails when rows are missing and no newer version covers them, passes when merges replaced them', async () => {
     const s = setup();
     s.warehouse.tableRows = new Map([[key, new Map([['e', 8]])]]);
