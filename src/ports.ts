@@ -148,6 +148,9 @@ export interface LedgerEntry {
   error?: string;
   /** The error's code (`WRONG_TYPE`, ...) of a failed version. */
   errorCode?: string;
+  /** Where in the file the error is, when it names a row and a column (the load log's columns). */
+  errorRow?: number;
+  errorColumn?: string;
   /** The attempt holding a `loading` claim, and when its lease ends (the end of its invocation). */
   attempt?: string;
   leaseUntil?: string;
@@ -263,7 +266,7 @@ export interface Ledger {
   splitUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id'>): Promise<boolean>;
   getUnit(tenant: string, table: TableName, id: string): Promise<LoadUnit | undefined>;
   /** Records the outcome of a version whose claim `attempt` holds; false when it no longer does. */
-  settle(file: FileVersion, attempt: Attempt, outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: string; code?: string } | { status: 'superseded' }): Promise<boolean>;
+  settle(file: FileVersion, attempt: Attempt, outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: string; code?: string; row?: number; column?: string } | { status: 'superseded' }): Promise<boolean>;
   /**
    * Records the version `skipped` (before its tenant's start point) if the key has no entry, or
    * holds another version at `file.generation` that is not loading, or this version superseded,

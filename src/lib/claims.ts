@@ -250,7 +250,10 @@ export async function settle(
   outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: { message: string; code: PermanentCode; context?: ErrorContext } } | { status: 'superseded' },
   deps: ClaimDeps,
 ): Promise<FileResult> {
-  const recorded = outcome.status === 'failed' ? { status: 'failed' as const, error: outcome.error.message, code: outcome.error.code } : outcome;
+  const recorded =
+    outcome.status === 'failed'
+      ? { status: 'failed' as const, error: outcome.error.message, code: outcome.error.code, row: outcome.error.context?.row, column: outcome.error.context?.column }
+      : outcome;
   if (await deps.ledger.settle(file, attempt, recorded)) {
     // Only now, after the ledger: a log row never claims an outcome the ledger does not hold.
     deps.outcomes?.settled(file, attempt, outcome);

@@ -7,8 +7,8 @@
  * A repaired row is keyed as the Load's would have been (the file version), so if the Load's own
  * write lands too the two collapse under FINAL. Its `finished_at` is the ledger's time of the
  * outcome, never later than the Load's own row, so the Load's row (with its attempt, error code,
- * row and column) wins the collapse. The ledger keeps no attempt id once a file is settled:
- * a repaired row's `attempt` is `validate`.
+ * row and column) wins the collapse; the ledger keeps a failure's code, row and column for it. The
+ * ledger keeps no attempt id once a file is settled: a repaired row's `attempt` is `validate`.
  */
 import type { LedgerEntry, LoadLog, LoadLogRow, LoggedVersion } from '../ports.js';
 import { writeLog, type OutcomeSink } from './load-log.js';
@@ -39,8 +39,8 @@ export function ledgerLogRow(entry: LedgerEntry): LoadLogRow | undefined {
     attempt: REPAIR_ATTEMPT,
     errorCode: failed ? (entry.errorCode ?? '') : '',
     errorMessage: failed ? (entry.error ?? '') : '',
-    errorRow: null,
-    errorColumn: null,
+    errorRow: failed ? (entry.errorRow ?? null) : null,
+    errorColumn: failed ? (entry.errorColumn ?? null) : null,
   };
 }
 

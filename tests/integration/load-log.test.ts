@@ -149,6 +149,8 @@ describe('the load log', () => {
       ['bad.jsonl', 'failed', 0, 'WRONG_TYPE', 'validate', run.executionName],
     ]);
     expect(log[3]!.errorMessage).toContain('row 2');
+    // Where the fault is, as the Load's own row would have named it: kept by the ledger.
+    expect([log[3]!.errorRow, log[3]!.errorColumn]).toEqual([2, 'id']);
     expect(log[1]!.bytes).toBe(Buffer.byteLength(companyRows(range(1, 30))));
     // Its times are the ledger's: when the file was claimed, and when its outcome was recorded.
     const ledger = await deps.ledger.listItem('repaired', 'companies');

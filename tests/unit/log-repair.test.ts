@@ -46,7 +46,10 @@ describe('the load log repair', () => {
       runId: 'run-1', tenant: 't', table: 'companies', key: 't/canonical/companies/a', etag: '"a"', generation: 0, outcome: 'loaded', rows: 7, bytes: 100,
       startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:01.000Z', attempt: REPAIR_ATTEMPT, errorCode: '', errorMessage: '', errorRow: null, errorColumn: null,
     });
-    expect(ledgerLogRow(entry('b', 'failed', { error: 'row 2: bad', errorCode: 'WRONG_TYPE' }))).toMatchObject({ outcome: 'failed', rows: 0, errorCode: 'WRONG_TYPE', errorMessage: 'row 2: bad' });
+    expect(ledgerLogRow(entry('b', 'failed', { error: 'row 2: bad', errorCode: 'WRONG_TYPE', errorRow: 2, errorColumn: 'id' }))).toMatchObject({
+      outcome: 'failed', rows: 0, errorCode: 'WRONG_TYPE', errorMessage: 'row 2: bad', errorRow: 2, errorColumn: 'id',
+    });
+    expect(ledgerLogRow(entry('e', 'failed', { error: 'the file has no rows', errorCode: 'EMPTY_FILE' }))).toMatchObject({ errorRow: null, errorColumn: null });
     expect(ledgerLogRow(entry('c', 'loading'))).toBeUndefined();
     expect(ledgerLogRow(entry('d', 'reset'))).toBeUndefined();
   });

@@ -34,6 +34,8 @@ function toEntry(item: Record<string, unknown>): LedgerEntry {
     ...(item.rows !== undefined ? { rows: Number(item.rows) } : {}),
     ...(item.error !== undefined ? { error: String(item.error) } : {}),
     ...(item.errorCode !== undefined ? { errorCode: String(item.errorCode) } : {}),
+    ...(item.errorRow !== undefined ? { errorRow: Number(item.errorRow) } : {}),
+    ...(item.errorColumn !== undefined ? { errorColumn: String(item.errorColumn) } : {}),
     ...(item.attempt !== undefined ? { attempt: String(item.attempt) } : {}),
     ...(item.leaseUntil !== undefined ? { leaseUntil: String(item.leaseUntil) } : {}),
     ...(item.unit !== undefined ? { unit: String(item.unit) } : {}),
@@ -118,7 +120,7 @@ export class DynamoLedger implements Ledger {
       Key: this.#key(file),
       UpdateExpression:
         'SET tenant = :tenant, tbl = :table, etag = :etag, #size = :size, generation = :gen, #status = :loading, runId = :run, ' +
-        `attempt = :attempt, leaseUntil = :lease, startedAt = :now, updatedAt = :now${expires === undefined ? '' : ', #ttl = :exp'} REMOVE #error, errorCode, #rows, #unit, checkedRows`,
+        `attempt = :attempt, leaseUntil = :lease, startedAt = :now, updatedAt = :now${expires === undefined ? '' : ', #ttl = :exp'} REMOVE #error, errorCode, errorRow, errorColumn, #rows, #unit, checkedRows`,
       ConditionExpression:
         'attribute_not_exists(pk)' +
         // Reset by an operator for exactly this generation.
@@ -309,7 +311,7 @@ export class DynamoLedger implements Ledger {
     };
   }
 
-  async settle(file: FileVersion, attempt: Attempt, outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: string; code?: string } | { status: 'superseded' }): Promise<boolean> {
+  async settle(file: FileVersion, attempt: Attempt, outcome: { status: 'loaded'; rows: number } | { status: 'failed'; error: string; code?: string; row?: number; column?: string } | { status: 'superseded' }): Promise<boolean> {
     const now = this.#now();
     const expires = this.#expiresAt(now);
     const set = ['#status = :status', 'updatedAt = :now', 'runId = :run'];
@@ -343,6 +345,14 @@ export class DynamoLedger implements Ledger {
         set.push('errorCode = :code');
         values[':code'] = outcome.code;
       }
+      if (outcome.row !== undefined) {
+        set.push('errorRow = :errorRow');
+        values[':errorRow'] = outcome.row;
+      }
+      if (outcome.column !== undefined) {
+        set.push('errorColumn = :errorColumn');
+        values[':errorColumn'] = outcome.column;
+      }
     }
     return this.#conditional(`recording ${file.key} as ${outcome.status}`, {
       Key: this.#key(file),
@@ -359,7 +369,7 @@ export class DynamoLedger implements Ledger {
       Key: this.#key(file),
       UpdateExpression:
         'SET tenant = :tenant, tbl = :table, etag = :etag, #size = :size, generation = :gen, #status = :skipped, runId = :run, ' +
-        `startedAt = :now, updatedAt = :now${expires === undefined ? '' : ', #ttl = :exp'} REMOVE #error, errorCode, #rows, #unit, attempt, leaseUntil`,
+        `startedAt = :now, updatedAt = :now${expires === undefined ? '' : ', #ttl = :exp'} REMOVE #error, errorCode, errorRow, errorColumn, #rows, #unit, attempt, leaseUntil`,
       // Never over a claim, a reset (an operator asked for it to load), a version ever loaded, or
       // this version already skipped: of two executions planning one folder at once, one logs it.
       ConditionExpression:
@@ -507,7 +517,7 @@ export class DynamoLedger implements Ledger {
     for (const entry of entries) {
       const done = await this.#conditional(`resetting ${entry.key}`, {
         Key: this.#key(entry),
-        UpdateExpression: 'SET #status = :reset, generation = :next, updatedAt = :now REMOVE #error, errorCode',
+        UpdateExpression: 'SET #status = :reset, generation = :next, updatedAt = :now REMOVE #error, errorCode, errorRow, errorColumn',
         ConditionExpression: 'generation = :gen AND #status <> :loading',
         ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
         ExpressionAttributeValues: {
