@@ -17,7 +17,7 @@ import { REASONS, SAMPLE_IGNORED, type IgnoredSummary } from './ignored.js';
 import type { TableName, TableSpec } from '../tables.js';
 import { schemaCheck } from './schema-drift.js';
 import type { PlanCounts } from './plan.js';
-import { auditLoaded, strayUnderKeys } from './audit.js';
+import { auditLoaded, strayUnderKeys, type RowsByLineage } from './audit.js';
 import { renderReport } from './report-text.js';
 import type { WouldLoad } from './run-files.js';
 
@@ -235,7 +235,7 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
   // versions' rows are counted again from their objects, never from the insert being checked
   // (see audit.ts), and no other version's rows may be there (a late insert of one that ended
   // superseded or failed would otherwise pass).
-  const inTable = mine.length > 0 ? await deps.warehouse.countRowsByFile(item.tenant, item.table, [...new Set(mine.map((e) => e.key))]) : new Map<string, Map<string, number>>();
+  const inTable = mine.length > 0 ? await deps.warehouse.countRowsByFile(item.tenant, item.table, mine.map((e) => e.key)) : (new Map() as RowsByLineage);
   const audit = await auditLoaded(item.tenant, item.table, loaded, deps.warehouse, inTable);
   findings.lost.push(...audit.lost);
   findings.doubled.push(...audit.doubled);
