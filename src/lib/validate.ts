@@ -235,7 +235,7 @@ async function validateItem(item: ItemSummary, input: ValidateInput, deps: { led
   // versions' rows are counted again from their objects, never from the insert being checked
   // (see audit.ts), and no other version's rows may be there (a late insert of one that ended
   // superseded or failed would otherwise pass).
-  const inTable = mine.length > 0 ? await deps.warehouse.countRowsByFile(item.tenant, item.table, mine.map((e) => e.key)) : (new Map() as RowsByLineage);
+  const inTable: RowsByLineage = mine.length > 0 ? await deps.warehouse.countRowsByFile(item.tenant, item.table, mine.map((e) => e.key)) : new Map();
   const audit = await auditLoaded(item.tenant, item.table, loaded, deps.warehouse, inTable);
   findings.lost.push(...audit.lost);
   findings.doubled.push(...audit.doubled);
