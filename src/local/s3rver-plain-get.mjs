@@ -5,6 +5,7 @@
 // override, a header signature, a URL out of date or of an unknown key, a missing object) goes
 // on to s3rver, which answers as before. The buckets hold no CORS or website settings (the
 // process creates them without); a request that sets either turns this path off.
+import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -12,21 +13,36 @@ const require = createRequire(import.meta.url);
 const AWSAccount = require('s3rver/lib/models/account');
 const { capitalizeHeader, parseISO8601String } = require('s3rver/lib/utils');
 
-/** A Koa middleware serving plain GETs of objects in `buckets` from `store`. */
-export function plainGet(store, buckets) {
+/**
+ * A Koa middleware serving plain GETs of objects in `buckets` from `store`; `whole` (see
+ * s3rver-whole-objects.mjs) pairs the metadata with the bytes opened.
+ */
+export function plainGet(store, whole, buckets) {
   const served = new Set(buckets);
   return async (ctx, next) => {
     if (ctx.method !== 'GET' && (ctx.querystring.includes('cors') || ctx.querystring.includes('website'))) served.clear();
     const object = ctx.method === 'GET' && plainObjectRead(ctx, served);
     if (!object) return next();
-    const metadata = await store.getMetadata(object.bucket, object.key).catch(() => undefined);
-    if (!metadata) return next();
+    const opened = await whole(object.bucket, object.key, async () => {
+      const metadata = await store.getMetadata(object.bucket, object.key).catch(() => undefined);
+      if (!metadata) return undefined;
+      const bytes = createReadStream(store.getResourcePath(object.bucket, object.key, 'object'), { highWaterMark: 1024 * 1024 });
+      try {
+        await once(bytes, 'open');
+      } catch {
+        bytes.destroy();
+        return undefined;
+      }
+      return { metadata, bytes };
+    });
+    if (!opened) return next();
+    const { metadata, bytes } = opened;
     // The headers s3rver's GetObject sets.
     ctx.set('Accept-Ranges', 'bytes');
     for (const [header, value] of Object.entries(metadata)) ctx.set(capitalizeHeader(header), value);
     ctx.length = Number(metadata['content-length']);
     ctx.status = 200;
-    ctx.body = createReadStream(store.getResourcePath(object.bucket, object.key, 'object'), { highWaterMark: 1024 * 1024 });
+    ctx.body = bytes;
   };
 }
 

@@ -5,6 +5,7 @@ import S3rver from 's3rver';
 import { copyIn } from './s3rver-copy.mjs';
 import { cacheMetadata } from './s3rver-metadata.mjs';
 import { plainGet } from './s3rver-plain-get.mjs';
+import { wholeObjects } from './s3rver-whole-objects.mjs';
 
 const S3Object = createRequire(import.meta.url)('s3rver/lib/models/object');
 
@@ -90,12 +91,13 @@ server.store.listObjects = async (bucket, options) => {
   return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated: false };
 };
 
-// The metadata cache, the plain GET (inside the If-Match and progress layers above, before
-// s3rver's own) and the landing sync's copies.
+// The metadata cache, each object read and written whole, the plain GET (inside the If-Match and
+// progress layers above, before s3rver's own) and the landing sync's copies.
 const write = cacheMetadata(store);
-server.middleware.splice(2, 0, plainGet(store, [bucket, ...others]));
+const whole = wholeObjects(store);
+server.middleware.splice(2, 0, plainGet(store, whole, [bucket, ...others]));
 process.on('message', (message) => {
-  if (message?.put) void copyIn(store, write, message.put, (put) => process.send?.({ put }));
+  if (message?.put) void copyIn(store, whole, write, message.put, (put) => process.send?.({ put }));
 });
 
 const { port } = await server.run();
