@@ -91,10 +91,11 @@ server.store.listObjects = async (bucket, options) => {
   return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated: false };
 };
 
-// The metadata cache, each object read and written whole, the plain GET (inside the If-Match and
+// Each object read and written whole, then the metadata cache on top of those methods (every
+// write, the whole-object PutObject included, empties it), the plain GET (inside the If-Match and
 // progress layers above, before s3rver's own) and the landing sync's copies.
-const write = cacheMetadata(store);
 const whole = wholeObjects(store);
+const write = cacheMetadata(store);
 server.middleware.splice(2, 0, plainGet(store, whole, [bucket, ...others]));
 process.on('message', (message) => {
   if (message?.put) void copyIn(store, whole, write, message.put, (put) => process.send?.({ put }));

@@ -45,7 +45,7 @@ export async function writeObjectBytes(source, objectPath, onBytes = () => undef
 }
 
 /**
- * Guards `store`'s object methods (after the metadata cache is in place); returns `whole(bucket,
+ * Guards `store`'s object methods (before the metadata cache is put on top); returns `whole(bucket,
  * key, fn)`, which runs `fn` as one step on that object: a write made outside the store's methods
  * (the landing copies), or a read of its metadata and the opening of its bytes (the plain GET).
  */
