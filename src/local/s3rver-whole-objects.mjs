@@ -70,6 +70,12 @@ export function wholeObjects(store) {
       if (turns.get(path) === mine) turns.delete(path);
     }
   };
+  // Several objects' turns at once, always taken in the order of their paths, so two steps
+  // needing the same two objects never each hold one and wait for the other.
+  const together = (objects, fn) => {
+    const byPath = new Map(objects.map(([bucket, key]) => [store.getResourcePath(bucket, key, 'object'), [bucket, key]]));
+    return [...byPath.keys()].sort().reduceRight((inner, path) => () => whole(...byPath.get(path), inner), fn)();
+  };
   const guard = (name, objectOf) => {
     const method = store[name].bind(store);
     store[name] = async (...args) => {
@@ -78,6 +84,9 @@ export function wholeObjects(store) {
     };
   };
   guard('getMetadata', (bucket, key) => [bucket, key]);
+  // Whether the object is there, asked before a copy from it or a delete of it: never while a
+  // copy onto it has moved its bytes aside (below), or a delete would answer done and do nothing.
+  guard('existsObject', (bucket, key) => [bucket, key]);
   // getObject returns once its bytes are open (s3rver waits for the stream's open).
   guard('getObject', (bucket, key) => [bucket, key]);
   guard('putMetadata', (bucket, key) => [bucket, key]);
@@ -92,15 +101,16 @@ export function wholeObjects(store) {
     });
   store.putObject = putObject;
   // CopyObject and CompleteMultipartUpload write the bytes in place: the file a reader may have
-  // open is moved aside first (and back, if the write fails), so the write makes a new one. (A
-  // copy's source is read as it is at that moment.)
+  // open is moved aside first (and back, if the write fails), so the write makes a new one. A
+  // copy reads its source's bytes and then its MD5 file, so it takes the source's turn too: no
+  // write of the source comes between them.
   const aside = (name, objectOf) => {
     const method = store[name].bind(store);
     store[name] = async (...args) => {
-      const [bucket, key, bytes = true] = await objectOf(...args);
+      const [bucket, key, bytes = true, source] = await objectOf(...args);
       if (!bytes) return whole(bucket, key, () => method(...args));
       const objectPath = store.getResourcePath(bucket, key, 'object');
-      return whole(bucket, key, async () => {
+      return together([[bucket, key], ...(source ? [source] : [])], async () => {
         const moved = beside(objectPath, 'replaced');
         const had = await rename(objectPath, moved).then(
           () => true,
@@ -121,7 +131,7 @@ export function wholeObjects(store) {
     };
   };
   // A copy onto itself replaces only the metadata.
-  aside('copyObject', (srcBucket, srcKey, destBucket, destKey) => [destBucket, destKey, srcBucket !== destBucket || srcKey !== destKey]);
+  aside('copyObject', (srcBucket, srcKey, destBucket, destKey) => [destBucket, destKey, srcBucket !== destBucket || srcKey !== destKey, [srcBucket, srcKey]]);
   aside('putObjectMultipart', async (bucket, uploadId) => [bucket, (await readFile(join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId, 'key'))).toString()]);
   return whole;
 }

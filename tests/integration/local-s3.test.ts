@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -40,6 +40,35 @@ const file = (name: string, text: string, mtime?: Date) => {
   if (mtime) utimesSync(path, mtime, mtime);
   return path;
 };
+
+// Objects of a few MiB, written in many chunks: a step during a write sees the old object or the new one.
+const version = (n: number) => Array.from({ length: 60_000 }, (_, i) => `{"id":${i},"v":${n}}`).join('\n') + '\n';
+
+/**
+ * Runs `step` over and over in three workers at once while `key` is overwritten twelve times,
+ * by PutObject and by landing copies in turns; returns how many steps ran and what they found wrong.
+ */
+async function whileOverwritten(key: string, step: (worker: number, wrong: string[]) => Promise<void>): Promise<{ steps: number; wrong: string[] }> {
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: version(0) }));
+  const wrong: string[] = [];
+  let steps = 0;
+  let writing = true;
+  const workers = Promise.all(
+    [1, 2, 3].map(async (worker) => {
+      while (writing) {
+        await step(worker, wrong);
+        steps++;
+      }
+    }),
+  );
+  for (let n = 1; n <= 12; n++) {
+    if (n % 2 === 0) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: version(n) }));
+    else await stores.putFile(BUCKET, key, file(`${key.replaceAll('/', '-')}-${n}`, version(n)));
+  }
+  writing = false;
+  await workers;
+  return { steps, wrong };
+}
 
 describe('the local S3', () => {
   it('stores a copied file as PutObject does: its MD5 as ETag, its bytes, and a new object takes the file time', async () => {
@@ -112,38 +141,45 @@ describe('the local S3', () => {
     expect(await refused.text()).toContain('<Code>InvalidAccessKeyId</Code>');
   });
   it('never pairs one version\'s ETag with another\'s bytes while the object is overwritten, through the API or a landing copy', async () => {
-    // Objects of a few MiB, written in many chunks: a read during a write sees the old object or the new one.
-    const version = (n: number) => Array.from({ length: 60_000 }, (_, i) => `{"id":${i},"v":${n}}`).join('\n') + '\n';
     const key = 'racing/object.jsonl';
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: version(0) }));
-    const mixed: string[] = [];
-    let reads = 0;
-    let writing = true;
-    const reader = async () => {
-      while (writing) {
-        const url = await presigned(key);
-        for (const get of [() => fetch(url), () => s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))]) {
-          try {
-            const answer = await get();
-            const [etag, body] = answer instanceof Response ? [answer.headers.get('etag'), await answer.text()] : [answer.ETag, await answer.Body!.transformToString()];
-            if (`"${md5(body)}"` !== etag) mixed.push(`ETag ${etag}, ${body.length} bytes`);
-          } catch (error) {
-            // S3 finishes a read begun before an overwrite with the bytes it began with.
-            mixed.push(`read cut short: ${(error as Error).message}`);
-          }
-          reads++;
+    // Each step a presigned GET (the engine's) and the SDK's GetObject.
+    const { steps, wrong } = await whileOverwritten(key, async (_worker, wrong) => {
+      const url = await presigned(key);
+      for (const get of [() => fetch(url), () => s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))]) {
+        try {
+          const answer = await get();
+          const [etag, body] = answer instanceof Response ? [answer.headers.get('etag'), await answer.text()] : [answer.ETag, await answer.Body!.transformToString()];
+          if (`"${md5(body)}"` !== etag) wrong.push(`ETag ${etag}, ${body.length} bytes`);
+        } catch (error) {
+          // S3 finishes a read begun before an overwrite with the bytes it began with.
+          wrong.push(`read cut short: ${(error as Error).message}`);
         }
       }
-    };
-    // Three readers at once, each alternating a presigned GET (the engine's) and the SDK's GetObject.
-    const readers = Promise.all([reader(), reader(), reader()]);
-    for (let n = 1; n <= 12; n++) {
-      if (n % 2 === 0) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: version(n) }));
-      else await stores.putFile(BUCKET, key, file(`racing-${n}.jsonl`, version(n)));
-    }
-    writing = false;
-    await readers;
-    expect(reads).toBeGreaterThanOrEqual(12);
-    expect(mixed).toEqual([]);
+    });
+    expect(steps).toBeGreaterThanOrEqual(6);
+    expect(wrong).toEqual([]);
   });
+
+  it('copies an object whole: no copy pairs one version\'s ETag with another\'s bytes while its source is overwritten', async () => {
+    const source = 'copying/source.jsonl';
+    // Each step copies the source onto a key of the worker's own, then reads the copy back.
+    const { steps, wrong } = await whileOverwritten(source, async (worker, wrong) => {
+      const copy = `copying/copy-${worker}.jsonl`;
+      const copied = await s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: copy, CopySource: `${BUCKET}/${source}` }));
+      const read = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: copy }));
+      const body = await read.Body!.transformToString();
+      if (`"${md5(body)}"` !== read.ETag || read.ETag !== copied.CopyObjectResult?.ETag) wrong.push(`copy ETag ${copied.CopyObjectResult?.ETag}, read ETag ${read.ETag}, bytes' MD5 ${md5(body)}`);
+    });
+    expect(steps).toBeGreaterThanOrEqual(12);
+    expect(wrong).toEqual([]);
+  });
+
+  it('copies two objects onto each other at once: each copy finds its source there, and both finish', async () => {
+    const [a, b] = ['crossing/a.jsonl', 'crossing/b.jsonl'];
+    for (const key of [a, b]) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: `{"key":"${key}"}\n` }));
+    const copy = (from: string, to: string) => s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: to, CopySource: `${BUCKET}/${from}` }));
+    for (let round = 0; round < 20; round++) await Promise.all([copy(a, b), copy(b, a)]);
+    const etags = await Promise.all([a, b].map(async (key) => (await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).ETag));
+    expect(etags[0]).toBe(etags[1]);
+  }, 15_000);
 });
