@@ -6,14 +6,23 @@
 // write changes bytes a reader has opened: new bytes go to a new file, renamed into place.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, unlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+const S3Error = createRequire(import.meta.url)('s3rver/lib/models/error');
+
 let files = 0;
 const beside = (path, what) => `${path}.${what}-${process.pid}-${++files}`;
+
+/** A source deleted since the copy's request was checked: S3's answer, not an internal error. */
+const noSuchKey = (key) => (error) => {
+  if (error?.code !== 'ENOENT') throw error;
+  throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: key });
+};
 
 /**
  * Writes `source` (a stream, a Buffer, or a function opening a stream once the directory is
@@ -84,8 +93,8 @@ export function wholeObjects(store) {
     };
   };
   guard('getMetadata', (bucket, key) => [bucket, key]);
-  // Whether the object is there, asked before a copy from it or a delete of it: never while a
-  // copy onto it has moved its bytes aside (below), or a delete would answer done and do nothing.
+  // Whether the object is there (asked before a copy from it or a delete of it): never between a
+  // write's bytes and its metadata.
   guard('existsObject', (bucket, key) => [bucket, key]);
   // getObject returns once its bytes are open (s3rver waits for the stream's open).
   guard('getObject', (bucket, key) => [bucket, key]);
@@ -100,38 +109,24 @@ export function wholeObjects(store) {
       return written;
     });
   store.putObject = putObject;
-  // CopyObject and CompleteMultipartUpload write the bytes in place: the file a reader may have
-  // open is moved aside first (and back, if the write fails), so the write makes a new one. A
-  // copy reads its source's bytes and then its MD5 file, so it takes the source's turn too: no
-  // write of the source comes between them.
-  const aside = (name, objectOf) => {
-    const method = store[name].bind(store);
-    store[name] = async (...args) => {
-      const [bucket, key, bytes = true, source] = await objectOf(...args);
-      if (!bytes) return whole(bucket, key, () => method(...args));
-      const objectPath = store.getResourcePath(bucket, key, 'object');
-      return together([[bucket, key], ...(source ? [source] : [])], async () => {
-        const moved = beside(objectPath, 'replaced');
-        const had = await rename(objectPath, moved).then(
-          () => true,
-          (error) => {
-            if (error.code === 'ENOENT') return false;
-            throw error;
-          },
-        );
-        try {
-          const out = await method(...args);
-          if (had) await unlink(moved);
-          return out;
-        } catch (error) {
-          if (had) await rename(moved, objectPath);
-          throw error;
-        }
-      });
-    };
-  };
-  // A copy onto itself replaces only the metadata.
-  aside('copyObject', (srcBucket, srcKey, destBucket, destKey) => [destBucket, destKey, srcBucket !== destBucket || srcKey !== destKey, [srcBucket, srcKey]]);
-  aside('putObjectMultipart', async (bucket, uploadId) => [bucket, (await readFile(join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId, 'key'))).toString()]);
+  // s3rver's CopyObject copies the bytes in place, then the MD5 file: a reader could see the new
+  // bytes under the old ETag, and while the copy runs a listing would miss the key. Here a copy
+  // holds its source's turn and its destination's, and writes new bytes renamed into place, as
+  // PutObject does. (CompleteMultipartUpload writes through putObject above.)
+  store.copyObject = (srcBucket, srcKey, destBucket, destKey, replacementMetadata) =>
+    together([[destBucket, destKey], [srcBucket, srcKey]], async () => {
+      const sourcePath = store.getResourcePath(srcBucket, srcKey, 'object');
+      const destPath = store.getResourcePath(destBucket, destKey, 'object');
+      // A copy onto itself replaces only the metadata.
+      if (sourcePath === destPath) {
+        if (replacementMetadata) await store.putMetadata(destBucket, destKey, replacementMetadata);
+        return store.getMetadata(destBucket, destKey);
+      }
+      // Read within the source's turn: the bytes and the metadata of one version.
+      const metadata = replacementMetadata ?? (await store.getMetadata(srcBucket, srcKey).catch(noSuchKey(srcKey)));
+      const written = await writeObjectBytes(() => createReadStream(sourcePath), destPath).catch(noSuchKey(srcKey));
+      await store.putMetadata(destBucket, destKey, metadata, written.md5);
+      return store.getMetadata(destBucket, destKey);
+    });
   return whole;
 }

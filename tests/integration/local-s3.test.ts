@@ -1,4 +1,4 @@
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -172,6 +172,37 @@ describe('the local S3', () => {
     });
     expect(steps).toBeGreaterThanOrEqual(12);
     expect(wrong).toEqual([]);
+  });
+
+  it('lists a key all the while objects are copied onto it, as S3 does', async () => {
+    const [source, target] = ['listed/source.jsonl', 'listed/target.jsonl'];
+    for (const key of [source, target]) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: version(0) }));
+    const missing: number[] = [];
+    let copying = true;
+    const lister = async () => {
+      for (let listing = 0; copying; listing++) {
+        const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'listed/' }));
+        if (!listed.Contents?.some((o) => o.Key === target)) missing.push(listing);
+      }
+    };
+    const listers = Promise.all([lister(), lister()]);
+    for (let n = 0; n < 20; n++) await s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: target, CopySource: `${BUCKET}/${source}` }));
+    copying = false;
+    await listers;
+    expect(missing).toEqual([]);
+  });
+
+  it('completes a multipart upload over an object as one new version, its ETag its bytes\' MD5', async () => {
+    const key = 'multipart/object.jsonl';
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: version(0) }));
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+    const parts = [version(1), version(2)];
+    const uploaded = await Promise.all(parts.map((Body, i) => s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: i + 1, Body }))));
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId, MultipartUpload: { Parts: uploaded.map((p, i) => ({ ETag: p.ETag!, PartNumber: i + 1 })) } }));
+    const read = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    const body = await read.Body!.transformToString();
+    expect(body).toBe(parts.join(''));
+    expect(read.ETag).toBe(`"${md5(body)}"`);
   });
 
   it('copies two objects onto each other at once: each copy finds its source there, and both finish', async () => {
