@@ -99,6 +99,17 @@ function replacedField(record: FileRecord): string | undefined {
   return Object.entries(record.value).find(([, v]) => typeof v === 'string' && v.includes('\uFFFD'))?.[0] ?? '';
 }
 
+/**
+ * A CSV field as ClickHouse's CSV reader hands it over, so the streamed path checks and sends what
+ * the in-engine path would read: a quoted field whole; an unquoted one without the spaces and
+ * tabs around it, and `\N` as no value (an empty field).
+ */
+function asEngineReads(value: string, quoted: boolean): string {
+  if (quoted) return value;
+  const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, '');
+  return trimmed === '\\N' ? '' : trimmed;
+}
+
 class JsonLines extends Splitter {
   protected recordsEnd(text: string): number {
     return text.lastIndexOf('\n') + 1;
@@ -153,7 +164,14 @@ class CsvRecords extends Splitter {
     if (text.trim() === '') return [];
     let rows: string[][];
     try {
-      rows = parseCsv(text, { bom: this.#header === undefined, skip_empty_lines: true, relax_column_count: true });
+      const headerFirst = this.#header === undefined;
+      rows = parseCsv(text, {
+        bom: headerFirst,
+        skip_empty_lines: true,
+        relax_column_count: true,
+        // Each data field as the engine's CSV reader hands it over; the header as written.
+        cast: (value, context) => (headerFirst && context.records === 0 ? value : asEngineReads(value, context.quoting)),
+      });
     } catch (error) {
       // The parser counts the records it read before the bad one, the header among them.
       const before = Number((error as { records?: number }).records ?? 0) - (this.#header ? 0 : 1);

@@ -87,6 +87,34 @@ export function valueSuite(env: Record<string, string>, options: { parquet: bool
     for (const file of files) expect(await h.query(select, { tenant, file }), file).toEqual(expected);
   });
 
+  it('reads CSV fields as written: a quoted field whole, an unquoted one trimmed of spaces and tabs, an unquoted \\N as no value', async () => {
+    const tenant = 'csv-fields';
+    await h.addTenant(tenant, ['time_entries']);
+    const file = h.land(
+      tenant,
+      'time_entries',
+      'fields.csv',
+      [
+        'id,company_id,member,notes,ticket_id,last_updated',
+        '1,1,"  padded  ","\\N",7,2026-02-01T00:00:00Z',
+        '2, 1 ,\t tabbed\t ,\\N, 8 , 2026-02-01T00:00:00Z ',
+        '3,1,"a ""quoted"" one","",\\N,2026-02-01T00:00:00Z',
+      ].join('\n') + '\n',
+    );
+    const result = await h.run({ tenants: [tenant] });
+    expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
+    const rows = await h.query(
+      `SELECT toString(id) AS id, toString(company_id) AS company_id, member, notes, toString(ticket_id) AS ticket_id, toString(last_updated) AS last_updated
+       FROM time_entries WHERE tenant_id = {tenant:String} AND _file = {file:String} ORDER BY id`,
+      { tenant, file },
+    );
+    expect(rows).toEqual([
+      { id: '1', company_id: '1', member: '  padded  ', notes: '\\N', ticket_id: '7', last_updated: '2026-02-01 00:00:00.000' },
+      { id: '2', company_id: '1', member: 'tabbed', notes: '', ticket_id: '8', last_updated: '2026-02-01 00:00:00.000' },
+      { id: '3', company_id: '1', member: 'a "quoted" one', notes: '', ticket_id: null, last_updated: '2026-02-01 00:00:00.000' },
+    ]);
+  });
+
   it('refuses each value its column does not accept, naming row, column, expected type and value; nothing of that file loads', async () => {
     const tenant = 'refusals';
     await h.addTenant(tenant, ['time_entries']);

@@ -26,6 +26,8 @@ export function jsonBody(rows: readonly string[], lineage: Lineage): Buffer {
  */
 export function csvBody(spec: TableSpec, header: readonly string[], rows: readonly string[][], lineage: Lineage): Buffer {
   const at = spec.columns.map((c) => header.indexOf(c.name));
-  return Buffer.from(stringify(rows.map((row) => [lineage.tenant_id, ...at.map((i) => (i === -1 ? '' : row[i]!)), lineage._file, lineage._etag, lineage._loaded_at])));
+  // Every value quoted, so the engine reads it as the Load checked it: unquoted, it would trim the
+  // spaces of a field the file had quoted, and read `\N` as no value. An empty field stays no value.
+  return Buffer.from(stringify(rows.map((row) => [lineage.tenant_id, ...at.map((i) => (i === -1 ? '' : row[i]!)), lineage._file, lineage._etag, lineage._loaded_at]), { quoted: true }));
 }
 
