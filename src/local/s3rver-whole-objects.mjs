@@ -116,16 +116,14 @@ export function wholeObjects(store) {
   store.copyObject = (srcBucket, srcKey, destBucket, destKey, replacementMetadata) =>
     together([[destBucket, destKey], [srcBucket, srcKey]], async () => {
       const sourcePath = store.getResourcePath(srcBucket, srcKey, 'object');
-      const destPath = store.getResourcePath(destBucket, destKey, 'object');
       // A copy onto itself replaces only the metadata.
-      if (sourcePath === destPath) {
+      if (sourcePath === store.getResourcePath(destBucket, destKey, 'object')) {
         if (replacementMetadata) await store.putMetadata(destBucket, destKey, replacementMetadata);
         return store.getMetadata(destBucket, destKey);
       }
       // Read within the source's turn: the bytes and the metadata of one version.
       const metadata = replacementMetadata ?? (await store.getMetadata(srcBucket, srcKey).catch(noSuchKey(srcKey)));
-      const written = await writeObjectBytes(() => createReadStream(sourcePath), destPath).catch(noSuchKey(srcKey));
-      await store.putMetadata(destBucket, destKey, metadata, written.md5);
+      await putObject({ bucket: destBucket, key: destKey, content: () => createReadStream(sourcePath), metadata }).catch(noSuchKey(srcKey));
       return store.getMetadata(destBucket, destKey);
     });
   return whole;
