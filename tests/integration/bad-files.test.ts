@@ -58,6 +58,21 @@ describe('bad files', () => {
     expect(ledger.get('deep/canonical/companies/deep.jsonl')?.status).toBe('failed');
   });
 
+  it('loads files that name their own tenant in tenant_id when their unit splits over a bad neighbour and each loads alone', async () => {
+    const tenant = 'own-tenant';
+    await h.addTenant(tenant, ['companies']);
+    const own = range(1, 30).map((id) => JSON.stringify({ id, tenant_id: tenant, name: `c${id}`, last_updated: '2026-01-01T00:00:00Z' })).join('\n') + '\n';
+    h.land(tenant, 'companies', 'own.jsonl', own);
+    h.land(tenant, 'companies', 'own.csv', `id,tenant_id,name,last_updated\n${range(100, 20).map((id) => `${id},${tenant},c${id},2026-01-01T00:00:00Z`).join('\n')}\n`);
+    h.land(tenant, 'companies', 'foreign.jsonl', '{"id":1000,"tenant_id":"someone-else","last_updated":"2026-01-01T00:00:00Z"}\n');
+
+    await failedRun(tenant);
+    const ledger = await ledgerOf(tenant);
+    expect(ledger.get(`${tenant}/canonical/companies/foreign.jsonl`)?.status).toBe('failed');
+    for (const name of ['own.jsonl', 'own.csv']) expect(ledger.get(`${tenant}/canonical/companies/${name}`), name).toMatchObject({ status: 'loaded' });
+    expect(await h.rawCount('companies', tenant)).toBe(50);
+  });
+
   it.each([
     ['missing id', 'no-id.jsonl', '{"name":"x","last_updated":"2026-01-01T00:00:00Z"}\n', /id/],
     ['missing last_updated', 'no-version.jsonl', '{"id":1,"name":"x"}\n{"id":2}\n', /last_updated/],

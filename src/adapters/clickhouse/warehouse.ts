@@ -225,6 +225,10 @@ export class ClickHouseWarehouse implements Warehouse {
     return row ? { row: Number(row.row), column: row.column, value: row.value } : undefined;
   }
 
+  /**
+   * A file the check read passed. The insert reads its tenant_id too: a column no SELECT names is
+   * pruned from the read, and the reader then refuses the file's header or key as unknown.
+   */
   async insertFile(file: FileRef, dedupToken: string): Promise<void> {
     checkToken(dedupToken);
     const source = await fileSource(file, this.#options.objectUrl, this.#structure(file.table));
@@ -233,7 +237,8 @@ export class ClickHouseWarehouse implements Warehouse {
     await this.#command(
       `INSERT INTO ${this.#ref(file.table)} (${target})
        SELECT {tenant:String}, ${converted(spec).join(', ')}, {file:String}, {etag:String}, now64(3)
-       FROM ${source.sql}${settingsClause({ ...this.#readSettings(), ...dedupInsertSettings(dedupToken) })}`,
+       FROM ${source.sql}
+       WHERE throwIf(${rowProblemSql(spec).foreign_tenant}, 'a row names another tenant') = 0${settingsClause({ ...this.#readSettings(), ...dedupInsertSettings(dedupToken) })}`,
       { ...source.params, ...valueParams(spec.columns), tenant: file.tenant, file: file.key, etag: file.etag },
       file,
     );
