@@ -327,10 +327,13 @@ export interface Misfit {
 
 export type RowProblem = 'missing_id' | 'missing_version' | 'foreign_tenant';
 
+/** A CSV field as the engine reads it: its text (`""` an empty one), or null for no value. */
+export type CsvField = string | null;
+
 /** Rows of one file the Load read itself: JSON objects as text, or CSV fields under the file's header. */
 export type RecordPart = { file: FileRef; /** The file's row number of the first row. */ firstRow: number } & (
   | { format: 'json'; rows: string[] }
-  | { format: 'csv'; header: string[]; rows: string[][] }
+  | { format: 'csv'; header: string[]; rows: CsvField[][] }
 );
 
 /** The rows of one insert: parts of one or more files, all JSON or all CSV. */

@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { PermanentError, type ErrorContext } from '../errors.js';
+import type { CsvField } from '../ports.js';
 import type { FileFormat } from './file-format.js';
 
 /**
@@ -16,7 +17,7 @@ import type { FileFormat } from './file-format.js';
  */
 export type FileRecord = { row: number; bytes: number } & (
   | { kind: 'json'; line: string; value: Record<string, unknown>; /** Each number's text as written (JSON.parse would round it). */ numbers?: Record<string, string> }
-  | { kind: 'csv'; header: string[]; value: string[] }
+  | { kind: 'csv'; header: string[]; value: CsvField[] }
 );
 
 export async function* readRecords(bytes: Readable, format: FileFormat, context: ErrorContext): AsyncGenerator<FileRecord[]> {
@@ -92,7 +93,7 @@ abstract class Splitter {
 /** The field of a leniently decoded record holding U+FFFD ('' when it is not in a field's value), or undefined. */
 function replacedField(record: FileRecord): string | undefined {
   if (record.kind === 'csv') {
-    const i = record.value.findIndex((v) => v.includes('\uFFFD'));
+    const i = record.value.findIndex((v) => v?.includes('\uFFFD'));
     return i === -1 ? undefined : (record.header[i] ?? '');
   }
   if (!record.line.includes('\uFFFD')) return undefined;
@@ -101,13 +102,13 @@ function replacedField(record: FileRecord): string | undefined {
 
 /**
  * A CSV field as ClickHouse's CSV reader hands it over, so the streamed path checks and sends what
- * the in-engine path would read: a quoted field whole; an unquoted one without the spaces and
- * tabs around it, and `\N` as no value (an empty field).
+ * the in-engine path would read: a quoted field whole (`""` an empty text); an unquoted one without
+ * the spaces and tabs around it, and an empty one or `\N` as no value.
  */
-function asEngineReads(value: string, quoted: boolean): string {
+function asEngineReads(value: string, quoted: boolean): CsvField {
   if (quoted) return value;
   const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, '');
-  return trimmed === '\\N' ? '' : trimmed;
+  return trimmed === '' || trimmed === '\\N' ? null : trimmed;
 }
 
 class JsonLines extends Splitter {
@@ -162,7 +163,7 @@ class CsvRecords extends Splitter {
 
   protected records(text: string): FileRecord[] {
     if (text.trim() === '') return [];
-    let rows: string[][];
+    let rows: CsvField[][];
     try {
       const headerFirst = this.#header === undefined;
       rows = parseCsv(text, {
@@ -180,14 +181,15 @@ class CsvRecords extends Splitter {
     const out: FileRecord[] = [];
     for (const value of rows) {
       if (!this.#header) {
-        this.#header = value;
+        // The header's fields are as written (the cast leaves them be), never no value.
+        this.#header = value as string[];
         continue;
       }
       const row = ++this.rows;
       if (value.length !== this.#header.length) {
         throw new PermanentError('PARSE_ERROR', `the row has ${value.length} fields, the header ${this.#header.length}`, { ...this.context, row });
       }
-      out.push({ row, bytes: value.reduce((n, field) => n + field.length + 1, 0), kind: 'csv', header: this.#header, value });
+      out.push({ row, bytes: value.reduce((n, field) => n + (field?.length ?? 0) + 1, 0), kind: 'csv', header: this.#header, value });
     }
     return out;
   }

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PermanentError, type ErrorContext } from '../errors.js';
-import type { FileVersion, ObjectStore, RecordPart, Warehouse } from '../ports.js';
+import type { CsvField, FileVersion, ObjectStore, RecordPart, Warehouse } from '../ports.js';
 import { allowedColumns, columnProblem, rowProblems } from './check-file.js';
 import { dedupToken } from './dedup-token.js';
 import { fileFormat } from './file-format.js';
@@ -136,7 +136,7 @@ async function* partsOf(file: FileVersion, deps: StreamDeps, context: ErrorConte
   const ref = fileRef(file);
   const spec = deps.warehouse.tables.get(file.table);
   let json: string[] = [];
-  let csv: string[][] = [];
+  let csv: CsvField[][] = [];
   let header: string[] | undefined;
   let firstRow = 1;
   let bytes = 0;
@@ -155,10 +155,10 @@ async function* partsOf(file: FileVersion, deps: StreamDeps, context: ErrorConte
         const problem = columnProblem(spec, header, context);
         if (problem) throw problem;
       }
-      const epochs = checkRecord(record, file, spec, context);
+      const sent = checkRecord(record, file, spec, context);
       // A row's own tenant_id (checked equal) is dropped: the insert writes the file's tenant.
-      if (record.kind === 'json') json.push(epochs || 'tenant_id' in record.value ? jsonWith(record, epochs ?? new Map(), 'tenant_id') : record.line);
-      else csv.push(epochs ? record.value.map((v, i) => epochs.get(record.header[i]!) ?? v) : record.value);
+      if (record.kind === 'json') json.push(sent || 'tenant_id' in record.value ? jsonWith(record, sent ?? new Map(), 'tenant_id') : record.line);
+      else csv.push(sent ? record.value.map((v, i) => (sent.has(record.header[i]!) ? sent.get(record.header[i]!)! : v)) : record.value);
       bytes += record.bytes;
       if (json.length + csv.length >= deps.chunkRows || bytes >= deps.chunkBytes) yield flush();
     }
@@ -166,11 +166,11 @@ async function* partsOf(file: FileVersion, deps: StreamDeps, context: ErrorConte
   if (json.length + csv.length > 0) yield flush();
 }
 
-/** A field of a row; an empty CSV field is no value, as the engine reads it into a Nullable column. */
+/** A field of a row: null or undefined when the row has no value there (a CSV field read as no value). */
 function field(record: FileRecord, name: string): unknown {
   if (record.kind === 'json') return record.value[name];
   const i = record.header.indexOf(name);
-  return i === -1 || record.value[i] === '' ? undefined : record.value[i];
+  return i === -1 ? undefined : record.value[i];
 }
 
 function rowProblem(spec: TableSpec, problem: keyof ReturnType<typeof rowProblems>, context: ErrorContext): PermanentError {
@@ -179,19 +179,19 @@ function rowProblem(spec: TableSpec, problem: keyof ReturnType<typeof rowProblem
 }
 
 /**
- * A JSON row with some values replaced by texts, and `omit` left out: the other numbers as
- * written (JSON.parse rounds a large one). A checked row's values are all scalars.
+ * A JSON row with some values replaced (by a text, or null for no value), and `omit` left out: the
+ * other numbers as written (JSON.parse rounds a large one). A checked row's values are all scalars.
  */
-function jsonWith(record: FileRecord & { kind: 'json' }, texts: ReadonlyMap<string, string>, omit?: string): string {
+function jsonWith(record: FileRecord & { kind: 'json' }, texts: ReadonlyMap<string, string | null>, omit?: string): string {
   const value = (key: string, v: unknown) => (texts.has(key) ? JSON.stringify(texts.get(key)) : typeof v === 'number' ? (record.numbers?.[key] ?? JSON.stringify(v)) : JSON.stringify(v));
   return `{${Object.entries(record.value).filter(([key]) => key !== omit).map(([key, v]) => `${JSON.stringify(key)}:${value(key, v)}`).join(',')}}`;
 }
 
 /**
  * The checks of a row the engine's insert would not make: an id and a version, no other tenant,
- * no unknown field. Returns the ISO-8601 texts to send in place of its epoch numbers, if it has any.
+ * no unknown field. Returns the values to send in place of the file's, if any (see checkValues).
  */
-function checkRecord(record: FileRecord, file: FileVersion, spec: TableSpec, context: ErrorContext): Map<string, string> | undefined {
+function checkRecord(record: FileRecord, file: FileVersion, spec: TableSpec, context: ErrorContext): Map<string, string | null> | undefined {
   if (record.kind === 'json') {
     const allowed = allowedColumns(spec);
     for (const key in record.value) {
@@ -211,7 +211,7 @@ const rulesOf = (spec: TableSpec) =>
 
 /** Each value's text as the file holds it: a JSON number as written, a boolean as `true`/`false`. */
 function valueText(record: FileRecord, name: string): string | undefined | { nested: true } {
-  if (record.kind === 'csv') return field(record, name) as string | undefined;
+  if (record.kind === 'csv') return (field(record, name) as string | null | undefined) ?? undefined;
   const value = record.value[name];
   if (value == null) return undefined;
   if (typeof value === 'object') return { nested: true };
@@ -220,12 +220,14 @@ function valueText(record: FileRecord, name: string): string | undefined | { nes
 }
 
 /**
- * Every value fits its column's rule (value-rules.ts), as the in-engine path checks in SQL. An
- * epoch number is sent as its ISO-8601 text: the engine's typed parser would read a JSON number
- * into a DateTime64(3) as milliseconds and a CSV one as seconds, whatever the declared unit.
+ * Every value fits its column's rule (value-rules.ts), as the in-engine path checks in SQL. Returns
+ * what is sent in place of some values, as the in-engine conversion reads them: an epoch number
+ * as its ISO-8601 text (the engine's typed parser would read a JSON number into a DateTime64(3)
+ * as milliseconds and a CSV one as seconds, whatever the declared unit), and an empty text
+ * outside a string column as no value (the typed parser would read a number's as 0).
  */
-function checkValues(record: FileRecord, spec: TableSpec, context: ErrorContext): Map<string, string> | undefined {
-  let epochs: Map<string, string> | undefined;
+function checkValues(record: FileRecord, spec: TableSpec, context: ErrorContext): Map<string, string | null> | undefined {
+  let sent: Map<string, string | null> | undefined;
   for (const { name, rule, required } of rulesOf(spec)) {
     const text = valueText(record, name);
     const at = { ...context, row: record.row, column: name };
@@ -234,8 +236,12 @@ function checkValues(record: FileRecord, spec: TableSpec, context: ErrorContext)
     if (text === undefined) continue;
     if (typeof text === 'object') throw new PermanentError('WRONG_TYPE', `expected ${rule.expected}; got a JSON array or object`, at);
     if (!fitsRule(rule, text)) throw new PermanentError('WRONG_TYPE', valueMessage(rule, text), at);
+    if (text === '' && rule.kind !== 'string') {
+      (sent ??= new Map()).set(name, null);
+      continue;
+    }
     const iso = rule.epoch && epochText(rule, text);
-    if (iso) (epochs ??= new Map()).set(name, iso);
+    if (iso) (sent ??= new Map()).set(name, iso);
   }
-  return epochs;
+  return sent;
 }

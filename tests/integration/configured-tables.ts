@@ -20,6 +20,8 @@ const CONFIG = {
         { name: 'currency', type: 'String' },
         { name: 'issued_at', type: 'DateTime64(0)' },
         { name: 'paid_at', type: 'Nullable(DateTime64(3))' },
+        { name: 'memo', type: 'Nullable(String)' },
+        { name: 'discount', type: 'Nullable(UInt32)' },
         { name: 'revision', type: 'UInt32' },
       ],
       required: ['id', 'revision', 'amount'],
@@ -69,6 +71,8 @@ export function configuredTableSuite(env: Record<string, string> = {}): void {
         'currency String',
         'issued_at DateTime64(0)',
         'paid_at Nullable(DateTime64(3))',
+        'memo Nullable(String)',
+        'discount Nullable(UInt32)',
         'revision UInt32',
         '_file LowCardinality(String)',
         '_etag LowCardinality(String)',
@@ -102,6 +106,50 @@ export function configuredTableSuite(env: Record<string, string> = {}): void {
       expect(error('stale.jsonl')).toMatch(/"last_updated" is not a column of invoices/);
       expect(cause).toContain('ledger/canonical/invoices/cents.jsonl');
       expect(await h.rawCount('invoices', 'ledger')).toBe(1);
+    });
+
+    it('loads an empty text as one in a string column and as no value in any other, from CSV and JSON lines alike', async () => {
+      await h.addTenant('blanks');
+      h.land(
+        'blanks',
+        'invoices',
+        'a.csv',
+        [
+          'id,customer_id,amount,currency,memo,discount,paid_at,revision',
+          'C-1,"",1.00,"","","","",1',
+          'C-2,,1.00,,,,,1',
+          'C-3,\\N,1.00,\\N,\\N,\\N,\\N,1',
+          'C-4,7,1.00,EUR,"\\N",3,,1',
+        ].join('\n') + '\n',
+      );
+      h.land(
+        'blanks',
+        'invoices',
+        'b.jsonl',
+        [
+          { id: 'J-1', customer_id: '', amount: '1.00', currency: '', memo: '', discount: '', paid_at: '', revision: 1 },
+          { id: 'J-2', customer_id: null, amount: '1.00', currency: null, memo: null, discount: null, paid_at: null, revision: 1 },
+          { id: 'J-3', amount: '1.00', revision: 1 },
+        ]
+          .map((r) => JSON.stringify(r))
+          .join('\n') + '\n',
+      );
+      const run = report(await h.run({ tenants: ['blanks'] }));
+      expect(run.ok, run.text).toBe(true);
+      const rows = await h.query<Record<string, unknown>>(
+        "SELECT id, customer_id, currency, memo, discount, toString(paid_at) AS paid FROM invoices WHERE tenant_id = 'blanks' ORDER BY id",
+      );
+      const none = { customer_id: 0, currency: '', memo: null, discount: null, paid: null };
+      expect(rows).toEqual([
+        // A quoted "" is an empty text: kept in memo, no value in the number and timestamp columns.
+        { id: 'C-1', ...none, memo: '' },
+        { id: 'C-2', ...none },
+        { id: 'C-3', ...none },
+        { id: 'C-4', customer_id: 7, currency: 'EUR', memo: '\\N', discount: 3, paid: null },
+        { id: 'J-1', ...none, memo: '' },
+        { id: 'J-2', ...none },
+        { id: 'J-3', ...none },
+      ]);
     });
 
     it('is the only table: another folder is ignored as an unknown table, and an input naming another is refused', async () => {

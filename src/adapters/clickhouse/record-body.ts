@@ -3,7 +3,7 @@
  * lineage, as JSON lines or CSV in the table's column order.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { FileRef } from '../../ports.js';
+import type { CsvField, FileRef } from '../../ports.js';
 import type { TableSpec } from '../../tables.js';
 
 export type Lineage = { tenant_id: string; _file: string; _etag: string; _loaded_at: string };
@@ -21,13 +21,19 @@ export function jsonBody(rows: readonly string[], lineage: Lineage): Buffer {
 }
 
 /**
- * CSV rows in the table's column order, whatever the file's: a column the file lacks is an empty
- * field, which the engine reads as the column's default, as it reads a missing column in-engine.
+ * CSV rows in the table's column order, whatever the file's: a column the file lacks is no value,
+ * which the engine reads as the column's default, as it reads a missing column in-engine.
  */
-export function csvBody(spec: TableSpec, header: readonly string[], rows: readonly string[][], lineage: Lineage): Buffer {
+export function csvBody(spec: TableSpec, header: readonly string[], rows: readonly CsvField[][], lineage: Lineage): Buffer {
   const at = spec.columns.map((c) => header.indexOf(c.name));
-  // Every value quoted, so the engine reads it as the Load checked it: unquoted, it would trim the
-  // spaces of a field the file had quoted, and read `\N` as no value. An empty field stays no value.
-  return Buffer.from(stringify(rows.map((row) => [lineage.tenant_id, ...at.map((i) => (i === -1 ? '' : row[i]!)), lineage._file, lineage._etag, lineage._loaded_at]), { quoted: true }));
+  // Every text quoted, an empty one too, so the engine reads it as the Load checked it: unquoted,
+  // it would trim the spaces of a field the file had quoted, read `\N` as no value, and `""` as
+  // no value rather than an empty text. No value (null) stays an empty unquoted field.
+  return Buffer.from(
+    stringify(
+      rows.map((row) => [lineage.tenant_id, ...at.map((i) => (i === -1 ? null : row[i]!)), lineage._file, lineage._etag, lineage._loaded_at]),
+      { quoted: true, cast: { string: (value) => (value === '' ? { value, quoted_empty: true } : value) } },
+    ),
+  );
 }
 
