@@ -36,6 +36,27 @@ export function allowedColumns(spec: TableSpec): ReadonlySet<string> {
   return allowed;
 }
 
+const NAMED = new WeakMap<TableSpec, ReadonlyMap<string, string>>();
+
+/**
+ * The column a JSON lines or CSV file's name means, or undefined: the engine's readers of these
+ * formats match a name to a column whatever its case (`ID` is id), and the streamed path's checks
+ * read names as they do. (Parquet's reader matches names exactly.)
+ */
+export function columnNamed(spec: TableSpec, name: string): string | undefined {
+  const allowed = allowedColumns(spec);
+  if (allowed.has(name)) return name;
+  let named = NAMED.get(spec);
+  if (!named) NAMED.set(spec, (named = new Map([...allowed].map((c) => [c.toLowerCase(), c]))));
+  return named.get(name.toLowerCase());
+}
+
+/** A name two of a row's names mean (`s` and `S`, or `s` twice), as the engine refuses it. */
+export function twiceNamed(columns: readonly string[], context: ErrorContext): PermanentError | undefined {
+  const twice = columns.find((c, i) => columns.indexOf(c) !== i);
+  return twice === undefined ? undefined : new PermanentError('PARSE_ERROR', `two fields name column ${twice}`, { ...context, column: twice });
+}
+
 /** A column the table lacks, or a required column the file lacks; undefined when the names fit. */
 export function columnProblem(spec: TableSpec, columns: readonly string[], context: ErrorContext, required = true): PermanentError | undefined {
   const table = spec.name;
@@ -53,9 +74,15 @@ export function columnProblem(spec: TableSpec, columns: readonly string[], conte
   return undefined;
 }
 
-/** Checks the file's column names (read by the engine's schema inference) against the table. */
+/**
+ * Checks the file's column names (read by the engine's schema inference) against the table, as
+ * its format's reader matches them: Parquet's exactly, the text formats' whatever their case.
+ */
 async function checkColumns(file: FileRef, warehouse: Warehouse, context: ErrorContext): Promise<void> {
-  const problem = columnProblem(warehouse.tables.get(file.table), await warehouse.fileColumns(file), context);
+  const spec = warehouse.tables.get(file.table);
+  const names = await warehouse.fileColumns(file);
+  const columns = fileFormat(file.key).format === 'Parquet' ? names : names.map((name) => columnNamed(spec, name) ?? name);
+  const problem = columnProblem(spec, columns, context) ?? twiceNamed(columns, context);
   if (problem) throw problem;
 }
 

@@ -20,9 +20,14 @@ export type FileRecord = { row: number; bytes: number } & (
   | { kind: 'csv'; header: string[]; value: CsvField[] }
 );
 
-export async function* readRecords(bytes: Readable, format: FileFormat, context: ErrorContext): AsyncGenerator<FileRecord[]> {
+export interface ReadOptions {
+  /** A CSV header's names as the records carry them (checked, or renamed); throws to refuse the file. */
+  header?: (names: string[]) => string[];
+}
+
+export async function* readRecords(bytes: Readable, format: FileFormat, context: ErrorContext, options: ReadOptions = {}): AsyncGenerator<FileRecord[]> {
   const input = format.compression === 'gzip' ? bytes.pipe(createGunzip()).once('error', (e) => bytes.destroy(e)) : bytes;
-  const split = format.format === 'JSONEachRow' ? new JsonLines(context) : new CsvRecords(context);
+  const split = format.format === 'JSONEachRow' ? new JsonLines(context) : new CsvRecords(context, options.header ?? ((names) => names));
   try {
     for await (const piece of input as AsyncIterable<Buffer>) {
       const records = split.push(piece);
@@ -149,6 +154,13 @@ class JsonLines extends Splitter {
 class CsvRecords extends Splitter {
   #header: string[] | undefined;
 
+  constructor(
+    context: ErrorContext,
+    private readonly headerOf: (names: string[]) => string[],
+  ) {
+    super(context);
+  }
+
   /** The last line break outside quotes ("" inside a quoted field toggles twice: no change). */
   protected recordsEnd(text: string): number {
     let end = 0;
@@ -182,7 +194,7 @@ class CsvRecords extends Splitter {
     for (const value of rows) {
       if (!this.#header) {
         // The header's fields are as written (the cast leaves them be), never no value.
-        this.#header = value as string[];
+        this.#header = this.headerOf(value as string[]);
         continue;
       }
       const row = ++this.rows;

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { PermanentError, type ErrorContext } from '../errors.js';
 import type { CsvField, FileVersion, ObjectStore, RecordPart, Warehouse } from '../ports.js';
-import { allowedColumns, columnProblem, rowProblems } from './check-file.js';
+import { allowedColumns, columnNamed, columnProblem, rowProblems, twiceNamed } from './check-file.js';
 import { dedupToken } from './dedup-token.js';
 import { fileFormat } from './file-format.js';
 import { countLanded, fileRef, type LoadPath } from './load-unit.js';
@@ -148,13 +148,10 @@ async function* partsOf(file: FileVersion, deps: StreamDeps, context: ErrorConte
     bytes = 0;
     return part;
   };
-  for await (const records of readRecords(await deps.store.read(file.key, file.etag), fileFormat(file.key), context)) {
-    for (const record of records) {
-      if (record.kind === 'csv' && !header) {
-        header = record.header;
-        const problem = columnProblem(spec, header, context);
-        if (problem) throw problem;
-      }
+  for await (const records of readRecords(await deps.store.read(file.key, file.etag), fileFormat(file.key), context, { header: (names) => headerOf(spec, names, context) })) {
+    for (const read of records) {
+      const record = read.kind === 'json' ? withColumnNames(read, spec, context) : read;
+      header ??= record.kind === 'csv' ? record.header : undefined;
       const sent = checkRecord(record, file, spec, context);
       // A row's own tenant_id (checked equal) is dropped: the insert writes the file's tenant.
       if (record.kind === 'json') json.push(sent || 'tenant_id' in record.value ? jsonWith(record, sent ?? new Map(), 'tenant_id') : record.line);
@@ -164,6 +161,34 @@ async function* partsOf(file: FileVersion, deps: StreamDeps, context: ErrorConte
     }
   }
   if (json.length + csv.length > 0) yield flush();
+}
+
+/** A CSV header in the table's names (see columnNamed), checked: no unknown column, none twice, every required one. */
+function headerOf(spec: TableSpec, names: readonly string[], context: ErrorContext): string[] {
+  const header = names.map((name) => columnNamed(spec, name) ?? name);
+  const problem = columnProblem(spec, header, context) ?? twiceNamed(header, context);
+  if (problem) throw problem;
+  return header;
+}
+
+/**
+ * A JSON row with its keys in the table's names (see columnNamed), its text rewritten when one
+ * differed: an unknown key, or two keys of one column, refuse the file.
+ */
+function withColumnNames(record: FileRecord & { kind: 'json' }, spec: TableSpec, context: ErrorContext): FileRecord & { kind: 'json' } {
+  const allowed = allowedColumns(spec);
+  const keys = Object.keys(record.value);
+  if (keys.every((key) => allowed.has(key))) return record;
+  const at = { ...context, row: record.row };
+  const names = keys.map((key) => columnNamed(spec, key) ?? key);
+  const problem = columnProblem(spec, names, at, false) ?? twiceNamed(names, at);
+  if (problem) throw problem;
+  const renamed = { ...record, value: {} as Record<string, unknown>, numbers: {} as Record<string, string> };
+  keys.forEach((key, i) => {
+    renamed.value[names[i]!] = record.value[key];
+    if (record.numbers?.[key] !== undefined) renamed.numbers[names[i]!] = record.numbers[key];
+  });
+  return { ...renamed, line: jsonWith(renamed, new Map()) };
 }
 
 /** A field of a row: null or undefined when the row has no value there (a CSV field read as no value). */
@@ -188,16 +213,10 @@ function jsonWith(record: FileRecord & { kind: 'json' }, texts: ReadonlyMap<stri
 }
 
 /**
- * The checks of a row the engine's insert would not make: an id and a version, no other tenant,
- * no unknown field. Returns the values to send in place of the file's, if any (see checkValues).
+ * The checks of a row the engine's insert would not make: an id and a version, no other tenant
+ * (its names were checked on reading). Returns the values to send in place of the file's, if any (see checkValues).
  */
 function checkRecord(record: FileRecord, file: FileVersion, spec: TableSpec, context: ErrorContext): Map<string, string | null> | undefined {
-  if (record.kind === 'json') {
-    const allowed = allowedColumns(spec);
-    for (const key in record.value) {
-      if (!allowed.has(key)) throw columnProblem(spec, Object.keys(record.value), { ...context, row: record.row }, false)!;
-    }
-  }
   if (field(record, 'id') == null) throw rowProblem(spec, 'missing_id', { ...context, row: record.row });
   if (field(record, spec.version) == null) throw rowProblem(spec, 'missing_version', { ...context, row: record.row });
   const tenant = field(record, 'tenant_id');

@@ -115,6 +115,31 @@ export function valueSuite(env: Record<string, string>, options: { parquet: bool
     ]);
   });
 
+  it("matches a file's names to columns whatever their case, as the engine's readers do; a column named twice refuses its file", async () => {
+    const tenant = 'names';
+    await h.addTenant(tenant, ['time_entries']);
+    h.land(tenant, 'time_entries', 'upper.jsonl', JSON.stringify({ ID: 1, Company_ID: 1, MEMBER: 'm1', Last_Updated: '2026-02-01T00:00:00Z', Tenant_Id: tenant, hours: '1.5' }) + '\n');
+    h.land(tenant, 'time_entries', 'upper.csv', 'ID,COMPANY_ID,Member,LAST_UPDATED,TENANT_ID\n2,1,m2,2026-02-01T00:00:00Z,names\n');
+    h.land(tenant, 'time_entries', 'twice.jsonl', JSON.stringify({ id: 3, company_id: 1, member: 'm', Member: 'n', last_updated: '2026-02-01T00:00:00Z' }) + '\n');
+    h.land(tenant, 'time_entries', 'twice.csv', 'id,company_id,member,MEMBER,last_updated\n4,1,m,n,2026-02-01T00:00:00Z\n');
+    h.land(tenant, 'time_entries', 'same-twice.csv', 'id,company_id,member,member,last_updated\n5,1,m,n,2026-02-01T00:00:00Z\n');
+    const result = await h.run({ tenants: [tenant] });
+    expect(result.status).toBe('FAILED');
+    const ledger: Map<string, LedgerEntry> = await (await h.runtime.deps()).ledger.listItem(tenant, 'time_entries');
+    const entry = (name: string) => ledger.get(`${tenant}/canonical/time_entries/${name}`);
+    expect(entry('upper.jsonl')?.status).toBe('loaded');
+    expect(entry('upper.csv')?.status).toBe('loaded');
+    for (const name of ['twice.jsonl', 'twice.csv', 'same-twice.csv']) {
+      expect(entry(name)?.status, name).toBe('failed');
+      expect(entry(name)?.error, name).toMatch(/member/i);
+    }
+    const rows = await h.query(`SELECT toString(id) AS id, member, toString(hours) AS hours FROM time_entries WHERE tenant_id = {tenant:String} ORDER BY id`, { tenant });
+    expect(rows).toEqual([
+      { id: '1', member: 'm1', hours: '1.5' },
+      { id: '2', member: 'm2', hours: '0' },
+    ]);
+  });
+
   it('refuses each value its column does not accept, naming row, column, expected type and value; nothing of that file loads', async () => {
     const tenant = 'refusals';
     await h.addTenant(tenant, ['time_entries']);
