@@ -153,6 +153,8 @@ class JsonLines extends Splitter {
 
 class CsvRecords extends Splitter {
   #header: string[] | undefined;
+  /** The text read so far ends with an empty line. */
+  #blankAtEnd = false;
 
   constructor(
     context: ErrorContext,
@@ -174,30 +176,47 @@ class CsvRecords extends Splitter {
   }
 
   protected records(text: string): FileRecord[] {
-    if (text.trim() === '') return [];
-    let rows: CsvField[][];
+    // Empty lines end a file, as the engine's CSV reader allows them (with
+    // input_format_csv_skip_trailing_empty_lines); one before the header or a row refuses it.
+    const blankBefore = this.#blankAtEnd;
+    this.#blankAtEnd = /(^|\n)\r?\n$/.test(text);
+    if (/^(\r?\n)*$/.test(text)) {
+      this.#blankAtEnd ||= blankBefore;
+      return [];
+    }
+    let rows: { record: CsvField[]; info: { empty_lines: number } }[];
     try {
       const headerFirst = this.#header === undefined;
+      // With `info`, each record comes with the parser's counts (its typings omit the overload).
       rows = parseCsv(text, {
         bom: headerFirst,
         skip_empty_lines: true,
         relax_column_count: true,
+        info: true,
         // Each data field as the engine's CSV reader hands it over; the header as written.
         cast: (value, context) => (headerFirst && context.records === 0 ? value : asEngineReads(value, context.quoting)),
-      });
+      }) as unknown as typeof rows;
     } catch (error) {
       // The parser counts the records it read before the bad one, the header among them.
       const before = Number((error as { records?: number }).records ?? 0) - (this.#header ? 0 : 1);
       throw new PermanentError('PARSE_ERROR', (error as Error).message, { ...this.context, row: this.rows + Math.max(before, 0) + 1 }, { cause: error });
     }
     const out: FileRecord[] = [];
-    for (const value of rows) {
+    let blanks = 0;
+    for (const { record: value, info } of rows) {
+      if (info.empty_lines > blanks || (blanks === 0 && blankBefore)) {
+        const where = this.#header ? `row ${this.rows + 1}` : 'the header';
+        throw new PermanentError('PARSE_ERROR', `an empty line before ${where}: empty lines may only end a file`, { ...this.context, row: this.rows + 1 });
+      }
+      blanks = info.empty_lines;
       if (!this.#header) {
         // The header's fields are as written (the cast leaves them be), never no value.
         this.#header = this.headerOf(value as string[]);
         continue;
       }
       const row = ++this.rows;
+      // One comma may end a row (the engine's reader skips it), not a field after it.
+      if (value.length === this.#header.length + 1 && value[this.#header.length] === null) value.pop();
       if (value.length !== this.#header.length) {
         throw new PermanentError('PARSE_ERROR', `the row has ${value.length} fields, the header ${this.#header.length}`, { ...this.context, row });
       }

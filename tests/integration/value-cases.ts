@@ -115,6 +115,27 @@ export function valueSuite(env: Record<string, string>, options: { parquet: bool
     ]);
   });
 
+  it('loads a CSV file ended by empty lines, or rows ended by one comma; an empty line before a row refuses its file, naming the row', async () => {
+    const tenant = 'csv-lines';
+    await h.addTenant(tenant, ['time_entries']);
+    const header = 'id,company_id,member,last_updated';
+    const row = (id: number, end = '') => `${id},1,m${id},2026-02-01T00:00:00Z${end}`;
+    h.land(tenant, 'time_entries', 'ends-blank.csv', `${header}\n${row(1)}\n${row(2)}\n\n\n`);
+    h.land(tenant, 'time_entries', 'ends-blank-crlf.csv', `${header}\r\n${row(3)}\r\n\r\n`);
+    h.land(tenant, 'time_entries', 'row-commas.csv', `${header}\n${row(4, ',')}\n${row(5, ', ')}\n`);
+    h.land(tenant, 'time_entries', 'blank-between.csv', `${header}\n${row(6)}\n\n${row(7)}\n`);
+    h.land(tenant, 'time_entries', 'blank-first.csv', `${header}\n\n${row(8)}\n`);
+    const result = await h.run({ tenants: [tenant] });
+    expect(result.status).toBe('FAILED');
+    const ledger: Map<string, LedgerEntry> = await (await h.runtime.deps()).ledger.listItem(tenant, 'time_entries');
+    const entry = (name: string) => ledger.get(`${tenant}/canonical/time_entries/${name}`);
+    for (const name of ['ends-blank.csv', 'ends-blank-crlf.csv', 'row-commas.csv']) expect(entry(name), name).toMatchObject({ status: 'loaded' });
+    expect(entry('blank-between.csv')).toMatchObject({ status: 'failed', error: expect.stringContaining('row 2') });
+    expect(entry('blank-first.csv')).toMatchObject({ status: 'failed', error: expect.stringContaining('row 1') });
+    const rows = await h.query<{ id: string; member: string }>(`SELECT toString(id) AS id, member FROM time_entries WHERE tenant_id = {tenant:String} ORDER BY id`, { tenant });
+    expect(rows).toEqual([1, 2, 3, 4, 5].map((id) => ({ id: String(id), member: `m${id}` })));
+  });
+
   it("matches a file's names to columns whatever their case, as the engine's readers do; a column named twice refuses its file", async () => {
     const tenant = 'names';
     await h.addTenant(tenant, ['time_entries']);

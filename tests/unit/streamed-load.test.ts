@@ -131,6 +131,27 @@ describe('readRecords', () => {
     expect(out).toEqual([[1, ['1', 'ü\nx']], [2, ['2', 'y']]]);
   });
 
+  it('lets empty lines end a CSV file and one comma end a row, and refuses an empty line before a row, wherever the stream is cut', async () => {
+    const readCut = async (body: string, cut: number) => {
+      const bytes = Buffer.from(body);
+      const out: unknown[] = [];
+      for await (const batch of readRecords(Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]), fileFormat('a.csv'), {})) for (const r of batch) out.push([r.row, r.value]);
+      return out;
+    };
+    const good = [[1, ['1', 'a']], [2, ['2', 'b']]];
+    for (const body of ['id,name\n1,a\n2,b\n\n\n', 'id,name\r\n1,a\r\n2,b\r\n\r\n', 'id,name\n1,a,\n2,b, \n']) {
+      for (let cut = 0; cut <= body.length; cut++) expect(await readCut(body, cut), `${JSON.stringify(body)} cut at ${cut}`).toEqual(good);
+    }
+    for (const [body, row] of [['id,name\n1,a\n\n2,b\n', 2], ['id,name\n\n1,a\n', 1], ['\nid,name\n1,a\n', 1], ['id,name\r\n1,a\r\n\r\n\r\n2,b\r\n', 2]] as const) {
+      for (let cut = 0; cut <= body.length; cut++) {
+        await expect(readCut(body, cut), `${JSON.stringify(body)} cut at ${cut}`).rejects.toMatchObject({ code: 'PARSE_ERROR', context: { row }, message: expect.stringMatching(/empty line/) });
+      }
+    }
+    // A quoted field after the comma, or two commas, is a field too many.
+    await expect(read('a.csv', 'id,name\n1,a,""\n')).rejects.toMatchObject({ code: 'PARSE_ERROR', context: { row: 1 } });
+    await expect(read('a.csv', 'id,name\n1,a,,\n')).rejects.toMatchObject({ code: 'PARSE_ERROR', context: { row: 1 } });
+  });
+
   it('names the data row of a malformed CSV record', async () => {
     await expect(read('a.csv', 'id,name\n1,a\n2,b"c\n')).rejects.toMatchObject({ code: 'PARSE_ERROR', context: { row: 2 } });
   });

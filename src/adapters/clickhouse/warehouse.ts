@@ -69,6 +69,8 @@ export class ClickHouseWarehouse implements Warehouse {
     const rows = this.#options.insertBlockRows;
     return {
       input_format_skip_unknown_fields: 0,
+      // Empty lines may end a CSV file (an exporter's extra line break); one between rows still fails it.
+      input_format_csv_skip_trailing_empty_lines: 1,
       input_format_allow_errors_num: 0,
       input_format_allow_errors_ratio: 0,
       // The streamed path's typed insert reads only values the value rules accepted (ISO-8601).
