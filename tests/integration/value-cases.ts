@@ -99,6 +99,8 @@ export function valueSuite(env: Record<string, string>, options: { parquet: bool
         '1,1,"  padded  ","\\N",7,2026-02-01T00:00:00Z',
         '2, 1 ,\t tabbed\t ,\\N, 8 , 2026-02-01T00:00:00Z ',
         '3,1,"a ""quoted"" one","",\\N,2026-02-01T00:00:00Z',
+        // An empty line inside a quoted field is the field's (no end of anything).
+        '4,1,"one\n\nthree","\r\n\r\n",9,2026-02-01T00:00:00Z',
       ].join('\n') + '\n',
     );
     const result = await h.run({ tenants: [tenant] });
@@ -112,6 +114,7 @@ export function valueSuite(env: Record<string, string>, options: { parquet: bool
       { id: '1', company_id: '1', member: '  padded  ', notes: '\\N', ticket_id: '7', last_updated: '2026-02-01 00:00:00.000' },
       { id: '2', company_id: '1', member: 'tabbed', notes: '', ticket_id: '8', last_updated: '2026-02-01 00:00:00.000' },
       { id: '3', company_id: '1', member: 'a "quoted" one', notes: '', ticket_id: null, last_updated: '2026-02-01 00:00:00.000' },
+      { id: '4', company_id: '1', member: 'one\n\nthree', notes: '\r\n\r\n', ticket_id: '9', last_updated: '2026-02-01 00:00:00.000' },
     ]);
   });
 

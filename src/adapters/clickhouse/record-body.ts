@@ -1,10 +1,8 @@
 /**
  * The bodies of the streamed path's inserts: rows the Load read and checked itself, with their
- * lineage, as JSON lines or CSV in the table's column order.
+ * lineage, as JSON lines whatever the file's format.
  */
-import { stringify } from 'csv-stringify/sync';
 import type { CsvField, FileRef } from '../../ports.js';
-import type { TableSpec } from '../../tables.js';
 
 export type Lineage = { tenant_id: string; _file: string; _etag: string; _loaded_at: string };
 
@@ -21,19 +19,14 @@ export function jsonBody(rows: readonly string[], lineage: Lineage): Buffer {
 }
 
 /**
- * CSV rows in the table's column order, whatever the file's: a column the file lacks is no value,
- * which the engine reads as the column's default, as it reads a missing column in-engine.
+ * CSV rows as JSON lines under the header's names, with their lineage: a field with no value is
+ * left out (the column's default, as in-engine), a text is a JSON string, whole. Never sent as
+ * CSV: an empty line inside a quoted field would end the data of an INSERT sent inline with its
+ * statement (as chDB takes it), and the rest would be read as another statement.
  */
-export function csvBody(spec: TableSpec, header: readonly string[], rows: readonly CsvField[][], lineage: Lineage): Buffer {
-  const at = spec.columns.map((c) => header.indexOf(c.name));
-  // Every text quoted, an empty one too, so the engine reads it as the Load checked it: unquoted,
-  // it would trim the spaces of a field the file had quoted, read `\N` as no value, and `""` as
-  // no value rather than an empty text. No value (null) stays an empty unquoted field.
-  return Buffer.from(
-    stringify(
-      rows.map((row) => [lineage.tenant_id, ...at.map((i) => (i === -1 ? null : row[i]!)), lineage._file, lineage._etag, lineage._loaded_at]),
-      { quoted: true, cast: { string: (value) => (value === '' ? { value, quoted_empty: true } : value) } },
-    ),
-  );
+export function csvBody(header: readonly string[], rows: readonly CsvField[][], lineage: Lineage): Buffer {
+  const fields = JSON.stringify(lineage).slice(0, -1);
+  // A row's own tenant_id (checked equal) is dropped: the lineage names the file's tenant.
+  const keys = header.map((name) => (name === 'tenant_id' ? undefined : `,${JSON.stringify(name)}:`));
+  return Buffer.from(rows.map((row) => fields + row.map((value, i) => (value === null || keys[i] === undefined ? '' : keys[i] + JSON.stringify(value))).join('') + '}').join('\n') + '\n');
 }
-

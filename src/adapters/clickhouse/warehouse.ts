@@ -291,7 +291,7 @@ export class ClickHouseWarehouse implements Warehouse {
     if (chunk.some((p) => p.file.table !== table || p.format !== first.format)) throw new Error('one insert takes rows of one table, in one format');
     const columns = [TENANT_COLUMN, ...this.#spec(table).columns, ...LINEAGE_COLUMNS];
     const loadedAt = new Date().toISOString();
-    const body = Buffer.concat(chunk.map((part) => (part.format === 'json' ? jsonBody(part.rows, lineage(part.file, loadedAt)) : csvBody(this.#spec(table), part.header, part.rows, lineage(part.file, loadedAt)))));
+    const body = Buffer.concat(chunk.map((part) => (part.format === 'json' ? jsonBody(part.rows, lineage(part.file, loadedAt)) : csvBody(part.header, part.rows, lineage(part.file, loadedAt)))));
     const settings = settingsClause({
       ...this.#readSettings(),
       // One chunk is one block: the parser's and the squashing thresholds are out of its reach.
@@ -306,7 +306,7 @@ export class ClickHouseWarehouse implements Warehouse {
     const target = dedupToken === undefined ? `FUNCTION null({structure:String}) ${list}` : `${this.#ref(table)} ${list}`;
     try {
       const result = await this.#client.exec({
-        query: `INSERT INTO ${target}${settings} FORMAT ${first.format === 'json' ? 'JSONEachRow' : 'CSV'}`,
+        query: `INSERT INTO ${target}${settings} FORMAT JSONEachRow`,
         values: Readable.from([body]),
         query_params: { structure: columns.map((c) => `${c.name} ${c.type}`).join(', ') },
       });
