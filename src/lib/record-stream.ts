@@ -116,6 +116,31 @@ function asEngineReads(value: string, quoted: boolean): CsvField {
   return trimmed === '' || trimmed === '\\N' ? null : trimmed;
 }
 
+/** JSON's whitespace: space, tab, line feed, carriage return. */
+const WHITESPACE = new Set([32, 9, 10, 13]);
+
+/**
+ * The keys of a JSON object's own fields as written, a key given twice twice (JSON.parse keeps
+ * only its last value). `line` is one object JSON.parse has read.
+ */
+export function objectKeys(line: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 34) {
+      let end = i + 1;
+      while (line.charCodeAt(end) !== 34) end += line.charCodeAt(end) === 92 ? 2 : 1;
+      let next = end + 1;
+      while (WHITESPACE.has(line.charCodeAt(next))) next++;
+      if (depth === 1 && line.charCodeAt(next) === 58) keys.push(JSON.parse(line.slice(i, end + 1)) as string);
+      i = end;
+    } else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) depth--;
+  }
+  return keys;
+}
+
 class JsonLines extends Splitter {
   protected recordsEnd(text: string): number {
     return text.lastIndexOf('\n') + 1;

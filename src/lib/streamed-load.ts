@@ -19,7 +19,7 @@ import { dedupToken } from './dedup-token.js';
 import { fileFormat } from './file-format.js';
 import { countLanded, fileRef, type LoadPath } from './load-unit.js';
 import { batchFiles } from './plan.js';
-import { readRecords, type FileRecord } from './record-stream.js';
+import { objectKeys, readRecords, type FileRecord } from './record-stream.js';
 import { columnRule, epochText, fitsRule, valueMessage, type ValueRule } from './value-rules.js';
 import type { TableSpec } from '../tables.js';
 
@@ -153,9 +153,13 @@ async function* partsOf(file: FileVersion, deps: StreamDeps, context: ErrorConte
       const record = read.kind === 'json' ? withColumnNames(read, spec, context) : read;
       header ??= record.kind === 'csv' ? record.header : undefined;
       const sent = checkRecord(record, file, spec, context);
-      // A row's own tenant_id (checked equal) is dropped: the insert writes the file's tenant.
-      if (record.kind === 'json') json.push(sent || 'tenant_id' in record.value ? jsonWith(record, sent ?? new Map(), 'tenant_id') : record.line);
-      else csv.push(sent ? record.value.map((v, i) => (sent.has(record.header[i]!) ? sent.get(record.header[i]!)! : v)) : record.value);
+      if (record.kind === 'json') {
+        // A row's own tenant_id (checked equal) is dropped: the insert writes the file's tenant.
+        const rewritten = sent !== undefined || 'tenant_id' in record.value || record !== read;
+        // The engine refuses a key given twice in a row sent as written; one written anew has lost it.
+        if (rewritten && read.kind === 'json') refuseKeyTwice(read, spec, context);
+        json.push(rewritten ? jsonWith(record, sent ?? new Map(), 'tenant_id') : record.line);
+      } else csv.push(sent ? record.value.map((v, i) => (sent.has(record.header[i]!) ? sent.get(record.header[i]!)! : v)) : record.value);
       bytes += record.bytes;
       if (json.length + csv.length >= deps.chunkRows || bytes >= deps.chunkBytes) yield flush();
     }
@@ -189,6 +193,13 @@ function withColumnNames(record: FileRecord & { kind: 'json' }, spec: TableSpec,
     if (record.numbers?.[key] !== undefined) renamed.numbers[names[i]!] = record.numbers[key];
   });
   return { ...renamed, line: jsonWith(renamed, new Map()) };
+}
+
+/** Refuses a row giving a key twice, as the engine does (JSON.parse keeps the last value). */
+function refuseKeyTwice(record: FileRecord & { kind: 'json' }, spec: TableSpec, context: ErrorContext): void {
+  const keys = objectKeys(record.line);
+  if (keys.length === Object.keys(record.value).length) return;
+  throw twiceNamed(keys.map((key) => columnNamed(spec, key) ?? key), { ...context, row: record.row })!;
 }
 
 /** A field of a row: null or undefined when the row has no value there (a CSV field read as no value). */

@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../src/errors.js';
 import { fileFormat } from '../../src/lib/file-format.js';
-import { readRecords } from '../../src/lib/record-stream.js';
+import { objectKeys, readRecords } from '../../src/lib/record-stream.js';
 import { chunkToken, streamFile, streamUnit, streamedUnits } from '../../src/lib/streamed-load.js';
 import type { FileVersion } from '../../src/ports.js';
 import { MemoryStore, ScriptedWarehouse } from './fakes.js';
@@ -164,5 +165,19 @@ describe('readRecords', () => {
   it('reads a .json file of JSON lines, and refuses a .json array by name instead of failing on its first line', async () => {
     expect(await read('a.json', '{"id":1}\n{"id":2}\n')).toEqual([[1, { id: 1 }], [2, { id: 2 }]]);
     await expect(read('a.json', '[\n {"id":1},\n {"id":2}\n]\n')).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT', message: expect.stringMatching(/JSON array.*in-engine/) });
+  });
+});
+
+describe('objectKeys', () => {
+  it("lists an object's own keys as written, whatever its values and spacing", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.constantFrom(undefined, 1, '\t', ' \r\n '), (value, space) => {
+        expect(objectKeys(JSON.stringify(value, null, space))).toEqual(Object.keys(value));
+      }),
+    );
+  });
+
+  it('lists a key given twice twice, which JSON.parse keeps once', () => {
+    expect(objectKeys('{"a":1,"b":{"a":2},"a" :"x\\"a\\":"}')).toEqual(['a', 'b', 'a']);
   });
 });
