@@ -23,9 +23,13 @@ const TYPES = {
   nd: 'Nullable(Decimal(9, 2))',
   t: 'DateTime64(3)',
   nt: 'Nullable(DateTime64(3))',
+  es: 'DateTime64(3)',
+  em: 'Nullable(DateTime64(3))',
 };
+/** Columns that take epoch numbers of a declared unit. */
+const EPOCHS: Record<string, string> = { es: 'seconds', em: 'milliseconds' };
 const CONFIG = {
-  tables: { x: { columns: [{ name: 'id', type: 'UInt64' }, { name: 'v', type: 'UInt32' }, ...Object.entries(TYPES).map(([name, type]) => ({ name, type }))], required: ['id', 'v'], version: 'v' } },
+  tables: { x: { columns: [{ name: 'id', type: 'UInt64' }, { name: 'v', type: 'UInt32' }, ...Object.entries(TYPES).map(([name, type]) => ({ name, type, ...(EPOCHS[name] ? { epoch: EPOCHS[name] } : {}) }))], required: ['id', 'v'], version: 'v' } },
 };
 
 /** A value as JSON text (undefined: the key is absent). */
@@ -46,6 +50,11 @@ const JSON_VALUES: Record<string, string | undefined> = {
   decimal: '1.5',
   decimalText: '"1.50"',
   object: '{"a":1}',
+  epochSeconds: '1769904000',
+  epochMillis: '1769904000123',
+  epochText: '"1769904000"',
+  zoned: '"2026-01-01T10:11:12.345+05:30"',
+  dayFirst: '"02/01/2026"',
 };
 /** A CSV field as written. */
 const CSV_FIELDS: Record<string, string> = {
@@ -65,6 +74,11 @@ const CSV_FIELDS: Record<string, string> = {
   paddedTime: ' 2026-01-01T00:00:00Z ',
   boolean: 'true',
   decimal: '1.5',
+  epochSeconds: '1769904000',
+  epochMillis: '1769904000123',
+  quotedEpoch: '"1769904000"',
+  zoned: '2026-01-01 10:11:12.345+05:30',
+  dayFirst: '02/01/2026',
 };
 /** Whole files around the values: names, tenants, lines. `@` is the file's own id. */
 const SHAPES: Record<string, string> = {
@@ -142,7 +156,7 @@ async function load(path: 'in-engine' | 'streamed', files: Record<string, string
   const cli = async (...args: string[]) => (await run(process.execPath, [BIN, ...args, '--data-dir', dir], { env, maxBuffer: 64 << 20 }).catch((e: { stdout: string }) => e)).stdout;
   await cli('tenants', 'add', 't');
   await cli('run', '--json');
-  const columns = ['s', 'ns', 'u', 'nu', 'd', 'nd', 't', 'nt'].map((c) => `toString(${c}) AS ${c}, isNull(${c}) AS ${c}_null`).join(', ');
+  const columns = Object.keys(TYPES).map((c) => `toString(${c}) AS ${c}, isNull(${c}) AS ${c}_null`).join(', ');
   const rows = await cli('sql', `SELECT _file, toString(id) AS id, ${columns} FROM x ORDER BY _file, id FORMAT JSONEachRow`);
   const entries = JSON.parse(await cli('files', 'list', '--tenant', 't', '--json')) as { key: string; status: string; error?: string }[];
   const outcomes = new Map<string, Outcome>();
