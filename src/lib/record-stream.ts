@@ -27,7 +27,7 @@ export interface ReadOptions {
 
 export async function* readRecords(bytes: Readable, format: FileFormat, context: ErrorContext, options: ReadOptions = {}): AsyncGenerator<FileRecord[]> {
   const input = format.compression === 'gzip' ? bytes.pipe(createGunzip()).once('error', (e) => bytes.destroy(e)) : bytes;
-  const split = format.format === 'JSONEachRow' ? new JsonLines(context) : new CsvRecords(context, options.header ?? ((names) => names));
+  const split = format.format === 'JSONEachRow' ? new JsonObjects(context) : new CsvRecords(context, options.header ?? ((names) => names));
   try {
     for await (const piece of input as AsyncIterable<Buffer>) {
       const records = split.push(piece);
@@ -141,39 +141,118 @@ export function objectKeys(line: string): string[] {
   return keys;
 }
 
-class JsonLines extends Splitter {
+/**
+ * JSON objects as ClickHouse's JSONEachRow reader takes them: one a line, or over several lines,
+ * or several on a line, apart by whitespace or commas, or all in one JSON array. Each object is a
+ * row, numbered as the engine numbers it. A line holding one object is parsed as it is; any other
+ * framing is scanned for where each object ends, each character once, whatever the pieces.
+ */
+class JsonObjects extends Splitter {
+  /** The objects read by the last `recordsEnd`, handed out by `records`. */
+  #read: FileRecord[] | undefined;
+  /** The scan of an object not yet closed at the start of the carry. */
+  #open: ObjectScan | undefined;
+
   protected recordsEnd(text: string): number {
-    return text.lastIndexOf('\n') + 1;
+    const out: FileRecord[] = [];
+    let i = 0;
+    for (;;) {
+      while (i < text.length && isBetweenObjects(text.charCodeAt(i))) i++;
+      if (i >= text.length) break;
+      if (text.charCodeAt(i) !== 123) {
+        throw new PermanentError('PARSE_ERROR', `expected a JSON object; got ${JSON.stringify(text.slice(i, i + 40))}`, { ...this.context, row: this.rows + 1 });
+      }
+      if (!this.#open) {
+        const record = this.#wholeLine(text, i);
+        if (record) {
+          out.push(record.record);
+          i = record.next;
+          continue;
+        }
+      }
+      const scan = this.#open ?? { at: i, depth: 0, inString: false, escaped: false };
+      const end = scanObject(text, scan);
+      if (end === -1) {
+        // Scanned as far as the text goes: the next piece resumes where this one stopped.
+        this.#open = { ...scan, at: text.length - i };
+        if (text.length - i > MAX_OBJECT_CHARS) {
+          throw new PermanentError('PARSE_ERROR', `no end of a JSON object within ${MAX_OBJECT_CHARS / 2 ** 20} MiB (an unclosed string or object?)`, { ...this.context, row: this.rows + 1 });
+        }
+        break;
+      }
+      this.#open = undefined;
+      // Line breaks outside strings are whitespace (a string holds none): the row is one line.
+      out.push(this.#parse(text.slice(i, end).replace(/[\r\n]/g, ' ')));
+      i = end;
+    }
+    this.#read = out;
+    return this.#open ? text.length - this.#open.at : i;
   }
 
   protected records(text: string): FileRecord[] {
-    const out: FileRecord[] = [];
-    for (const raw of text.split('\n')) {
-      let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (this.rows === 0 && line.startsWith('\uFEFF')) line = line.slice(1);
-      if (line.trim() === '') continue;
-      // A JSON array (a `.json` file) cannot be cut into rows as it streams: refuse it by name.
-      if (this.rows === 0 && line.trimStart().startsWith('[')) {
-        throw new PermanentError('UNSUPPORTED_FORMAT', 'a JSON array cannot be streamed; land it as JSON lines (one object a line) or load it in-engine', this.context);
-      }
-      const row = ++this.rows;
-      let value: unknown;
-      let numbers: Record<string, string> | undefined;
-      try {
-        value = JSON.parse(line, (key, v: unknown, context?: { source?: string }) => {
-          if (typeof v === 'number' && context?.source !== undefined) (numbers ??= {})[key] = context.source;
-          return v;
-        });
-      } catch (error) {
-        throw new PermanentError('PARSE_ERROR', `not a JSON object: ${(error as Error).message}`, { ...this.context, row }, { cause: error });
-      }
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new PermanentError('PARSE_ERROR', 'a line of a JSON lines file must be one JSON object', { ...this.context, row });
-      }
-      out.push({ row, bytes: line.length, kind: 'json', line, value: value as Record<string, unknown>, ...(numbers ? { numbers } : {}) });
+    // After the last piece, what is left is read here: an object still open is not closed.
+    if (!this.#read) {
+      const end = this.recordsEnd(text);
+      if (end < text.length) throw new PermanentError('PARSE_ERROR', 'a JSON object is not closed', { ...this.context, row: this.rows + 1 });
     }
+    const out = this.#read!;
+    this.#read = undefined;
     return out;
   }
+
+  /** The object filling the rest of its line, if it does (the common case), and where the next line starts. */
+  #wholeLine(text: string, start: number): { record: FileRecord; next: number } | undefined {
+    const newline = text.indexOf('\n', start);
+    if (newline === -1) return undefined;
+    const end = text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
+    if (text.charCodeAt(end - 1) !== 125) return undefined;
+    try {
+      return { record: this.#parse(text.slice(start, end)), next: newline + 1 };
+    } catch {
+      return undefined;
+    }
+  }
+
+  #parse(line: string): FileRecord {
+    const row = ++this.rows;
+    let value: unknown;
+    let numbers: Record<string, string> | undefined;
+    try {
+      value = JSON.parse(line, (key, v: unknown, context?: { source?: string }) => {
+        if (typeof v === 'number' && context?.source !== undefined) (numbers ??= {})[key] = context.source;
+        return v;
+      });
+    } catch (error) {
+      this.rows--;
+      throw new PermanentError('PARSE_ERROR', `not a JSON object: ${(error as Error).message}`, { ...this.context, row }, { cause: error });
+    }
+    return { row, bytes: line.length, kind: 'json', line, value: value as Record<string, unknown>, ...(numbers ? { numbers } : {}) };
+  }
+}
+
+/** Between two objects: JSON's whitespace, a byte order mark, a comma, or an array's bracket. */
+const isBetweenObjects = (c: number) => c === 32 || c === 10 || c === 13 || c === 9 || c === 0xfeff || c === 44 || c === 91 || c === 93;
+
+/** The longest JSON object read whole: beyond it, a file's object is taken for unclosed. */
+const MAX_OBJECT_CHARS = 16 * 2 ** 20;
+
+type ObjectScan = { at: number; depth: number; inString: boolean; escaped: boolean };
+
+/** Where the object being scanned ends (just after its brace), or -1 with `scan` at the end of the text. */
+function scanObject(text: string, scan: ObjectScan): number {
+  let { depth, inString, escaped } = scan;
+  for (let i = scan.at; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === 92) escaped = true;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) depth++;
+    else if ((c === 125 || c === 93) && --depth === 0) return i + 1;
+  }
+  Object.assign(scan, { at: text.length, depth, inString, escaped });
+  return -1;
 }
 
 class CsvRecords extends Splitter {

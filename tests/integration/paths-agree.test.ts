@@ -123,6 +123,13 @@ const SHAPES: Record<string, string> = {
   'only-header.csv': 'id,v,s\n',
   'blank.jsonl': '\n\n',
   'spaces-first.jsonl': '  \n{"id":@,"v":1}\n',
+  'pretty.json': '{\n  "id": @,\n  "v": 1,\n  "s": "a"\n}\n{\n  "id": @,\n\n  "v": 1\n}\n',
+  'two-a-line.jsonl': '{"id":@,"v":1} {"id":@,"v":1,"s":"b"}{"id":@,"v":1}\n',
+  'commas.jsonl': '{"id":@,"v":1},\n{"id":@,"v":1},\n',
+  'array.json': '[{"id":@,"v":1},{"id":@,"v":1,"s":"]"}]',
+  'array-pretty.json': '[\n  {\n    "id": @,\n    "v": 1\n  },\n  {\n    "id": @,\n    "v": 1\n  }\n]\n',
+  'unclosed.jsonl': '{"id":@,"v":1}\n{"id":@,"v":1,"s":"open}\n{"id":@,"v":1}\n',
+  'scalar-row.jsonl': '{"id":@,"v":1}\n7\n',
   'quoted-newline.csv': 'id,v,s\n@,1,"a\n\nb"\n',
 };
 

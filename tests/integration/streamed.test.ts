@@ -51,7 +51,7 @@ it('fails every bad file with its own message and row, inserts nothing of any, a
   };
   const bad: Record<string, [string | Buffer, RegExp]> = {
     // Rows 301 and 220 are in the fourth and third chunks of 100: found before any chunk is inserted.
-    'deep-json.jsonl': [lines(400, 301, '{"id": 301, "last_updated": "2026-01-01T00:00:00Z", "name": "unterminated}'), /row 301: not a JSON object/],
+    'deep-json.jsonl': [lines(400, 301, '{"id": 301, "last_updated": "2026-01-01T00:00:00Z", "name": "unterminated}'), /row 301: a JSON object is not closed/],
     'deep-type.jsonl': [lines(250, 220, '{"id":"one","last_updated":"2026-01-01T00:00:00Z"}'), /row 220, column id: expected a whole number from 0 to 18446744073709551615; got "one"/],
     'seed.jsonl': ['{"id":1,"created_date":"2026-01-01","last_updated":"2026-01-01T00:00:00Z"}\n', /row 1, column created_date: "created_date" is not a column/],
     'no-id.jsonl': ['{"name":"x","last_updated":"2026-01-01T00:00:00Z"}\n', /row 1, column id: id is missing or null/],

@@ -162,9 +162,26 @@ describe('readRecords', () => {
     await expect(read('a.jsonl.gz', 'plain')).rejects.toMatchObject({ code: 'UNREADABLE_FILE' });
   });
 
-  it('reads a .json file of JSON lines, and refuses a .json array by name instead of failing on its first line', async () => {
-    expect(await read('a.json', '{"id":1}\n{"id":2}\n')).toEqual([[1, { id: 1 }], [2, { id: 2 }]]);
-    await expect(read('a.json', '[\n {"id":1},\n {"id":2}\n]\n')).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT', message: expect.stringMatching(/JSON array.*in-engine/) });
+  it('reads JSON objects as the engine frames them: one a line, over lines, several a line, apart by commas, or in one array; wherever the stream is cut', async () => {
+    const readCut = async (body: string, cut: number) => {
+      const bytes = Buffer.from(body);
+      const out: unknown[] = [];
+      for await (const batch of readRecords(Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]), fileFormat('a.json'), {})) for (const r of batch) out.push([r.row, r.value]);
+      return out;
+    };
+    const good = [[1, { id: 1, s: 'a}\n{' }], [2, { id: 2, n: { m: [1, '"]'] } }]];
+    for (const body of [
+      '{"id":1,"s":"a}\\n{"}\n{"id":2,"n":{"m":[1,"\\"]"]}}\n',
+      '{\n  "id": 1,\n  "s": "a}\\n{"\n}\r\n{\n  "id": 2,\n  "n": {"m": [1, "\\"]"]}\n}\n',
+      '{"id":1,"s":"a}\\n{"} {"id":2,"n":{"m":[1,"\\"]"]}}',
+      '{"id":1,"s":"a}\\n{"},\n{"id":2,"n":{"m":[1,"\\"]"]}},\n',
+      '\uFEFF[\n {"id":1,"s":"a}\\n{"},\n {"id":2,"n":{"m":[1,"\\"]"]}}\n]\n',
+    ]) {
+      for (let cut = 0; cut <= Buffer.byteLength(body); cut++) expect(await readCut(body, cut), `${JSON.stringify(body)} cut at ${cut}`).toEqual(good);
+    }
+    for (const [body, row] of [['{"id":1}\n{"id":2,"s":"open}\n', 2], ['{"id":1}\n{"id":2\n', 2], ['{"id":1}\n2\n', 2], ['{"id":1} x\n', 2]] as const) {
+      await expect(read('a.jsonl', body), body).rejects.toMatchObject({ code: 'PARSE_ERROR', context: { row } });
+    }
   });
 });
 
