@@ -29,14 +29,15 @@ it('Ctrl-C stops a run with one line, exit 130 in seconds; the next run loads ev
       if (/loading: \d+\/\d+ files \| [1-9][\d,]* rows/.test(stderr)) resolve();
     });
   });
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('exit', (code) => resolve({ code, at: Date.now() })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() })));
   await Promise.race([loading, exited]);
   expect(stderr).toMatch(/loading: 0\/\d+ files \| [1-9][\d,]* rows \| [\d.]+ [kM]?B of [\d.]+ MB/);
   const sent = Date.now();
   child.kill('SIGINT');
-  const { code, at } = await exited;
+  const { code, signal, at } = await exited;
 
-  expect(code).toBe(130);
+  // A process ended by a signal (a crash) says which, with what it printed last.
+  expect(code, `ended by ${signal}; stderr ends: ${stderr.slice(-1500)}`).toBe(130);
   expect(at - sent).toBeLessThan(5000);
   expect(stderr).toMatch(/onceload: interrupted run run-\S+: \d+ of \d+ planned file\(s\) done; the next `onceload run` resumes it\n/);
   expect(stdout).toBe('');
