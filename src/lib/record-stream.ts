@@ -112,9 +112,12 @@ function replacedField(record: FileRecord): string | undefined {
  */
 function asEngineReads(value: string, quoted: boolean): CsvField {
   if (quoted) return value;
-  const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, '');
+  const trimmed = unpadded(value);
   return trimmed === '' || trimmed === '\\N' ? null : trimmed;
 }
+
+/** An unquoted CSV field without the spaces and tabs around it, as the engine reads it (a header's name too). */
+const unpadded = (value: string) => value.replace(/^[ \t]+|[ \t]+$/g, '');
 
 /** JSON's whitespace: space, tab, line feed, carriage return. */
 const WHITESPACE = new Set([32, 9, 10, 13]);
@@ -297,8 +300,8 @@ class CsvRecords extends Splitter {
         skip_empty_lines: true,
         relax_column_count: true,
         info: true,
-        // Each data field as the engine's CSV reader hands it over; the header as written.
-        cast: (value, context) => (headerFirst && context.records === 0 ? value : asEngineReads(value, context.quoting)),
+        // Each field as the engine's CSV reader hands it over; a header's name is text, never no value.
+        cast: (value, context) => (headerFirst && context.records === 0 ? (context.quoting ? value : unpadded(value)) : asEngineReads(value, context.quoting)),
       }) as unknown as typeof rows;
     } catch (error) {
       // The parser counts the records it read before the bad one, the header among them.
@@ -314,7 +317,7 @@ class CsvRecords extends Splitter {
       }
       blanks = info.empty_lines;
       if (!this.#header) {
-        // The header's fields are as written (the cast leaves them be), never no value.
+        // The header's names are texts (the cast never makes one no value).
         this.#header = this.headerOf(value as string[]);
         continue;
       }

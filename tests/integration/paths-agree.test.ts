@@ -106,6 +106,8 @@ const SHAPES: Record<string, string> = {
   'unknown.jsonl': '{"id":@,"v":1,"w":"a"}\n',
   'array.jsonl': '{"id":@,"v":1,"s":[1]}\n',
   'big-id.jsonl': '{"id":18446744073709551615,"v":1,"s":"@"}\n',
+  'header-padded.csv': 'id, v ,\ts\n@,1,a\n',
+  'header-quoted.csv': '"id","v"," s"\n@,1,a\n',
   'crlf.csv': 'id,v,s\r\n@,1,a\r\n',
   'bom.csv': '\uFEFFid,v,s\n@,1,a\n',
   'header-comma.csv': 'id,v,s,\n@,1,a,\n',
