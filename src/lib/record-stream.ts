@@ -6,9 +6,9 @@
  */
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { PermanentError, type ErrorContext } from '../errors.js';
 import type { CsvField } from '../ports.js';
+import { csvLines, csvRecordsEnd, CsvSyntaxError, type CsvLine } from './csv-fields.js';
 import type { FileFormat } from './file-format.js';
 
 /**
@@ -104,20 +104,6 @@ function replacedField(record: FileRecord): string | undefined {
   if (!record.line.includes('\uFFFD')) return undefined;
   return Object.entries(record.value).find(([, v]) => typeof v === 'string' && v.includes('\uFFFD'))?.[0] ?? '';
 }
-
-/**
- * A CSV field as ClickHouse's CSV reader hands it over, so the streamed path checks and sends what
- * the in-engine path would read: a quoted field whole (`""` an empty text); an unquoted one without
- * the spaces and tabs around it, and an empty one or `\N` as no value.
- */
-function asEngineReads(value: string, quoted: boolean): CsvField {
-  if (quoted) return value;
-  const trimmed = unpadded(value);
-  return trimmed === '' || trimmed === '\\N' ? null : trimmed;
-}
-
-/** An unquoted CSV field without the spaces and tabs around it, as the engine reads it (a header's name too). */
-const unpadded = (value: string) => value.replace(/^[ \t]+|[ \t]+$/g, '');
 
 /** JSON's whitespace: space, tab, line feed, carriage return. */
 const WHITESPACE = new Set([32, 9, 10, 13]);
@@ -260,8 +246,8 @@ function scanObject(text: string, scan: ObjectScan): number {
 
 class CsvRecords extends Splitter {
   #header: string[] | undefined;
-  /** The text read so far ends with an empty line. */
-  #blankAtEnd = false;
+  /** An empty line was read since the last record. */
+  #blankBefore = false;
 
   constructor(
     context: ErrorContext,
@@ -270,55 +256,36 @@ class CsvRecords extends Splitter {
     super(context);
   }
 
-  /** The last line break outside quotes ("" inside a quoted field toggles twice: no change). */
   protected recordsEnd(text: string): number {
-    let end = 0;
-    let quoted = false;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 34) quoted = !quoted;
-      else if (c === 10 && !quoted) end = i + 1;
-    }
-    return end;
+    return csvRecordsEnd(text);
   }
 
   protected records(text: string): FileRecord[] {
-    // Empty lines end a file, as the engine's CSV reader allows them (with
-    // input_format_csv_skip_trailing_empty_lines); one before the header or a row refuses it.
-    const blankBefore = this.#blankAtEnd;
-    this.#blankAtEnd = /(^|\n)\r?\n$/.test(text);
-    if (/^(\r?\n)*$/.test(text)) {
-      this.#blankAtEnd ||= blankBefore;
-      return [];
-    }
-    let rows: { record: CsvField[]; info: { empty_lines: number } }[];
-    try {
-      const headerFirst = this.#header === undefined;
-      // With `info`, each record comes with the parser's counts (its typings omit the overload).
-      rows = parseCsv(text, {
-        bom: headerFirst,
-        skip_empty_lines: true,
-        relax_column_count: true,
-        info: true,
-        // Each field as the engine's CSV reader hands it over; a header's name is text, never no value.
-        cast: (value, context) => (headerFirst && context.records === 0 ? (context.quoting ? value : unpadded(value)) : asEngineReads(value, context.quoting)),
-      }) as unknown as typeof rows;
-    } catch (error) {
-      // The parser counts the records it read before the bad one, the header among them.
-      const before = Number((error as { records?: number }).records ?? 0) - (this.#header ? 0 : 1);
-      throw new PermanentError('PARSE_ERROR', (error as Error).message, { ...this.context, row: this.rows + Math.max(before, 0) + 1 }, { cause: error });
-    }
+    if (this.#header === undefined && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const out: FileRecord[] = [];
-    let blanks = 0;
-    for (const { record: value, info } of rows) {
-      if (info.empty_lines > blanks || (blanks === 0 && blankBefore)) {
+    const lines = csvLines(text);
+    for (;;) {
+      let line: IteratorResult<CsvLine>;
+      try {
+        line = lines.next();
+      } catch (error) {
+        if (!(error instanceof CsvSyntaxError)) throw error;
+        throw new PermanentError('PARSE_ERROR', error.message, { ...this.context, row: this.rows + 1 }, { cause: error });
+      }
+      if (line.done) break;
+      // Empty lines may end a file, as the engine's reader allows them (with
+      // input_format_csv_skip_trailing_empty_lines); one before the header or a row refuses it.
+      if (line.value.blank) {
+        this.#blankBefore = true;
+        continue;
+      }
+      if (this.#blankBefore) {
         const where = this.#header ? `row ${this.rows + 1}` : 'the header';
         throw new PermanentError('PARSE_ERROR', `an empty line before ${where}: empty lines may only end a file`, { ...this.context, row: this.rows + 1 });
       }
-      blanks = info.empty_lines;
+      const value = line.value.fields;
       if (!this.#header) {
-        // The header's names are texts (the cast never makes one no value).
-        this.#header = this.headerOf(value as string[]);
+        this.#header = this.headerOf(value.map((name) => name ?? ''));
         continue;
       }
       const row = ++this.rows;

@@ -154,7 +154,22 @@ describe('readRecords', () => {
   });
 
   it('names the data row of a malformed CSV record', async () => {
-    await expect(read('a.csv', 'id,name\n1,a\n2,b"c\n')).rejects.toMatchObject({ code: 'PARSE_ERROR', context: { row: 2 } });
+    await expect(read('a.csv', 'id,name\n1,a\n2,"b"c\n')).rejects.toMatchObject({ code: 'PARSE_ERROR', context: { row: 2 } });
+    await expect(read('a.csv', 'id,name\n1,a\n2,"b\n')).rejects.toMatchObject({ code: 'PARSE_ERROR', context: { row: 2 } });
+  });
+
+  it('reads quotes as the engine does: one opens a field only first (after spaces or tabs), elsewhere it is the text, wherever the stream is cut', async () => {
+    const body = `id,name,note\n1,5" screen,"a ""b""\n\nc"\n2, "x" ,\t"y,z"\t\n3,it's,""""\n`;
+    const bytes = Buffer.from(body);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const out: unknown[] = [];
+      for await (const batch of readRecords(Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]), fileFormat('a.csv'), {})) for (const r of batch) out.push([r.row, r.value]);
+      expect(out, `cut at ${cut}`).toEqual([
+        [1, ['1', '5" screen', 'a "b"\n\nc']],
+        [2, ['2', 'x', 'y,z']],
+        [3, ['3', "it's", '"']],
+      ]);
+    }
   });
 
   it('names the row of a line that is not a JSON object, and a file that is not gzip', async () => {
