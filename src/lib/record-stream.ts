@@ -202,8 +202,8 @@ class JsonObjects extends Splitter {
     }
   }
 
+  /** The row an object is; a row is counted once it parses. */
   #parse(line: string): FileRecord {
-    const row = ++this.rows;
     let value: unknown;
     let numbers: Record<string, string> | undefined;
     try {
@@ -212,10 +212,9 @@ class JsonObjects extends Splitter {
         return v;
       });
     } catch (error) {
-      this.rows--;
-      throw new PermanentError('PARSE_ERROR', `not a JSON object: ${(error as Error).message}`, { ...this.context, row }, { cause: error });
+      throw new PermanentError('PARSE_ERROR', `not a JSON object: ${(error as Error).message}`, { ...this.context, row: this.rows + 1 }, { cause: error });
     }
-    return { row, bytes: line.length, kind: 'json', line, value: value as Record<string, unknown>, ...(numbers ? { numbers } : {}) };
+    return { row: ++this.rows, bytes: line.length, kind: 'json', line, value: value as Record<string, unknown>, ...(numbers ? { numbers } : {}) };
   }
 }
 

@@ -150,17 +150,20 @@ async function* partsOf(file: FileVersion, deps: StreamDeps, context: ErrorConte
   };
   for await (const records of readRecords(await deps.store.read(file.key, file.etag), fileFormat(file.key), context, { header: (names) => headerOf(spec, names, context) })) {
     for (const read of records) {
-      const record = read.kind === 'json' ? withColumnNames(read, spec, context) : read;
-      header ??= record.kind === 'csv' ? record.header : undefined;
-      const sent = checkRecord(record, file, spec, context);
-      if (record.kind === 'json') {
+      if (read.kind === 'json') {
+        const record = withColumnNames(read, spec, context);
+        const sent = checkRecord(record, file, spec, context);
         // A row's own tenant_id (checked equal) is dropped: the insert writes the file's tenant.
         const rewritten = sent !== undefined || 'tenant_id' in record.value || record !== read;
         // The engine refuses a key given twice in a row sent as written; one written anew has lost it.
-        if (rewritten && read.kind === 'json') refuseKeyTwice(read, spec, context);
+        if (rewritten) refuseKeyTwice(read, spec, context);
         json.push(rewritten ? jsonWith(record, sent ?? new Map(), 'tenant_id') : record.line);
-      } else csv.push(sent ? record.value.map((v, i) => (sent.has(record.header[i]!) ? sent.get(record.header[i]!)! : v)) : record.value);
-      bytes += record.bytes;
+      } else {
+        header ??= read.header;
+        const sent = checkRecord(read, file, spec, context);
+        csv.push(sent ? read.value.map((v, i) => (sent.has(read.header[i]!) ? sent.get(read.header[i]!)! : v)) : read.value);
+      }
+      bytes += read.bytes;
       if (json.length + csv.length >= deps.chunkRows || bytes >= deps.chunkBytes) yield flush();
     }
   }
@@ -176,8 +179,9 @@ function headerOf(spec: TableSpec, names: readonly string[], context: ErrorConte
 }
 
 /**
- * A JSON row with its keys in the table's names (see columnNamed), its text rewritten when one
- * differed: an unknown key, or two keys of one column, refuse the file.
+ * A JSON row with its keys in the table's names (see columnNamed): the row itself when they are,
+ * else a new one, whose text the caller writes anew. An unknown key, or two keys of one column,
+ * refuse the file.
  */
 function withColumnNames(record: FileRecord & { kind: 'json' }, spec: TableSpec, context: ErrorContext): FileRecord & { kind: 'json' } {
   const allowed = allowedColumns(spec);
@@ -192,7 +196,7 @@ function withColumnNames(record: FileRecord & { kind: 'json' }, spec: TableSpec,
     renamed.value[names[i]!] = record.value[key];
     if (record.numbers?.[key] !== undefined) renamed.numbers[names[i]!] = record.numbers[key];
   });
-  return { ...renamed, line: jsonWith(renamed, new Map()) };
+  return renamed;
 }
 
 /** Refuses a row giving a key twice, as the engine does (JSON.parse keeps the last value). */
