@@ -336,7 +336,7 @@ export type RecordPart = { file: FileRef; /** The file's row number of the first
   | { format: 'csv'; header: string[]; rows: CsvField[][] }
 );
 
-/** The rows of one insert: parts of one or more files, all JSON or all CSV. */
+/** The rows of one insert: parts of one or more files of one table. */
 export type RecordChunk = RecordPart[];
 
 export interface TableEngine {

@@ -76,22 +76,20 @@ export function streamedPath(deps: StreamDeps): LoadPath {
 }
 
 /**
- * The batch's files the streamed path loads as units: JSON lines apart from CSV (one insert
- * takes one format), each unit at most `chunkBytes`, since the Load holds it whole. The rest
+ * The batch's files the streamed path loads as units: JSON lines and CSV alike (every row goes to
+ * the engine as JSON), each unit at most `chunkBytes`, since the Load holds it whole. The rest
  * (larger files, Parquet, empty objects) load alone.
  */
 export function streamedUnits(files: readonly FileVersion[], deps: Pick<StreamDeps, 'chunkBytes'>): FileVersion[][] {
-  return (['JSONEachRow', 'CSVWithNames'] as const).flatMap((kind) =>
-    batchFiles(
-      files.filter((f) => fileFormat(f.key).format === kind && f.size > 0 && f.size <= deps.chunkBytes),
-      { batchMaxFiles: Number.MAX_SAFE_INTEGER, batchMaxBytes: deps.chunkBytes },
-    ),
+  return batchFiles(
+    files.filter((f) => fileFormat(f.key).format !== 'Parquet' && f.size > 0 && f.size <= deps.chunkBytes),
+    { batchMaxFiles: Number.MAX_SAFE_INTEGER, batchMaxBytes: deps.chunkBytes },
   );
 }
 
 /**
- * Inserts the files of a load unit (all JSON lines or all CSV) as one block under `token`, read
- * whole and checked first; returns each file's rows.
+ * Inserts the files of a load unit as one block under `token`, read whole and checked first;
+ * returns each file's rows.
  */
 export async function streamUnit(files: readonly FileVersion[], token: string, deps: StreamDeps): Promise<number[]> {
   const { parts, rows } = await readUnit(files, deps);
@@ -118,7 +116,6 @@ async function readUnit(files: readonly FileVersion[], deps: StreamDeps): Promis
     }
     rows.push(n);
   }
-  if (new Set(parts.map((p) => p.format)).size > 1) throw new Error('a streamed load unit holds JSON lines or CSV files, not both');
   return { parts, rows };
 }
 

@@ -82,9 +82,9 @@ describe('streamFile', () => {
 });
 
 describe('streamed load units', () => {
-  it('groups small JSON lines and CSV files into separate units of at most the chunk bytes, and leaves the rest to load alone', () => {
+  it('groups small JSON lines and CSV files into units of at most the chunk bytes, and leaves the rest to load alone', () => {
     const files = [file('a.jsonl', 40), file('b.csv', 10), file('c.jsonl', 40), file('d.jsonl', 40), file('e.parquet', 5), file('f.jsonl', 0), file('g.jsonl', 500)];
-    expect(streamedUnits(files, { chunkBytes: 100 }).map((u) => u.map((f) => f.key.split('/').pop()))).toEqual([['a.jsonl', 'c.jsonl'], ['d.jsonl'], ['b.csv']]);
+    expect(streamedUnits(files, { chunkBytes: 100 }).map((u) => u.map((f) => f.key.split('/').pop()))).toEqual([['a.jsonl', 'b.csv', 'c.jsonl'], ['d.jsonl']]);
   });
 
   it("inserts a unit's files as one block under the unit's token, each row with its own file, and returns each file's rows", async () => {

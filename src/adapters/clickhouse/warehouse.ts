@@ -288,7 +288,7 @@ export class ClickHouseWarehouse implements Warehouse {
     const first = chunk[0];
     if (!first) return;
     const { table } = first.file;
-    if (chunk.some((p) => p.file.table !== table || p.format !== first.format)) throw new Error('one insert takes rows of one table, in one format');
+    if (chunk.some((p) => p.file.table !== table)) throw new Error('one insert takes rows of one table');
     const columns = [TENANT_COLUMN, ...this.#spec(table).columns, ...LINEAGE_COLUMNS];
     const loadedAt = new Date().toISOString();
     const body = Buffer.concat(chunk.map((part) => (part.format === 'json' ? jsonBody(part.rows, lineage(part.file, loadedAt)) : csvBody(part.header, part.rows, lineage(part.file, loadedAt)))));
