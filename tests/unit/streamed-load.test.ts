@@ -106,10 +106,17 @@ describe('streamed load units', () => {
 });
 
 describe('readRecords', () => {
-  const read = async (name: string, body: string | Buffer) => {
+  /** Each row and value of a file that arrives in the given pieces. */
+  const readPieces = async (name: string, pieces: Buffer[]) => {
     const out: unknown[] = [];
-    for await (const batch of readRecords(Readable.from([Buffer.from(body)]), fileFormat(name), {})) for (const r of batch) out.push([r.row, r.value]);
+    for await (const batch of readRecords(Readable.from(pieces), fileFormat(name), {})) for (const r of batch) out.push([r.row, r.value]);
     return out;
+  };
+  const read = (name: string, body: string | Buffer) => readPieces(name, [Buffer.from(body)]);
+  /** The file cut in two pieces at byte `cut`. */
+  const readCut = (name: string, body: string, cut: number) => {
+    const bytes = Buffer.from(body);
+    return readPieces(name, [bytes.subarray(0, cut), bytes.subarray(cut)]);
   };
 
   it('reads JSON lines, skipping blank lines and CRLF endings, gzip or not', async () => {
@@ -127,25 +134,17 @@ describe('readRecords', () => {
     // The first cut falls inside the two bytes of ü, the second inside the quoted field.
     const cut = text.indexOf('ü') + 1;
     const pieces = [text.subarray(0, cut), text.subarray(cut, cut + 2), text.subarray(cut + 2)];
-    const out: unknown[] = [];
-    for await (const batch of readRecords(Readable.from(pieces), fileFormat('a.csv'), {})) for (const r of batch) out.push([r.row, r.value]);
-    expect(out).toEqual([[1, ['1', 'ü\nx']], [2, ['2', 'y']]]);
+    expect(await readPieces('a.csv', pieces)).toEqual([[1, ['1', 'ü\nx']], [2, ['2', 'y']]]);
   });
 
   it('lets empty lines end a CSV file and one comma end a row, and refuses an empty line before a row, wherever the stream is cut', async () => {
-    const readCut = async (body: string, cut: number) => {
-      const bytes = Buffer.from(body);
-      const out: unknown[] = [];
-      for await (const batch of readRecords(Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]), fileFormat('a.csv'), {})) for (const r of batch) out.push([r.row, r.value]);
-      return out;
-    };
     const good = [[1, ['1', 'a']], [2, ['2', 'b']]];
     for (const body of ['id,name\n1,a\n2,b\n\n\n', 'id,name\r\n1,a\r\n2,b\r\n\r\n', 'id,name\n1,a,\n2,b, \n']) {
-      for (let cut = 0; cut <= body.length; cut++) expect(await readCut(body, cut), `${JSON.stringify(body)} cut at ${cut}`).toEqual(good);
+      for (let cut = 0; cut <= body.length; cut++) expect(await readCut('a.csv', body, cut), `${JSON.stringify(body)} cut at ${cut}`).toEqual(good);
     }
     for (const [body, row] of [['id,name\n1,a\n\n2,b\n', 2], ['id,name\n\n1,a\n', 1], ['\nid,name\n1,a\n', 1], ['id,name\r\n1,a\r\n\r\n\r\n2,b\r\n', 2]] as const) {
       for (let cut = 0; cut <= body.length; cut++) {
-        await expect(readCut(body, cut), `${JSON.stringify(body)} cut at ${cut}`).rejects.toMatchObject({ code: 'PARSE_ERROR', context: { row }, message: expect.stringMatching(/empty line/) });
+        await expect(readCut('a.csv', body, cut), `${JSON.stringify(body)} cut at ${cut}`).rejects.toMatchObject({ code: 'PARSE_ERROR', context: { row }, message: expect.stringMatching(/empty line/) });
       }
     }
     // A quoted field after the comma, or two commas, is a field too many.
@@ -160,11 +159,8 @@ describe('readRecords', () => {
 
   it('reads quotes as the engine does: one opens a field only first (after spaces or tabs), elsewhere it is the text, wherever the stream is cut', async () => {
     const body = `id,name,note\n1,5" screen,"a ""b""\n\nc"\n2, "x" ,\t"y,z"\t\n3,it's,""""\n`;
-    const bytes = Buffer.from(body);
-    for (let cut = 0; cut <= bytes.length; cut++) {
-      const out: unknown[] = [];
-      for await (const batch of readRecords(Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]), fileFormat('a.csv'), {})) for (const r of batch) out.push([r.row, r.value]);
-      expect(out, `cut at ${cut}`).toEqual([
+    for (let cut = 0; cut <= Buffer.byteLength(body); cut++) {
+      expect(await readCut('a.csv', body, cut), `cut at ${cut}`).toEqual([
         [1, ['1', '5" screen', 'a "b"\n\nc']],
         [2, ['2', 'x', 'y,z']],
         [3, ['3', "it's", '"']],
@@ -178,12 +174,6 @@ describe('readRecords', () => {
   });
 
   it('reads JSON objects as the engine frames them: one a line, over lines, several a line, apart by commas, or in one array; wherever the stream is cut', async () => {
-    const readCut = async (body: string, cut: number) => {
-      const bytes = Buffer.from(body);
-      const out: unknown[] = [];
-      for await (const batch of readRecords(Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]), fileFormat('a.json'), {})) for (const r of batch) out.push([r.row, r.value]);
-      return out;
-    };
     const good = [[1, { id: 1, s: 'a}\n{' }], [2, { id: 2, n: { m: [1, '"]'] } }]];
     for (const body of [
       '{"id":1,"s":"a}\\n{"}\n{"id":2,"n":{"m":[1,"\\"]"]}}\n',
@@ -192,7 +182,7 @@ describe('readRecords', () => {
       '{"id":1,"s":"a}\\n{"},\n{"id":2,"n":{"m":[1,"\\"]"]}},\n',
       '\uFEFF[\n {"id":1,"s":"a}\\n{"},\n {"id":2,"n":{"m":[1,"\\"]"]}}\n]\n',
     ]) {
-      for (let cut = 0; cut <= Buffer.byteLength(body); cut++) expect(await readCut(body, cut), `${JSON.stringify(body)} cut at ${cut}`).toEqual(good);
+      for (let cut = 0; cut <= Buffer.byteLength(body); cut++) expect(await readCut('a.json', body, cut), `${JSON.stringify(body)} cut at ${cut}`).toEqual(good);
     }
     for (const [body, row] of [['{"id":1}\n{"id":2,"s":"open}\n', 2], ['{"id":1}\n{"id":2\n', 2], ['{"id":1}\n2\n', 2], ['{"id":1} x\n', 2]] as const) {
       await expect(read('a.jsonl', body), body).rejects.toMatchObject({ code: 'PARSE_ERROR', context: { row } });
