@@ -224,7 +224,10 @@ export interface LoadUnit {
   mode: 'unit' | 'alone';
   members: UnitMember[];
   state: UnitState;
-  /** The attempt that opened it, and its lease. */
+  /**
+   * The attempt that holds it, and its lease: its opener while it is open; once sealed, the last
+   * attempt to send its insert, so every insert of it sent so far ends by then (load-unit.ts).
+   */
   attempt: string;
   leaseUntil: string;
   /** The run that opened it. */
@@ -262,6 +265,11 @@ export interface Ledger {
   sealUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id'>, attempt: Attempt): Promise<boolean>;
   /** `open` whose lease ended before `now` (or absent) -> `abandoned`: its opener can no longer seal it. */
   abandonUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id'>, now: Date): Promise<boolean>;
+  /**
+   * A sealed unit passes to `to` (an attempt about to send its insert, or back to the one before
+   * it) if it still names the attempt and lease `unit` names; false otherwise.
+   */
+  takeUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id' | 'attempt' | 'leaseUntil'>, to: Pick<LoadUnit, 'attempt' | 'leaseUntil'>): Promise<boolean>;
   /** `sealed` -> `split`. */
   splitUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id'>): Promise<boolean>;
   getUnit(tenant: string, table: TableName, id: string): Promise<LoadUnit | undefined>;
@@ -378,9 +386,9 @@ export interface Warehouse {
    * of the same files with the same token adds nothing, however the engine ordered the rows. It
    * checks every row as it reads (an id, a version, no other tenant), so a bad row anywhere fails
    * the whole insert with nothing written. The files must fit one block in memory (the caller
-   * bounds their bytes).
+   * bounds their bytes). With a time limit, the engine ends the insert by then, landed or not.
    */
-  insertUnit(files: readonly FileRef[], dedupToken: string): Promise<void>;
+  insertUnit(files: readonly FileRef[], dedupToken: string, timeLimitSeconds?: number): Promise<void>;
   /** Rows in each file as the engine parses them, read from the files (a count: no column is parsed). */
   countRows(files: readonly FileRef[]): Promise<number[]>;
   /**

@@ -233,6 +233,35 @@ export async function seal(mode: LoadUnit['mode'], files: readonly FileVersion[]
   return { ...unit, state: 'sealed' };
 }
 
+/** The attempt a sealed unit names, and its lease. */
+export type UnitHolder = Pick<LoadUnit, 'attempt' | 'leaseUntil'>;
+
+/**
+ * Before sending the insert of a sealed unit: the unit names this attempt and its lease, so that
+ * whoever comes next knows when every insert of it sent so far has ended. Returns the attempt it
+ * named before (whose insert, if any, ends with its lease: load-unit.ts), or undefined when that
+ * was this attempt. Throws a FileBusyError if another attempt took the unit meanwhile.
+ */
+export async function takeUnit(unit: LoadUnit, attempt: Attempt, deps: ClaimDeps): Promise<UnitHolder | undefined> {
+  // Opened by this attempt: any earlier insert of it was this attempt's own, and has ended.
+  if (unit.attempt === attempt.id) return undefined;
+  const current = await deps.ledger.getUnit(unit.tenant, unit.table, unit.id);
+  if (current?.state !== 'sealed' || !(await deps.ledger.takeUnit(current, holderOf(attempt)))) {
+    throw new FileBusyError(`load unit ${unit.id} was taken by another attempt`, { tenant: unit.tenant, table: unit.table });
+  }
+  return { attempt: current.attempt, leaseUntil: current.leaseUntil };
+}
+
+/**
+ * The unit names `before` again: this attempt's insert of it failed and is over, so it is not
+ * one to wait for (otherwise each attempt waiting would make the next one wait for it).
+ */
+export async function giveBackUnit(unit: LoadUnit, attempt: Attempt, before: UnitHolder, deps: ClaimDeps): Promise<void> {
+  await deps.ledger.takeUnit({ ...unit, ...holderOf(attempt) }, before);
+}
+
+const holderOf = (attempt: Attempt): UnitHolder => ({ attempt: attempt.id, leaseUntil: attempt.leaseUntil.toISOString() });
+
 /** A sealed unit whose insert failed for a member's fault (and so wrote nothing): its members go back to loading alone. */
 export async function split(unit: LoadUnit, held: readonly FileVersion[], attempt: Attempt, deps: ClaimDeps): Promise<FileVersion[]> {
   if (!(await deps.ledger.splitUnit(unit))) throw new FileBusyError(`load unit ${unit.id} is no longer sealed`, { tenant: unit.tenant, table: unit.table });

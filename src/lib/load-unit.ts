@@ -10,7 +10,7 @@
 import pMap from 'p-map';
 import { FileBusyError, PermanentError, isFileProblem, isSuperseded } from '../errors.js';
 import type { Attempt, FileVersion, LoadUnit, UnitMember, Warehouse } from '../ports.js';
-import { LEDGER_CONCURRENCY, memberFile, seal, settle, split, unitToken, type ClaimDeps } from './claims.js';
+import { LEDGER_CONCURRENCY, memberFile, giveBackUnit, memberOf, seal, settle, split, takeUnit, unitToken, type ClaimDeps } from './claims.js';
 import { checkFile } from './check-file.js';
 import { dedupToken, lineageEtag } from './dedup-token.js';
 import type { FileResult } from './results.js';
@@ -22,34 +22,56 @@ export function fileRef(file: FileVersion) {
 
 /** How a load path inserts a unit's files and counts their rows. */
 export interface UnitWriter {
-  /** Inserts the files as one block under `token`; returns each file's rows. */
-  insert(files: readonly FileVersion[], token: string): Promise<number[]>;
-  /** Each file's rows, counted from the file, for a unit found landed. */
-  count(files: readonly FileVersion[]): Promise<number[]>;
+  /**
+   * Inserts the files as one block under `token`; returns each file's rows. A writer whose block
+   * the engine knows by its token alone (streamed) leaves out a member whose object no longer
+   * holds its version (its rows undefined), as the rest is still the same insert; the other
+   * (in-engine) throws, and the unit is split. `secondsLeft`: of the sending attempt's lease.
+   */
+  insert(files: readonly FileVersion[], token: string, secondsLeft: number): Promise<(number | undefined)[]>;
+  /** Each file's rows, counted from the file, for a unit found landed (undefined: left out of it, its object gone). */
+  count(files: readonly FileVersion[]): Promise<(number | undefined)[]>;
 }
 
 /**
  * Each file's rows of a unit found landed, read from the files by `read`; counted in the table
- * instead when a file left the bucket (or changed) since the insert, on either load path.
+ * instead when a file left the bucket (or changed) since the insert, on either load path. A
+ * member gone with none of its rows there was left out of the insert (undefined).
  */
-export async function countLanded(files: readonly FileVersion[], warehouse: Warehouse, read: (files: readonly FileVersion[]) => Promise<number[]>): Promise<number[]> {
+export async function countLanded(files: readonly FileVersion[], warehouse: Warehouse, read: (files: readonly FileVersion[]) => Promise<number[]>): Promise<(number | undefined)[]> {
   try {
     return await read(files);
   } catch (error) {
     if (!isFileProblem(error) && !isSuperseded(error)) throw error;
     const first = files[0]!;
     const counts = await warehouse.countRowsByFile(first.tenant, first.table, files.map((f) => f.key));
-    return files.map((f) => counts.get(f.key)?.get(lineageEtag(f.etag, f.generation)) ?? 0);
+    const rows = files.map((f) => counts.get(f.key)?.get(lineageEtag(f.etag, f.generation)) ?? 0);
+    return isSuperseded(error) ? rows.map((n) => (n > 0 ? n : undefined)) : rows;
   }
 }
+
+/**
+ * An in-engine unit insert's time limit runs this long past its attempt's lease (a lease may
+ * be a few seconds, an insert under load a little longer).
+ */
+export const INSERT_PAST_LEASE_SECONDS = 30;
+
+/**
+ * When an in-engine unit insert is certainly over, counted from its attempt's lease: its time
+ * limit, then the time to write the unit's one part (the engine checks the limit as it reads).
+ */
+export const INSERT_OVER_AFTER_LEASE_MS = (INSERT_PAST_LEASE_SECONDS + 30) * 1000;
 
 /** In-engine: ClickHouse reads the files for the insert; their rows are counted in its part, or read again. */
 export function inEngineWriter(warehouse: Warehouse): UnitWriter {
   const count = (files: readonly FileVersion[]) => countLanded(files, warehouse, (fs) => warehouse.countRows(fs.map(fileRef)));
   return {
-    async insert(files, token) {
+    async insert(files, token, secondsLeft) {
       const refs = files.map(fileRef);
-      await warehouse.insertUnit(refs, token);
+      // Bounded by the lease, so that the next attempt can tell when it is over; never sent once
+      // the lease has ended (a zombie's insert), as its limit would then run on without bound.
+      if (secondsLeft <= 0) throw new FileBusyError('the lease ended before a load unit\'s insert was sent', { tenant: refs[0]!.tenant, table: refs[0]!.table });
+      await warehouse.insertUnit(refs, token, Math.ceil(secondsLeft) + INSERT_PAST_LEASE_SECONDS);
       // The unit's one part, counted in the table, unless a merge reached it first: then the files.
       return (await warehouse.countInOwnPart(refs)) ?? count(files);
     },
@@ -92,21 +114,49 @@ export async function runUnit(unit: LoadUnit, held: readonly FileVersion[], atte
   if (unit.mode === 'alone') return Promise.all(held.map((file) => runAlone(file, attempt, deps)));
   if (unit.state === 'split') return eachAlone(held, attempt, deps);
   const files = unit.members.map((m) => memberFile(unit, m));
-  let rows: number[];
-  if (redo && (await landedBefore(unit, deps))) {
-    rows = await deps.path.writer.count(files);
-  } else {
-    try {
-      rows = await deps.path.writer.insert(files, unitToken(unit));
-    } catch (error) {
-      if (!isFileProblem(error) && !isSuperseded(error)) throw error;
-      // One block: nothing landed. Each member loads alone, where its own check names the fault
-      // (or its pinned read finds it replaced).
-      return eachAlone(await split(unit, held, attempt, deps), attempt, deps);
+  const rows = redo && (await landedBefore(unit, deps)) ? await deps.path.writer.count(files) : await insertUnit(unit, files, attempt, deps);
+  // One block: nothing landed. Each member loads alone, where its own check names the fault (or
+  // its pinned read finds it replaced).
+  if (!rows) return eachAlone(await split(unit, held, attempt, deps), attempt, deps);
+  const rowsOf = new Map(files.map((f, i) => [f.key, rows[i]]));
+  const left = held.filter((file) => rowsOf.get(file.key) === undefined);
+  // Members left out of the insert, their objects gone: the unit lands whole, so an earlier
+  // insert of it either holds all their rows or, once this one has landed, never will.
+  const landed = new Map(left.map((file, i) => [file.key, i]));
+  const leftRows = left.length > 0 ? await rowsLanded(unit.tenant, unit.table, left.map(memberOf), deps) : [];
+  return pMap(
+    held,
+    (file) => {
+      const i = landed.get(file.key);
+      if (i === undefined) return record(file, rowsOf.get(file.key) ?? 0, attempt, deps);
+      return leftRows[i]! > 0 ? record(file, leftRows[i]!, attempt, deps) : settle(file, attempt, { status: 'superseded' }, deps);
+    },
+    { concurrency: LEDGER_CONCURRENCY },
+  );
+}
+
+/**
+ * Sends the unit's insert; returns each member's rows, or undefined when it failed for a member
+ * and nothing of the unit is in the table or can land: the unit is to be split.
+ */
+async function insertUnit(unit: LoadUnit, files: FileVersion[], attempt: Attempt, deps: UnitDeps): Promise<(number | undefined)[] | undefined> {
+  const earlier = await takeUnit(unit, attempt, deps);
+  const now = deps.now?.() ?? new Date();
+  try {
+    return await deps.path.writer.insert(files, unitToken(unit), (attempt.leaseUntil.getTime() - now.getTime()) / 1000);
+  } catch (error) {
+    if (!isFileProblem(error) && !isSuperseded(error)) throw error;
+    // A bad row fails every insert of the unit alike: none of them wrote anything.
+    if (!isSuperseded(error) || earlier === undefined) return undefined;
+    // A member's object went. Another attempt's insert may have read it before and land yet, so
+    // the members loading alone could double: only once that insert is over does the table say.
+    const over = new Date(Date.parse(earlier.leaseUntil) + INSERT_OVER_AFTER_LEASE_MS);
+    if ((deps.now?.() ?? new Date()) < over) {
+      await giveBackUnit(unit, attempt, earlier, deps);
+      throw new FileBusyError(`a member of load unit ${unit.id} left the bucket, and an earlier insert of the unit may land until ${over.toISOString()}`, { tenant: unit.tenant, table: unit.table });
     }
+    return (await landedBefore(unit, deps)) ? deps.path.writer.count(files) : undefined;
   }
-  const rowsOf = new Map(files.map((f, i) => [f.key, rows[i] ?? 0]));
-  return pMap(held, (file) => record(file, rowsOf.get(file.key) ?? 0, attempt, deps), { concurrency: LEDGER_CONCURRENCY });
 }
 
 async function eachAlone(files: readonly FileVersion[], attempt: Attempt, deps: UnitDeps): Promise<FileResult[]> {

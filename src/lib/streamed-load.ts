@@ -12,7 +12,7 @@
  * tokens, and the engine drops the ones that landed.
  */
 import { createHash } from 'node:crypto';
-import { PermanentError, type ErrorContext } from '../errors.js';
+import { PermanentError, isSuperseded, type ErrorContext } from '../errors.js';
 import type { CsvField, FileVersion, ObjectStore, RecordPart, Warehouse } from '../ports.js';
 import { allowedColumns, columnNamed, columnProblem, rowProblems, twiceNamed } from './check-file.js';
 import { dedupToken } from './dedup-token.js';
@@ -70,6 +70,8 @@ export async function streamFile(file: FileVersion, deps: StreamDeps, checked: (
 /** The streamed load path over these ports: units read whole and inserted as one block, larger files alone in chunks. */
 export function streamedPath(deps: StreamDeps): LoadPath {
   return {
+    // No time limit on a unit's insert: the engine knows its block by its token alone, so a late
+    // one and a redo of the members still there are one insert to it.
     writer: { insert: (files, token) => streamUnit(files, token, deps), count: (files) => countLanded(files, deps.warehouse, (fs) => countStreamed(fs, deps)) },
     loadAlone: (file, checked) => streamFile(file, deps, checked),
   };
@@ -89,32 +91,39 @@ export function streamedUnits(files: readonly FileVersion[], deps: Pick<StreamDe
 
 /**
  * Inserts the files of a load unit as one block under `token`, read whole and checked first;
- * returns each file's rows.
+ * returns each file's rows. A member whose object no longer holds its version is left out
+ * (its rows undefined): the engine knows a block by its token alone, so this insert and any
+ * earlier one of the whole unit are still one insert to it, whichever lands first.
  */
-export async function streamUnit(files: readonly FileVersion[], token: string, deps: StreamDeps): Promise<number[]> {
-  const { parts, rows } = await readUnit(files, deps);
+export async function streamUnit(files: readonly FileVersion[], token: string, deps: StreamDeps): Promise<(number | undefined)[]> {
+  const { parts, rows } = await readUnit(files, deps, true);
   if (parts.length > 0) await deps.warehouse.insertRecords(parts, token);
   return rows;
 }
 
 /** Each file's rows, read and checked, for a unit whose insert is known to have landed. */
 export async function countStreamed(files: readonly FileVersion[], deps: StreamDeps): Promise<number[]> {
-  return (await readUnit(files, deps)).rows;
+  return (await readUnit(files, deps, false)).rows as number[];
 }
 
-async function readUnit(files: readonly FileVersion[], deps: StreamDeps): Promise<{ parts: RecordPart[]; rows: number[] }> {
+/** Every file's rows, each file one part; with `leaveGone`, a file no longer its version is skipped (undefined rows). */
+async function readUnit(files: readonly FileVersion[], deps: StreamDeps, leaveGone: boolean): Promise<{ parts: RecordPart[]; rows: (number | undefined)[] }> {
   const parts: RecordPart[] = [];
-  const rows: number[] = [];
+  const rows: (number | undefined)[] = [];
   for (const file of files) {
     const context = contextOf(file);
     refuseUnstreamable(file, context);
-    let n = 0;
-    // One part a file: the caller bounds the unit's bytes.
-    for await (const part of partsOf(file, { ...deps, chunkRows: Infinity, chunkBytes: Infinity }, context)) {
-      parts.push(part);
-      n += part.rows.length;
+    const own: RecordPart[] = [];
+    try {
+      // One part a file: the caller bounds the unit's bytes.
+      for await (const part of partsOf(file, { ...deps, chunkRows: Infinity, chunkBytes: Infinity }, context)) own.push(part);
+    } catch (error) {
+      if (!leaveGone || !isSuperseded(error)) throw error;
+      rows.push(undefined);
+      continue;
     }
-    rows.push(n);
+    parts.push(...own);
+    rows.push(own.reduce((n, part) => n + part.rows.length, 0));
   }
   return { parts, rows };
 }

@@ -52,7 +52,9 @@ const versionOf = (ref: Pick<FileRef, 'key' | 'etag'>) => `${ref.key}@${ref.etag
 
 /**
  * Files as content (rows per version, or a bad row at some line) and the table as landings:
- * how many accepted inserts carried each version's rows. Tokens the table has seen are dropped.
+ * how many accepted inserts carried each version's rows. Blocks the table has seen are dropped:
+ * a unit's block is known by its token and what it holds (as ClickHouse knows an INSERT ...
+ * SELECT's block), so a redo of fewer members under the same token is another block.
  */
 export class DedupWarehouse implements Warehouse {
   readonly tables = CANONICAL_TABLES;
@@ -89,13 +91,13 @@ export class DedupWarehouse implements Warehouse {
     if (rows === undefined) throw new PermanentError('NOT_FOUND', 'no such file version', { file: ref.key });
     return rows;
   }
-  #land(refs: readonly FileRef[], token: string) {
+  #land(refs: readonly FileRef[], token: string, block = token) {
     for (const ref of refs) {
       if (this.rowsOf(ref) < 0) throw new PermanentError('PARSE_ERROR', `a bad row at line ${-this.rowsOf(ref)}`, { file: ref.key, row: -this.rowsOf(ref) });
     }
     this.inserts.push({ keys: refs.map((r) => r.key), token });
-    if (this.tokens.has(token)) return;
-    this.tokens.add(token);
+    if (this.tokens.has(block)) return;
+    this.tokens.add(block);
     for (const ref of refs) this.landings.set(versionOf(ref), (this.landings.get(versionOf(ref)) ?? 0) + 1);
   }
   landed(file: Pick<FileVersion, 'key' | 'etag'>) {
@@ -127,7 +129,7 @@ export class DedupWarehouse implements Warehouse {
   }
   async insertUnit(refs: readonly FileRef[], token: string) {
     await this.beforeInsert(refs.map((r) => r.key));
-    this.#land(refs, token);
+    this.#land(refs, token, `${token}:${refs.map(versionOf).sort().join(',')}`);
   }
   async countRows(refs: readonly FileRef[]) {
     return refs.map((r) => Math.max(0, this.rowsOf(r)));

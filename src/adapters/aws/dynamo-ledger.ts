@@ -278,6 +278,16 @@ export class DynamoLedger implements Ledger {
     }
   }
 
+  takeUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id' | 'attempt' | 'leaseUntil'>, to: Pick<LoadUnit, 'attempt' | 'leaseUntil'>): Promise<boolean> {
+    return this.#conditional(`taking load unit ${unit.id}`, {
+      Key: this.#unitKey(unit),
+      UpdateExpression: 'SET attempt = :attempt, leaseUntil = :lease',
+      ConditionExpression: '#state = :sealed AND attempt = :from AND leaseUntil = :fromLease',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':sealed': 'sealed', ':attempt': to.attempt, ':lease': to.leaseUntil, ':from': unit.attempt, ':fromLease': unit.leaseUntil },
+    });
+  }
+
   splitUnit(unit: Pick<LoadUnit, 'tenant' | 'table' | 'id'>): Promise<boolean> {
     return this.#conditional(`splitting load unit ${unit.id}`, {
       Key: this.#unitKey(unit),

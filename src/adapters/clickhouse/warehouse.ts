@@ -246,7 +246,7 @@ export class ClickHouseWarehouse implements Warehouse {
     );
   }
 
-  async insertUnit(files: readonly FileRef[], dedupToken: string): Promise<void> {
+  async insertUnit(files: readonly FileRef[], dedupToken: string, timeLimitSeconds?: number): Promise<void> {
     checkToken(dedupToken);
     if (files.length === 0) return;
     const table = files[0]!.table;
@@ -272,6 +272,7 @@ export class ClickHouseWarehouse implements Warehouse {
       query_plan_filter_push_down: 0,
       // Rows of one id in two files of a unit both land, as they would loaded apart.
       ...dedupInsertSettings(dedupToken),
+      ...(timeLimitSeconds === undefined ? {} : { max_execution_time: timeLimitSeconds }),
     });
     await this.#command(
       `INSERT INTO ${this.#ref(table)} (${target})
