@@ -3,7 +3,8 @@
  * batch at once, and fast-check's scheduler decides the order of every ledger and warehouse
  * call they make. Attempts die at a step it picks, outlive their leases when it moves the clock,
  * and form units of different sizes (a setting changed between attempts); some files have a
- * bad row. The first file's object may be deleted at a step it picks, and another execution's
+ * bad row. Some start late (a retry), and some send unit inserts that land slowly: read first,
+ * written once the others have ended, if still within the insert's time limit. The first file's object may be deleted at a step it picks, and another execution's
  * Plan retire its entry `gone` at once. After each schedule no version has landed twice and the
  * ledger never claims a load the table does not hold; after one clean attempt, every good version
  * has landed exactly once and the ledger agrees, a deleted one that never landed ends superseded
@@ -23,9 +24,18 @@ const attemptArb = fc.record({
    * and comes back after its lease: a zombie, as a Lambda whose INSERT outlived it.
    */
   parkAt: fc.option(fc.nat({ max: 25 }), { nil: undefined }),
+  /** It starts once this many store calls were made in all (a retry of a batch, or a later run's). */
+  startAfter: fc.option(fc.nat({ max: 30 }), { nil: undefined }),
   /** The unit size it forms with: 16 bytes makes every file load alone. */
   unitMaxBytes: fc.constantFrom(16, 1000),
   leaseSeconds: fc.constantFrom(10, 60),
+  /**
+   * Its unit inserts read their files, then write their block only once every other attempt
+   * has ended, the clock moved on by `seconds` (its lease may end meanwhile), the first file's
+   * object deleted first if `deleteFirst`: an insert still landing after its attempt, its files
+   * gone. It lands if the clock is then within its time limit plus the engine's time to write it.
+   */
+  slowInsert: fc.option(fc.record({ seconds: fc.constantFrom(5, 15, 45, 90), deleteFirst: fc.boolean() }), { nil: undefined }),
   /** Which of the files its batch holds (a plan of another round or run forms other units). */
   picks: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
 });
@@ -34,12 +44,16 @@ export const scheduleArb = fc.record({
   /** Rows of each file; a negative count is a bad row at that line. */
   files: fc.array(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 9 }) }, { weight: 1, arbitrary: fc.constant(-2) }), { minLength: 1, maxLength: 4 }),
   attempts: fc.array(attemptArb, { minLength: 2, maxLength: 4 }),
-  /** After this many store calls in all, the clock moves 100 s: every lease so far has ended. */
+  /** After this many store calls in all, the clock moves `jumpSeconds`. */
   clockJumps: fc.uniqueArray(fc.nat({ max: 40 }), { minLength: 1, maxLength: 3 }),
+  jumpSeconds: fc.constantFrom(15, 25, 55, 100),
   /** After this many store calls in all, the first file's object is deleted and a Plan retires its entry. */
   deleteAt: fc.option(fc.nat({ max: 40 }), { nil: undefined, freq: 2 }),
   scheduler: fc.scheduler(),
 });
+
+/** How long the engine may take to write an insert's block once its time limit has passed. */
+const ENGINE_WRITE_MS = 30_000;
 
 class Died extends Error {
   override name = 'Died';
@@ -67,15 +81,26 @@ export async function checkSchedule(bed: LedgerBed, schedule: Schedule): Promise
       await bed.ledger.listItem(tenant, 'companies'),
       { ledger: bed.ledger, now: () => bed.clock.now },
     );
+  const deleteFirst = async () => {
+    deleted = true;
+    warehouse.remove(files[0]!);
+    await planElsewhere();
+  };
   let calls = 0;
   let running = schedule.attempts.length;
   const parked: (() => void)[] = [];
+  /** Attempts yet to start: each starts at its mark, or once nothing else can move. */
+  const waiting: { at: number; start: () => void }[] = [];
+  const startDue = () => {
+    for (const w of waiting.filter((w) => w.at <= calls)) waiting.splice(waiting.indexOf(w), 1)[0]!.start();
+  };
   const wakeParked = () => {
-    if (parked.length === 0 || parked.length < running) return;
-    for (const wake of parked.splice(0)) wake();
+    if (parked.length + waiting.length === 0 || parked.length + waiting.length < running) return;
+    if (waiting.length > 0) for (const w of waiting.splice(0)) w.start();
+    else for (const wake of parked.splice(0)) wake();
   };
   /** Every call of one attempt to a port becomes a task the scheduler releases in its own order. */
-  const through = <T extends object>(port: T, label: string, at: { dieAt?: number | undefined; parkAt?: number | undefined }, mine: { calls: number }): T =>
+  const through = <T extends object>(port: T, label: string, at: { dieAt?: number | undefined; parkAt?: number | undefined; slowInsert?: { seconds: number; deleteFirst: boolean } | undefined }, mine: { calls: number }): T =>
     new Proxy(port, {
       get(target, name, receiver) {
         const value = Reflect.get(target, name, receiver) as unknown;
@@ -91,18 +116,36 @@ export async function checkSchedule(bed: LedgerBed, schedule: Schedule): Promise
             });
           }
           await s.schedule(Promise.resolve(), `${label}.${String(name)}`);
-          if (schedule.clockJumps.includes(++calls)) bed.clock.advance(100);
-          if (calls === schedule.deleteAt) {
-            deleted = true;
-            warehouse.remove(files[0]!);
-            await planElsewhere();
-          }
+          if (schedule.clockJumps.includes(++calls)) bed.clock.advance(schedule.jumpSeconds);
+          startDue();
+          if (calls === schedule.deleteAt) await deleteFirst();
           if (at.dieAt !== undefined && n >= at.dieAt) throw new Died(`${label} died`);
+          if (name === 'insertUnit' && at.slowInsert) {
+            const [refs, token, limit] = args as Parameters<Warehouse['insertUnit']>;
+            const sent = bed.clock.now.getTime();
+            const slow = at.slowInsert;
+            return warehouse.insertUnitHeld(refs, token, async () => {
+              bed.clock.advance(slow.seconds);
+              if (slow.deleteFirst && !deleted) await deleteFirst();
+              await new Promise<void>((wake) => {
+                parked.push(wake);
+                wakeParked();
+              });
+              return limit === undefined || bed.clock.now.getTime() <= sent + limit * 1000 + ENGINE_WRITE_MS;
+            });
+          }
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
     });
-  const attempts = schedule.attempts.map((a, i) => {
+  const attempts = schedule.attempts.map(async (a, i) => {
+    if (a.startAfter !== undefined) {
+      const at = a.startAfter;
+      await new Promise<void>((start) => {
+        waiting.push({ at, start });
+        wakeParked();
+      });
+    }
     const mine = { calls: 0 };
     const ledger = through<Ledger>(bed.ledger, `A${i}`, a, mine);
     const wh = through<Warehouse>(warehouse, `A${i}`, a, mine);

@@ -92,9 +92,16 @@ export class DedupWarehouse implements Warehouse {
     return rows;
   }
   #land(refs: readonly FileRef[], token: string, block = token) {
+    this.#read(refs);
+    this.#write(refs, token, block);
+  }
+  /** An insert's reads: a bad row or a file no longer there fails it before anything is written. */
+  #read(refs: readonly FileRef[]) {
     for (const ref of refs) {
       if (this.rowsOf(ref) < 0) throw new PermanentError('PARSE_ERROR', `a bad row at line ${-this.rowsOf(ref)}`, { file: ref.key, row: -this.rowsOf(ref) });
     }
+  }
+  #write(refs: readonly FileRef[], token: string, block: string) {
     this.inserts.push({ keys: refs.map((r) => r.key), token });
     if (this.tokens.has(block)) return;
     this.tokens.add(block);
@@ -128,8 +135,18 @@ export class DedupWarehouse implements Warehouse {
     this.#land([ref], token);
   }
   async insertUnit(refs: readonly FileRef[], token: string) {
+    return this.insertUnitHeld(refs, token, async () => true);
+  }
+  /**
+   * A unit's insert whose block is written only once `writing` resolves, after its reads: a slow
+   * insert, still landing after its files went. `writing` answers false when the insert ran out
+   * of time meanwhile: the engine ends it with nothing written.
+   */
+  async insertUnitHeld(refs: readonly FileRef[], token: string, writing: () => Promise<boolean>) {
     await this.beforeInsert(refs.map((r) => r.key));
-    this.#land(refs, token, `${token}:${refs.map(versionOf).sort().join(',')}`);
+    this.#read(refs);
+    if (!(await writing())) throw new Error('the insert ran out of time (TIMEOUT_EXCEEDED)');
+    this.#write(refs, token, `${token}:${refs.map(versionOf).sort().join(',')}`);
   }
   async countRows(refs: readonly FileRef[]) {
     return refs.map((r) => Math.max(0, this.rowsOf(r)));
