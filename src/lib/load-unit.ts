@@ -122,12 +122,12 @@ export async function runUnit(unit: LoadUnit, held: readonly FileVersion[], atte
   const left = held.filter((file) => rowsOf.get(file.key) === undefined);
   // Members left out of the insert, their objects gone: the unit lands whole, so an earlier
   // insert of it either holds all their rows or, once this one has landed, never will.
-  const landed = new Map(left.map((file, i) => [file.key, i]));
+  const leftAt = new Map(left.map((file, i) => [file.key, i]));
   const leftRows = left.length > 0 ? await rowsLanded(unit.tenant, unit.table, left.map(memberOf), deps) : [];
   return pMap(
     held,
     (file) => {
-      const i = landed.get(file.key);
+      const i = leftAt.get(file.key);
       if (i === undefined) return record(file, rowsOf.get(file.key) ?? 0, attempt, deps);
       return leftRows[i]! > 0 ? record(file, leftRows[i]!, attempt, deps) : settle(file, attempt, { status: 'superseded' }, deps);
     },
