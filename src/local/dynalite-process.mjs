@@ -3,8 +3,15 @@
 // JavaScript instead of between its steps.
 import dynalite from 'dynalite';
 import { createRequire } from 'node:module';
+import { cacheExpressionParses } from './dynalite-expression-cache.mjs';
 
-const { Level } = createRequire(createRequire(import.meta.url).resolve('dynalite'))('level');
+const dynaliteRequire = createRequire(createRequire(import.meta.url).resolve('dynalite'));
+const { Level } = dynaliteRequire('level');
+cacheExpressionParses(
+  dynaliteRequire('./db/conditionParser'),
+  dynaliteRequire('./db/updateParser'),
+  dynaliteRequire('./db/projectionParser'),
+);
 const [path] = process.argv.slice(2);
 
 // A process left by a holder that was killed lets go of the database as soon as it notices its
