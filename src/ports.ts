@@ -161,6 +161,15 @@ export interface LedgerEntry {
    * a redo that can no longer read the version knows whether the rows it finds are all of them.
    */
   checkedRows?: number;
+  /**
+   * When every insert of a file alone sent so far under this claim is certainly over (the
+   * lease of the last holder to note its checked rows, plus the insert's time limit past it and
+   * its writing). `earlierInsertsOverAt`: the same for the holders before the present one, taken
+   * at each take-over: what a holder that can no longer read the version must wait out before
+   * the table's rows of it say whether it landed.
+   */
+  insertsOverAt?: string;
+  earlierInsertsOverAt?: string;
   /** Every version (`etag/generation`) of this key ever loaded, so an older claim never makes one look unloaded. */
   loadedVersions?: string[];
   startedAt: string;
@@ -236,6 +245,16 @@ export interface LoadUnit {
 }
 
 /**
+ * How far an in-engine insert may run, from its attempt's lease: the engine reads no row of it
+ * after `deadline` (by the engine's own clock, block by block, however late the insert started)
+ * and ends it `seconds` after it started; so whoever waits for it knows when it is over.
+ */
+export interface InsertBound {
+  deadline: Date;
+  seconds: number;
+}
+
+/**
  * The ledger's conditional writes. Every rule of the claim protocol (src/lib/claims.ts) is one
  * condition here, so two attempts can never both believe they own a file or a unit.
  */
@@ -257,8 +276,16 @@ export interface Ledger {
   takeOver(file: FileVersion, from: { attempt: string; unit: string | undefined }, attempt: Attempt, now: Date): Promise<boolean>;
   /** Binds the attempt's claim to `unit` (or to none); false when the attempt no longer holds it. */
   bind(file: FileVersion, attempt: Attempt, unit: string | undefined): Promise<boolean>;
-  /** Records the rows the check read of a file alone counted on the attempt's claim; false when it no longer holds it. */
-  noteChecked(file: FileVersion, attempt: Attempt, rows: number): Promise<boolean>;
+  /**
+   * Records the rows the check read of a file alone counted on the attempt's claim, and when the
+   * insert it is about to send is certainly over; false when it no longer holds it.
+   */
+  noteChecked(file: FileVersion, attempt: Attempt, rows: number, insertOverAt: Date): Promise<boolean>;
+  /**
+   * Ends the attempt's lease on its claim at once, its own insert being over: only the inserts of
+   * the holders before it are still to be waited out (`insertsOverAt` goes back to theirs).
+   */
+  standAside(file: FileVersion, attempt: Attempt): Promise<boolean>;
   /** Records the unit `open` for its attempt, if it is absent or abandoned; false otherwise. */
   openUnit(unit: LoadUnit): Promise<boolean>;
   /** `open` -> `sealed`, only by the attempt that opened it. */
@@ -379,16 +406,19 @@ export interface Warehouse {
   locateRow(file: FileRef, problem: RowProblem): Promise<number | undefined>;
   /** The first value its column does not accept, or undefined. */
   locateMisfit(file: FileRef): Promise<Misfit | undefined>;
-  /** Inserts the file with its deduplication token, in blocks of the pinned size, so a redo adds nothing. */
-  insertFile(file: FileRef, dedupToken: string): Promise<void>;
+  /**
+   * Inserts the file with its deduplication token, in blocks of the pinned size, so a redo adds
+   * nothing. With a bound, the engine ends the insert by then, all of it landed or not.
+   */
+  insertFile(file: FileRef, dedupToken: string, bound?: InsertBound): Promise<void>;
   /**
    * Inserts several files in one INSERT that writes exactly one block under `dedupToken`: a redo
    * of the same files with the same token adds nothing, however the engine ordered the rows. It
    * checks every row as it reads (an id, a version, no other tenant), so a bad row anywhere fails
    * the whole insert with nothing written. The files must fit one block in memory (the caller
-   * bounds their bytes). With a time limit, the engine ends the insert by then, landed or not.
+   * bounds their bytes). With a bound, the engine ends the insert by then, landed or not.
    */
-  insertUnit(files: readonly FileRef[], dedupToken: string, timeLimitSeconds?: number): Promise<void>;
+  insertUnit(files: readonly FileRef[], dedupToken: string, bound?: InsertBound): Promise<void>;
   /** Rows in each file as the engine parses them, read from the files (a count: no column is parsed). */
   countRows(files: readonly FileRef[]): Promise<number[]>;
   /**

@@ -38,7 +38,7 @@ export interface ClaimDeps {
   outcomes?: Pick<OutcomeLog, 'started' | 'settled'>;
 }
 
-const nowOf = (deps: ClaimDeps) => deps.now?.() ?? new Date();
+export const nowOf = (deps: ClaimDeps) => deps.now?.() ?? new Date();
 
 /**
  * A unit's id, which is also its insert deduplication token: derived from what it loads (the
@@ -258,6 +258,14 @@ export async function takeUnit(unit: LoadUnit, attempt: Attempt, deps: ClaimDeps
  */
 export async function giveBackUnit(unit: LoadUnit, attempt: Attempt, before: UnitHolder, deps: ClaimDeps): Promise<void> {
   await deps.ledger.takeUnit({ ...unit, ...holderOf(attempt) }, before);
+}
+
+/**
+ * Ends the attempt's lease on a file alone whose insert is over, so the next attempt takes it
+ * over at once; what that one waits for is the inserts of the holders before this one.
+ */
+export async function standAside(file: FileVersion, attempt: Attempt, deps: ClaimDeps): Promise<void> {
+  await deps.ledger.standAside(file, attempt);
 }
 
 const holderOf = (attempt: Attempt): UnitHolder => ({ attempt: attempt.id, leaseUntil: attempt.leaseUntil.toISOString() });

@@ -9,8 +9,8 @@
  */
 import pMap from 'p-map';
 import { FileBusyError, PermanentError, isFileProblem, isSuperseded } from '../errors.js';
-import type { Attempt, FileVersion, LoadUnit, UnitMember, Warehouse } from '../ports.js';
-import { LEDGER_CONCURRENCY, memberFile, giveBackUnit, memberOf, seal, settle, split, takeUnit, unitToken, type ClaimDeps } from './claims.js';
+import type { Attempt, FileVersion, InsertBound, LoadUnit, UnitMember, Warehouse } from '../ports.js';
+import { LEDGER_CONCURRENCY, memberFile, giveBackUnit, memberOf, nowOf, seal, settle, split, standAside, takeUnit, unitToken, type ClaimDeps } from './claims.js';
 import { checkFile } from './check-file.js';
 import { dedupToken, lineageEtag } from './dedup-token.js';
 import type { FileResult } from './results.js';
@@ -26,9 +26,10 @@ export interface UnitWriter {
    * Inserts the files as one block under `token`; returns each file's rows. A writer whose block
    * the engine knows by its token alone (streamed) leaves out a member whose object no longer
    * holds its version (its rows undefined), as the rest is still the same insert; the other
-   * (in-engine) throws, and the unit is split. `secondsLeft`: of the sending attempt's lease.
+   * (in-engine) throws, and the unit is split. `bound`: from the sending attempt's lease,
+   * undefined once it has ended.
    */
-  insert(files: readonly FileVersion[], token: string, secondsLeft: number): Promise<(number | undefined)[]>;
+  insert(files: readonly FileVersion[], token: string, bound: InsertBound | undefined): Promise<(number | undefined)[]>;
   /** Each file's rows, counted from the file, for a unit found landed (undefined: left out of it, its object gone). */
   count(files: readonly FileVersion[]): Promise<(number | undefined)[]>;
 }
@@ -51,27 +52,34 @@ export async function countLanded(files: readonly FileVersion[], warehouse: Ware
 }
 
 /**
- * An in-engine unit insert's time limit runs this long past its attempt's lease (a lease may
- * be a few seconds, an insert under load a little longer).
+ * An in-engine insert's time limit (a unit's, or a file's alone) runs this long past its
+ * attempt's lease (a lease may be a few seconds, an insert under load a little longer).
  */
 export const INSERT_PAST_LEASE_SECONDS = 30;
 
 /**
- * When an in-engine unit insert is certainly over, counted from its attempt's lease: its time
- * limit, then the time to write the unit's one part (the engine checks the limit as it reads).
+ * When an in-engine insert is certainly over, counted from its attempt's lease: its time limit,
+ * then the time to write the block it was reading (the engine checks the limit as it reads).
  */
 export const INSERT_OVER_AFTER_LEASE_MS = (INSERT_PAST_LEASE_SECONDS + 30) * 1000;
+
+/** The bound of an in-engine insert sent now by an attempt whose lease ends at `leaseUntil`; none once it has ended. */
+export function insertBound(leaseUntil: Date, now: Date): InsertBound | undefined {
+  const secondsLeft = (leaseUntil.getTime() - now.getTime()) / 1000;
+  if (secondsLeft <= 0) return undefined;
+  return { deadline: new Date(leaseUntil.getTime() + INSERT_PAST_LEASE_SECONDS * 1000), seconds: Math.ceil(secondsLeft) + INSERT_PAST_LEASE_SECONDS };
+}
 
 /** In-engine: ClickHouse reads the files for the insert; their rows are counted in its part, or read again. */
 export function inEngineWriter(warehouse: Warehouse): UnitWriter {
   const count = (files: readonly FileVersion[]) => countLanded(files, warehouse, (fs) => warehouse.countRows(fs.map(fileRef)));
   return {
-    async insert(files, token, secondsLeft) {
+    async insert(files, token, bound) {
       const refs = files.map(fileRef);
       // Bounded by the lease, so that the next attempt can tell when it is over; never sent once
-      // the lease has ended (a zombie's insert), as its limit would then run on without bound.
-      if (secondsLeft <= 0) throw new FileBusyError('the lease ended before a load unit\'s insert was sent', { tenant: refs[0]!.tenant, table: refs[0]!.table });
-      await warehouse.insertUnit(refs, token, Math.ceil(secondsLeft) + INSERT_PAST_LEASE_SECONDS);
+      // the lease has ended (a zombie's insert).
+      if (bound === undefined) throw new FileBusyError('the lease ended before a load unit\'s insert was sent', { tenant: refs[0]!.tenant, table: refs[0]!.table });
+      await warehouse.insertUnit(refs, token, bound);
       // The unit's one part, counted in the table, unless a merge reached it first: then the files.
       return (await warehouse.countInOwnPart(refs)) ?? count(files);
     },
@@ -79,15 +87,20 @@ export function inEngineWriter(warehouse: Warehouse): UnitWriter {
   };
 }
 
-/** Told the rows a file's check counted, before anything of it is inserted. */
-export type Checked = (rows: number) => Promise<void>;
+/**
+ * Told the rows a file's check counted, before anything of it is inserted; answers the bound of
+ * the insert to send, from the attempt's lease (none once it has ended).
+ */
+export type Checked = (rows: number) => Promise<InsertBound | undefined>;
 
 /** In-engine, a file alone: a full check read, then the insert in blocks under the file's own token. */
 export function checkThenInsert(warehouse: Warehouse): (file: FileVersion, checked: Checked) => Promise<number> {
   return async (file, checked) => {
     const rows = await checkFile(fileRef(file), file.size, warehouse);
-    await checked(rows);
-    await warehouse.insertFile(fileRef(file), dedupToken(file));
+    const bound = await checked(rows);
+    // Bounded by the lease as a unit's insert is, so that a redo can tell when it is over.
+    if (bound === undefined) throw new FileBusyError("the lease ended before the file's insert was sent", { tenant: file.tenant, table: file.table, file: file.key });
+    await warehouse.insertFile(fileRef(file), dedupToken(file), bound);
     return rows;
   };
 }
@@ -141,9 +154,8 @@ export async function runUnit(unit: LoadUnit, held: readonly FileVersion[], atte
  */
 async function insertUnit(unit: LoadUnit, files: FileVersion[], attempt: Attempt, deps: UnitDeps): Promise<(number | undefined)[] | undefined> {
   const earlier = await takeUnit(unit, attempt, deps);
-  const now = deps.now?.() ?? new Date();
   try {
-    return await deps.path.writer.insert(files, unitToken(unit), (attempt.leaseUntil.getTime() - now.getTime()) / 1000);
+    return await deps.path.writer.insert(files, unitToken(unit), insertBound(attempt.leaseUntil, nowOf(deps)));
   } catch (error) {
     if (!isFileProblem(error) && !isSuperseded(error)) throw error;
     // A bad row fails every insert of the unit alike: none of them wrote anything.
@@ -151,7 +163,7 @@ async function insertUnit(unit: LoadUnit, files: FileVersion[], attempt: Attempt
     // A member's object went. Another attempt's insert may have read it before and land yet, so
     // the members loading alone could double: only once that insert is over does the table say.
     const over = new Date(Date.parse(earlier.leaseUntil) + INSERT_OVER_AFTER_LEASE_MS);
-    if ((deps.now?.() ?? new Date()) < over) {
+    if (nowOf(deps) <= over) {
       await giveBackUnit(unit, attempt, earlier, deps);
       throw new FileBusyError(`a member of load unit ${unit.id} left the bucket, and an earlier insert of the unit may land until ${over.toISOString()}`, { tenant: unit.tenant, table: unit.table });
     }
@@ -166,9 +178,12 @@ async function eachAlone(files: readonly FileVersion[], attempt: Attempt, deps: 
 }
 
 async function runAlone(file: FileVersion, attempt: Attempt, deps: UnitDeps): Promise<FileResult> {
-  // The count goes on the claim before the insert: a redo that finds the object replaced judges the table's rows by it.
+  // The count goes on the claim before the insert, with when the insert is certainly over: a
+  // redo that finds the object replaced waits that out, then judges the table's rows by the count.
   const checked: Checked = async (rows) => {
-    if (!(await deps.ledger.noteChecked(file, attempt, rows))) throw new FileBusyError('lost the claim before inserting the file', { tenant: file.tenant, table: file.table, file: file.key });
+    const over = new Date(attempt.leaseUntil.getTime() + INSERT_OVER_AFTER_LEASE_MS);
+    if (!(await deps.ledger.noteChecked(file, attempt, rows, over))) throw new FileBusyError('lost the claim before inserting the file', { tenant: file.tenant, table: file.table, file: file.key });
+    return insertBound(attempt.leaseUntil, nowOf(deps));
   };
   let rows: number;
   try {
@@ -186,14 +201,21 @@ async function runAlone(file: FileVersion, attempt: Attempt, deps: UnitDeps): Pr
  * one cut short before a failure that a late retry claims afresh) may have left its blocks: all
  * of them (as many rows as its check counted) make it loaded; some of them, or a count never
  * recorded, cannot be made complete, and that fails loudly instead of passing for a version
- * never loaded.
+ * never loaded. An earlier holder's insert that may still be running is waited out first, or
+ * its blocks could land after the version was called superseded.
  */
 async function supersededAlone(file: FileVersion, attempt: Attempt, deps: UnitDeps): Promise<FileResult> {
+  const entry = await deps.ledger.get(file);
+  const holds = entry?.status === 'loading' && entry.etag === file.etag && entry.generation === file.generation && entry.attempt === attempt.id;
+  const over = holds ? entry.earlierInsertsOverAt : undefined;
+  if (over !== undefined && nowOf(deps) <= new Date(over)) {
+    // This attempt's own insert is over: the next attempt takes over at once and waits only for the earlier ones.
+    await standAside(file, attempt, deps);
+    throw new FileBusyError(`the object no longer holds this version, and an earlier insert of it may land until ${over}`, { tenant: file.tenant, table: file.table, file: file.key });
+  }
   // Not only on a redo: a version that failed cut short may be claimed afresh by a late retry.
   const [landed = 0] = await rowsLanded(file.tenant, file.table, [file], deps);
   if (landed === 0) return settle(file, attempt, { status: 'superseded' }, deps);
-  const entry = await deps.ledger.get(file);
-  const holds = entry?.status === 'loading' && entry.etag === file.etag && entry.generation === file.generation && entry.attempt === attempt.id;
   if (holds && entry.checkedRows === landed) return record(file, landed, attempt, deps);
   const error = new PermanentError(
     'NOT_FOUND',

@@ -40,7 +40,7 @@ export function chunkToken(file: FileVersion, i: number): string {
  * Loads one file version alone, in chunks; returns its rows, or throws a PermanentError naming
  * the problem. `checked` is told the rows once every chunk has parsed, before any is inserted.
  */
-export async function streamFile(file: FileVersion, deps: StreamDeps, checked: (rows: number) => Promise<void> = async () => undefined): Promise<number> {
+export async function streamFile(file: FileVersion, deps: StreamDeps, checked: (rows: number) => Promise<unknown> = async () => undefined): Promise<number> {
   const context = contextOf(file);
   refuseUnstreamable(file, context);
   let first: RecordPart | undefined;

@@ -3,15 +3,18 @@
  * batch at once, and fast-check's scheduler decides the order of every ledger and warehouse
  * call they make. Attempts die at a step it picks, outlive their leases when it moves the clock,
  * and form units of different sizes (a setting changed between attempts); some files have a
- * bad row. Some start late (a retry), and some send unit inserts that land slowly: read first,
- * written once the others have ended, if still within the insert's time limit. The first file's object may be deleted at a step it picks, and another execution's
+ * bad row. Some start late (a retry), and some send inserts that land slowly: read first,
+ * written once the others have ended, if still within the insert's bound. The clock may move
+ * on between an attempt's last look at it and the engine's start of its insert: the engine then
+ * refuses an insert past its deadline. The first file's object may be deleted at a step it picks, and another execution's
  * Plan retire its entry `gone` at once. After each schedule no version has landed twice and the
  * ledger never claims a load the table does not hold; after one clean attempt, every good version
  * has landed exactly once and the ledger agrees, a deleted one that never landed ends superseded
  * at once, and a deleted one that landed unrecorded is never called superseded.
  */
 import fc from 'fast-check';
-import type { Ledger, Warehouse } from '../../src/ports.js';
+import { TransientError } from '../../src/errors.js';
+import type { FileRef, InsertBound, Ledger, Warehouse } from '../../src/ports.js';
 import { loadBatch } from '../../src/lib/load.js';
 import { retireDeleted } from '../../src/lib/plan.js';
 import { attemptAt, batchDeps, batchOf, DedupWarehouse, fileOf, type LedgerBed } from '../unit/protocol-harness.js';
@@ -30,10 +33,11 @@ const attemptArb = fc.record({
   unitMaxBytes: fc.constantFrom(16, 1000),
   leaseSeconds: fc.constantFrom(10, 60),
   /**
-   * Its unit inserts read their files, then write their block only once every other attempt
-   * has ended, the clock moved on by `seconds` (its lease may end meanwhile), the first file's
+   * Its inserts (a unit's, or a file's alone) read their files, then write only once every other
+   * attempt has ended, the clock moved on by `seconds` (its lease may end meanwhile), the first file's
    * object deleted first if `deleteFirst`: an insert still landing after its attempt, its files
-   * gone. It lands if the clock is then within its time limit plus the engine's time to write it.
+   * gone. It lands if the clock is then within its bound (read by its deadline, within its time
+   * limit) plus the engine's time to write it.
    */
   slowInsert: fc.option(fc.record({ seconds: fc.constantFrom(5, 15, 45, 90), deleteFirst: fc.boolean() }), { nil: undefined }),
   /** Which of the files its batch holds (a plan of another round or run forms other units). */
@@ -120,19 +124,24 @@ export async function checkSchedule(bed: LedgerBed, schedule: Schedule): Promise
           startDue();
           if (calls === schedule.deleteAt) await deleteFirst();
           if (at.dieAt !== undefined && n >= at.dieAt) throw new Died(`${label} died`);
-          if (name === 'insertUnit' && at.slowInsert) {
-            const [refs, token, limit] = args as Parameters<Warehouse['insertUnit']>;
+          const bound = name === 'insertUnit' || name === 'insertFile' ? (args[2] as InsertBound | undefined) : undefined;
+          // The engine reads no row of an insert past its deadline, however late the insert reached it.
+          if (bound && bed.clock.now > bound.deadline) throw new TransientError('ClickHouse: the insert ran past the lease of its attempt');
+          if ((name === 'insertUnit' || name === 'insertFile') && at.slowInsert) {
             const sent = bed.clock.now.getTime();
             const slow = at.slowInsert;
-            return warehouse.insertUnitHeld(refs, token, async () => {
+            const writing = async () => {
               bed.clock.advance(slow.seconds);
               if (slow.deleteFirst && !deleted) await deleteFirst();
               await new Promise<void>((wake) => {
                 parked.push(wake);
                 wakeParked();
               });
-              return limit === undefined || bed.clock.now.getTime() <= sent + limit * 1000 + ENGINE_WRITE_MS;
-            });
+              // Its rows were read by the deadline; the engine writes them within its time to write.
+              return bound === undefined || bed.clock.now.getTime() <= Math.min(sent + bound.seconds * 1000, bound.deadline.getTime()) + ENGINE_WRITE_MS;
+            };
+            if (name === 'insertFile') return warehouse.insertFileHeld(args[0] as FileRef, args[1] as string, writing);
+            return warehouse.insertUnitHeld(args[0] as readonly FileRef[], args[1] as string, writing);
           }
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };

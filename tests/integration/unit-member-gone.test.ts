@@ -12,8 +12,8 @@ import { unitId, memberOf } from '../../src/lib/claims.js';
 import { loadBatch } from '../../src/lib/load.js';
 import { INSERT_OVER_AFTER_LEASE_MS, INSERT_PAST_LEASE_SECONDS, fileRef } from '../../src/lib/load-unit.js';
 import { streamedPath, streamedUnits } from '../../src/lib/streamed-load.js';
-import type { FileVersion, RecordChunk, Warehouse } from '../../src/ports.js';
-import { openRealBed, type RealBed } from '../explore/real-bed.js';
+import type { FileVersion, InsertBound, RecordChunk, Warehouse } from '../../src/ports.js';
+import { openRealBed, rowsByFile as rowsOf, type RealBed } from '../explore/real-bed.js';
 import { attemptAt, batchDeps, batchOf } from '../unit/protocol-harness.js';
 
 let bed: RealBed;
@@ -56,13 +56,7 @@ async function landTwo(tenant: string): Promise<FileVersion[]> {
   return files;
 }
 
-const rowsByFile = async (ref: string, tenant: string) =>
-  Object.fromEntries(
-    (await bed.query<{ file: string; n: string }>(`SELECT _file AS file, count() AS n FROM ${ref} WHERE tenant_id = {tenant:String} GROUP BY _file`, { tenant })).map((r) => [
-      r.file.split('/').pop(),
-      Number(r.n),
-    ]),
-  );
+const rowsByFile = (ref: string, tenant: string) => rowsOf(bed, ref, tenant);
 
 it.each(['before', 'after'] as const)('streamed: the first insert landing %s the redo, the members still there land once and the gone one as that insert left it', async (when) => {
   const tenant = `gone-streamed-${when}`;
@@ -132,7 +126,7 @@ it('in-engine: a unit insert is bounded by its attempt\'s lease, and never sent 
   const { warehouse, ref, drop } = await bed.table(tenant.replaceAll('-', '_'));
   try {
     const files = await landTwo(tenant);
-    const limits: (number | undefined)[] = [];
+    const limits: (InsertBound | undefined)[] = [];
     const watched = new Proxy(warehouse, {
       get(target, name) {
         const value = Reflect.get(target, name) as unknown;
@@ -145,9 +139,10 @@ it('in-engine: a unit insert is bounded by its attempt\'s lease, and never sent 
     await expect(loadBatch(batchOf(files), zombie, batchDeps(bed.ledger, watched, bed.clock))).rejects.toThrow(/lease ended before/);
     expect(limits).toEqual([]);
     bed.clock.advance(3600);
-    const results = await loadBatch(batchOf(files), attemptAt(bed.clock, `${tenant}-2`, 100), batchDeps(bed.ledger, watched, bed.clock));
+    const second = attemptAt(bed.clock, `${tenant}-2`, 100);
+    const results = await loadBatch(batchOf(files), second, batchDeps(bed.ledger, watched, bed.clock));
     expect(results.map((r) => r.outcome)).toEqual(['loaded', 'loaded']);
-    expect(limits).toEqual([100 + INSERT_PAST_LEASE_SECONDS]);
+    expect(limits).toEqual([{ seconds: 100 + INSERT_PAST_LEASE_SECONDS, deadline: new Date(second.leaseUntil.getTime() + INSERT_PAST_LEASE_SECONDS * 1000) }]);
     expect(await rowsByFile(ref, tenant)).toEqual({ 'a.jsonl': 3, 'b.jsonl': 2 });
   } finally {
     await drop();

@@ -9,6 +9,7 @@ import { TransientError } from '../../src/errors.js';
 import { unitId } from '../../src/lib/claims.js';
 import { dedupToken } from '../../src/lib/dedup-token.js';
 import { loadBatch } from '../../src/lib/load.js';
+import { INSERT_OVER_AFTER_LEASE_MS } from '../../src/lib/load-unit.js';
 import { attemptAt, batchDeps, batchOf, DedupWarehouse, fileOf, mortal, openLedgerBed, type LedgerBed } from './protocol-harness.js';
 
 let bed: LedgerBed;
@@ -267,14 +268,15 @@ describe('attempts that overlap (each case of docs/exactly-once.md)', () => {
     const atSettle = a.hold('settle');
     const deps = batchDeps(a.ledger, warehouse, bed.clock, 16);
     const loadAlone = deps.path.loadAlone;
-    deps.path = { ...deps.path, loadAlone: (file, checked) => loadAlone(file, async (rows) => { const told = tell(rows); if (told !== undefined) await checked(told); }) };
+    deps.path = { ...deps.path, loadAlone: (file, checked) => loadAlone(file, async (rows) => { const told = tell(rows); return told === undefined ? { deadline: new Date(bed.clock.now.getTime() + 90_000), seconds: 90 } : checked(told); }) };
     const first = loadBatch(batchOf(files), attemptAt(bed.clock, 'A', 60), deps).catch((e: Error) => e);
     await atSettle.reached;
     a.kill();
     atSettle.release();
     await first;
     warehouse.remove(files[0]!);
-    bed.clock.advance(120);
+    // Past A's lease and its insert's bound: whatever A sent is over.
+    bed.clock.advance(60 + INSERT_OVER_AFTER_LEASE_MS / 1000 + 1);
     const redo = await loadBatch(batchOf(files), attemptAt(bed.clock, 'B', 60), batchDeps(bed.ledger, warehouse, bed.clock, 16));
     expect(warehouse.landed(files[0]!)).toBe(1);
     return { redo, file: files[0]! };
@@ -316,7 +318,8 @@ describe('attempts that overlap (each case of docs/exactly-once.md)', () => {
     expect(await bed.ledger.get(dead)).toMatchObject({ status: 'loading', etag: dead.etag });
     // The object is overwritten: only the newer version can be read.
     warehouse.remove(v.older);
-    bed.clock.advance(120);
+    // Past A's lease and its insert's bound: whatever A sent is over.
+    bed.clock.advance(60 + INSERT_OVER_AFTER_LEASE_MS / 1000 + 1);
     const results = await loadBatch(batchOf([planned]), attemptAt(bed.clock, 'B', 60), batchDeps(bed.ledger, warehouse, bed.clock));
     expect(results.map((r) => r.outcome)).toEqual([planned === v.newer ? 'loaded' : 'superseded']);
     expect([warehouse.landed(v.older), warehouse.landed(v.newer)]).toEqual([0, 1]);

@@ -91,10 +91,6 @@ export class DedupWarehouse implements Warehouse {
     if (rows === undefined) throw new PermanentError('NOT_FOUND', 'no such file version', { file: ref.key });
     return rows;
   }
-  #land(refs: readonly FileRef[], token: string, block = token) {
-    this.#read(refs);
-    this.#write(refs, token, block);
-  }
   /** An insert's reads: a bad row or a file no longer there fails it before anything is written. */
   #read(refs: readonly FileRef[]) {
     for (const ref of refs) {
@@ -131,8 +127,14 @@ export class DedupWarehouse implements Warehouse {
     return undefined;
   }
   async insertFile(ref: FileRef, token: string) {
+    return this.insertFileHeld(ref, token, async () => true);
+  }
+  /** A file alone's insert held the same way: its blocks are written together, once `writing` says so. */
+  async insertFileHeld(ref: FileRef, token: string, writing: () => Promise<boolean>) {
     await this.beforeInsert([ref.key]);
-    this.#land([ref], token);
+    this.#read([ref]);
+    if (!(await writing())) throw new Error('the insert ran out of time (TIMEOUT_EXCEEDED)');
+    this.#write([ref], token, token);
   }
   async insertUnit(refs: readonly FileRef[], token: string) {
     return this.insertUnitHeld(refs, token, async () => true);

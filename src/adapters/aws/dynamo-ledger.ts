@@ -40,6 +40,8 @@ function toEntry(item: Record<string, unknown>): LedgerEntry {
     ...(item.leaseUntil !== undefined ? { leaseUntil: String(item.leaseUntil) } : {}),
     ...(item.unit !== undefined ? { unit: String(item.unit) } : {}),
     ...(item.checkedRows !== undefined ? { checkedRows: Number(item.checkedRows) } : {}),
+    ...(item.insertsOverAt !== undefined ? { insertsOverAt: String(item.insertsOverAt) } : {}),
+    ...(item.earlierInsertsOverAt !== undefined ? { earlierInsertsOverAt: String(item.earlierInsertsOverAt) } : {}),
     ...(versions?.size ? { loadedVersions: [...versions].sort() } : {}),
     startedAt: String(item.startedAt ?? ''),
     updatedAt: String(item.updatedAt ?? ''),
@@ -120,7 +122,7 @@ export class DynamoLedger implements Ledger {
       Key: this.#key(file),
       UpdateExpression:
         'SET tenant = :tenant, tbl = :table, etag = :etag, #size = :size, generation = :gen, #status = :loading, runId = :run, ' +
-        `attempt = :attempt, leaseUntil = :lease, startedAt = :now, updatedAt = :now${expires === undefined ? '' : ', #ttl = :exp'} REMOVE #error, errorCode, errorRow, errorColumn, #rows, #unit, checkedRows`,
+        `attempt = :attempt, leaseUntil = :lease, startedAt = :now, updatedAt = :now${expires === undefined ? '' : ', #ttl = :exp'} REMOVE #error, errorCode, errorRow, errorColumn, #rows, #unit, checkedRows, insertsOverAt, earlierInsertsOverAt`,
       ConditionExpression:
         'attribute_not_exists(pk)' +
         // Reset by an operator for exactly this generation.
@@ -166,7 +168,8 @@ export class DynamoLedger implements Ledger {
   async takeOver(file: FileVersion, from: { attempt: string; unit: string | undefined }, attempt: Attempt, now: Date): Promise<boolean> {
     return this.#conditional(`taking over ${file.key}`, {
       Key: this.#key(file),
-      UpdateExpression: 'SET attempt = :attempt, leaseUntil = :lease, runId = :run, updatedAt = :now',
+      // The inserts of every holder so far are now those before the new one.
+      UpdateExpression: 'SET attempt = :attempt, leaseUntil = :lease, runId = :run, updatedAt = :now, earlierInsertsOverAt = if_not_exists(insertsOverAt, :epoch)',
       // The binding seen is a condition too: a claim bound to a unit since is that unit's to settle.
       ConditionExpression:
         '#status = :loading AND etag = :etag AND generation = :gen AND attempt = :from AND leaseUntil < :now AND ' +
@@ -181,6 +184,7 @@ export class DynamoLedger implements Ledger {
         ':etag': file.etag,
         ':gen': file.generation,
         ':from': from.attempt,
+        ':epoch': new Date(0).toISOString(),
         ...(from.unit === undefined ? {} : { ':unit': from.unit }),
       },
     });
@@ -202,13 +206,23 @@ export class DynamoLedger implements Ledger {
     });
   }
 
-  async noteChecked(file: FileVersion, attempt: Attempt, rows: number): Promise<boolean> {
+  async noteChecked(file: FileVersion, attempt: Attempt, rows: number, insertOverAt: Date): Promise<boolean> {
     return this.#conditional(`recording the checked rows of ${file.key}`, {
       Key: this.#key(file),
-      UpdateExpression: 'SET checkedRows = :rows',
+      UpdateExpression: 'SET checkedRows = :rows, insertsOverAt = :over',
       ConditionExpression: '#status = :loading AND etag = :etag AND generation = :gen AND attempt = :attempt',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':rows': rows, ':loading': 'loading', ':etag': file.etag, ':gen': file.generation, ':attempt': attempt.id },
+      ExpressionAttributeValues: { ':rows': rows, ':over': insertOverAt.toISOString(), ':loading': 'loading', ':etag': file.etag, ':gen': file.generation, ':attempt': attempt.id },
+    });
+  }
+
+  async standAside(file: FileVersion, attempt: Attempt): Promise<boolean> {
+    return this.#conditional(`ending the lease on ${file.key}`, {
+      Key: this.#key(file),
+      UpdateExpression: 'SET leaseUntil = :epoch, insertsOverAt = if_not_exists(earlierInsertsOverAt, :epoch)',
+      ConditionExpression: '#status = :loading AND etag = :etag AND generation = :gen AND attempt = :attempt',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':epoch': new Date(0).toISOString(), ':loading': 'loading', ':etag': file.etag, ':gen': file.generation, ':attempt': attempt.id },
     });
   }
 

@@ -31,6 +31,8 @@ const FILE_CODES = new Map<number, PermanentCode>([
   [636, 'UNREADABLE_FILE'], // CANNOT_EXTRACT_TABLE_STRUCTURE
 ]);
 const S3_ERROR = 499;
+/** TIMEOUT_EXCEEDED: a time limit, or a bounded insert past its deadline (file-sql.ts's boundSql). */
+const TIMEOUT_EXCEEDED = 159;
 /** RECEIVED_ERROR_FROM_REMOTE_IO_SERVER: a `url()` read answered with an HTTP error. */
 const REMOTE_READ_ERROR = 86;
 const NETWORK_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET']);
@@ -62,12 +64,19 @@ function columnOf(message: string): string | undefined {
  * a TransientError, a PermanentError naming the file, or the original error when it is
  * neither (a bug or a misconfiguration, which must surface as it is).
  */
-export function classifyClickHouseError(error: unknown, context: ErrorContext = {}, options: { rowOffset?: number } = {}): unknown {
+export function classifyClickHouseError(error: unknown, context: ErrorContext = {}, options: ClassifyOptions = {}): unknown {
   // An in-engine read names the presigned URL it read from: no message carries its signature on.
   return redactError(classify(error, context, options));
 }
 
-function classify(error: unknown, context: ErrorContext, options: { rowOffset?: number }): unknown {
+interface ClassifyOptions {
+  /** A query that read part of a file numbers its rows from the part's first. */
+  rowOffset?: number;
+  /** A bounded insert: its bound, as words for the message when the engine ended it by it. */
+  bound?: string;
+}
+
+function classify(error: unknown, context: ErrorContext, options: ClassifyOptions): unknown {
   if (!(error instanceof Error)) return error;
   const e = error as ClickHouseLikeError & Error;
   const numeric = typeof e.code === 'string' && /^\d+$/.test(e.code) ? Number(e.code) : typeof e.code === 'number' ? e.code : undefined;
@@ -80,6 +89,9 @@ function classify(error: unknown, context: ErrorContext, options: { rowOffset?: 
   // The object no longer holds the version the read was pinned to (If-Match).
   if (/\b412\b/.test(e.message) && /precondition/i.test(e.message)) {
     return new PermanentError('SUPERSEDED', 'this version of the file was replaced in the landing bucket; the new version loads on its own', context, { cause: e });
+  }
+  if (numeric === TIMEOUT_EXCEEDED && options.bound !== undefined) {
+    return new TransientError(`ClickHouse ended the insert by its bound (${options.bound}): the lease of its attempt had ended`, context, { cause: e });
   }
   if (TRANSIENT_CODES.has(numeric)) return new TransientError(`ClickHouse: ${message}`, context, { cause: e });
   if (numeric === S3_ERROR || numeric === REMOTE_READ_ERROR) {

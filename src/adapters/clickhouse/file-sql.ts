@@ -3,7 +3,7 @@
  * in, the conversions of checked values, the row problems, the insert's columns and its
  * deduplication settings. Identifiers are quoted; values are bound parameters.
  */
-import type { RowProblem } from '../../ports.js';
+import type { InsertBound, RowProblem } from '../../ports.js';
 import { quoteIdentifier } from '../../sql.js';
 import { LINEAGE_COLUMNS, type TableSpec } from '../../tables.js';
 import { convertSql, textStructure, valuesFitSql } from './value-sql.js';
@@ -37,6 +37,31 @@ export function dedupInsertSettings(dedupToken: string): Record<string, string |
     insert_null_as_default: 1,
     optimize_on_insert: 0,
   };
+}
+
+/** TIMEOUT_EXCEEDED: an insert past its bound is retried as any timeout is, never taken for a bad row. */
+const PAST_BOUND_CODE = 159;
+
+/**
+ * An insert's bound as a filter: each block of rows read after the deadline, by the engine's
+ * clock, fails the insert (a late start, a queue, a slow read: none lets it write past its bound).
+ */
+export function boundSql(bound: InsertBound | undefined): string {
+  if (bound === undefined) return '';
+  return ` AND throwIf(toUnixTimestamp(nowInBlock()) > {deadline:UInt32}, 'the insert ran past the lease of its attempt', toInt32(${PAST_BOUND_CODE})) = 0`;
+}
+
+export function boundParams(bound: InsertBound | undefined): Record<string, number> {
+  return bound === undefined ? {} : { deadline: Math.floor(bound.deadline.getTime() / 1000) };
+}
+
+export function describeBound(bound: InsertBound): string {
+  return `no row read after ${bound.deadline.toISOString()}, at most ${bound.seconds} s`;
+}
+
+/** ...and as its time limit, which also ends an insert that stops reading rows. */
+export function boundSettings(bound: InsertBound | undefined): Record<string, number> {
+  return bound === undefined ? {} : { max_execution_time: bound.seconds, allow_custom_error_code_in_throwif: 1 };
 }
 
 /**

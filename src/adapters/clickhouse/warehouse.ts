@@ -6,12 +6,12 @@
  */
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { FileRef, FileScan, RecordChunk, RowProblem, TableColumns, TableEngine, Warehouse } from '../../ports.js';
+import type { FileRef, FileScan, InsertBound, RecordChunk, RowProblem, TableColumns, TableEngine, Warehouse } from '../../ports.js';
 import { quoteIdentifier, settingsClause, tableRef } from '../../sql.js';
 import { LINEAGE_COLUMNS, TENANT_COLUMN, type ColumnSpec, type TableCatalog, type TableName } from '../../tables.js';
 import { classifyClickHouseError } from './classify.js';
 import { addColumnSql, createTableSql } from './ddl.js';
-import { ONE_BLOCK, rowProblemSql, checkToken, converted, convertedColumn, dedupInsertSettings, insertColumns, sourceStructure, unitRowCheck } from './file-sql.js';
+import { ONE_BLOCK, boundParams, boundSettings, boundSql, describeBound, rowProblemSql, checkToken, converted, convertedColumn, dedupInsertSettings, insertColumns, sourceStructure, unitRowCheck } from './file-sql.js';
 import { csvBody, jsonBody, lineage } from './record-body.js';
 import { FEW_HTTP_TRIES, fileSource, manySources } from './url-source.js';
 import { TEXT_READ_SETTINGS, firstMisfitSql, valueParams, valuesFitSql } from './value-sql.js';
@@ -99,11 +99,11 @@ export class ClickHouseWarehouse implements Warehouse {
     }
   }
 
-  async #command(query: string, params: Params, file?: FileRef): Promise<void> {
+  async #command(query: string, params: Params, file?: FileRef, bound?: InsertBound): Promise<void> {
     try {
       await this.#client.command({ query, query_params: params });
     } catch (error) {
-      throw classifyClickHouseError(error, file ? { tenant: file.tenant, table: file.table, file: file.key } : {});
+      throw classifyClickHouseError(error, file ? { tenant: file.tenant, table: file.table, file: file.key } : {}, bound ? { bound: describeBound(bound) } : {});
     }
   }
 
@@ -231,7 +231,7 @@ export class ClickHouseWarehouse implements Warehouse {
    * A file the check read passed. The insert reads its tenant_id too: a column no SELECT names is
    * pruned from the read, and the reader then refuses the file's header or key as unknown.
    */
-  async insertFile(file: FileRef, dedupToken: string): Promise<void> {
+  async insertFile(file: FileRef, dedupToken: string, bound?: InsertBound): Promise<void> {
     checkToken(dedupToken);
     const source = await fileSource(file, this.#options.objectUrl, this.#structure(file.table));
     const spec = this.#spec(file.table);
@@ -240,13 +240,18 @@ export class ClickHouseWarehouse implements Warehouse {
       `INSERT INTO ${this.#ref(file.table)} (${target})
        SELECT {tenant:String}, ${converted(spec).join(', ')}, {file:String}, {etag:String}, now64(3)
        FROM ${source.sql}
-       WHERE throwIf(${rowProblemSql(spec).foreign_tenant}, 'a row names another tenant') = 0${settingsClause({ ...this.#readSettings(), ...dedupInsertSettings(dedupToken) })}`,
-      { ...source.params, ...valueParams(spec.columns), tenant: file.tenant, file: file.key, etag: file.etag },
+       WHERE throwIf(${rowProblemSql(spec).foreign_tenant}, 'a row names another tenant') = 0${boundSql(bound)}${settingsClause({
+         ...this.#readSettings(),
+         ...dedupInsertSettings(dedupToken),
+         ...boundSettings(bound),
+       })}`,
+      { ...source.params, ...valueParams(spec.columns), ...boundParams(bound), tenant: file.tenant, file: file.key, etag: file.etag },
       file,
+      bound,
     );
   }
 
-  async insertUnit(files: readonly FileRef[], dedupToken: string, timeLimitSeconds?: number): Promise<void> {
+  async insertUnit(files: readonly FileRef[], dedupToken: string, bound?: InsertBound): Promise<void> {
     checkToken(dedupToken);
     if (files.length === 0) return;
     const table = files[0]!.table;
@@ -272,15 +277,16 @@ export class ClickHouseWarehouse implements Warehouse {
       query_plan_filter_push_down: 0,
       // Rows of one id in two files of a unit both land, as they would loaded apart.
       ...dedupInsertSettings(dedupToken),
-      ...(timeLimitSeconds === undefined ? {} : { max_execution_time: timeLimitSeconds }),
+      ...boundSettings(bound),
     });
     await this.#command(
       `INSERT INTO ${this.#ref(table)} (${target})
        SELECT {tenant:String}, ${converted(spec).join(', ')}, {keys:Array(String)}[_loaded_at], {etags:Array(String)}[_loaded_at], now64(3)
        FROM (${reads.join('\nUNION ALL\n')})
-       WHERE throwIf(${check.sql}, 'a row has no id or version, names another tenant, or holds a value its column does not accept') = 0${settings}`,
-      { ...many.params, ...check.params, tenant: files[0]!.tenant, keys: files.map((f) => f.key), etags: files.map((f) => f.etag) },
+       WHERE throwIf(${check.sql}, 'a row has no id or version, names another tenant, or holds a value its column does not accept') = 0${boundSql(bound)}${settings}`,
+      { ...many.params, ...check.params, ...boundParams(bound), tenant: files[0]!.tenant, keys: files.map((f) => f.key), etags: files.map((f) => f.etag) },
       files.length === 1 ? files[0] : undefined,
+      bound,
     );
   }
 
