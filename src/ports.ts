@@ -163,8 +163,8 @@ export interface LedgerEntry {
   checkedRows?: number;
   /**
    * When every insert of a file alone sent so far under this claim is certainly over (the
-   * lease of the last holder to note its checked rows, plus the insert's time limit past it and
-   * its writing). `earlierInsertsOverAt`: the same for the holders before the present one, taken
+   * lease of the last holder to note its checked rows, plus its insert's bound past it and the
+   * writing of its last block). `earlierInsertsOverAt`: the same for the holders before the present one, taken
    * at each take-over: what a holder that can no longer read the version must wait out before
    * the table's rows of it say whether it landed.
    */
@@ -408,7 +408,7 @@ export interface Warehouse {
   locateMisfit(file: FileRef): Promise<Misfit | undefined>;
   /**
    * Inserts the file with its deduplication token, in blocks of the pinned size, so a redo adds
-   * nothing. With a bound, the engine ends the insert by then, all of it landed or not.
+   * nothing. With a bound, the engine ends the insert by it (the blocks written by then stay).
    */
   insertFile(file: FileRef, dedupToken: string, bound?: InsertBound): Promise<void>;
   /**

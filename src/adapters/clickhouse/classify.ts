@@ -31,7 +31,7 @@ const FILE_CODES = new Map<number, PermanentCode>([
   [636, 'UNREADABLE_FILE'], // CANNOT_EXTRACT_TABLE_STRUCTURE
 ]);
 const S3_ERROR = 499;
-/** TIMEOUT_EXCEEDED: a time limit, or a bounded insert past its deadline (file-sql.ts's boundSql). */
+/** TIMEOUT_EXCEEDED: a time limit, or a bounded insert past its deadline (file-sql.ts's boundClause). */
 const TIMEOUT_EXCEEDED = 159;
 /** RECEIVED_ERROR_FROM_REMOTE_IO_SERVER: a `url()` read answered with an HTTP error. */
 const REMOTE_READ_ERROR = 86;

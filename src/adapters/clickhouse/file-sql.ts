@@ -43,25 +43,21 @@ export function dedupInsertSettings(dedupToken: string): Record<string, string |
 const PAST_BOUND_CODE = 159;
 
 /**
- * An insert's bound as a filter: each block of rows read after the deadline, by the engine's
- * clock, fails the insert (a late start, a queue, a slow read: none lets it write past its bound).
+ * An insert's bound in its SQL: a filter that fails the insert on any block of rows read after
+ * the deadline, by the engine's clock (a late start, a queue, a slow read: none lets it write past
+ * its bound), its parameter, and the time limit, which also ends an insert that stops reading rows.
  */
-export function boundSql(bound: InsertBound | undefined): string {
-  if (bound === undefined) return '';
-  return ` AND throwIf(toUnixTimestamp(nowInBlock()) > {deadline:UInt32}, 'the insert ran past the lease of its attempt', toInt32(${PAST_BOUND_CODE})) = 0`;
-}
-
-export function boundParams(bound: InsertBound | undefined): Record<string, number> {
-  return bound === undefined ? {} : { deadline: Math.floor(bound.deadline.getTime() / 1000) };
+export function boundClause(bound: InsertBound | undefined): { where: string; params: Record<string, number>; settings: Record<string, number> } {
+  if (bound === undefined) return { where: '', params: {}, settings: {} };
+  return {
+    where: ` AND throwIf(toUnixTimestamp(nowInBlock()) > {deadline:UInt32}, 'the insert ran past the lease of its attempt', toInt32(${PAST_BOUND_CODE})) = 0`,
+    params: { deadline: Math.floor(bound.deadline.getTime() / 1000) },
+    settings: { max_execution_time: bound.seconds, allow_custom_error_code_in_throwif: 1 },
+  };
 }
 
 export function describeBound(bound: InsertBound): string {
   return `no row read after ${bound.deadline.toISOString()}, at most ${bound.seconds} s`;
-}
-
-/** ...and as its time limit, which also ends an insert that stops reading rows. */
-export function boundSettings(bound: InsertBound | undefined): Record<string, number> {
-  return bound === undefined ? {} : { max_execution_time: bound.seconds, allow_custom_error_code_in_throwif: 1 };
 }
 
 /**

@@ -11,7 +11,7 @@ import { quoteIdentifier, settingsClause, tableRef } from '../../sql.js';
 import { LINEAGE_COLUMNS, TENANT_COLUMN, type ColumnSpec, type TableCatalog, type TableName } from '../../tables.js';
 import { classifyClickHouseError } from './classify.js';
 import { addColumnSql, createTableSql } from './ddl.js';
-import { ONE_BLOCK, boundParams, boundSettings, boundSql, describeBound, rowProblemSql, checkToken, converted, convertedColumn, dedupInsertSettings, insertColumns, sourceStructure, unitRowCheck } from './file-sql.js';
+import { ONE_BLOCK, boundClause, describeBound, rowProblemSql, checkToken, converted, convertedColumn, dedupInsertSettings, insertColumns, sourceStructure, unitRowCheck } from './file-sql.js';
 import { csvBody, jsonBody, lineage } from './record-body.js';
 import { FEW_HTTP_TRIES, fileSource, manySources } from './url-source.js';
 import { TEXT_READ_SETTINGS, firstMisfitSql, valueParams, valuesFitSql } from './value-sql.js';
@@ -236,16 +236,13 @@ export class ClickHouseWarehouse implements Warehouse {
     const source = await fileSource(file, this.#options.objectUrl, this.#structure(file.table));
     const spec = this.#spec(file.table);
     const { target } = insertColumns(spec);
+    const limit = boundClause(bound);
     await this.#command(
       `INSERT INTO ${this.#ref(file.table)} (${target})
        SELECT {tenant:String}, ${converted(spec).join(', ')}, {file:String}, {etag:String}, now64(3)
        FROM ${source.sql}
-       WHERE throwIf(${rowProblemSql(spec).foreign_tenant}, 'a row names another tenant') = 0${boundSql(bound)}${settingsClause({
-         ...this.#readSettings(),
-         ...dedupInsertSettings(dedupToken),
-         ...boundSettings(bound),
-       })}`,
-      { ...source.params, ...valueParams(spec.columns), ...boundParams(bound), tenant: file.tenant, file: file.key, etag: file.etag },
+       WHERE throwIf(${rowProblemSql(spec).foreign_tenant}, 'a row names another tenant') = 0${limit.where}${settingsClause({ ...this.#readSettings(), ...dedupInsertSettings(dedupToken), ...limit.settings })}`,
+      { ...source.params, ...valueParams(spec.columns), ...limit.params, tenant: file.tenant, file: file.key, etag: file.etag },
       file,
       bound,
     );
@@ -260,6 +257,7 @@ export class ClickHouseWarehouse implements Warehouse {
     const spec = this.#spec(table);
     const { target } = insertColumns(spec);
     const check = unitRowCheck(spec);
+    const limit = boundClause(bound);
     // The checks and conversions are written once, over all the unit's reads: repeated in each
     // read's SELECT they cost the engine more to plan (hundreds of milliseconds for 50 files) than
     // the rows cost to read. _loaded_at is onceload's own name, no column's and no virtual one.
@@ -277,14 +275,14 @@ export class ClickHouseWarehouse implements Warehouse {
       query_plan_filter_push_down: 0,
       // Rows of one id in two files of a unit both land, as they would loaded apart.
       ...dedupInsertSettings(dedupToken),
-      ...boundSettings(bound),
+      ...limit.settings,
     });
     await this.#command(
       `INSERT INTO ${this.#ref(table)} (${target})
        SELECT {tenant:String}, ${converted(spec).join(', ')}, {keys:Array(String)}[_loaded_at], {etags:Array(String)}[_loaded_at], now64(3)
        FROM (${reads.join('\nUNION ALL\n')})
-       WHERE throwIf(${check.sql}, 'a row has no id or version, names another tenant, or holds a value its column does not accept') = 0${boundSql(bound)}${settings}`,
-      { ...many.params, ...check.params, ...boundParams(bound), tenant: files[0]!.tenant, keys: files.map((f) => f.key), etags: files.map((f) => f.etag) },
+       WHERE throwIf(${check.sql}, 'a row has no id or version, names another tenant, or holds a value its column does not accept') = 0${limit.where}${settings}`,
+      { ...many.params, ...check.params, ...limit.params, tenant: files[0]!.tenant, keys: files.map((f) => f.key), etags: files.map((f) => f.etag) },
       files.length === 1 ? files[0] : undefined,
       bound,
     );
