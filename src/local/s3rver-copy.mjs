@@ -1,13 +1,64 @@
 // The landing sync's copies into the local S3: the parent names a file and this process writes it
 // as an object, as s3rver's PutObject does (the same files: object, MD5 and metadata), without
 // sending the bytes through HTTP and the SDK's signing on both sides. A new object takes its
-// file's modification time as its LastModified.
-import { createReadStream } from 'node:fs';
+// file's modification time as its LastModified. The bytes are copied and hashed on threads of
+// their own (s3rver-copy-worker.mjs), one per core, so that copies use every core while this
+// thread only names the files and writes the metadata.
 import { utimes } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { writeObjectBytes } from './s3rver-whole-objects.mjs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { writeObjectFile } from './s3rver-whole-objects.mjs';
 
 const S3Object = createRequire(import.meta.url)('s3rver/lib/models/object');
+
+/** Copying threads, started with the first copy; each takes the next copy waiting. */
+function copyThreads(count) {
+  const waiting = [];
+  const idle = [];
+  const running = new Map();
+  let ids = 0;
+  let started = 0;
+  const next = (worker) => {
+    const copy = waiting.shift();
+    if (!copy) return idle.push(worker);
+    running.set(copy.id, { ...copy, worker });
+    worker.postMessage({ id: copy.id, from: copy.from, to: copy.to });
+  };
+  const start = () => {
+    started++;
+    const worker = new Worker(new URL('./s3rver-copy-worker.mjs', import.meta.url));
+    // The process leaves with its parent whatever its threads are doing.
+    worker.unref();
+    worker.on('message', (message) => {
+      const copy = running.get(message.id);
+      if (!copy) return;
+      if ('bytes' in message) return copy.onBytes(message.bytes);
+      running.delete(message.id);
+      if (message.error) copy.reject(Object.assign(new Error(message.error.message), { code: message.error.code }));
+      else copy.resolve({ size: message.size, md5: message.md5 });
+      next(worker);
+    });
+    worker.on('error', (error) => {
+      // A thread that died fails the copy it held; another takes its place for the copies waiting.
+      for (const [id, copy] of running) {
+        if (copy.worker !== worker) continue;
+        running.delete(id);
+        copy.reject(error);
+      }
+      next(start());
+    });
+    return worker;
+  };
+  return (from, to, onBytes) =>
+    new Promise((resolve, reject) => {
+      waiting.push({ id: ++ids, from, to, onBytes, resolve, reject });
+      const worker = idle.pop() ?? (started < count ? start() : undefined);
+      if (worker) next(worker);
+    });
+}
+
+let copy;
 
 /**
  * Copies `path` into `bucket` as `key` through `store`, as one step on that object (`whole`) and
@@ -15,17 +66,12 @@ const S3Object = createRequire(import.meta.url)('s3rver/lib/models/object');
  * ETag or the error.
  */
 export async function copyIn(store, whole, write, { id, bucket, key, path, lastModified }, send) {
+  copy ??= copyThreads(Math.max(1, availableParallelism()));
   try {
     const md5 = await whole(bucket, key, () =>
       write(async () => {
         const objectPath = store.getResourcePath(bucket, key, 'object');
-        // Told at the first chunk and then a few times a second: a large file's copy shows progress.
-        let told = 0;
-        const written = await writeObjectBytes(() => createReadStream(path), objectPath, (bytes) => {
-          if (Date.now() - told < 200) return;
-          told = Date.now();
-          send({ id, bytes });
-        });
+        const written = await writeObjectFile(objectPath, (writing) => copy(path, writing, (bytes) => send({ id, bytes })));
         await store.putMetadata(bucket, key, new S3Object(bucket, key, null, {}).metadata, written.md5);
         // The object is written and closed: the time set here is the last one it gets.
         if (lastModified !== undefined) await utimes(objectPath, new Date(lastModified), new Date(lastModified));

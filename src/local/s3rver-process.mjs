@@ -37,22 +37,34 @@ server.middleware.unshift(async (ctx, next) => {
 // The engine's own progress is out of reach: chDB runs one query at a time. The counting listens
 // beside the response: a stream stage of its own cost more CPU than serving the object.
 let reads = 0;
+const lineCount = (bytes) => {
+  let lines = 0;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) lines++;
+  return lines;
+};
 server.middleware.unshift(async (ctx, next) => {
   await next();
   const body = ctx.body;
-  if (ctx.method !== 'GET' || ctx.status >= 300 || !body || typeof body.on !== 'function') return;
+  if (ctx.method !== 'GET' || ctx.status >= 300 || !body) return;
   const prefix = `/${bucket}/`;
   const path = decodeURIComponent(ctx.path);
   if (!path.startsWith(prefix) || ctx.querystring.includes('list-type')) return;
   const read = { key: path.slice(prefix.length), read: ++reads, bytes: 0, lines: 0, done: false };
-  let sent = 0;
+  // Told as it goes a few times a second, from its first bytes when it is large.
+  let sent = Number(ctx.response.length) > 1 << 20 ? 0 : Date.now();
   const tell = () => {
     sent = Date.now();
     if (process.connected) process.send({ read });
   };
+  // An object read whole (s3rver-plain-get.mjs) is sent in one write: told once.
+  if (Buffer.isBuffer(body)) {
+    Object.assign(read, { bytes: body.length, lines: lineCount(body), done: true });
+    return tell();
+  }
+  if (typeof body.on !== 'function') return;
   body.on('data', (chunk) => {
     read.bytes += chunk.length;
-    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) read.lines++;
+    read.lines += lineCount(chunk);
     if (Date.now() - sent >= 200) tell();
   });
   body.on('end', () => {

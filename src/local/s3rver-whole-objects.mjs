@@ -25,32 +25,43 @@ const noSuchKey = (key) => (error) => {
 };
 
 /**
- * Writes `source` (a stream, a Buffer, or a function opening a stream once the directory is
- * there) as an object's bytes: to a new file, closed, then renamed over `objectPath`. Calls
- * `onBytes` with the bytes written so far; returns their size and MD5.
+ * Writes an object's bytes as `write(path)` writes them to a new file, then renames that file over
+ * `objectPath` once it is closed; `write` answers their size and MD5.
  */
-export async function writeObjectBytes(source, objectPath, onBytes = () => undefined) {
+export async function writeObjectFile(objectPath, write) {
   await mkdir(dirname(objectPath), { recursive: true });
-  if (typeof source === 'function') source = source();
   const writing = beside(objectPath, 'writing');
-  const hash = createHash('md5');
-  let size = 0;
-  const counted = new Transform({
-    transform(chunk, _encoding, callback) {
-      hash.update(chunk);
-      size += chunk.length;
-      onBytes(size);
-      callback(null, chunk);
-    },
-  });
   try {
-    await pipeline(Buffer.isBuffer(source) ? Readable.from([source]) : source, counted, createWriteStream(writing));
+    const written = await write(writing);
     await rename(writing, objectPath);
+    return written;
   } catch (error) {
     await unlink(writing).catch(() => undefined);
     throw error;
   }
-  return { size, md5: hash.digest('hex') };
+}
+
+/**
+ * Writes `source` (a stream, a Buffer, or a function opening a stream once the directory is
+ * there) as an object's bytes (see writeObjectFile). Calls `onBytes` with the bytes written so
+ * far; returns their size and MD5.
+ */
+export function writeObjectBytes(source, objectPath, onBytes = () => undefined) {
+  return writeObjectFile(objectPath, async (writing) => {
+    if (typeof source === 'function') source = source();
+    const hash = createHash('md5');
+    let size = 0;
+    const counted = new Transform({
+      transform(chunk, _encoding, callback) {
+        hash.update(chunk);
+        size += chunk.length;
+        onBytes(size);
+        callback(null, chunk);
+      },
+    });
+    await pipeline(Buffer.isBuffer(source) ? Readable.from([source]) : source, counted, createWriteStream(writing));
+    return { size, md5: hash.digest('hex') };
+  });
 }
 
 /**

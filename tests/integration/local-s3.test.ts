@@ -160,6 +160,27 @@ describe('the local S3', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('sends each of many GETs at once its own object whole, readers slow or quick, read whole or streamed', async () => {
+    // Objects of a landed file's usual size are read into kept buffers, more GETs at once than
+    // there are buffers, some readers too slow to take a response in one write; and a few larger
+    // objects, which are streamed.
+    const keys = Array.from({ length: 40 }, (_, i) => `many/object-${i}.jsonl`);
+    const content = (i: number) => Array.from({ length: i % 8 === 7 ? 90_000 : 8_000 + i * 500 }, (_, n) => `{"id":${n},"object":${i}}`).join('\n');
+    await Promise.all(keys.map((key, i) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: content(i) }))));
+    const wrong: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(
+        keys.map(async (key, i) => {
+          const answer = await fetch(await presigned(key));
+          if (i % 2 === round % 2) await new Promise((resolve) => setTimeout(resolve, 150));
+          const body = await answer.text();
+          if (body !== content(i) || answer.headers.get('etag') !== `"${md5(body)}"`) wrong.push(`${key}: ${body.length} bytes, ETag ${answer.headers.get('etag')}`);
+        }),
+      );
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('copies an object whole: no copy pairs one version\'s ETag with another\'s bytes while its source is overwritten', async () => {
     const source = 'copying/source.jsonl';
     // Each step copies the source onto a key of the worker's own, then reads the copy back.
