@@ -70,23 +70,32 @@ export async function fileSource(file: FileRef, objectUrl: ObjectUrl, structure:
  * `url()` sources reading `files`, as few as their formats and URLs allow. Each part's
  * `fileIndex` is an SQL expression giving the row's 1-based position in `files`, found by the
  * row's `_path`; a row from any other path fails the query rather than go unattributed.
+ * `jsonAsLines`: JSON files are read as lines of text (`LineAsString`, one column `line`), each
+ * such part marked `lines`.
  */
-export async function manySources(files: readonly FileRef[], objectUrl: ObjectUrl, structureOf: (table: TableName) => string): Promise<{ parts: { from: string; fileIndex: string; tenant: string }[]; params: Params }> {
+export async function manySources(
+  files: readonly FileRef[],
+  objectUrl: ObjectUrl,
+  structureOf: (table: TableName) => string,
+  options: { jsonAsLines?: boolean } = {},
+): Promise<{ parts: { from: string; fileIndex: string; tenant: string; lines: boolean }[]; params: Params }> {
   const located = await Promise.all(
     files.map(async (file, i) => ({ file, i, url: await objectUrl(file.key), ...fileFormat(file.key) })),
   );
   const params: Params = {};
   const parts = urlGroups(located).map((group, g) => {
     const urls = group.map((f) => f.url);
+    const lines = options.jsonAsLines === true && group[0]!.format === 'JSONEachRow';
     Object.assign(params, {
       [`url${g}`]: urls.length === 1 ? urls[0] : `{${urls.join(',')}}`,
-      [`format${g}`]: group[0]!.format,
-      [`structure${g}`]: structureOf(group[0]!.file.table),
+      [`format${g}`]: lines ? 'LineAsString' : group[0]!.format,
+      [`structure${g}`]: lines ? 'line String' : structureOf(group[0]!.file.table),
       // The URL's query string hides the extension, so compression is named, not inferred.
       [`compression${g}`]: group[0]!.compression === 'gzip' ? 'gzip' : 'none',
     });
     return {
       from: `url({url${g}:String}, {format${g}:String}, {structure${g}:String}, {compression${g}:String}${group.length === 1 ? pinned(group[0]!.file.version) : ''})`,
+      lines,
       // One file: its position. Several: transform() looks each row's path up in a hash table
       // (indexOf() would scan the array on every row).
       fileIndex:
