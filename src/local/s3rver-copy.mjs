@@ -2,8 +2,8 @@
 // as an object, as s3rver's PutObject does (the same files: object, MD5 and metadata), without
 // sending the bytes through HTTP and the SDK's signing on both sides. A new object takes its
 // file's modification time as its LastModified. The bytes are copied and hashed on threads of
-// their own (s3rver-copy-worker.mjs), one per core, so that copies use every core while this
-// thread only names the files and writes the metadata.
+// their own (s3rver-copy-worker.mjs), one per core up to four, so that copies use the cores while
+// this thread only names the files and writes the metadata.
 import { utimes } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -60,13 +60,16 @@ function copyThreads(count) {
 
 let copy;
 
+/** At most this many copying threads: the landing sync sends 8 copies at a time, and each thread holds an engine of its own. */
+const COPY_THREADS = 4;
+
 /**
  * Copies `path` into `bucket` as `key` through `store`, as one step on that object (`whole`) and
  * inside `write` (the metadata cache's write); tells `send` the bytes copied as it goes, then the
  * ETag or the error.
  */
 export async function copyIn(store, whole, write, { id, bucket, key, path, lastModified }, send) {
-  copy ??= copyThreads(Math.max(1, availableParallelism()));
+  copy ??= copyThreads(Math.min(COPY_THREADS, availableParallelism()));
   try {
     const md5 = await whole(bucket, key, () =>
       write(async () => {
