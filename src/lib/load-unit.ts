@@ -88,16 +88,17 @@ export function inEngineWriter(warehouse: Warehouse): UnitWriter {
 }
 
 /**
- * Told the rows a file's check counted, before anything of it is inserted; answers the bound of
- * the insert to send, from the attempt's lease (none once it has ended).
+ * Told the rows a file's check counted, before anything of it is inserted; answers how to bound
+ * each insert of it as it is sent, from the attempt's lease (none once the lease has ended: then
+ * nothing more of the file may be sent).
  */
-export type Checked = (rows: number) => Promise<InsertBound | undefined>;
+export type Checked = (rows: number) => Promise<() => InsertBound | undefined>;
 
 /** In-engine, a file alone: a full check read, then the insert in blocks under the file's own token. */
 export function checkThenInsert(warehouse: Warehouse): (file: FileVersion, checked: Checked) => Promise<number> {
   return async (file, checked) => {
     const rows = await checkFile(fileRef(file), file.size, warehouse);
-    const bound = await checked(rows);
+    const bound = (await checked(rows))();
     // Bounded by the lease as a unit's insert is, so that a redo can tell when it is over.
     if (bound === undefined) throw new FileBusyError("the lease ended before the file's insert was sent", { tenant: file.tenant, table: file.table, file: file.key });
     await warehouse.insertFile(fileRef(file), dedupToken(file), bound);
@@ -183,7 +184,7 @@ async function runAlone(file: FileVersion, attempt: Attempt, deps: UnitDeps): Pr
   const checked: Checked = async (rows) => {
     const over = new Date(attempt.leaseUntil.getTime() + INSERT_OVER_AFTER_LEASE_MS);
     if (!(await deps.ledger.noteChecked(file, attempt, rows, over))) throw new FileBusyError('lost the claim before inserting the file', { tenant: file.tenant, table: file.table, file: file.key });
-    return insertBound(attempt.leaseUntil, nowOf(deps));
+    return () => insertBound(attempt.leaseUntil, nowOf(deps));
   };
   let rows: number;
   try {

@@ -12,12 +12,12 @@
  * tokens, and the engine drops the ones that landed.
  */
 import { createHash } from 'node:crypto';
-import { PermanentError, isSuperseded, type ErrorContext } from '../errors.js';
+import { FileBusyError, PermanentError, isSuperseded, type ErrorContext } from '../errors.js';
 import type { CsvField, FileVersion, ObjectStore, RecordPart, Warehouse } from '../ports.js';
 import { allowedColumns, columnNamed, columnProblem, rowProblems, twiceNamed } from './check-file.js';
 import { dedupToken } from './dedup-token.js';
 import { fileFormat } from './file-format.js';
-import { countLanded, fileRef, type LoadPath } from './load-unit.js';
+import { countLanded, fileRef, type Checked, type LoadPath } from './load-unit.js';
 import { batchFiles } from './plan.js';
 import { objectKeys, readRecords, type FileRecord } from './record-stream.js';
 import { columnRule, epochText, fitsRule, valueMessage, type ValueRule } from './value-rules.js';
@@ -38,9 +38,12 @@ export function chunkToken(file: FileVersion, i: number): string {
 
 /**
  * Loads one file version alone, in chunks; returns its rows, or throws a PermanentError naming
- * the problem. `checked` is told the rows once every chunk has parsed, before any is inserted.
+ * the problem. `checked` is told the rows once every chunk has parsed, before any is inserted,
+ * and answers whether the attempt's lease still allows each chunk's insert as it is sent: a
+ * chunk is never sent once the lease has ended (the engine takes a chunk as data, so it cannot
+ * bound the insert as it bounds a read of the file).
  */
-export async function streamFile(file: FileVersion, deps: StreamDeps, checked: (rows: number) => Promise<unknown> = async () => undefined): Promise<number> {
+export async function streamFile(file: FileVersion, deps: StreamDeps, checked?: Checked): Promise<number> {
   const context = contextOf(file);
   refuseUnstreamable(file, context);
   let first: RecordPart | undefined;
@@ -57,13 +60,17 @@ export async function streamFile(file: FileVersion, deps: StreamDeps, checked: (
     await deps.warehouse.insertRecords([part]);
   }
   if (rows === 0 || !first) throw new PermanentError('EMPTY_FILE', 'the file has no rows', context);
-  await checked(rows);
+  const bound = checked ? await checked(rows) : undefined;
+  const send = async (part: RecordPart, i: number) => {
+    if (bound && bound() === undefined) throw new FileBusyError(`the lease ended before chunk ${i + 1} of the file was sent`, context);
+    await deps.warehouse.insertRecords([part], chunkToken(file, i));
+  };
   if (chunks === 1) {
-    await deps.warehouse.insertRecords([first], chunkToken(file, 0));
+    await send(first, 0);
     return rows;
   }
   let i = 0;
-  for await (const part of partsOf(file, deps, context)) await deps.warehouse.insertRecords([part], chunkToken(file, i++));
+  for await (const part of partsOf(file, deps, context)) await send(part, i++);
   return rows;
 }
 

@@ -80,3 +80,36 @@ it('keeps a file alone cut short between its chunks, its object overwritten, fai
     await drop();
   }
 }, 60_000);
+
+it("never sends a streamed file alone's next chunk once its attempt's lease has ended; the redo sends the rest under the same chunk tokens", async () => {
+  const tenant = 'lease-between-chunks';
+  const { warehouse, ref, drop } = await bed.table('lease_between_chunks');
+  try {
+    const key = `${tenant}/canonical/companies/a.jsonl`;
+    const file: FileVersion = { tenant, table: 'companies', key, ...(await bed.put(key, body([1, 2, 3, 4]))), generation: 0 };
+    // Every row its own chunk; the attempt's lease runs out while its first chunk is inserted.
+    const depsOf = (wh: Warehouse) => {
+      const stream = { store: bed.store, warehouse: wh, chunkRows: bed.insertBlockRows, chunkBytes: 16 };
+      return { ...batchDeps(bed.ledger, wh, bed.clock), path: streamedPath(stream), unitsOf: (free: FileVersion[]) => streamedUnits(free, stream) };
+    };
+    const slow = new Proxy(warehouse, {
+      get(target, name) {
+        const value = Reflect.get(target, name) as unknown;
+        if (name !== 'insertRecords' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: Parameters<Warehouse['insertRecords']>) => {
+          await (value as Warehouse['insertRecords']).apply(target, args);
+          if (args[1] !== undefined) bed.clock.advance(61);
+        };
+      },
+    });
+    await expect(loadBatch(batchOf([file]), attemptAt(bed.clock, `${tenant}-1`, 60), depsOf(slow))).rejects.toThrow(/lease ended before chunk 2 of the file was sent/);
+    const rows = async () => Number(((await bed.query<{ rows: string }>(`SELECT count() AS rows FROM ${ref}`, {})) as [{ rows: string }])[0].rows);
+    expect(await rows()).toBe(1);
+    bed.clock.advance(3600);
+    const [result] = await loadBatch(batchOf([file]), attemptAt(bed.clock, `${tenant}-2`), depsOf(warehouse));
+    expect(result).toMatchObject({ outcome: 'loaded', rows: 4 });
+    expect(await rows()).toBe(4);
+  } finally {
+    await drop();
+  }
+}, 60_000);

@@ -268,7 +268,7 @@ describe('attempts that overlap (each case of docs/exactly-once.md)', () => {
     const atSettle = a.hold('settle');
     const deps = batchDeps(a.ledger, warehouse, bed.clock, 16);
     const loadAlone = deps.path.loadAlone;
-    deps.path = { ...deps.path, loadAlone: (file, checked) => loadAlone(file, async (rows) => { const told = tell(rows); return told === undefined ? { deadline: new Date(bed.clock.now.getTime() + 90_000), seconds: 90 } : checked(told); }) };
+    deps.path = { ...deps.path, loadAlone: (file, checked) => loadAlone(file, async (rows) => { const told = tell(rows); return told === undefined ? () => ({ deadline: new Date(bed.clock.now.getTime() + 90_000), seconds: 90 }) : checked(told); }) };
     const first = loadBatch(batchOf(files), attemptAt(bed.clock, 'A', 60), deps).catch((e: Error) => e);
     await atSettle.reached;
     a.kill();
