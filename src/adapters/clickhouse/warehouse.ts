@@ -32,6 +32,9 @@ export interface WarehouseOptions {
 
 type Params = Record<string, unknown>;
 
+/** Files counted by one count read, at most. */
+const COUNT_READ_FILES = 400;
+
 export class ClickHouseWarehouse implements Warehouse {
   readonly #client: ClickHouseClient;
   readonly #options: WarehouseOptions;
@@ -201,16 +204,23 @@ export class ClickHouseWarehouse implements Warehouse {
 
   /** Each file's rows; `odd`, when read as lines: its non-empty lines that are no JSON object. */
   async #countRows(files: readonly FileRef[], jsonAsLines: boolean): Promise<{ rows: number; odd: number }[]> {
+    const counts: { rows: number; odd: number }[] = [];
+    // A few hundred files a query keep its text well under the engine's max_query_size.
+    for (let at = 0; at < files.length; at += COUNT_READ_FILES) counts.push(...(await this.#countSome(files.slice(at, at + COUNT_READ_FILES), jsonAsLines)));
+    return counts;
+  }
+
+  async #countSome(files: readonly FileRef[], jsonAsLines: boolean): Promise<{ rows: number; odd: number }[]> {
     const many = await manySources(files, this.#options.objectUrl, this.#structure, { jsonAsLines });
-    const parts = many.parts.map((part) =>
-      part.lines
-        ? `SELECT ${part.fileIndex} AS i, countIf(line != '') AS rows, countIf(line != '' AND NOT (startsWith(line, '{') AND isValidJSON(line))) AS odd FROM ${part.from} GROUP BY i`
-        : `SELECT ${part.fileIndex} AS i, count() AS rows, 0 AS odd FROM ${part.from} GROUP BY i`,
-    );
+    // Each read gives its file's position and a line a row; a file read by its own reader gives
+    // '{}' a row, one JSON object. Counted once over all the reads: counted in each read, the
+    // engine plans as many aggregations.
+    const reads = many.parts.map((part) => `SELECT ${part.fileIndex} AS i, ${part.lines ? 'line' : "'{}' AS line"} FROM ${part.from}`);
     const rows = await this.#rows<{ i: string; rows: string; odd: string }>(
       // A count read from the object itself: never an answer the engine kept from an earlier
       // read (the audit must not agree with the insert it checks), and no HEAD request a file.
-      `${parts.join('\nUNION ALL\n')}${settingsClause({ ...this.#readSettings(), max_threads: 0, use_cache_for_count_from_files: 0, optimize_count_from_files: 0,
+      `SELECT i, countIf(line != '') AS rows, countIf(line != '' AND NOT (startsWith(line, '{') AND isValidJSON(line))) AS odd
+       FROM (${reads.join('\nUNION ALL\n')}) GROUP BY i${settingsClause({ ...this.#readSettings(), max_threads: 0, use_cache_for_count_from_files: 0, optimize_count_from_files: 0,
         // No column is read, so none is parsed: the reader only finds where each row ends.
         input_format_skip_unknown_fields: 1 })}`,
       many.params,
