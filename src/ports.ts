@@ -270,8 +270,9 @@ export interface Ledger {
    */
   claim(file: FileVersion, attempt: Attempt, now: Date): Promise<ClaimOutcome>;
   /**
-   * Takes over the claim `from` holds on this version if its lease ended before `now` and it is
-   * still bound to `unit` (or to none); the binding stays.
+   * Takes over the claim `from` holds on this version if its lease ended before `now`, the
+   * attempt's own lease runs past `now`, and it is still bound to `unit` (or to none); the
+   * binding stays.
    */
   takeOver(file: FileVersion, from: { attempt: string; unit: string | undefined }, attempt: Attempt, now: Date): Promise<boolean>;
   /** Binds the attempt's claim to `unit` (or to none); false when the attempt no longer holds it. */

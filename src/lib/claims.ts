@@ -246,7 +246,7 @@ export async function takeUnit(unit: LoadUnit, attempt: Attempt, deps: ClaimDeps
   // Opened by this attempt: any earlier insert of it was this attempt's own, and has ended.
   if (unit.attempt === attempt.id) return undefined;
   const current = await deps.ledger.getUnit(unit.tenant, unit.table, unit.id);
-  if (current?.state !== 'sealed' || !(await deps.ledger.takeUnit(current, holderOf(attempt)))) {
+  if (current?.state !== 'sealed' || !(await deps.ledger.takeUnit(current, holderAfter(current, attempt)))) {
     throw new FileBusyError(`load unit ${unit.id} was taken by another attempt`, { tenant: unit.tenant, table: unit.table });
   }
   return { attempt: current.attempt, leaseUntil: current.leaseUntil };
@@ -257,7 +257,7 @@ export async function takeUnit(unit: LoadUnit, attempt: Attempt, deps: ClaimDeps
  * one to wait for (otherwise each attempt waiting would make the next one wait for it).
  */
 export async function giveBackUnit(unit: LoadUnit, attempt: Attempt, before: UnitHolder, deps: ClaimDeps): Promise<void> {
-  await deps.ledger.takeUnit({ ...unit, ...holderOf(attempt) }, before);
+  await deps.ledger.takeUnit({ ...unit, ...holderAfter(before, attempt) }, before);
 }
 
 /**
@@ -268,7 +268,16 @@ export async function standAside(file: FileVersion, attempt: Attempt, deps: Clai
   await deps.ledger.standAside(file, attempt);
 }
 
-const holderOf = (attempt: Attempt): UnitHolder => ({ attempt: attempt.id, leaseUntil: attempt.leaseUntil.toISOString() });
+/**
+ * The unit as `attempt` takes it from `before`: named by it, with the later of the two leases,
+ * so the lease a unit names never moves back. An attempt that acts past its own lease (a
+ * handler outliving its timeout) must not make the next one wait less than an insert sent
+ * earlier may still take to land.
+ */
+function holderAfter(before: UnitHolder, attempt: Attempt): UnitHolder {
+  const mine = attempt.leaseUntil.toISOString();
+  return { attempt: attempt.id, leaseUntil: mine > before.leaseUntil ? mine : before.leaseUntil };
+}
 
 /** A sealed unit whose insert failed for a member's fault (and so wrote nothing): its members go back to loading alone. */
 export async function split(unit: LoadUnit, held: readonly FileVersion[], attempt: Attempt, deps: ClaimDeps): Promise<FileVersion[]> {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransientError } from '../../src/errors.js';
-import { unitId } from '../../src/lib/claims.js';
+import { seal, takeUnit, unitId } from '../../src/lib/claims.js';
 import { dedupToken } from '../../src/lib/dedup-token.js';
 import { loadBatch } from '../../src/lib/load.js';
 import { INSERT_OVER_AFTER_LEASE_MS } from '../../src/lib/load-unit.js';
@@ -126,6 +126,45 @@ describe('attempts that overlap (each case of docs/exactly-once.md)', () => {
     await first;
     expect(more.map((f) => warehouse.landed(f))).toEqual([1, 1, 1]);
     for (const file of more) expect(await bed.ledger.get(file)).toMatchObject({ status: 'loaded', rows: 10 });
+  });
+
+  it('S1: an attempt acting past its own lease takes nothing over, so the next one waits out the insert still landing before calling its deleted file superseded', async () => {
+    const { warehouse, files } = scene({ a: 10 });
+    // A's insert has read the file; its block is written only once `land` is called.
+    let land!: () => void;
+    const landing = new Promise<boolean>((r) => (land = () => r(true)));
+    let read!: () => void;
+    const wasRead = new Promise<void>((r) => (read = r));
+    warehouse.insertUnit = (refs, token) => warehouse.insertUnitHeld(refs, token, () => (read(), landing));
+    const zombie = attemptAt(bed.clock, 'Z', 10);
+    const first = loadBatch(batchOf(files), attemptAt(bed.clock, 'A', 60), batchDeps(bed.ledger, warehouse, bed.clock)).catch((e: Error) => e);
+    await wasRead;
+    bed.clock.advance(90);
+    warehouse.remove(files[0]!);
+    // Z's lease ended at 10 s, before A's: it must take nothing over, or B would wait only for Z.
+    await expect(loadBatch(batchOf(files), zombie, batchDeps(bed.ledger, warehouse, bed.clock))).rejects.toMatchObject({ name: 'FileBusyError' });
+    expect(await bed.ledger.get(files[0]!)).toMatchObject({ attempt: 'A' });
+    await expect(loadBatch(batchOf(files), attemptAt(bed.clock, 'B', 60), batchDeps(bed.ledger, warehouse, bed.clock))).rejects.toMatchObject({ name: 'FileBusyError' });
+    land();
+    await first;
+    expect(warehouse.landed(files[0]!)).toBe(1);
+    bed.clock.advance(60 + INSERT_OVER_AFTER_LEASE_MS / 1000 + 1);
+    const last = await loadBatch(batchOf(files), attemptAt(bed.clock, 'C', 60), batchDeps(bed.ledger, warehouse, bed.clock));
+    expect(last.map((r) => [r.outcome, r.rows])).toEqual([['loaded', 10]]);
+    expect(warehouse.landed(files[0]!)).toBe(1);
+  });
+
+  it('S1: the lease a sealed unit names never moves back, whoever takes it: the next holder waits for the latest insert', async () => {
+    const { files } = scene({ a: 10 });
+    const a = attemptAt(bed.clock, 'A', 60);
+    const deps = { ledger: bed.ledger, now: () => bed.clock.now };
+    expect((await bed.ledger.claim(files[0]!, a, bed.clock.now)).outcome).toBe('claimed');
+    const unit = await seal('unit', files, a, deps);
+    // An attempt whose lease ended long ago takes the unit (as a handler past its timeout could).
+    const late = { id: 'Z', runId: 'run-1', leaseUntil: new Date(bed.clock.now.getTime() - 50_000) };
+    expect(await takeUnit(unit, late, deps)).toEqual({ attempt: 'A', leaseUntil: a.leaseUntil.toISOString() });
+    const next = await takeUnit(unit, attemptAt(bed.clock, 'B', 60), deps);
+    expect(next).toEqual({ attempt: 'Z', leaseUntil: a.leaseUntil.toISOString() });
   });
 
   it('S3: a unit split, then its attempt died after loading one member alone: the retry loads the others, and loses none', async () => {

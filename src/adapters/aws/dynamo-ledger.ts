@@ -172,7 +172,9 @@ export class DynamoLedger implements Ledger {
       UpdateExpression: 'SET attempt = :attempt, leaseUntil = :lease, runId = :run, updatedAt = :now, earlierInsertsOverAt = if_not_exists(insertsOverAt, :epoch)',
       // The binding seen is a condition too: a claim bound to a unit since is that unit's to settle.
       ConditionExpression:
-        '#status = :loading AND etag = :etag AND generation = :gen AND attempt = :from AND leaseUntil < :now AND ' +
+        // The new holder's own lease must still run: a zombie past its lease takes nothing over,
+        // so each holder's lease ends after the one before it, and so do its inserts.
+        '#status = :loading AND etag = :etag AND generation = :gen AND attempt = :from AND leaseUntil < :now AND :lease > :now AND ' +
         (from.unit === undefined ? 'attribute_not_exists(#unit)' : '#unit = :unit'),
       ExpressionAttributeNames: { '#status': 'status', '#unit': 'unit' },
       ExpressionAttributeValues: {
