@@ -9,6 +9,7 @@ import { loadConfig } from '../config.js';
 import { readReport } from '../lib/run-files.js';
 import { writeExecutionRecord } from '../lib/run-history.js';
 import type { RunReport } from '../lib/validate.js';
+import { openChdbAhead } from '../adapters/clickhouse/client.js';
 import { closeDeps, getDeps, type Deps } from '../runtime/deps.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { recoverAbandonedWork } from './recover.js';
@@ -133,6 +134,9 @@ export class LocalRuntime {
       // The functions' modules load meanwhile too. Some read their settings (Powertools') as they
       // load: those are in place first, with the stores' endpoints to follow once they listen.
       Object.assign(process.env, handlerEnv(dataDir, { dynamodbEndpoint: STARTING, s3Endpoint: STARTING }, options));
+      // So does the engine: the handlers' first client takes the session opened now.
+      const { clickhouse } = loadConfig();
+      if (clickhouse.kind === 'chdb') openChdbAhead(clickhouse.path);
       // A module that fails to load fails its function's first invocation, as on Lambda.
       const handlers = loadHandlers().catch(() => undefined);
       stores = await starting;

@@ -20,8 +20,30 @@ export async function createClickHouseClient(target: Exclude<ClickHouseTarget, {
       log: { level: ClickHouseLogLevel.OFF },
     });
   }
-  const { createChdbConnection } = await import('chdb/connection');
+  const ahead = openedAhead.get(target.path);
+  openedAhead.delete(target.path);
   // chdb bundles its own copy of the client-common types; the runtime contract is the same.
-  const connection = createChdbConnection({ path: target.path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
+  const connection = (await (ahead ?? openChdb(target.path))) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
   return createClient({ connection });
+}
+
+async function openChdb(path: string) {
+  const { createChdbConnection } = await import('chdb/connection');
+  return createChdbConnection({ path });
+}
+
+/** chDB sessions opened ahead of their first client, by path: each is taken once. */
+const openedAhead = new Map<string, ReturnType<typeof openChdb>>();
+
+/**
+ * Opens chDB at `path` for the next client of it. Loading the engine and opening its session
+ * hold the thread for a few hundred milliseconds: the embedded runtime does it while its stores'
+ * processes start, instead of after.
+ */
+export function openChdbAhead(path: string): void {
+  if (openedAhead.has(path)) return;
+  const opening = openChdb(path);
+  // A failure is the first client's to report.
+  opening.catch(() => undefined);
+  openedAhead.set(path, opening);
 }
