@@ -17,7 +17,7 @@ import { readSyncedFiles, writeSyncedFiles, type SyncedFile } from './synced-fil
 import { join, relative, sep } from 'node:path';
 import pMap from 'p-map';
 import { markArrivals } from '../lib/arrivals.js';
-import type { ArrivalMarks, ObjectStore } from '../ports.js';
+import type { ArrivalMarks } from '../ports.js';
 
 /** Files checked and copied at a time. */
 const SYNC_CONCURRENCY = 8;
@@ -62,7 +62,8 @@ export async function syncLanding(
   deps: {
     s3: S3Client;
     bucket: string;
-    store: ObjectStore;
+    /** Every object of the bucket, with its ETag and size. */
+    listObjects: () => Promise<{ key: string; etag: string; size: number }[]>;
     arrivals: Pick<ArrivalMarks, 'mark'>;
     /**
      * Copies a file into the bucket as PutObject would, through the local S3's own store (no
@@ -76,7 +77,7 @@ export async function syncLanding(
 ): Promise<SyncResult> {
   if (!existsSync(landingDir)) return { uploaded: 0, unchanged: 0, deleted: 0, hashed: 0 };
   const startedAt = Date.now();
-  const remote = new Map((await deps.store.list('')).map((f) => [f.key, f]));
+  const remote = new Map((await deps.listObjects()).map((f) => [f.key, f]));
   const before = deps.syncedFiles ? readSyncedFiles(deps.syncedFiles) : new Map<string, SyncedFile>();
   const after = new Map<string, SyncedFile>();
   // The sizes first, so progress can say how much is left.

@@ -166,7 +166,8 @@ export class LocalRuntime {
     const bucket = deps.config.landingBucket;
     const putFile = (key: string, path: string, lastModified?: Date, onBytes?: (bytes: number) => void) => this.#stores.putFile(bucket, key, path, lastModified, onBytes);
     const syncedFiles = join(this.dataDir, 'synced-files.json');
-    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket, store: deps.store, arrivals: deps.arrivals, putFile, syncedFiles }, onProgress, options);
+    const listObjects = () => this.#stores.listObjects(bucket);
+    return syncLanding(this.landingDir, { s3: deps.aws.s3, bucket, listObjects, arrivals: deps.arrivals, putFile, syncedFiles }, onProgress, options);
   }
 
   /** Calls `listener` as landed objects are read (by the engine or the Load); returns how to stop. */

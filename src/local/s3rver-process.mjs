@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import S3rver from 's3rver';
 import { copyIn } from './s3rver-copy.mjs';
 import { cacheMetadata } from './s3rver-metadata.mjs';
+import { listBucket } from './s3rver-list.mjs';
 import { plainGet } from './s3rver-plain-get.mjs';
 import { wholeObjects } from './s3rver-whole-objects.mjs';
 
@@ -73,34 +74,31 @@ server.middleware.unshift(async (ctx, next) => {
   });
 });
 
-// s3rver's delimiter listing misses a folder holding only folders (it never walks below one),
-// where S3 lists it as a common prefix: list the whole prefix's keys and group them as S3 does.
-// Only the objects listed directly have their metadata read: a top-level listing of a bucket of
-// thousands of objects would otherwise read every object's metadata to name a few folders.
+// Listings read the store's files directly (s3rver-list.mjs). s3rver's delimiter listing also
+// misses a folder holding only folders (it never walks below one), where S3 lists it as a common
+// prefix: the whole prefix's keys are listed and grouped as S3 does.
 const store = server.store;
-const listObjects = store.listObjects.bind(store);
-const keysOnly = Object.create(store, { getMetadata: { value: async () => ({}) } });
-server.store.listObjects = async (bucket, options) => {
-  if (!options.delimiter) return listObjects(bucket, options);
-  const { delimiter, prefix = '', startAfter = '' } = options;
-  const all = await store.constructor.prototype.listObjects.call(keysOnly, bucket, { prefix, startAfter });
+server.store.listObjects = async (name, options = {}) => {
+  const { delimiter = '', prefix = '', startAfter = '', maxKeys = Infinity } = options;
   const commonPrefixes = new Set();
-  const direct = [];
-  for (const { key } of all.objects) {
-    const idx = key.slice(prefix.length).indexOf(delimiter);
-    if (idx === -1) direct.push(key);
-    else commonPrefixes.add(key.slice(0, prefix.length + idx + delimiter.length));
-  }
-  // Each direct object with its metadata, as the store lists it (one that vanished meanwhile is left out).
   const objects = [];
-  for (const key of direct) {
-    const metadata = await store.getMetadata(bucket, key).catch((error) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw error;
-    });
-    if (metadata) objects.push(new S3Object(bucket, key, null, metadata));
+  let isTruncated = false;
+  for (const listed of await listBucket(store, name, prefix)) {
+    if (listed.key <= startAfter) continue;
+    const idx = delimiter ? listed.key.slice(prefix.length).indexOf(delimiter) : -1;
+    if (idx !== -1) {
+      commonPrefixes.add(listed.key.slice(0, prefix.length + idx + delimiter.length));
+      continue;
+    }
+    // A page ends at `maxKeys` objects; one grouped by a delimiter is always whole, as before.
+    if (!delimiter && objects.length >= maxKeys) {
+      isTruncated = true;
+      break;
+    }
+    const metadata = { etag: JSON.stringify(listed.etag), 'last-modified': listed.mtime.toUTCString(), 'content-length': listed.size };
+    objects.push(new S3Object(name, listed.key, null, metadata));
   }
-  return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated: false };
+  return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated };
 };
 
 // Each object read and written whole, then the metadata cache on top of those methods (every
@@ -111,7 +109,18 @@ const write = cacheMetadata(store);
 server.middleware.splice(2, 0, plainGet(store, whole, [bucket, ...others]));
 process.on('message', (message) => {
   if (message?.put) void copyIn(store, whole, write, message.put, (put) => process.send?.({ put }));
+  if (message?.list) void listAll(message.list);
 });
+
+/** The landing sync's listing: every object of a bucket, its ETag and size. */
+async function listAll({ id, bucket: name }) {
+  try {
+    const objects = await listBucket(store, name);
+    process.send?.({ list: { id, objects: objects.filter((o) => !o.key.endsWith('/')).map(({ key, etag, size }) => ({ key, etag, size })) } });
+  } catch (error) {
+    process.send?.({ list: { id, error: String(error?.message ?? error) } });
+  }
+}
 
 const { port } = await server.run();
 process.send?.({ port });

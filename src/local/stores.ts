@@ -41,6 +41,11 @@ export interface RunningStores {
    * (no HTTP); a new object's LastModified is `lastModified`. Returns its ETag.
    */
   putFile(bucket: string, key: string, path: string, lastModified?: Date, onBytes?: (bytes: number) => void): Promise<string>;
+  /**
+   * Every object of the bucket with its ETag and size, from the local S3's own store (no HTTP):
+   * what a listing through the S3 API answers, without its XML both ways.
+   */
+  listObjects(bucket: string): Promise<{ key: string; etag: string; size: number }[]>;
   stop(): Promise<void>;
 }
 
@@ -135,8 +140,16 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
   const readers = new Set<(read: ObjectRead) => void>();
   const puts = new Map<number, { resolve: (etag: string) => void; reject: (error: Error) => void; onBytes?: (bytes: number) => void }>();
   let putIds = 0;
-  child.on('message', (message: { read?: ObjectRead; put?: { id: number; etag?: string; error?: string; bytes?: number } }) => {
+  type Listed = { key: string; etag: string; size: number }[];
+  const lists = new Map<number, { resolve: (objects: Listed) => void; reject: (error: Error) => void }>();
+  child.on('message', (message: { read?: ObjectRead; put?: { id: number; etag?: string; error?: string; bytes?: number }; list?: { id: number; objects?: Listed; error?: string } }) => {
     if (message.read) for (const reader of readers) reader(message.read);
+    const list = message.list && lists.get(message.list.id);
+    if (list && message.list) {
+      lists.delete(message.list.id);
+      if (message.list.objects) list.resolve(message.list.objects);
+      else list.reject(new Error(`the local S3 could not list its objects: ${message.list.error}`));
+    }
     const put = message.put && puts.get(message.put.id);
     if (!put || !message.put) return;
     if (message.put.bytes !== undefined) return put.onBytes?.(message.put.bytes);
@@ -145,8 +158,9 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
     else put.reject(new Error(`the local S3 could not store the file: ${message.put.error}`));
   });
   child.once('exit', (code) => {
-    for (const put of puts.values()) put.reject(new Error(`the local S3 server exited with code ${code}`));
+    for (const waiting of [...puts.values(), ...lists.values()]) waiting.reject(new Error(`the local S3 server exited with code ${code}`));
     puts.clear();
+    lists.clear();
   });
   return {
     dynamodbEndpoint,
@@ -162,6 +176,17 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
         child.send({ put: { id, bucket, key, path, lastModified: lastModified?.getTime() } }, (error) => {
           if (!error) return;
           puts.delete(id);
+          reject(error);
+        });
+      });
+    },
+    listObjects(bucket) {
+      return new Promise((resolve, reject) => {
+        const id = ++putIds;
+        lists.set(id, { resolve, reject });
+        child.send({ list: { id, bucket } }, (error) => {
+          if (!error) return;
+          lists.delete(id);
           reject(error);
         });
       });

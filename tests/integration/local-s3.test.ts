@@ -195,6 +195,30 @@ describe('the local S3', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('lists objects as S3 does from its own files: keys in order, ETags, sizes and times, pages of max-keys, folders of folders as common prefixes; the landing sync\'s listing agrees', async () => {
+    const texts: Record<string, string> = { 'pages/a/x/1.jsonl': '{"id":1}\n', 'pages/a/y/2.jsonl': '{"id":22}\n', 'pages/b.jsonl': 'b', 'pages/c d.jsonl': 'cc', 'pagesx.jsonl': 'no' };
+    for (const [key, text] of Object.entries(texts)) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: text }));
+    const keys = Object.keys(texts).filter((k) => k.startsWith('pages/')).sort();
+    const pages: string[][] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'pages/', MaxKeys: 3, ContinuationToken: token }));
+      pages.push((page.Contents ?? []).map((o) => o.Key!));
+      for (const o of page.Contents ?? []) {
+        expect([o.ETag, o.Size]).toEqual([`"${md5(texts[o.Key!]!)}"`, texts[o.Key!]!.length]);
+        expect(Math.abs(o.LastModified!.getTime() - Date.now())).toBeLessThan(60_000);
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+    expect(pages).toEqual([keys.slice(0, 3), keys.slice(3)]);
+    const folders = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'pages/', Delimiter: '/' }));
+    expect((folders.CommonPrefixes ?? []).map((p) => p.Prefix)).toEqual(['pages/a/']);
+    expect((folders.Contents ?? []).map((o) => o.Key)).toEqual(['pages/b.jsonl', 'pages/c d.jsonl']);
+    const all = await stores.listObjects(BUCKET);
+    for (const [key, text] of Object.entries(texts)) expect(all).toContainEqual({ key, etag: md5(text), size: text.length });
+    expect(all.map((o) => o.key)).toEqual([...all.map((o) => o.key)].sort());
+  });
+
   it('lists a key all the while objects are copied onto it, as S3 does', async () => {
     const [source, target] = ['listed/source.jsonl', 'listed/target.jsonl'];
     for (const key of [source, target]) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: version(0) }));
