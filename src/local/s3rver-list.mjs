@@ -8,11 +8,8 @@ import { join, relative, sep } from 'node:path';
 
 const OBJECT = '._S3rver_object';
 
-/**
- * Every object of `bucket` in `store` (s3rver's FilesystemStore) whose key starts with `prefix`,
- * sorted by key: its key, ETag, size and time.
- */
-export async function listBucket(store, bucket, prefix = '') {
+/** The keys of `bucket` in `store` (s3rver's FilesystemStore) that start with `prefix`, sorted, with their objects' paths. */
+export function listKeys(store, bucket, prefix = '') {
   const root = store.getBucketPath(bucket);
   // Only the folder the prefix reaches down to is walked (keys are paths in the store).
   const start = join(root, store.constructor.encodeKeyPath(prefix.slice(0, prefix.lastIndexOf('/') + 1)));
@@ -25,19 +22,21 @@ export async function listBucket(store, bucket, prefix = '') {
     }
   };
   if (existsSync(start)) walk(start);
-  const objects = [];
-  for (const path of found) {
-    const key = store.constructor.decodeKeyPath(relative(root, path).slice(0, -OBJECT.length).split(sep).join('/'));
-    if (!key.startsWith(prefix)) continue;
-    try {
-      const { size, mtime } = statSync(path);
-      objects.push({ key, etag: readFileSync(`${path}.md5`, 'utf8'), size, mtime });
-    } catch (error) {
-      if (error.code !== 'ENOENT') throw error;
-      // Deleted meanwhile (left out, as s3rver's listing does), or no MD5 file yet (s3rver makes it).
-      const metadata = await store.getMetadata(bucket, key).catch((e) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
-      if (metadata) objects.push({ key, etag: JSON.parse(metadata.etag), size: Number(metadata['content-length']), mtime: new Date(metadata['last-modified']) });
-    }
+  return found
+    .map((path) => ({ key: store.constructor.decodeKeyPath(relative(root, path).slice(0, -OBJECT.length).split(sep).join('/')), path }))
+    .filter(({ key }) => key.startsWith(prefix))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** A listed key's ETag, size and time; undefined when its object was deleted meanwhile. */
+export async function describe(store, bucket, { key, path }) {
+  try {
+    const { size, mtime } = statSync(path);
+    return { key, etag: readFileSync(`${path}.md5`, 'utf8'), size, mtime };
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+    // Deleted meanwhile (left out, as s3rver's listing does), or no MD5 file yet (s3rver makes it).
+    const metadata = await store.getMetadata(bucket, key).catch((e) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
+    return metadata && { key, etag: JSON.parse(metadata.etag), size: Number(metadata['content-length']), mtime: new Date(metadata['last-modified']) };
   }
-  return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import S3rver from 's3rver';
 import { copyIn } from './s3rver-copy.mjs';
 import { cacheMetadata } from './s3rver-metadata.mjs';
-import { listBucket } from './s3rver-list.mjs';
+import { describe, listKeys } from './s3rver-list.mjs';
 import { plainGet } from './s3rver-plain-get.mjs';
 import { wholeObjects } from './s3rver-whole-objects.mjs';
 
@@ -83,11 +83,11 @@ server.store.listObjects = async (name, options = {}) => {
   const commonPrefixes = new Set();
   const objects = [];
   let isTruncated = false;
-  for (const listed of await listBucket(store, name, prefix)) {
-    if (listed.key <= startAfter) continue;
-    const idx = delimiter ? listed.key.slice(prefix.length).indexOf(delimiter) : -1;
+  for (const found of listKeys(store, name, prefix)) {
+    if (found.key <= startAfter) continue;
+    const idx = delimiter ? found.key.slice(prefix.length).indexOf(delimiter) : -1;
     if (idx !== -1) {
-      commonPrefixes.add(listed.key.slice(0, prefix.length + idx + delimiter.length));
+      commonPrefixes.add(found.key.slice(0, prefix.length + idx + delimiter.length));
       continue;
     }
     // A page ends at `maxKeys` objects; one grouped by a delimiter is always whole, as before.
@@ -95,6 +95,9 @@ server.store.listObjects = async (name, options = {}) => {
       isTruncated = true;
       break;
     }
+    // Only the objects listed directly are read: a folder's keys alone make its common prefix.
+    const listed = await describe(store, name, found);
+    if (!listed) continue;
     const metadata = { etag: JSON.stringify(listed.etag), 'last-modified': listed.mtime.toUTCString(), 'content-length': listed.size };
     objects.push(new S3Object(name, listed.key, null, metadata));
   }
@@ -115,8 +118,12 @@ process.on('message', (message) => {
 /** The landing sync's listing: every object of a bucket, its ETag and size. */
 async function listAll({ id, bucket: name }) {
   try {
-    const objects = await listBucket(store, name);
-    process.send?.({ list: { id, objects: objects.filter((o) => !o.key.endsWith('/')).map(({ key, etag, size }) => ({ key, etag, size })) } });
+    const objects = [];
+    for (const found of listKeys(store, name)) {
+      const listed = found.key.endsWith('/') ? undefined : await describe(store, name, found);
+      if (listed) objects.push({ key: listed.key, etag: listed.etag, size: listed.size });
+    }
+    process.send?.({ list: { id, objects } });
   } catch (error) {
     process.send?.({ list: { id, error: String(error?.message ?? error) } });
   }
