@@ -139,7 +139,6 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
   const child = s3.child;
   const readers = new Set<(read: ObjectRead) => void>();
   const puts = new Map<number, { resolve: (etag: string) => void; reject: (error: Error) => void; onBytes?: (bytes: number) => void }>();
-  let putIds = 0;
   type Listed = { key: string; etag: string; size: number }[];
   const lists = new Map<number, { resolve: (objects: Listed) => void; reject: (error: Error) => void }>();
   child.on('message', (message: { read?: ObjectRead; put?: { id: number; etag?: string; error?: string; bytes?: number }; list?: { id: number; objects?: Listed; error?: string } }) => {
@@ -157,6 +156,18 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
     if (message.put.etag !== undefined) put.resolve(message.put.etag);
     else put.reject(new Error(`the local S3 could not store the file: ${message.put.error}`));
   });
+  /** Sends the local S3 a request under a fresh id; its answer (or the send's failure) settles it. */
+  let ids = 0;
+  const ask = <T, E extends object>(waiting: Map<number, { resolve: (value: T) => void; reject: (error: Error) => void } & E>, request: (id: number) => object, extra: E) =>
+    new Promise<T>((resolve, reject) => {
+      const id = ++ids;
+      waiting.set(id, { resolve, reject, ...extra });
+      child.send(request(id), (error) => {
+        if (!error) return;
+        waiting.delete(id);
+        reject(error);
+      });
+    });
   child.once('exit', (code) => {
     for (const waiting of [...puts.values(), ...lists.values()]) waiting.reject(new Error(`the local S3 server exited with code ${code}`));
     puts.clear();
@@ -170,26 +181,10 @@ export async function startStores(dataDir: string, names: LocalStoreNames): Prom
       return () => readers.delete(listener);
     },
     putFile(bucket, key, path, lastModified, onBytes) {
-      return new Promise((resolve, reject) => {
-        const id = ++putIds;
-        puts.set(id, { resolve, reject, ...(onBytes ? { onBytes } : {}) });
-        child.send({ put: { id, bucket, key, path, lastModified: lastModified?.getTime() } }, (error) => {
-          if (!error) return;
-          puts.delete(id);
-          reject(error);
-        });
-      });
+      return ask(puts, (id) => ({ put: { id, bucket, key, path, lastModified: lastModified?.getTime() } }), onBytes ? { onBytes } : {});
     },
     listObjects(bucket) {
-      return new Promise((resolve, reject) => {
-        const id = ++putIds;
-        lists.set(id, { resolve, reject });
-        child.send({ list: { id, bucket } }, (error) => {
-          if (!error) return;
-          lists.delete(id);
-          reject(error);
-        });
-      });
+      return ask(lists, (id) => ({ list: { id, bucket } }), {});
     },
     async stop() {
       await Promise.all([stopStoreProcess(child), closeDynamo()]);
